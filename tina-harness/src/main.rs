@@ -1,0 +1,5 @@
+//! tina-harness: filled by its own issue.
+
+fn main() -> anyhow::Result<()> {
+    anyhow::bail!("tina-harness is not built yet")
+}

@@ -1,0 +1,16 @@
+//! TINA core library.
+//!
+//! - [`model`]: the domain types (ids, statuses, records); no I/O.
+//! - [`store`]: the `Store` trait, the SQLite and Convex backends, the reference fold.
+//! - [`config`]: `TINA_HOME` / `CLAUDE_HOME` / `TINA_CONVEX_URL` resolution.
+//!
+//! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
+//! this crate and nothing here depends on them.
+
+pub mod config;
+pub mod model;
+pub mod store;
+
+pub use config::Config;
+pub use model::*;
+pub use store::{Store, StoreError};

@@ -1,0 +1,204 @@
+//! The `Store` trait: the one interface over persistence, and its errors.
+//!
+//! Two backends implement it: [`sqlite::SqliteStore`] (the embedded default) and the
+//! Convex backend. Both must pass the conformance suite in `tests/conformance.rs` and
+//! the shared JSON vectors in `tests/vectors/`.
+//!
+//! The trait is synchronous: the CLI, tests and benches call it directly; async callers
+//! (daemon, MCP server, web server) go through `tokio::task::spawn_blocking`.
+//!
+//! Lookups are by id or by exact name only. No operation here, in any backend, matches
+//! names by prefix, pattern or substring.
+
+pub mod compose;
+pub mod fold;
+pub mod sqlite;
+
+use crate::model::*;
+
+/// Why a store operation failed. Every variant names the thing involved.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The looked-up record does not exist.
+    #[error("{kind} not found: {key}. {hint}")]
+    NotFound {
+        kind: &'static str,
+        key: String,
+        hint: &'static str,
+    },
+    /// An orchestration for this exact feature name exists and is still running.
+    #[error(
+        "feature '{feature}' already has an orchestration ({id}) with status '{status}'; \
+         finish it, run `tina-session cleanup --feature {feature}`, or pass --replace"
+    )]
+    FeatureInUse {
+        feature: String,
+        id: OrchestrationId,
+        status: OrchestrationStatus,
+    },
+    /// A team name is already registered to a different orchestration.
+    #[error(
+        "team name '{team_name}' already belongs to orchestration {owner}, not {requested}; \
+         team names are unique across orchestrations"
+    )]
+    TeamOwnedByOther {
+        team_name: String,
+        owner: OrchestrationId,
+        requested: OrchestrationId,
+    },
+    /// A referenced record exists but cannot be used here (e.g. a parent team of
+    /// another orchestration).
+    #[error("invalid {what}: {reason}")]
+    Invalid { what: &'static str, reason: String },
+    /// The record changed since the caller read it (compare-and-set failed).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// An event with the same identity but different content was already recorded.
+    #[error(
+        "conflicting task event for team {team_id} task '{task_id}' at ({recorded_at}, {sequence}): \
+         an event with that identity and different content exists"
+    )]
+    ConflictingEvent {
+        team_id: TeamId,
+        task_id: String,
+        recorded_at: Millis,
+        sequence: i64,
+    },
+    /// The database was written by a newer TINA.
+    #[error(
+        "database {path} has schema version {found}, newer than this build supports ({supported}); \
+         upgrade tina-session or point TINA_HOME elsewhere"
+    )]
+    SchemaTooNew {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
+    /// The database file is not a readable TINA database.
+    #[error(
+        "database {path} is corrupt or not a SQLite database ({detail}); \
+         move it aside (it is left untouched) and a new one will be created"
+    )]
+    Corrupt { path: String, detail: String },
+    /// The backend could not be reached in time (Convex).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Any other backend failure, with the backend's message.
+    #[error("store error: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    pub fn orchestration_not_found(key: impl Into<String>) -> Self {
+        Self::NotFound {
+            kind: "orchestration",
+            key: key.into(),
+            hint: "list valid ones with `tina-session list` (feature names match exactly)",
+        }
+    }
+
+    pub fn team_not_found(key: impl Into<String>) -> Self {
+        Self::NotFound {
+            kind: "team",
+            key: key.into(),
+            hint: "list teams with `tina-session hierarchy --feature <feature>`",
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Persistence for orchestrations, phases, teams, members and task events.
+pub trait Store: Send + Sync {
+    /// A short name of the backend and where it points ("sqlite:/path/tina.db").
+    fn describe(&self) -> String;
+
+    // --- orchestrations ---------------------------------------------------------------
+
+    /// Creates an orchestration and its orchestrator team in one transaction.
+    fn create_orchestration(&self, new: &NewOrchestration) -> Result<(Orchestration, Team)>;
+    fn get_orchestration(&self, id: &OrchestrationId) -> Result<Orchestration>;
+    /// Exact, case-sensitive match on the feature name.
+    fn get_orchestration_by_feature(&self, feature: &str) -> Result<Orchestration>;
+    /// Newest first.
+    fn list_orchestrations(&self) -> Result<Vec<Orchestration>>;
+    /// Removes the orchestration and every record that belongs to it.
+    fn delete_orchestration(&self, id: &OrchestrationId) -> Result<()>;
+
+    // --- phases -----------------------------------------------------------------------
+
+    /// Applies a phase status change (compare-and-set) with its orchestration update and
+    /// optional phase-team registration, atomically.
+    fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome>;
+    /// Ordered by phase number.
+    fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>>;
+
+    // --- teams ------------------------------------------------------------------------
+
+    /// Upserts by exact team name. A name owned by another orchestration is
+    /// `TeamOwnedByOther`; a parent must exist in the same orchestration.
+    fn register_team(&self, reg: &TeamRegistration) -> Result<Team>;
+    fn get_team(&self, id: &TeamId) -> Result<Team>;
+    fn get_team_by_name(&self, team_name: &str) -> Result<Team>;
+    /// Ordered by creation.
+    fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>>;
+    fn list_by_parent(&self, parent: &TeamId) -> Result<Vec<Team>>;
+    /// Teams of orchestrations that are not complete or blocked, excluding teams whose
+    /// phase is complete.
+    fn list_active_teams(&self) -> Result<Vec<Team>>;
+
+    // --- members ----------------------------------------------------------------------
+
+    fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember>;
+    /// Members of every team of the orchestration, by team then agent name.
+    fn list_team_members(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamMember>>;
+
+    // --- tasks ------------------------------------------------------------------------
+
+    /// Appends an event and updates the task's current state in the same transaction.
+    fn record_task_event(&self, event: &NewTaskEvent) -> Result<RecordSummary> {
+        self.record_task_events(std::slice::from_ref(event))
+    }
+    /// Records a batch atomically: all events or none.
+    fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary>;
+    /// The full history, ordered by (recorded_at, sequence).
+    fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>>;
+    /// Every current task of the orchestration, orchestrator and phase teams alike,
+    /// ordered by phase (orchestrator first), team name, task id.
+    fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>>;
+
+    // --- views ------------------------------------------------------------------------
+
+    fn get_orchestration_detail(&self, id: &OrchestrationId) -> Result<OrchestrationDetail> {
+        compose::detail(self, id)
+    }
+
+    fn get_team_hierarchy(&self, id: &OrchestrationId) -> Result<TeamHierarchy> {
+        compose::hierarchy(self, id)
+    }
+
+    /// A number that grows whenever anything in the store changes; live views poll it.
+    fn revision(&self) -> Result<i64>;
+}
+
+/// Sorts current tasks into the canonical order every backend returns.
+pub fn sort_current_tasks(tasks: &mut [CurrentTask]) {
+    tasks.sort_by(|a, b| {
+        a.phase_number
+            .cmp(&b.phase_number)
+            .then_with(|| a.team_name.cmp(&b.team_name))
+            .then_with(|| task_id_order(&a.task_id, &b.task_id))
+    });
+}
+
+/// Opens the Convex backend at `url`.
+pub fn open_convex(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    Err(StoreError::Unavailable(format!(
+        "TINA_CONVEX_URL is set ({url}) but this build has no Convex backend yet; \
+         unset TINA_CONVEX_URL to use the embedded SQLite store"
+    )))
+}

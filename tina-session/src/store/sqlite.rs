@@ -1,0 +1,853 @@
+//! The embedded SQLite backend: one file (`$TINA_HOME/tina.db`), WAL, versioned
+//! migrations, current task state materialized in the same transaction as each event.
+//!
+//! Several processes (CLI, daemon, MCP server, web server) open the same file. Writes use
+//! `BEGIN IMMEDIATE` and a generous busy timeout, so concurrent writers queue instead of
+//! failing with "database is locked".
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::{Result, Store, StoreError, sort_current_tasks};
+use crate::model::*;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` holds how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct SqliteStore {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| corrupt_or_backend(path, e))?;
+        let store = Self {
+            path: path.to_owned(),
+            conn: Mutex::new(conn),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&self) -> Result<()> {
+        let conn = self.conn();
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
+        // journal_mode returns a row; pragma_update would reject that.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %self.path.display(), mode, "could not enable WAL");
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut conn = self.conn();
+        let supported = MIGRATIONS.len() as i64;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| corrupt_or_backend(&self.path, e))?;
+        let found: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| corrupt_or_backend(&self.path, e))?;
+        if found > supported {
+            return Err(StoreError::SchemaTooNew {
+                path: self.path.display().to_string(),
+                found,
+                supported,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            tx.execute_batch(sql)
+                .map_err(|e| StoreError::Backend(format!("migration {} failed: {e}", i + 1)))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions
+        // roll back on drop), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        corrupt_or_backend(&self.path, e)
+    }
+
+    /// Runs `f` in a write transaction (BEGIN IMMEDIATE) and bumps the revision.
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let out = f(&tx)?;
+        tx.execute("UPDATE revision SET value = value + 1 WHERE id = 1", [])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(out)
+    }
+}
+
+fn corrupt_or_backend(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        },
+        _ => StoreError::Backend(format!("{} ({})", e, path.display())),
+    }
+}
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn parse_col<T: std::str::FromStr<Err = String>>(
+    idx: usize,
+    s: String,
+) -> rusqlite::Result<T> {
+    s.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(idx: usize, s: String) -> rusqlite::Result<T> {
+    serde_json::from_str(&s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+const ORCH_COLS: &str = "id, feature_name, design_doc, branch, worktree_path, total_phases, \
+                         current_phase, status, started_at, completed_at, updated_at";
+
+fn orchestration_row(r: &Row<'_>) -> rusqlite::Result<Orchestration> {
+    Ok(Orchestration {
+        id: OrchestrationId(r.get(0)?),
+        feature_name: r.get(1)?,
+        design_doc: r.get(2)?,
+        branch: r.get(3)?,
+        worktree_path: r.get(4)?,
+        total_phases: r.get(5)?,
+        current_phase: r.get(6)?,
+        status: parse_col(7, r.get(7)?)?,
+        started_at: r.get(8)?,
+        completed_at: r.get(9)?,
+        updated_at: r.get(10)?,
+    })
+}
+
+const PHASE_COLS: &str = "orchestration_id, phase_number, status, plan_path, blocked_reason, \
+                          started_at, completed_at, updated_at";
+
+fn phase_row(r: &Row<'_>) -> rusqlite::Result<Phase> {
+    Ok(Phase {
+        orchestration_id: OrchestrationId(r.get(0)?),
+        phase_number: r.get(1)?,
+        status: parse_col(2, r.get(2)?)?,
+        plan_path: r.get(3)?,
+        blocked_reason: r.get(4)?,
+        started_at: r.get(5)?,
+        completed_at: r.get(6)?,
+        updated_at: r.get(7)?,
+    })
+}
+
+const TEAM_COLS: &str =
+    "id, team_name, orchestration_id, parent_team_id, phase_number, lead_session_id, created_at";
+
+fn team_row(r: &Row<'_>) -> rusqlite::Result<Team> {
+    Ok(Team {
+        id: TeamId(r.get(0)?),
+        team_name: r.get(1)?,
+        orchestration_id: OrchestrationId(r.get(2)?),
+        parent_team_id: r.get::<_, Option<String>>(3)?.map(TeamId),
+        phase_number: r.get(4)?,
+        lead_session_id: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
+fn member_row(r: &Row<'_>) -> rusqlite::Result<TeamMember> {
+    Ok(TeamMember {
+        team_id: TeamId(r.get(0)?),
+        agent_name: r.get(1)?,
+        agent_type: r.get(2)?,
+        model: r.get(3)?,
+        joined_at: r.get(4)?,
+    })
+}
+
+const EVENT_COLS: &str = "orchestration_id, team_id, phase_number, task_id, subject, description, \
+                          status, owner, blocked_by, metadata, recorded_at, sequence";
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<TaskEvent> {
+    Ok(TaskEvent {
+        orchestration_id: OrchestrationId(r.get(0)?),
+        team_id: TeamId(r.get(1)?),
+        phase_number: r.get(2)?,
+        task_id: r.get(3)?,
+        subject: r.get(4)?,
+        description: r.get(5)?,
+        status: TaskStatus::parse(&r.get::<_, String>(6)?),
+        owner: r.get(7)?,
+        blocked_by: json_col(8, r.get(8)?)?,
+        metadata: json_col(9, r.get(9)?)?,
+        recorded_at: r.get(10)?,
+        sequence: r.get(11)?,
+    })
+}
+
+fn get_orchestration_tx(conn: &Connection, id: &OrchestrationId) -> Result<Orchestration> {
+    conn.query_row(
+        &format!("SELECT {ORCH_COLS} FROM orchestrations WHERE id = ?1"),
+        [id.as_str()],
+        orchestration_row,
+    )
+    .optional()
+    .map_err(db)?
+    .ok_or_else(|| StoreError::orchestration_not_found(format!("id {id}")))
+}
+
+fn get_team_tx(conn: &Connection, id: &TeamId) -> Result<Team> {
+    conn.query_row(
+        &format!("SELECT {TEAM_COLS} FROM teams WHERE id = ?1"),
+        [id.as_str()],
+        team_row,
+    )
+    .optional()
+    .map_err(db)?
+    .ok_or_else(|| StoreError::team_not_found(format!("id {id}")))
+}
+
+fn get_team_by_name_tx(conn: &Connection, name: &str) -> Result<Option<Team>> {
+    conn.query_row(
+        &format!("SELECT {TEAM_COLS} FROM teams WHERE team_name = ?1"),
+        [name],
+        team_row,
+    )
+    .optional()
+    .map_err(db)
+}
+
+fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Result<Team> {
+    if reg.team_name.trim().is_empty() {
+        return Err(StoreError::Invalid {
+            what: "team name",
+            reason: "it is empty".into(),
+        });
+    }
+    get_orchestration_tx(conn, &reg.orchestration_id)?;
+    let existing = get_team_by_name_tx(conn, &reg.team_name)?;
+    if let Some(existing) = &existing {
+        if existing.orchestration_id != reg.orchestration_id {
+            return Err(StoreError::TeamOwnedByOther {
+                team_name: reg.team_name.clone(),
+                owner: existing.orchestration_id.clone(),
+                requested: reg.orchestration_id.clone(),
+            });
+        }
+    }
+    if let Some(parent_id) = &reg.parent_team_id {
+        let parent = get_team_tx(conn, parent_id).map_err(|_| StoreError::Invalid {
+            what: "parent team",
+            reason: format!("no team has id {parent_id}"),
+        })?;
+        if parent.orchestration_id != reg.orchestration_id {
+            return Err(StoreError::Invalid {
+                what: "parent team",
+                reason: format!(
+                    "team {parent_id} ('{}') belongs to orchestration {}, not {}",
+                    parent.team_name, parent.orchestration_id, reg.orchestration_id
+                ),
+            });
+        }
+        if existing.as_ref().is_some_and(|e| &e.id == parent_id) {
+            return Err(StoreError::Invalid {
+                what: "parent team",
+                reason: format!("team '{}' cannot be its own parent", reg.team_name),
+            });
+        }
+    }
+    match existing {
+        Some(existing) => {
+            conn.execute(
+                "UPDATE teams SET parent_team_id = ?2, phase_number = ?3, \
+                 lead_session_id = COALESCE(?4, lead_session_id) WHERE id = ?1",
+                params![
+                    existing.id.as_str(),
+                    reg.parent_team_id.as_ref().map(|t| t.as_str()),
+                    reg.phase_number,
+                    reg.lead_session_id
+                ],
+            )
+            .map_err(db)?;
+            get_team_tx(conn, &existing.id)
+        }
+        None => {
+            let team = Team {
+                id: TeamId::generate(),
+                team_name: reg.team_name.clone(),
+                orchestration_id: reg.orchestration_id.clone(),
+                parent_team_id: reg.parent_team_id.clone(),
+                phase_number: reg.phase_number,
+                lead_session_id: reg.lead_session_id.clone(),
+                created_at: now_ms(),
+            };
+            conn.execute(
+                &format!("INSERT INTO teams ({TEAM_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                params![
+                    team.id.as_str(),
+                    team.team_name,
+                    team.orchestration_id.as_str(),
+                    team.parent_team_id.as_ref().map(|t| t.as_str()),
+                    team.phase_number,
+                    team.lead_session_id,
+                    team.created_at
+                ],
+            )
+            .map_err(db)?;
+            Ok(team)
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn describe(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    fn create_orchestration(&self, new: &NewOrchestration) -> Result<(Orchestration, Team)> {
+        if new.feature_name.trim().is_empty() {
+            return Err(StoreError::Invalid {
+                what: "feature name",
+                reason: "it is empty".into(),
+            });
+        }
+        if new.total_phases == 0 {
+            return Err(StoreError::Invalid {
+                what: "total phases",
+                reason: "an orchestration needs at least one phase".into(),
+            });
+        }
+        self.write(|tx| {
+            let existing = tx
+                .query_row(
+                    &format!("SELECT {ORCH_COLS} FROM orchestrations WHERE feature_name = ?1"),
+                    [&new.feature_name],
+                    orchestration_row,
+                )
+                .optional()
+                .map_err(db)?;
+            if let Some(old) = existing {
+                if !old.status.is_terminal() && !new.replace {
+                    return Err(StoreError::FeatureInUse {
+                        feature: old.feature_name,
+                        id: old.id,
+                        status: old.status,
+                    });
+                }
+                tx.execute("DELETE FROM orchestrations WHERE id = ?1", [old.id.as_str()])
+                    .map_err(db)?;
+            }
+            let now = now_ms();
+            let orchestration = Orchestration {
+                id: OrchestrationId::generate(),
+                feature_name: new.feature_name.clone(),
+                design_doc: new.design_doc.clone(),
+                branch: new.branch.clone(),
+                worktree_path: new.worktree_path.clone(),
+                total_phases: new.total_phases,
+                current_phase: None,
+                status: OrchestrationStatus::Planning,
+                started_at: now,
+                completed_at: None,
+                updated_at: now,
+            };
+            tx.execute(
+                &format!(
+                    "INSERT INTO orchestrations ({ORCH_COLS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                ),
+                params![
+                    orchestration.id.as_str(),
+                    orchestration.feature_name,
+                    orchestration.design_doc,
+                    orchestration.branch,
+                    orchestration.worktree_path,
+                    orchestration.total_phases,
+                    orchestration.current_phase,
+                    orchestration.status.as_str(),
+                    orchestration.started_at,
+                    orchestration.completed_at,
+                    orchestration.updated_at
+                ],
+            )
+            .map_err(db)?;
+            let team = register_team_tx(
+                tx,
+                &TeamRegistration {
+                    team_name: new.orchestrator_team_name.clone(),
+                    orchestration_id: orchestration.id.clone(),
+                    parent_team_id: None,
+                    phase_number: None,
+                    lead_session_id: new.lead_session_id.clone(),
+                },
+            )?;
+            Ok((orchestration, team))
+        })
+    }
+
+    fn get_orchestration(&self, id: &OrchestrationId) -> Result<Orchestration> {
+        get_orchestration_tx(&self.conn(), id)
+    }
+
+    fn get_orchestration_by_feature(&self, feature: &str) -> Result<Orchestration> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {ORCH_COLS} FROM orchestrations WHERE feature_name = ?1"),
+                [feature],
+                orchestration_row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| StoreError::orchestration_not_found(format!("feature '{feature}'")))
+    }
+
+    fn list_orchestrations(&self) -> Result<Vec<Orchestration>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ORCH_COLS} FROM orchestrations ORDER BY started_at DESC, id DESC"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], orchestration_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
+    fn delete_orchestration(&self, id: &OrchestrationId) -> Result<()> {
+        self.write(|tx| {
+            get_orchestration_tx(tx, id)?;
+            tx.execute("DELETE FROM orchestrations WHERE id = ?1", [id.as_str()])
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome> {
+        self.write(|tx| {
+            let orchestration = get_orchestration_tx(tx, &t.orchestration_id)?;
+            if t.phase_number == 0 || t.phase_number > orchestration.total_phases {
+                return Err(StoreError::Invalid {
+                    what: "phase number",
+                    reason: format!(
+                        "phase {} is outside 1..={} for feature '{}'",
+                        t.phase_number, orchestration.total_phases, orchestration.feature_name
+                    ),
+                });
+            }
+            let current: Option<Phase> = tx
+                .query_row(
+                    &format!(
+                        "SELECT {PHASE_COLS} FROM phases \
+                         WHERE orchestration_id = ?1 AND phase_number = ?2"
+                    ),
+                    params![t.orchestration_id.as_str(), t.phase_number],
+                    phase_row,
+                )
+                .optional()
+                .map_err(db)?;
+            let current_status = current.as_ref().map(|p| p.status);
+            if current_status != t.expected {
+                return Err(StoreError::Conflict(format!(
+                    "phase {} of '{}' is {} (expected {})",
+                    t.phase_number,
+                    orchestration.feature_name,
+                    current_status.map_or("not started".into(), |s| s.to_string()),
+                    t.expected.map_or("not started".into(), |s| s.to_string()),
+                )));
+            }
+            let team = t
+                .register_team
+                .as_ref()
+                .map(|reg| register_team_tx(tx, reg))
+                .transpose()?;
+            let now = now_ms();
+            let started_at = current
+                .as_ref()
+                .and_then(|p| p.started_at)
+                .or((t.status == PhaseStatus::Executing).then_some(now));
+            let completed_at = (t.status == PhaseStatus::Complete).then_some(now);
+            let plan_path = t
+                .plan_path
+                .clone()
+                .or_else(|| current.as_ref().and_then(|p| p.plan_path.clone()));
+            tx.execute(
+                &format!(
+                    "INSERT INTO phases ({PHASE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                     ON CONFLICT (orchestration_id, phase_number) DO UPDATE SET \
+                     status = excluded.status, plan_path = excluded.plan_path, \
+                     blocked_reason = excluded.blocked_reason, started_at = excluded.started_at, \
+                     completed_at = excluded.completed_at, updated_at = excluded.updated_at"
+                ),
+                params![
+                    t.orchestration_id.as_str(),
+                    t.phase_number,
+                    t.status.as_str(),
+                    plan_path,
+                    t.blocked_reason,
+                    started_at,
+                    completed_at,
+                    now
+                ],
+            )
+            .map_err(db)?;
+            let orch_completed =
+                (t.orchestration_status == OrchestrationStatus::Complete).then_some(now);
+            tx.execute(
+                "UPDATE orchestrations SET status = ?2, current_phase = ?3, completed_at = ?4, \
+                 updated_at = ?5 WHERE id = ?1",
+                params![
+                    t.orchestration_id.as_str(),
+                    t.orchestration_status.as_str(),
+                    t.phase_number,
+                    orch_completed,
+                    now
+                ],
+            )
+            .map_err(db)?;
+            let phase = tx
+                .query_row(
+                    &format!(
+                        "SELECT {PHASE_COLS} FROM phases \
+                         WHERE orchestration_id = ?1 AND phase_number = ?2"
+                    ),
+                    params![t.orchestration_id.as_str(), t.phase_number],
+                    phase_row,
+                )
+                .map_err(db)?;
+            Ok(TransitionOutcome {
+                phase,
+                orchestration: get_orchestration_tx(tx, &t.orchestration_id)?,
+                team,
+            })
+        })
+    }
+
+    fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {PHASE_COLS} FROM phases WHERE orchestration_id = ?1 ORDER BY phase_number"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([orchestration.as_str()], phase_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
+    fn register_team(&self, reg: &TeamRegistration) -> Result<Team> {
+        self.write(|tx| register_team_tx(tx, reg))
+    }
+
+    fn get_team(&self, id: &TeamId) -> Result<Team> {
+        get_team_tx(&self.conn(), id)
+    }
+
+    fn get_team_by_name(&self, team_name: &str) -> Result<Team> {
+        get_team_by_name_tx(&self.conn(), team_name)?
+            .ok_or_else(|| StoreError::team_not_found(format!("name '{team_name}'")))
+    }
+
+    fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {TEAM_COLS} FROM teams WHERE orchestration_id = ?1 \
+                 ORDER BY created_at, team_name"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([orchestration.as_str()], team_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
+    fn list_by_parent(&self, parent: &TeamId) -> Result<Vec<Team>> {
+        let conn = self.conn();
+        get_team_tx(&conn, parent)?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {TEAM_COLS} FROM teams WHERE parent_team_id = ?1 \
+                 ORDER BY phase_number, team_name"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([parent.as_str()], team_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
+    fn list_active_teams(&self) -> Result<Vec<Team>> {
+        let conn = self.conn();
+        let cols = TEAM_COLS
+            .split(", ")
+            .map(|c| format!("t.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {cols} FROM teams t \
+                 JOIN orchestrations o ON o.id = t.orchestration_id \
+                 LEFT JOIN phases p ON p.orchestration_id = t.orchestration_id \
+                      AND p.phase_number = t.phase_number \
+                 WHERE o.status NOT IN ('complete', 'blocked') \
+                   AND (p.status IS NULL OR p.status != 'complete') \
+                 ORDER BY t.created_at, t.team_name"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], team_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
+    fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember> {
+        self.write(|tx| {
+            get_team_tx(tx, &member.team_id)?;
+            tx.execute(
+                "INSERT INTO team_members (team_id, agent_name, agent_type, model, joined_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (team_id, agent_name) DO UPDATE SET \
+                 agent_type = excluded.agent_type, model = excluded.model, \
+                 joined_at = excluded.joined_at",
+                params![
+                    member.team_id.as_str(),
+                    member.agent_name,
+                    member.agent_type,
+                    member.model,
+                    member.joined_at
+                ],
+            )
+            .map_err(db)?;
+            Ok(member.clone())
+        })
+    }
+
+    fn list_team_members(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamMember>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT m.team_id, m.agent_name, m.agent_type, m.model, m.joined_at \
+                 FROM team_members m JOIN teams t ON t.id = m.team_id \
+                 WHERE t.orchestration_id = ?1 ORDER BY t.created_at, t.team_name, m.agent_name",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([orchestration.as_str()], member_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
+    fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary> {
+        if events.is_empty() {
+            return Ok(RecordSummary::default());
+        }
+        self.write(|tx| {
+            let mut summary = RecordSummary::default();
+            let mut teams: std::collections::HashMap<TeamId, Team> = Default::default();
+            let mut insert = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO task_events ({EVENT_COLS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                     ON CONFLICT (team_id, task_id, recorded_at, sequence) DO NOTHING"
+                ))
+                .map_err(db)?;
+            // Materialize: replace the current row only if this event is newer.
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO current_tasks (team_id, task_id, orchestration_id, subject, \
+                     description, status, owner, blocked_by, metadata, recorded_at, sequence) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                     ON CONFLICT (team_id, task_id) DO UPDATE SET \
+                     subject = excluded.subject, description = excluded.description, \
+                     status = excluded.status, owner = excluded.owner, \
+                     blocked_by = excluded.blocked_by, metadata = excluded.metadata, \
+                     recorded_at = excluded.recorded_at, sequence = excluded.sequence \
+                     WHERE (excluded.recorded_at, excluded.sequence) \
+                         > (current_tasks.recorded_at, current_tasks.sequence)",
+                )
+                .map_err(db)?;
+            let mut existing = tx
+                .prepare_cached(&format!(
+                    "SELECT {EVENT_COLS} FROM task_events WHERE team_id = ?1 AND task_id = ?2 \
+                     AND recorded_at = ?3 AND sequence = ?4"
+                ))
+                .map_err(db)?;
+            for e in events {
+                if e.task_id.is_empty() {
+                    return Err(StoreError::Invalid {
+                        what: "task event",
+                        reason: format!("empty task id for team {}", e.team_id),
+                    });
+                }
+                if !teams.contains_key(&e.team_id) {
+                    let team = get_team_tx(tx, &e.team_id)?;
+                    teams.insert(e.team_id.clone(), team);
+                }
+                let team = &teams[&e.team_id];
+                let blocked_by = serde_json::to_string(&e.blocked_by)
+                    .map_err(|err| StoreError::Backend(err.to_string()))?;
+                let metadata = serde_json::to_string(&e.metadata)
+                    .map_err(|err| StoreError::Backend(err.to_string()))?;
+                let inserted = insert
+                    .execute(params![
+                        team.orchestration_id.as_str(),
+                        e.team_id.as_str(),
+                        team.phase_number,
+                        e.task_id,
+                        e.subject,
+                        e.description,
+                        e.status.as_str(),
+                        e.owner,
+                        blocked_by,
+                        metadata,
+                        e.recorded_at,
+                        e.sequence
+                    ])
+                    .map_err(db)?;
+                if inserted == 0 {
+                    let old = existing
+                        .query_row(
+                            params![e.team_id.as_str(), e.task_id, e.recorded_at, e.sequence],
+                            event_row,
+                        )
+                        .map_err(db)?;
+                    let new = to_event(e, team);
+                    if !old.same_content(&new) {
+                        return Err(StoreError::ConflictingEvent {
+                            team_id: e.team_id.clone(),
+                            task_id: e.task_id.clone(),
+                            recorded_at: e.recorded_at,
+                            sequence: e.sequence,
+                        });
+                    }
+                    summary.duplicates += 1;
+                    continue;
+                }
+                summary.inserted += 1;
+                summary.current_updated += upsert
+                    .execute(params![
+                        e.team_id.as_str(),
+                        e.task_id,
+                        team.orchestration_id.as_str(),
+                        e.subject,
+                        e.description,
+                        e.status.as_str(),
+                        e.owner,
+                        blocked_by,
+                        metadata,
+                        e.recorded_at,
+                        e.sequence
+                    ])
+                    .map_err(db)?;
+            }
+            Ok(summary)
+        })
+    }
+
+    fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLS} FROM task_events WHERE orchestration_id = ?1 \
+                 ORDER BY recorded_at, sequence, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([orchestration.as_str()], event_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
+    fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT c.orchestration_id, c.team_id, t.team_name, t.phase_number, c.task_id, \
+                 c.subject, c.description, c.status, c.owner, c.blocked_by, c.metadata, \
+                 c.recorded_at, c.sequence \
+                 FROM current_tasks c JOIN teams t ON t.id = c.team_id \
+                 WHERE c.orchestration_id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut tasks: Vec<CurrentTask> = stmt
+            .query_map([orchestration.as_str()], |r| {
+                Ok(CurrentTask {
+                    orchestration_id: OrchestrationId(r.get(0)?),
+                    team_id: TeamId(r.get(1)?),
+                    team_name: r.get(2)?,
+                    phase_number: r.get(3)?,
+                    task_id: r.get(4)?,
+                    subject: r.get(5)?,
+                    description: r.get(6)?,
+                    status: TaskStatus::parse(&r.get::<_, String>(7)?),
+                    owner: r.get(8)?,
+                    blocked_by: json_col(9, r.get(9)?)?,
+                    metadata: json_col(10, r.get(10)?)?,
+                    recorded_at: r.get(11)?,
+                    sequence: r.get(12)?,
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(db)?;
+        drop(stmt);
+        if tasks.is_empty() {
+            // Distinguish "no tasks yet" from "no such orchestration".
+            get_orchestration_tx(&conn, orchestration)?;
+        }
+        sort_current_tasks(&mut tasks);
+        Ok(tasks)
+    }
+
+    fn revision(&self) -> Result<i64> {
+        self.conn()
+            .query_row("SELECT value FROM revision WHERE id = 1", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}
+
+fn to_event(e: &NewTaskEvent, team: &Team) -> TaskEvent {
+    TaskEvent {
+        orchestration_id: team.orchestration_id.clone(),
+        team_id: e.team_id.clone(),
+        phase_number: team.phase_number,
+        task_id: e.task_id.clone(),
+        subject: e.subject.clone(),
+        description: e.description.clone(),
+        status: e.status.clone(),
+        owner: e.owner.clone(),
+        blocked_by: e.blocked_by.clone(),
+        metadata: e.metadata.clone(),
+        recorded_at: e.recorded_at,
+        sequence: e.sequence,
+    }
+}
