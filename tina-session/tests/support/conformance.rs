@@ -1,0 +1,422 @@
+//! The backend-independent conformance suite. Every function takes a fresh, empty store;
+//! `conformance_tests!` turns each into a `#[test]` for one backend.
+
+use proptest::prelude::*;
+use serde_json::json;
+use tina_session::store::fold::fold_current;
+use tina_session::store::{Store, StoreError};
+use tina_session::*;
+
+/// Expands to one `#[test]` per conformance check, each on a store from `$factory`.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($factory:expr) => {
+        $crate::conformance_tests!(@tests $factory;
+            orchestration_create_and_lookup, feature_in_use_and_replace,
+            team_registration_rules, members_upsert, events_and_current_state,
+            batch_is_atomic, conflicting_event_is_refused, phase_transitions,
+            delete_removes_everything, active_teams, revision_grows,
+            shared_vectors, materialized_equals_fold);
+    };
+    (@tests $factory:expr; $($name:ident),+) => {
+        $(
+            #[test]
+            fn $name() {
+                let store: std::sync::Arc<dyn tina_session::Store> = ($factory)();
+                $crate::support::conformance::$name(&*store);
+            }
+        )+
+    };
+}
+
+pub fn new_orch(feature: &str, phases: u32) -> NewOrchestration {
+    NewOrchestration {
+        feature_name: feature.into(),
+        design_doc: format!("docs/{feature}.md"),
+        branch: Some(format!("tina/{feature}")),
+        worktree_path: None,
+        total_phases: phases,
+        orchestrator_team_name: orchestrator_team_name(feature),
+        lead_session_id: Some("lead-session".into()),
+        replace: false,
+    }
+}
+
+pub fn phase_team(orch: &Orchestration, parent: &Team, phase: u32) -> TeamRegistration {
+    TeamRegistration {
+        team_name: phase_team_name(&orch.feature_name, phase),
+        orchestration_id: orch.id.clone(),
+        parent_team_id: Some(parent.id.clone()),
+        phase_number: Some(phase),
+        lead_session_id: None,
+    }
+}
+
+pub fn event(team: &TeamId, task: &str, status: &str, at: i64, seq: i64) -> NewTaskEvent {
+    NewTaskEvent {
+        team_id: team.clone(),
+        task_id: task.into(),
+        subject: format!("task {task}"),
+        description: String::new(),
+        status: TaskStatus::parse(status),
+        owner: None,
+        blocked_by: vec![],
+        metadata: json!({}),
+        recorded_at: at,
+        sequence: seq,
+    }
+}
+
+pub fn orchestration_create_and_lookup(store: &dyn Store) {
+    let (orch, team) = store.create_orchestration(&new_orch("login", 2)).unwrap();
+    assert_eq!(orch.status, OrchestrationStatus::Planning);
+    assert_eq!(orch.total_phases, 2);
+    assert_eq!(team.team_name, "login-orchestration");
+    assert_eq!(team.parent_team_id, None);
+    assert_eq!(team.phase_number, None);
+    assert_eq!(team.orchestration_id, orch.id);
+    assert_eq!(store.get_orchestration(&orch.id).unwrap(), orch);
+    assert_eq!(store.get_orchestration_by_feature("login").unwrap().id, orch.id);
+    for wrong in ["logi", "login ", "Login", "login-orchestration", "log%", ""] {
+        let err = store.get_orchestration_by_feature(wrong).unwrap_err();
+        assert!(err.is_not_found(), "{wrong}: {err}");
+        assert!(err.to_string().contains(&format!("'{wrong}'")), "{err}");
+    }
+    let err = store.get_orchestration(&OrchestrationId::from("nope")).unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+    assert!(store.get_current_tasks(&OrchestrationId::from("nope")).unwrap_err().is_not_found());
+    store.create_orchestration(&new_orch("login-v2", 1)).unwrap();
+    let names: Vec<String> =
+        store.list_orchestrations().unwrap().into_iter().map(|o| o.feature_name).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"login".into()) && names.contains(&"login-v2".into()));
+    let bad = store.create_orchestration(&NewOrchestration { total_phases: 0, ..new_orch("zero", 1) });
+    assert!(matches!(bad, Err(StoreError::Invalid { .. })), "{bad:?}");
+}
+
+pub fn feature_in_use_and_replace(store: &dyn Store) {
+    let (first, _) = store.create_orchestration(&new_orch("payments", 1)).unwrap();
+    let err = store.create_orchestration(&new_orch("payments", 1)).unwrap_err();
+    assert!(matches!(err, StoreError::FeatureInUse { .. }), "{err}");
+    assert!(err.to_string().contains("--replace"), "{err}");
+    let (second, team) = store
+        .create_orchestration(&NewOrchestration { replace: true, ..new_orch("payments", 1) })
+        .unwrap();
+    assert_ne!(first.id, second.id);
+    assert!(store.get_orchestration(&first.id).unwrap_err().is_not_found());
+    assert_eq!(store.get_team_by_name("payments-orchestration").unwrap().id, team.id);
+}
+
+pub fn team_registration_rules(store: &dyn Store) {
+    let (a, a_root) = store.create_orchestration(&new_orch("alpha", 2)).unwrap();
+    let (b, b_root) = store.create_orchestration(&new_orch("alpha-beta", 2)).unwrap();
+    let t1 = store.register_team(&phase_team(&a, &a_root, 1)).unwrap();
+    assert_eq!(t1.parent_team_id.as_ref(), Some(&a_root.id));
+    // Upsert: same name again keeps the id and takes the new fields.
+    let again = store
+        .register_team(&TeamRegistration { phase_number: Some(2), ..phase_team(&a, &a_root, 1) })
+        .unwrap();
+    assert_eq!(again.id, t1.id);
+    assert_eq!(again.phase_number, Some(2));
+    // Owned by another orchestration.
+    let err = store
+        .register_team(&TeamRegistration {
+            orchestration_id: b.id.clone(),
+            parent_team_id: Some(b_root.id.clone()),
+            ..phase_team(&a, &a_root, 1)
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::TeamOwnedByOther { .. }), "{err}");
+    assert!(err.to_string().contains("alpha-phase-1"), "{err}");
+    // Parent from another orchestration, unknown parent, unknown orchestration.
+    let err = store
+        .register_team(&TeamRegistration {
+            team_name: "alpha-beta-phase-1".into(),
+            orchestration_id: b.id.clone(),
+            parent_team_id: Some(a_root.id.clone()),
+            phase_number: Some(1),
+            lead_session_id: None,
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { what: "parent team", .. }), "{err}");
+    let err = store
+        .register_team(&TeamRegistration {
+            parent_team_id: Some(TeamId::from("missing-team")),
+            ..phase_team(&b, &b_root, 1)
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("missing-team"), "{err}");
+    let err = store
+        .register_team(&TeamRegistration {
+            orchestration_id: OrchestrationId::from("missing-orch"),
+            ..phase_team(&b, &b_root, 1)
+        })
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    // list_by_parent follows ids.
+    let t2 = store.register_team(&phase_team(&b, &b_root, 1)).unwrap();
+    let kids: Vec<TeamId> = store.list_by_parent(&a_root.id).unwrap().into_iter().map(|t| t.id).collect();
+    assert_eq!(kids, vec![t1.id.clone()]);
+    let kids: Vec<TeamId> = store.list_by_parent(&b_root.id).unwrap().into_iter().map(|t| t.id).collect();
+    assert_eq!(kids, vec![t2.id]);
+    assert!(store.list_by_parent(&TeamId::from("x")).unwrap_err().is_not_found());
+    assert!(store.get_team_by_name("alpha-phase").unwrap_err().is_not_found());
+    assert_eq!(store.get_team(&t1.id).unwrap().team_name, "alpha-phase-1");
+}
+
+pub fn members_upsert(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("members", 1)).unwrap();
+    let member = TeamMember {
+        team_id: root.id.clone(),
+        agent_name: "team-lead".into(),
+        agent_type: Some("team-lead".into()),
+        model: Some("opus".into()),
+        joined_at: 5,
+    };
+    store.upsert_team_member(&member).unwrap();
+    store.upsert_team_member(&TeamMember { model: Some("sonnet".into()), ..member.clone() }).unwrap();
+    let members = store.list_team_members(&o.id).unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].model.as_deref(), Some("sonnet"));
+    let err = store
+        .upsert_team_member(&TeamMember { team_id: TeamId::from("ghost"), ..member })
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+}
+
+pub fn events_and_current_state(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("events", 1)).unwrap();
+    let p1 = store.register_team(&phase_team(&o, &root, 1)).unwrap();
+    let s = store
+        .record_task_events(&[
+            event(&root.id, "1", "completed", 10, 1),
+            event(&p1.id, "1", "pending", 10, 1),
+            event(&p1.id, "1", "in_progress", 20, 2),
+            event(&p1.id, "1", "pending", 15, 1), // late and older: history only
+        ])
+        .unwrap();
+    assert_eq!((s.inserted, s.duplicates, s.current_updated), (4, 0, 3));
+    let again = store.record_task_event(&event(&p1.id, "1", "in_progress", 20, 2)).unwrap();
+    assert_eq!((again.inserted, again.duplicates), (0, 1));
+    let tasks = store.get_current_tasks(&o.id).unwrap();
+    assert_eq!(tasks.len(), 2);
+    assert_eq!((tasks[0].team_id.clone(), tasks[0].phase_number), (root.id.clone(), None));
+    assert_eq!(tasks[1].status, TaskStatus::InProgress);
+    assert_eq!(tasks[1].phase_number, Some(1));
+    assert_eq!(tasks[1].team_name, "events-phase-1");
+    assert_eq!(store.list_task_events(&o.id).unwrap().len(), 4);
+    let err = store.record_task_event(&event(&TeamId::from("ghost"), "1", "pending", 1, 1)).unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+}
+
+pub fn batch_is_atomic(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("atomic", 1)).unwrap();
+    let err = store
+        .record_task_events(&[
+            event(&root.id, "1", "pending", 1, 1),
+            event(&TeamId::from("ghost"), "1", "pending", 1, 1),
+        ])
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert!(store.get_current_tasks(&o.id).unwrap().is_empty());
+    assert!(store.list_task_events(&o.id).unwrap().is_empty());
+}
+
+pub fn conflicting_event_is_refused(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("conflict", 1)).unwrap();
+    store.record_task_event(&event(&root.id, "1", "pending", 1, 1)).unwrap();
+    let err = store.record_task_event(&event(&root.id, "1", "completed", 1, 1)).unwrap_err();
+    assert!(matches!(err, StoreError::ConflictingEvent { .. }), "{err}");
+    assert_eq!(store.get_current_tasks(&o.id).unwrap()[0].status, TaskStatus::Pending);
+}
+
+pub fn phase_transitions(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("phases", 2)).unwrap();
+    let start = PhaseTransition {
+        orchestration_id: o.id.clone(),
+        phase_number: 1,
+        expected: None,
+        status: PhaseStatus::Executing,
+        plan_path: Some("plans/1.md".into()),
+        blocked_reason: None,
+        orchestration_status: OrchestrationStatus::Executing,
+        register_team: Some(phase_team(&o, &root, 1)),
+    };
+    let out = store.apply_phase_transition(&start).unwrap();
+    assert_eq!(out.phase.status, PhaseStatus::Executing);
+    assert_eq!(out.phase.plan_path.as_deref(), Some("plans/1.md"));
+    assert!(out.phase.started_at.is_some());
+    assert_eq!(out.orchestration.current_phase, Some(1));
+    assert_eq!(out.orchestration.status, OrchestrationStatus::Executing);
+    assert_eq!(out.team.unwrap().parent_team_id, Some(root.id.clone()));
+    // Compare-and-set: replaying the same transition conflicts and changes nothing.
+    let err = store.apply_phase_transition(&start).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("executing"), "{err}");
+    let done = store
+        .apply_phase_transition(&PhaseTransition {
+            expected: Some(PhaseStatus::Executing),
+            status: PhaseStatus::Complete,
+            plan_path: None,
+            orchestration_status: OrchestrationStatus::Executing,
+            register_team: None,
+            ..start.clone()
+        })
+        .unwrap();
+    assert!(done.phase.completed_at.is_some());
+    assert_eq!(done.phase.plan_path.as_deref(), Some("plans/1.md"));
+    let err = store
+        .apply_phase_transition(&PhaseTransition { phase_number: 3, ..start.clone() })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { what: "phase number", .. }), "{err}");
+    // A failed transition leaves no half-registered team behind.
+    let err = store
+        .apply_phase_transition(&PhaseTransition {
+            phase_number: 2,
+            expected: Some(PhaseStatus::Planning),
+            register_team: Some(phase_team(&o, &root, 2)),
+            ..start.clone()
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(store.get_team_by_name("phases-phase-2").unwrap_err().is_not_found());
+    let phases = store.list_phases(&o.id).unwrap();
+    assert_eq!(phases.len(), 1);
+}
+
+pub fn delete_removes_everything(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("gone", 1)).unwrap();
+    let p1 = store.register_team(&phase_team(&o, &root, 1)).unwrap();
+    store.record_task_event(&event(&p1.id, "1", "pending", 1, 1)).unwrap();
+    let (keep, keep_root) = store.create_orchestration(&new_orch("gone-not", 1)).unwrap();
+    store.record_task_event(&event(&keep_root.id, "1", "pending", 1, 1)).unwrap();
+    store.delete_orchestration(&o.id).unwrap();
+    assert!(store.get_orchestration(&o.id).unwrap_err().is_not_found());
+    assert!(store.get_team_by_name("gone-phase-1").unwrap_err().is_not_found());
+    assert!(store.get_team(&root.id).unwrap_err().is_not_found());
+    assert_eq!(store.get_current_tasks(&keep.id).unwrap().len(), 1);
+    assert!(store.delete_orchestration(&o.id).unwrap_err().is_not_found());
+    // The names are free again.
+    store.create_orchestration(&new_orch("gone", 1)).unwrap();
+}
+
+pub fn active_teams(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("active", 2)).unwrap();
+    let out = store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: o.id.clone(),
+            phase_number: 1,
+            expected: None,
+            status: PhaseStatus::Executing,
+            plan_path: None,
+            blocked_reason: None,
+            orchestration_status: OrchestrationStatus::Executing,
+            register_team: Some(phase_team(&o, &root, 1)),
+        })
+        .unwrap();
+    let p1 = out.team.unwrap();
+    let names = |s: &dyn Store| -> Vec<String> {
+        s.list_active_teams().unwrap().into_iter().map(|t| t.team_name).collect()
+    };
+    assert_eq!(names(store), vec!["active-orchestration", "active-phase-1"]);
+    store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: o.id.clone(),
+            phase_number: 1,
+            expected: Some(PhaseStatus::Executing),
+            status: PhaseStatus::Complete,
+            plan_path: None,
+            blocked_reason: None,
+            orchestration_status: OrchestrationStatus::Executing,
+            register_team: None,
+        })
+        .unwrap();
+    assert_eq!(names(store), vec!["active-orchestration"]);
+    let (done, _) = store.create_orchestration(&new_orch("finished", 1)).unwrap();
+    store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: done.id.clone(),
+            phase_number: 1,
+            expected: None,
+            status: PhaseStatus::Blocked,
+            plan_path: None,
+            blocked_reason: Some("tests fail".into()),
+            orchestration_status: OrchestrationStatus::Blocked,
+            register_team: None,
+        })
+        .unwrap();
+    assert_eq!(names(store), vec!["active-orchestration"]);
+    let _ = p1;
+}
+
+pub fn revision_grows(store: &dyn Store) {
+    let r0 = store.revision().unwrap();
+    let (_, root) = store.create_orchestration(&new_orch("rev", 1)).unwrap();
+    let r1 = store.revision().unwrap();
+    store.record_task_event(&event(&root.id, "1", "pending", 1, 1)).unwrap();
+    let r2 = store.revision().unwrap();
+    assert!(r0 < r1 && r1 < r2, "{r0} {r1} {r2}");
+}
+
+pub fn shared_vectors(store: &dyn Store) {
+    // Vectors use distinct feature names, so one store holds them all.
+    for path in super::vectors::vector_files() {
+        super::vectors::run_vector(store, &path);
+    }
+}
+
+/// Property: whatever order events arrive in (including duplicates), the materialized
+/// current state equals the reference fold over the same events.
+pub fn materialized_equals_fold(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("prop", 2)).unwrap();
+    let p1 = store.register_team(&phase_team(&o, &root, 1)).unwrap();
+    let teams = [root.id.clone(), p1.id.clone()];
+    let statuses = ["pending", "in_progress", "completed", "weird"];
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 48,
+        ..ProptestConfig::default()
+    });
+    let strategy = (
+        prop::collection::vec((0usize..2, 1u8..5, 0usize..4, 0i64..6, 0i64..3), 1..40),
+        prop::collection::vec(any::<usize>(), 0..6),
+    );
+    let rounds = std::cell::Cell::new(0i64);
+    runner
+        .run(&strategy, |(raw, dupes)| {
+            rounds.set(rounds.get() + 1);
+            let round = rounds.get();
+            // Fresh task ids per case keep cases independent on one store.
+            let mut seen = std::collections::HashSet::new();
+            let mut events: Vec<NewTaskEvent> = raw
+                .iter()
+                .filter(|(t, task, _, at, seq)| seen.insert((*t, *task, *at, *seq)))
+                .map(|&(t, task, st, at, seq)| {
+                    event(&teams[t], &format!("r{round}-{task}"), statuses[st], at, seq)
+                })
+                .collect();
+            for &d in &dupes {
+                if let Some(e) = events.get(d % events.len()).cloned() {
+                    events.push(e);
+                }
+            }
+            for e in &events {
+                store.record_task_event(e).unwrap();
+            }
+            let stored = store.list_task_events(&o.id).unwrap();
+            let expected = fold_current(stored.iter().filter(|e| e.task_id.starts_with(&format!("r{round}-"))));
+            let actual: Vec<CurrentTask> = store
+                .get_current_tasks(&o.id)
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.task_id.starts_with(&format!("r{round}-")))
+                .collect();
+            prop_assert_eq!(actual.len(), expected.len());
+            for t in &actual {
+                let e = &expected[&(t.team_id.clone(), t.task_id.clone())];
+                prop_assert_eq!((t.recorded_at, t.sequence), e.order_key());
+                prop_assert_eq!(&t.status, &e.status);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
