@@ -7,7 +7,9 @@
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
 //! this crate and nothing here depends on them.
 
+pub mod cli;
 pub mod config;
+pub mod lifecycle;
 pub mod model;
 pub mod store;
 

@@ -1,6 +1,5 @@
-//! The `tina-session` command.
+//! The `tina-session` command: parse arguments, resolve configuration, run one command.
 
 fn main() -> std::process::ExitCode {
-    eprintln!("tina-session: commands are not built yet");
-    std::process::ExitCode::from(2)
+    tina_session::cli::main()
 }

@@ -135,6 +135,9 @@ mod tests {
     #[test]
     fn closed_status_parse_names_valid_values() {
         let err = "done".parse::<PhaseStatus>().unwrap_err();
-        assert!(err.contains("planning, executing, reviewing, complete, blocked"), "{err}");
+        assert!(
+            err.contains("planning, executing, reviewing, complete, blocked"),
+            "{err}"
+        );
     }
 }

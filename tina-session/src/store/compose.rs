@@ -64,7 +64,10 @@ pub fn build_hierarchy(
 ) -> TeamHierarchy {
     let mut members_by_team: HashMap<TeamId, Vec<TeamMember>> = HashMap::new();
     for m in members {
-        members_by_team.entry(m.team_id.clone()).or_default().push(m);
+        members_by_team
+            .entry(m.team_id.clone())
+            .or_default()
+            .push(m);
     }
     let mut counts: HashMap<&TeamId, BTreeMap<String, u32>> = HashMap::new();
     for t in tasks {

@@ -126,10 +126,7 @@ fn db(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-fn parse_col<T: std::str::FromStr<Err = String>>(
-    idx: usize,
-    s: String,
-) -> rusqlite::Result<T> {
+fn parse_col<T: std::str::FromStr<Err = String>>(idx: usize, s: String) -> rusqlite::Result<T> {
     s.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
     })
@@ -370,8 +367,11 @@ impl Store for SqliteStore {
                         status: old.status,
                     });
                 }
-                tx.execute("DELETE FROM orchestrations WHERE id = ?1", [old.id.as_str()])
-                    .map_err(db)?;
+                tx.execute(
+                    "DELETE FROM orchestrations WHERE id = ?1",
+                    [old.id.as_str()],
+                )
+                .map_err(db)?;
             }
             let now = now_ms();
             let orchestration = Orchestration {

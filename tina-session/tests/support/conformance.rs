@@ -76,45 +76,84 @@ pub fn orchestration_create_and_lookup(store: &dyn Store) {
     assert_eq!(team.phase_number, None);
     assert_eq!(team.orchestration_id, orch.id);
     assert_eq!(store.get_orchestration(&orch.id).unwrap(), orch);
-    assert_eq!(store.get_orchestration_by_feature("login").unwrap().id, orch.id);
+    assert_eq!(
+        store.get_orchestration_by_feature("login").unwrap().id,
+        orch.id
+    );
     for wrong in ["logi", "login ", "Login", "login-orchestration", "log%", ""] {
         let err = store.get_orchestration_by_feature(wrong).unwrap_err();
         assert!(err.is_not_found(), "{wrong}: {err}");
         assert!(err.to_string().contains(&format!("'{wrong}'")), "{err}");
     }
-    let err = store.get_orchestration(&OrchestrationId::from("nope")).unwrap_err();
+    let err = store
+        .get_orchestration(&OrchestrationId::from("nope"))
+        .unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
-    assert!(store.get_current_tasks(&OrchestrationId::from("nope")).unwrap_err().is_not_found());
-    store.create_orchestration(&new_orch("login-v2", 1)).unwrap();
-    let names: Vec<String> =
-        store.list_orchestrations().unwrap().into_iter().map(|o| o.feature_name).collect();
+    assert!(
+        store
+            .get_current_tasks(&OrchestrationId::from("nope"))
+            .unwrap_err()
+            .is_not_found()
+    );
+    store
+        .create_orchestration(&new_orch("login-v2", 1))
+        .unwrap();
+    let names: Vec<String> = store
+        .list_orchestrations()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.feature_name)
+        .collect();
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"login".into()) && names.contains(&"login-v2".into()));
-    let bad = store.create_orchestration(&NewOrchestration { total_phases: 0, ..new_orch("zero", 1) });
+    let bad = store.create_orchestration(&NewOrchestration {
+        total_phases: 0,
+        ..new_orch("zero", 1)
+    });
     assert!(matches!(bad, Err(StoreError::Invalid { .. })), "{bad:?}");
 }
 
 pub fn feature_in_use_and_replace(store: &dyn Store) {
-    let (first, _) = store.create_orchestration(&new_orch("payments", 1)).unwrap();
-    let err = store.create_orchestration(&new_orch("payments", 1)).unwrap_err();
+    let (first, _) = store
+        .create_orchestration(&new_orch("payments", 1))
+        .unwrap();
+    let err = store
+        .create_orchestration(&new_orch("payments", 1))
+        .unwrap_err();
     assert!(matches!(err, StoreError::FeatureInUse { .. }), "{err}");
     assert!(err.to_string().contains("--replace"), "{err}");
     let (second, team) = store
-        .create_orchestration(&NewOrchestration { replace: true, ..new_orch("payments", 1) })
+        .create_orchestration(&NewOrchestration {
+            replace: true,
+            ..new_orch("payments", 1)
+        })
         .unwrap();
     assert_ne!(first.id, second.id);
-    assert!(store.get_orchestration(&first.id).unwrap_err().is_not_found());
-    assert_eq!(store.get_team_by_name("payments-orchestration").unwrap().id, team.id);
+    assert!(
+        store
+            .get_orchestration(&first.id)
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert_eq!(
+        store.get_team_by_name("payments-orchestration").unwrap().id,
+        team.id
+    );
 }
 
 pub fn team_registration_rules(store: &dyn Store) {
     let (a, a_root) = store.create_orchestration(&new_orch("alpha", 2)).unwrap();
-    let (b, b_root) = store.create_orchestration(&new_orch("alpha-beta", 2)).unwrap();
+    let (b, b_root) = store
+        .create_orchestration(&new_orch("alpha-beta", 2))
+        .unwrap();
     let t1 = store.register_team(&phase_team(&a, &a_root, 1)).unwrap();
     assert_eq!(t1.parent_team_id.as_ref(), Some(&a_root.id));
     // Upsert: same name again keeps the id and takes the new fields.
     let again = store
-        .register_team(&TeamRegistration { phase_number: Some(2), ..phase_team(&a, &a_root, 1) })
+        .register_team(&TeamRegistration {
+            phase_number: Some(2),
+            ..phase_team(&a, &a_root, 1)
+        })
         .unwrap();
     assert_eq!(again.id, t1.id);
     assert_eq!(again.phase_number, Some(2));
@@ -138,7 +177,16 @@ pub fn team_registration_rules(store: &dyn Store) {
             lead_session_id: None,
         })
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid { what: "parent team", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                what: "parent team",
+                ..
+            }
+        ),
+        "{err}"
+    );
     let err = store
         .register_team(&TeamRegistration {
             parent_team_id: Some(TeamId::from("missing-team")),
@@ -155,12 +203,32 @@ pub fn team_registration_rules(store: &dyn Store) {
     assert!(err.is_not_found(), "{err}");
     // list_by_parent follows ids.
     let t2 = store.register_team(&phase_team(&b, &b_root, 1)).unwrap();
-    let kids: Vec<TeamId> = store.list_by_parent(&a_root.id).unwrap().into_iter().map(|t| t.id).collect();
+    let kids: Vec<TeamId> = store
+        .list_by_parent(&a_root.id)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
     assert_eq!(kids, vec![t1.id.clone()]);
-    let kids: Vec<TeamId> = store.list_by_parent(&b_root.id).unwrap().into_iter().map(|t| t.id).collect();
+    let kids: Vec<TeamId> = store
+        .list_by_parent(&b_root.id)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
     assert_eq!(kids, vec![t2.id]);
-    assert!(store.list_by_parent(&TeamId::from("x")).unwrap_err().is_not_found());
-    assert!(store.get_team_by_name("alpha-phase").unwrap_err().is_not_found());
+    assert!(
+        store
+            .list_by_parent(&TeamId::from("x"))
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(
+        store
+            .get_team_by_name("alpha-phase")
+            .unwrap_err()
+            .is_not_found()
+    );
     assert_eq!(store.get_team(&t1.id).unwrap().team_name, "alpha-phase-1");
 }
 
@@ -174,12 +242,20 @@ pub fn members_upsert(store: &dyn Store) {
         joined_at: 5,
     };
     store.upsert_team_member(&member).unwrap();
-    store.upsert_team_member(&TeamMember { model: Some("sonnet".into()), ..member.clone() }).unwrap();
+    store
+        .upsert_team_member(&TeamMember {
+            model: Some("sonnet".into()),
+            ..member.clone()
+        })
+        .unwrap();
     let members = store.list_team_members(&o.id).unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].model.as_deref(), Some("sonnet"));
     let err = store
-        .upsert_team_member(&TeamMember { team_id: TeamId::from("ghost"), ..member })
+        .upsert_team_member(&TeamMember {
+            team_id: TeamId::from("ghost"),
+            ..member
+        })
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
 }
@@ -196,16 +272,23 @@ pub fn events_and_current_state(store: &dyn Store) {
         ])
         .unwrap();
     assert_eq!((s.inserted, s.duplicates, s.current_updated), (4, 0, 3));
-    let again = store.record_task_event(&event(&p1.id, "1", "in_progress", 20, 2)).unwrap();
+    let again = store
+        .record_task_event(&event(&p1.id, "1", "in_progress", 20, 2))
+        .unwrap();
     assert_eq!((again.inserted, again.duplicates), (0, 1));
     let tasks = store.get_current_tasks(&o.id).unwrap();
     assert_eq!(tasks.len(), 2);
-    assert_eq!((tasks[0].team_id.clone(), tasks[0].phase_number), (root.id.clone(), None));
+    assert_eq!(
+        (tasks[0].team_id.clone(), tasks[0].phase_number),
+        (root.id.clone(), None)
+    );
     assert_eq!(tasks[1].status, TaskStatus::InProgress);
     assert_eq!(tasks[1].phase_number, Some(1));
     assert_eq!(tasks[1].team_name, "events-phase-1");
     assert_eq!(store.list_task_events(&o.id).unwrap().len(), 4);
-    let err = store.record_task_event(&event(&TeamId::from("ghost"), "1", "pending", 1, 1)).unwrap_err();
+    let err = store
+        .record_task_event(&event(&TeamId::from("ghost"), "1", "pending", 1, 1))
+        .unwrap_err();
     assert!(err.is_not_found(), "{err}");
 }
 
@@ -223,11 +306,20 @@ pub fn batch_is_atomic(store: &dyn Store) {
 }
 
 pub fn conflicting_event_is_refused(store: &dyn Store) {
-    let (o, root) = store.create_orchestration(&new_orch("conflict", 1)).unwrap();
-    store.record_task_event(&event(&root.id, "1", "pending", 1, 1)).unwrap();
-    let err = store.record_task_event(&event(&root.id, "1", "completed", 1, 1)).unwrap_err();
+    let (o, root) = store
+        .create_orchestration(&new_orch("conflict", 1))
+        .unwrap();
+    store
+        .record_task_event(&event(&root.id, "1", "pending", 1, 1))
+        .unwrap();
+    let err = store
+        .record_task_event(&event(&root.id, "1", "completed", 1, 1))
+        .unwrap_err();
     assert!(matches!(err, StoreError::ConflictingEvent { .. }), "{err}");
-    assert_eq!(store.get_current_tasks(&o.id).unwrap()[0].status, TaskStatus::Pending);
+    assert_eq!(
+        store.get_current_tasks(&o.id).unwrap()[0].status,
+        TaskStatus::Pending
+    );
 }
 
 pub fn phase_transitions(store: &dyn Store) {
@@ -266,9 +358,21 @@ pub fn phase_transitions(store: &dyn Store) {
     assert!(done.phase.completed_at.is_some());
     assert_eq!(done.phase.plan_path.as_deref(), Some("plans/1.md"));
     let err = store
-        .apply_phase_transition(&PhaseTransition { phase_number: 3, ..start.clone() })
+        .apply_phase_transition(&PhaseTransition {
+            phase_number: 3,
+            ..start.clone()
+        })
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid { what: "phase number", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                what: "phase number",
+                ..
+            }
+        ),
+        "{err}"
+    );
     // A failed transition leaves no half-registered team behind.
     let err = store
         .apply_phase_transition(&PhaseTransition {
@@ -279,7 +383,12 @@ pub fn phase_transitions(store: &dyn Store) {
         })
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
-    assert!(store.get_team_by_name("phases-phase-2").unwrap_err().is_not_found());
+    assert!(
+        store
+            .get_team_by_name("phases-phase-2")
+            .unwrap_err()
+            .is_not_found()
+    );
     let phases = store.list_phases(&o.id).unwrap();
     assert_eq!(phases.len(), 1);
 }
@@ -287,15 +396,31 @@ pub fn phase_transitions(store: &dyn Store) {
 pub fn delete_removes_everything(store: &dyn Store) {
     let (o, root) = store.create_orchestration(&new_orch("gone", 1)).unwrap();
     let p1 = store.register_team(&phase_team(&o, &root, 1)).unwrap();
-    store.record_task_event(&event(&p1.id, "1", "pending", 1, 1)).unwrap();
-    let (keep, keep_root) = store.create_orchestration(&new_orch("gone-not", 1)).unwrap();
-    store.record_task_event(&event(&keep_root.id, "1", "pending", 1, 1)).unwrap();
+    store
+        .record_task_event(&event(&p1.id, "1", "pending", 1, 1))
+        .unwrap();
+    let (keep, keep_root) = store
+        .create_orchestration(&new_orch("gone-not", 1))
+        .unwrap();
+    store
+        .record_task_event(&event(&keep_root.id, "1", "pending", 1, 1))
+        .unwrap();
     store.delete_orchestration(&o.id).unwrap();
     assert!(store.get_orchestration(&o.id).unwrap_err().is_not_found());
-    assert!(store.get_team_by_name("gone-phase-1").unwrap_err().is_not_found());
+    assert!(
+        store
+            .get_team_by_name("gone-phase-1")
+            .unwrap_err()
+            .is_not_found()
+    );
     assert!(store.get_team(&root.id).unwrap_err().is_not_found());
     assert_eq!(store.get_current_tasks(&keep.id).unwrap().len(), 1);
-    assert!(store.delete_orchestration(&o.id).unwrap_err().is_not_found());
+    assert!(
+        store
+            .delete_orchestration(&o.id)
+            .unwrap_err()
+            .is_not_found()
+    );
     // The names are free again.
     store.create_orchestration(&new_orch("gone", 1)).unwrap();
 }
@@ -316,7 +441,11 @@ pub fn active_teams(store: &dyn Store) {
         .unwrap();
     let p1 = out.team.unwrap();
     let names = |s: &dyn Store| -> Vec<String> {
-        s.list_active_teams().unwrap().into_iter().map(|t| t.team_name).collect()
+        s.list_active_teams()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.team_name)
+            .collect()
     };
     assert_eq!(names(store), vec!["active-orchestration", "active-phase-1"]);
     store
@@ -332,7 +461,9 @@ pub fn active_teams(store: &dyn Store) {
         })
         .unwrap();
     assert_eq!(names(store), vec!["active-orchestration"]);
-    let (done, _) = store.create_orchestration(&new_orch("finished", 1)).unwrap();
+    let (done, _) = store
+        .create_orchestration(&new_orch("finished", 1))
+        .unwrap();
     store
         .apply_phase_transition(&PhaseTransition {
             orchestration_id: done.id.clone(),
@@ -353,7 +484,9 @@ pub fn revision_grows(store: &dyn Store) {
     let r0 = store.revision().unwrap();
     let (_, root) = store.create_orchestration(&new_orch("rev", 1)).unwrap();
     let r1 = store.revision().unwrap();
-    store.record_task_event(&event(&root.id, "1", "pending", 1, 1)).unwrap();
+    store
+        .record_task_event(&event(&root.id, "1", "pending", 1, 1))
+        .unwrap();
     let r2 = store.revision().unwrap();
     assert!(r0 < r1 && r1 < r2, "{r0} {r1} {r2}");
 }
@@ -391,7 +524,13 @@ pub fn materialized_equals_fold(store: &dyn Store) {
                 .iter()
                 .filter(|(t, task, _, at, seq)| seen.insert((*t, *task, *at, *seq)))
                 .map(|&(t, task, st, at, seq)| {
-                    event(&teams[t], &format!("r{round}-{task}"), statuses[st], at, seq)
+                    event(
+                        &teams[t],
+                        &format!("r{round}-{task}"),
+                        statuses[st],
+                        at,
+                        seq,
+                    )
                 })
                 .collect();
             for &d in &dupes {
@@ -403,7 +542,11 @@ pub fn materialized_equals_fold(store: &dyn Store) {
                 store.record_task_event(e).unwrap();
             }
             let stored = store.list_task_events(&o.id).unwrap();
-            let expected = fold_current(stored.iter().filter(|e| e.task_id.starts_with(&format!("r{round}-"))));
+            let expected = fold_current(
+                stored
+                    .iter()
+                    .filter(|e| e.task_id.starts_with(&format!("r{round}-"))),
+            );
             let actual: Vec<CurrentTask> = store
                 .get_current_tasks(&o.id)
                 .unwrap()

@@ -15,7 +15,11 @@ pub fn vector_files() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 5, "expected the shared vectors in {}", dir.display());
+    assert!(
+        files.len() >= 5,
+        "expected the shared vectors in {}",
+        dir.display()
+    );
     files
 }
 
@@ -114,7 +118,11 @@ pub fn run_vector(store: &dyn Store, path: &Path) {
         let found = l["found"].as_bool().unwrap();
         match store.get_orchestration_by_feature(&feature) {
             Ok(o) => {
-                assert!(found, "{name}: lookup '{feature}' must not match, got '{}'", o.feature_name);
+                assert!(
+                    found,
+                    "{name}: lookup '{feature}' must not match, got '{}'",
+                    o.feature_name
+                );
                 assert_eq!(o.feature_name, feature);
             }
             Err(e) => {
@@ -127,7 +135,11 @@ pub fn run_vector(store: &dyn Store, path: &Path) {
         let id = &orchestrations[feature];
         let ctx = format!("{name} [{feature}]");
         let events = store.list_task_events(id).unwrap();
-        assert_eq!(events.len() as u64, expected["event_count"].as_u64().unwrap(), "{ctx}: event_count");
+        assert_eq!(
+            events.len() as u64,
+            expected["event_count"].as_u64().unwrap(),
+            "{ctx}: event_count"
+        );
         let tasks = store.get_current_tasks(id).unwrap();
         assert_eq!(
             Value::Array(tasks.iter().map(task_projection).collect()),
@@ -135,7 +147,11 @@ pub fn run_vector(store: &dyn Store, path: &Path) {
             "{ctx}: current_tasks"
         );
         let detail = store.get_orchestration_detail(id).unwrap();
-        assert_eq!(detail_projection(store, &detail), expected["detail"], "{ctx}: detail");
+        assert_eq!(
+            detail_projection(store, &detail),
+            expected["detail"],
+            "{ctx}: detail"
+        );
         let hierarchy = store.get_team_hierarchy(id).unwrap();
         assert_eq!(
             Value::Array(hierarchy.teams.iter().map(|t| node_projection(t)).collect()),

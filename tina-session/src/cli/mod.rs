@@ -1,0 +1,154 @@
+//! The `tina-session` CLI: one file per subcommand, each an `Args` struct and a `run`.
+//!
+//! Output is human-readable by default and JSON with `--json`. Exit codes: 0 success,
+//! 1 the command failed (refused, not found, ...), 2 usage error (from clap).
+
+mod advance;
+mod cleanup;
+mod hierarchy;
+mod init;
+mod list;
+mod register_team;
+mod start;
+mod status;
+mod tasks;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::config::{Config, Overrides};
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tina-session",
+    version,
+    about = "Drive TINA orchestrations: init, start phases, advance, inspect"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// TINA state directory (default: $TINA_HOME, else ~/.tina).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub tina_home: Option<PathBuf>,
+    /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub claude_home: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an orchestration, its worktree and its orchestrator team.
+    Init(init::InitArgs),
+    /// Register a phase team under its parent team and launch its runtime.
+    Start(start::StartArgs),
+    /// Register (upsert) a team by exact name.
+    RegisterTeam(register_team::RegisterTeamArgs),
+    /// Move a phase through planning, executing, reviewing, complete or blocked.
+    Advance(advance::AdvanceArgs),
+    /// Show one orchestration with its phases and task counts.
+    Status(status::StatusArgs),
+    /// List orchestrations.
+    List(list::ListArgs),
+    /// Show current tasks, optionally filtered.
+    Tasks(tasks::TasksArgs),
+    /// Show the team tree: orchestrator team, phase teams, members, task counts.
+    Hierarchy(hierarchy::HierarchyArgs),
+    /// Remove every record of a feature (and its worktree with --worktree).
+    Cleanup(cleanup::CleanupArgs),
+}
+
+/// What a command needs from its surroundings.
+pub struct Context {
+    pub config: Config,
+    pub json: bool,
+}
+
+impl Context {
+    pub fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        Ok(self.config.open_store()?)
+    }
+
+    /// Prints `value` as JSON with `--json`, else the human text.
+    pub fn emit<T: Serialize>(
+        &self,
+        value: &T,
+        human: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            println!("{}", human());
+        }
+        Ok(())
+    }
+}
+
+/// Parses arguments, runs the command and maps failures to exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let overrides = Overrides {
+        tina_home: cli.global.tina_home.clone(),
+        claude_home: cli.global.claude_home.clone(),
+        convex_url: None,
+    };
+    let result = Config::load(overrides)
+        .map_err(anyhow::Error::from)
+        .and_then(|config| {
+            let ctx = Context {
+                config,
+                json: cli.global.json,
+            };
+            run(cli.command, &ctx)
+        });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Init(a) => init::run(a, ctx),
+        Command::Start(a) => start::run(a, ctx),
+        Command::RegisterTeam(a) => register_team::run(a, ctx),
+        Command::Advance(a) => advance::run(a, ctx),
+        Command::Status(a) => status::run(a, ctx),
+        Command::List(a) => list::run(a, ctx),
+        Command::Tasks(a) => tasks::run(a, ctx),
+        Command::Hierarchy(a) => hierarchy::run(a, ctx),
+        Command::Cleanup(a) => cleanup::run(a, ctx),
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Formats an optional value for human output.
+pub(crate) fn or_dash<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}

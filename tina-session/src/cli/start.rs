@@ -1,0 +1,57 @@
+//! `tina-session start`: register a phase team under its parent and launch it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::Context;
+use crate::lifecycle::{self, Runtime, StartRequest};
+use crate::model::TeamId;
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Exact feature name of the orchestration.
+    #[arg(long)]
+    pub feature: String,
+    /// Phase number, 1..=total phases.
+    #[arg(long)]
+    pub phase: u32,
+    /// The phase plan the team executes.
+    #[arg(long, value_name = "PATH")]
+    pub plan: PathBuf,
+    /// Id of the parent team (the orchestrator team id printed by `init`).
+    /// Default: the orchestration's orchestrator team.
+    #[arg(long, value_name = "TEAM_ID")]
+    pub parent_team_id: Option<String>,
+    /// Who plays the agents: claude (tmux + Claude Code), sim (the harness), none.
+    #[arg(long, default_value = "claude")]
+    pub runtime: Runtime,
+}
+
+pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.store()?;
+    let out = lifecycle::start(
+        &*store,
+        &StartRequest {
+            orchestration: args.feature,
+            phase: args.phase,
+            plan: args.plan,
+            parent_team_id: args.parent_team_id.map(TeamId::from),
+            runtime: args.runtime,
+        },
+    )?;
+    ctx.emit(&out, || {
+        let mut s = format!(
+            "Started phase {} with team {} ({})\n  parent team id: {}\n  runtime:        {:?}",
+            out.phase_number, out.team_name, out.team_id, out.parent_team_id, out.runtime
+        );
+        if let Some(t) = &out.tmux_session {
+            s.push_str(&format!(
+                "\n  tmux session:   {t} (attach: tmux attach -t {t})"
+            ));
+        }
+        s
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,76 @@
+//! `tina-session status`: one orchestration, its phases and task counts.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::{Context, or_dash};
+use crate::lifecycle::resolve_orchestration;
+use crate::model::{Orchestration, Phase};
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Exact feature name (or orchestration id).
+    #[arg(long)]
+    pub feature: String,
+}
+
+#[derive(Serialize)]
+struct Status {
+    store: String,
+    orchestration: Orchestration,
+    phases: Vec<Phase>,
+    task_counts: BTreeMap<String, u32>,
+    team_count: usize,
+}
+
+pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.store()?;
+    let orch = resolve_orchestration(&*store, &args.feature)?;
+    let mut task_counts = BTreeMap::new();
+    for t in store.get_current_tasks(&orch.id)? {
+        *task_counts.entry(t.status.as_str().to_owned()).or_insert(0) += 1;
+    }
+    let status = Status {
+        store: store.describe(),
+        phases: store.list_phases(&orch.id)?,
+        team_count: store.list_teams(&orch.id)?.len(),
+        orchestration: orch,
+        task_counts,
+    };
+    ctx.emit(&status, || {
+        let o = &status.orchestration;
+        let mut s = format!(
+            "{} ({})\n  id:            {}\n  phase:         {} of {}\n  branch:        {}\n  worktree:      {}\n  teams:         {}\n  store:         {}\n",
+            o.feature_name,
+            o.status,
+            o.id,
+            or_dash(o.current_phase),
+            o.total_phases,
+            or_dash(o.branch.as_ref()),
+            or_dash(o.worktree_path.as_ref()),
+            status.team_count,
+            status.store
+        );
+        for p in &status.phases {
+            s.push_str(&format!("  phase {}: {}", p.phase_number, p.status));
+            if let Some(r) = &p.blocked_reason {
+                s.push_str(&format!(" ({r})"));
+            }
+            s.push('\n');
+        }
+        let counts: Vec<String> = status
+            .task_counts
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        s.push_str(&format!(
+            "  tasks:         {}",
+            if counts.is_empty() { "none".into() } else { counts.join(", ") }
+        ));
+        s
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

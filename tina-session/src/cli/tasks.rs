@@ -1,0 +1,64 @@
+//! `tina-session tasks`: current tasks of an orchestration, filtered.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{Context, or_dash};
+use crate::lifecycle::resolve_orchestration;
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// Exact feature name (or orchestration id).
+    #[arg(long)]
+    pub feature: String,
+    /// Only tasks of phase teams with this phase number.
+    #[arg(long)]
+    pub phase: Option<u32>,
+    /// Only tasks of the team with this exact name.
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
+    /// Only tasks with this exact status.
+    #[arg(long)]
+    pub status: Option<String>,
+}
+
+pub fn run(args: TasksArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.store()?;
+    let orch = resolve_orchestration(&*store, &args.feature)?;
+    if let Some(team) = &args.team {
+        let t = store.get_team_by_name(team)?;
+        anyhow::ensure!(
+            t.orchestration_id == orch.id,
+            "team '{team}' belongs to another orchestration, not '{}'",
+            orch.feature_name
+        );
+    }
+    let tasks: Vec<_> = store
+        .get_current_tasks(&orch.id)?
+        .into_iter()
+        .filter(|t| args.phase.is_none_or(|p| t.phase_number == Some(p)))
+        .filter(|t| args.team.as_ref().is_none_or(|n| &t.team_name == n))
+        .filter(|t| args.status.as_ref().is_none_or(|s| t.status.as_str() == s))
+        .collect();
+    ctx.emit(&tasks, || {
+        if tasks.is_empty() {
+            return format!("No tasks match in '{}'.", orch.feature_name);
+        }
+        tasks
+            .iter()
+            .map(|t| {
+                format!(
+                    "{:<28} #{:<4} [{}] {} ({})",
+                    t.team_name,
+                    t.task_id,
+                    t.status,
+                    t.subject,
+                    or_dash(t.owner.as_ref())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,155 @@
+//! The phase state machine, as pure functions.
+//!
+//! ```text
+//!   (none) --plan--> planning --execute--> executing --review--> reviewing --complete--> complete
+//!   (none) --execute--> executing          reviewing --execute--> executing   (rework)
+//!   any but complete --block(reason)--> blocked --resume--> executing
+//! ```
+//! The orchestration follows its latest-changed phase: blocked when a phase is blocked,
+//! complete when its last phase completes (and every other phase is complete), planning
+//! between phases.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Orchestration, OrchestrationStatus, PhaseStatus};
+
+/// An event that moves a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhaseEvent {
+    Plan,
+    Execute,
+    Review,
+    Complete,
+    Block,
+    Resume,
+}
+
+impl PhaseEvent {
+    pub const ALL: &'static [PhaseEvent] = &[
+        Self::Plan,
+        Self::Execute,
+        Self::Review,
+        Self::Complete,
+        Self::Block,
+        Self::Resume,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plan => "plan",
+            Self::Execute => "execute",
+            Self::Review => "review",
+            Self::Complete => "complete",
+            Self::Block => "block",
+            Self::Resume => "resume",
+        }
+    }
+}
+
+impl std::str::FromStr for PhaseEvent {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown event '{s}'; expected one of: plan, execute, review, complete, block, resume"
+                )
+            })
+    }
+}
+
+/// The phase status after `event`, or why the event is not allowed from `current`.
+pub fn next_phase_status(
+    current: Option<PhaseStatus>,
+    event: PhaseEvent,
+) -> Result<PhaseStatus, String> {
+    use PhaseEvent as E;
+    use PhaseStatus as S;
+    let next = match (current, event) {
+        (None, E::Plan) => S::Planning,
+        (None | Some(S::Planning) | Some(S::Reviewing), E::Execute) => S::Executing,
+        (Some(S::Executing), E::Review) => S::Reviewing,
+        (Some(S::Reviewing), E::Complete) => S::Complete,
+        (Some(S::Complete), E::Block) => return Err("the phase is already complete".into()),
+        (_, E::Block) => S::Blocked,
+        (Some(S::Blocked), E::Resume) => S::Executing,
+        (current, event) => {
+            let state = current.map_or("not started".to_owned(), |s| s.to_string());
+            let allowed: Vec<&str> = PhaseEvent::ALL
+                .iter()
+                .filter(|e| **e != event && next_phase_status(current, **e).is_ok())
+                .map(|e| e.as_str())
+                .collect();
+            return Err(format!(
+                "the phase is {state}; allowed events from here: {}",
+                if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            ));
+        }
+    };
+    Ok(next)
+}
+
+/// The orchestration status implied by phase `phase` reaching `status`.
+pub fn next_orchestration_status(
+    orch: &Orchestration,
+    phase: u32,
+    status: PhaseStatus,
+) -> OrchestrationStatus {
+    match status {
+        PhaseStatus::Planning => OrchestrationStatus::Planning,
+        PhaseStatus::Executing => OrchestrationStatus::Executing,
+        PhaseStatus::Reviewing => OrchestrationStatus::Reviewing,
+        PhaseStatus::Blocked => OrchestrationStatus::Blocked,
+        PhaseStatus::Complete if phase == orch.total_phases => OrchestrationStatus::Complete,
+        PhaseStatus::Complete => OrchestrationStatus::Planning,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PhaseEvent as E;
+    use PhaseStatus as S;
+
+    #[test]
+    fn happy_path() {
+        let mut s = None;
+        for (event, expect) in [
+            (E::Plan, S::Planning),
+            (E::Execute, S::Executing),
+            (E::Review, S::Reviewing),
+            (E::Execute, S::Executing),
+            (E::Review, S::Reviewing),
+            (E::Complete, S::Complete),
+        ] {
+            let next = next_phase_status(s, event).unwrap();
+            assert_eq!(next, expect);
+            s = Some(next);
+        }
+    }
+
+    #[test]
+    fn refusals_name_state_and_allowed_events() {
+        let err = next_phase_status(Some(S::Executing), E::Complete).unwrap_err();
+        assert!(err.contains("executing"), "{err}");
+        assert!(err.contains("review, block"), "{err}");
+        assert!(next_phase_status(Some(S::Complete), E::Block).is_err());
+        assert!(next_phase_status(None, E::Resume).is_err());
+        assert_eq!(
+            next_phase_status(Some(S::Blocked), E::Resume),
+            Ok(S::Executing)
+        );
+        assert_eq!(
+            next_phase_status(Some(S::Planning), E::Block),
+            Ok(S::Blocked)
+        );
+    }
+}

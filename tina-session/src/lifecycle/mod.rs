@@ -1,0 +1,493 @@
+//! The orchestration lifecycle: `init`, `start`, `advance`, `cleanup`.
+//!
+//! Each operation validates everything it can before writing, then makes its store
+//! change in one transaction (see `Store::create_orchestration` and
+//! `Store::apply_phase_transition`), so a refused command leaves nothing half-written.
+//! The CLI and the MCP server both call these functions.
+
+mod machine;
+mod worktree;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::*;
+use crate::store::{Store, StoreError};
+
+pub use machine::{PhaseEvent, next_orchestration_status, next_phase_status};
+
+/// Why a lifecycle operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request itself is wrong (bad path, phase out of range, ...).
+    #[error("{0}")]
+    Invalid(String),
+    /// The state machine does not allow this event from the current state.
+    #[error("{0}")]
+    Transition(String),
+    /// A git or runtime command failed.
+    #[error("{0}")]
+    Command(String),
+}
+
+pub type Result<T, E = LifecycleError> = std::result::Result<T, E>;
+
+/// Input of [`init`].
+#[derive(Debug, Clone)]
+pub struct InitRequest {
+    pub feature: String,
+    pub design_doc: PathBuf,
+    /// The git repository to branch from; required unless `no_worktree`.
+    pub repo: Option<PathBuf>,
+    /// Defaults to `tina/<feature>`.
+    pub branch: Option<String>,
+    pub total_phases: u32,
+    pub no_worktree: bool,
+    pub replace: bool,
+    /// Where worktrees go: `<worktrees_dir>/<feature>`.
+    pub worktrees_dir: PathBuf,
+}
+
+/// Output of [`init`]: what every later step needs, ids first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InitOutcome {
+    pub orchestration_id: OrchestrationId,
+    pub feature_name: String,
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub worktree_path: Option<String>,
+    pub branch: Option<String>,
+    pub total_phases: u32,
+}
+
+fn validate_feature(feature: &str) -> Result<()> {
+    let ok = !feature.is_empty()
+        && feature.len() <= 100
+        && feature
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !feature.starts_with(['-', '.']);
+    if ok {
+        Ok(())
+    } else {
+        Err(LifecycleError::Invalid(format!(
+            "invalid feature name '{feature}': use 1-100 letters, digits, '-', '_' or '.', \
+             not starting with '-' or '.' (it names a git branch and a directory)"
+        )))
+    }
+}
+
+/// Creates the orchestration (exact feature name), its worktree and branch, and the
+/// orchestrator team.
+pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
+    validate_feature(&req.feature)?;
+    if req.total_phases == 0 {
+        return Err(LifecycleError::Invalid(
+            "--total-phases must be at least 1".into(),
+        ));
+    }
+    std::fs::read_to_string(&req.design_doc).map_err(|e| {
+        LifecycleError::Invalid(format!(
+            "cannot read design doc {}: {e}",
+            req.design_doc.display()
+        ))
+    })?;
+    let design_doc = std::fs::canonicalize(&req.design_doc)
+        .unwrap_or_else(|_| req.design_doc.clone())
+        .display()
+        .to_string();
+    // Refuse a running orchestration before touching git.
+    match store.get_orchestration_by_feature(&req.feature) {
+        Ok(existing) if !existing.status.is_terminal() && !req.replace => {
+            return Err(StoreError::FeatureInUse {
+                feature: existing.feature_name,
+                id: existing.id,
+                status: existing.status,
+            }
+            .into());
+        }
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e.into()),
+    }
+    let branch = req
+        .branch
+        .clone()
+        .unwrap_or_else(|| format!("tina/{}", req.feature));
+    let worktree = if req.no_worktree {
+        None
+    } else {
+        let repo = req.repo.as_deref().ok_or_else(|| {
+            LifecycleError::Invalid("--repo is required unless --no-worktree is given".into())
+        })?;
+        let path = req.worktrees_dir.join(&req.feature);
+        worktree::create(repo, &path, &branch, req.replace)?;
+        Some(path)
+    };
+    let created = store.create_orchestration(&NewOrchestration {
+        feature_name: req.feature.clone(),
+        design_doc,
+        branch: (!req.no_worktree).then(|| branch.clone()),
+        worktree_path: worktree.as_ref().map(|p| p.display().to_string()),
+        total_phases: req.total_phases,
+        orchestrator_team_name: orchestrator_team_name(&req.feature),
+        lead_session_id: None,
+        replace: req.replace,
+    });
+    let (orch, team) = match created {
+        Ok(pair) => pair,
+        Err(e) => {
+            if let (Some(repo), Some(path)) = (req.repo.as_deref(), worktree.as_deref()) {
+                worktree::remove(repo, path);
+            }
+            return Err(e.into());
+        }
+    };
+    Ok(InitOutcome {
+        orchestration_id: orch.id,
+        feature_name: orch.feature_name,
+        team_id: team.id,
+        team_name: team.team_name,
+        worktree_path: orch.worktree_path,
+        branch: orch.branch,
+        total_phases: orch.total_phases,
+    })
+}
+
+/// Who plays the agents of a phase team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Runtime {
+    /// The real Claude Code CLI in a tmux session.
+    Claude,
+    /// The harness's simulated agents (launched by the harness, not here).
+    Sim,
+    /// Register only.
+    None,
+}
+
+impl std::str::FromStr for Runtime {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "claude" => Ok(Self::Claude),
+            "sim" => Ok(Self::Sim),
+            "none" => Ok(Self::None),
+            other => Err(format!(
+                "unknown runtime '{other}'; expected claude, sim or none"
+            )),
+        }
+    }
+}
+
+/// Input of [`start`].
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    /// The orchestration, by id or exact feature name.
+    pub orchestration: String,
+    pub phase: u32,
+    pub plan: PathBuf,
+    /// Defaults to the orchestration's orchestrator team (the root team record).
+    pub parent_team_id: Option<TeamId>,
+    pub runtime: Runtime,
+}
+
+/// Output of [`start`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StartOutcome {
+    pub orchestration_id: OrchestrationId,
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub phase_number: u32,
+    pub parent_team_id: TeamId,
+    pub runtime: Runtime,
+    /// The tmux session running the team, for the `claude` runtime.
+    pub tmux_session: Option<String>,
+}
+
+/// Finds an orchestration by id, or else by exact feature name.
+pub fn resolve_orchestration(store: &dyn Store, key: &str) -> Result<Orchestration, StoreError> {
+    match store.get_orchestration(&OrchestrationId::from(key)) {
+        Ok(o) => Ok(o),
+        Err(e) if e.is_not_found() => store.get_orchestration_by_feature(key).map_err(|_| {
+            StoreError::orchestration_not_found(format!("id or feature name '{key}'"))
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// The orchestrator team of an orchestration: its root team record (no parent, no phase).
+pub fn orchestrator_team(store: &dyn Store, orch: &Orchestration) -> Result<Team> {
+    let roots: Vec<Team> = store
+        .list_teams(&orch.id)?
+        .into_iter()
+        .filter(|t| t.parent_team_id.is_none() && t.phase_number.is_none())
+        .collect();
+    match roots.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(LifecycleError::Invalid(format!(
+            "orchestration '{}' has no orchestrator team; pass --parent-team-id",
+            orch.feature_name
+        ))),
+        many => Err(LifecycleError::Invalid(format!(
+            "orchestration '{}' has {} root teams; pass --parent-team-id",
+            orch.feature_name,
+            many.len()
+        ))),
+    }
+}
+
+/// Registers the phase team (linked to its parent by id), sets the phase executing and
+/// launches the runtime.
+pub fn start(store: &dyn Store, req: &StartRequest) -> Result<StartOutcome> {
+    let orch = resolve_orchestration(store, &req.orchestration)?;
+    check_phase(&orch, req.phase)?;
+    if !req.plan.is_file() {
+        return Err(LifecycleError::Invalid(format!(
+            "plan {} does not exist or is not a file",
+            req.plan.display()
+        )));
+    }
+    let parent = match &req.parent_team_id {
+        Some(id) => {
+            let parent = store.get_team(id).map_err(|_| {
+                LifecycleError::Invalid(format!(
+                    "unknown parent team id '{id}'; `tina-session hierarchy --feature {}` lists team ids",
+                    orch.feature_name
+                ))
+            })?;
+            if parent.orchestration_id != orch.id {
+                return Err(LifecycleError::Invalid(format!(
+                    "parent team {id} ('{}') belongs to another orchestration, not '{}'",
+                    parent.team_name, orch.feature_name
+                )));
+            }
+            parent
+        }
+        None => orchestrator_team(store, &orch)?,
+    };
+    if req.runtime == Runtime::Claude && !on_path("claude") {
+        return Err(LifecycleError::Command(
+            "runtime 'claude' needs the Claude Code CLI (`claude`) on PATH; install it, or use \
+             --runtime none to register the team only"
+                .into(),
+        ));
+    }
+    if req.runtime == Runtime::Claude && !on_path("tmux") {
+        return Err(LifecycleError::Command(
+            "runtime 'claude' runs the team in tmux, which is not on PATH".into(),
+        ));
+    }
+    let current = phase_status(store, &orch, req.phase)?;
+    let status = next_phase_status(current, PhaseEvent::Execute).map_err(|msg| {
+        LifecycleError::Transition(format!(
+            "cannot start phase {} of '{}': {msg}",
+            req.phase, orch.feature_name
+        ))
+    })?;
+    let team_name = phase_team_name(&orch.feature_name, req.phase);
+    let plan = std::fs::canonicalize(&req.plan).unwrap_or_else(|_| req.plan.clone());
+    let out = store.apply_phase_transition(&PhaseTransition {
+        orchestration_id: orch.id.clone(),
+        phase_number: req.phase,
+        expected: current,
+        status,
+        plan_path: Some(plan.display().to_string()),
+        blocked_reason: None,
+        orchestration_status: next_orchestration_status(&orch, req.phase, status),
+        register_team: Some(TeamRegistration {
+            team_name: team_name.clone(),
+            orchestration_id: orch.id.clone(),
+            parent_team_id: Some(parent.id.clone()),
+            phase_number: Some(req.phase),
+            lead_session_id: None,
+        }),
+    })?;
+    let team = out.team.ok_or_else(|| {
+        LifecycleError::Invalid("store did not return the registered team".into())
+    })?;
+    let tmux_session = match req.runtime {
+        Runtime::Claude => Some(launch_claude(&orch, &team, &plan)?),
+        Runtime::Sim | Runtime::None => None,
+    };
+    Ok(StartOutcome {
+        orchestration_id: orch.id,
+        team_id: team.id,
+        team_name: team.team_name,
+        phase_number: req.phase,
+        parent_team_id: parent.id,
+        runtime: req.runtime,
+        tmux_session,
+    })
+}
+
+fn check_phase(orch: &Orchestration, phase: u32) -> Result<()> {
+    if phase == 0 || phase > orch.total_phases {
+        return Err(LifecycleError::Invalid(format!(
+            "phase {phase} is outside 1..={} for feature '{}'",
+            orch.total_phases, orch.feature_name
+        )));
+    }
+    Ok(())
+}
+
+fn phase_status(
+    store: &dyn Store,
+    orch: &Orchestration,
+    phase: u32,
+) -> Result<Option<PhaseStatus>> {
+    Ok(store
+        .list_phases(&orch.id)?
+        .into_iter()
+        .find(|p| p.phase_number == phase)
+        .map(|p| p.status))
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+fn launch_claude(orch: &Orchestration, team: &Team, plan: &Path) -> Result<String> {
+    let session = team.team_name.clone();
+    let cwd = orch.worktree_path.clone().unwrap_or_else(|| ".".into());
+    let prompt = format!(
+        "You lead team {} (team id {}), phase {} of feature '{}'. Follow the phase-executor \
+         skill with the plan at {}.",
+        team.team_name,
+        team.id,
+        team.phase_number.unwrap_or_default(),
+        orch.feature_name,
+        plan.display()
+    );
+    let status = std::process::Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-c",
+            &cwd,
+            "claude",
+            &prompt,
+        ])
+        .status()
+        .map_err(|e| LifecycleError::Command(format!("cannot run tmux: {e}")))?;
+    if !status.success() {
+        return Err(LifecycleError::Command(format!(
+            "tmux new-session for '{session}' failed ({status}); is a session of that name already running?"
+        )));
+    }
+    Ok(session)
+}
+
+/// Output of [`advance`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdvanceOutcome {
+    pub orchestration_id: OrchestrationId,
+    pub feature_name: String,
+    pub phase_number: u32,
+    pub previous_status: Option<PhaseStatus>,
+    pub phase_status: PhaseStatus,
+    pub orchestration_status: OrchestrationStatus,
+    pub blocked_reason: Option<String>,
+}
+
+/// Applies one state-machine event to a phase and derives the orchestration's status.
+pub fn advance(
+    store: &dyn Store,
+    orchestration: &str,
+    phase: u32,
+    event: PhaseEvent,
+    reason: Option<String>,
+) -> Result<AdvanceOutcome> {
+    let orch = resolve_orchestration(store, orchestration)?;
+    check_phase(&orch, phase)?;
+    if event == PhaseEvent::Block && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(LifecycleError::Invalid(
+            "event 'block' needs --reason saying why".into(),
+        ));
+    }
+    let current = phase_status(store, &orch, phase)?;
+    let status = next_phase_status(current, event).map_err(|msg| {
+        LifecycleError::Transition(format!(
+            "cannot apply '{}' to phase {phase} of '{}': {msg}",
+            event.as_str(),
+            orch.feature_name
+        ))
+    })?;
+    let others_complete = store
+        .list_phases(&orch.id)?
+        .iter()
+        .filter(|p| p.phase_number != phase)
+        .filter(|p| p.status == PhaseStatus::Complete)
+        .count() as u32;
+    let mut orch_status = next_orchestration_status(&orch, phase, status);
+    if orch_status == OrchestrationStatus::Complete && others_complete + 1 < orch.total_phases {
+        // The last phase finished but an earlier one did not: the run is not done.
+        orch_status = OrchestrationStatus::Planning;
+    }
+    let out = store.apply_phase_transition(&PhaseTransition {
+        orchestration_id: orch.id.clone(),
+        phase_number: phase,
+        expected: current,
+        status,
+        plan_path: None,
+        blocked_reason: if status == PhaseStatus::Blocked {
+            reason
+        } else {
+            None
+        },
+        orchestration_status: orch_status,
+        register_team: None,
+    })?;
+    Ok(AdvanceOutcome {
+        orchestration_id: orch.id,
+        feature_name: orch.feature_name,
+        phase_number: phase,
+        previous_status: current,
+        phase_status: out.phase.status,
+        orchestration_status: out.orchestration.status,
+        blocked_reason: out.phase.blocked_reason,
+    })
+}
+
+/// Output of [`cleanup`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CleanupOutcome {
+    pub feature_name: String,
+    pub removed: bool,
+    pub worktree_removed: Option<String>,
+}
+
+/// Removes every record of the feature (exact name), and its worktree if asked.
+/// A feature with no records is not an error: re-runs call this unconditionally.
+pub fn cleanup(store: &dyn Store, feature: &str, remove_worktree: bool) -> Result<CleanupOutcome> {
+    let orch = match store.get_orchestration_by_feature(feature) {
+        Ok(o) => o,
+        Err(e) if e.is_not_found() => {
+            return Ok(CleanupOutcome {
+                feature_name: feature.to_owned(),
+                removed: false,
+                worktree_removed: None,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    store.delete_orchestration(&orch.id)?;
+    let mut worktree_removed = None;
+    if remove_worktree {
+        if let Some(path) = &orch.worktree_path {
+            worktree::remove_standalone(Path::new(path));
+            worktree_removed = Some(path.clone());
+        }
+    }
+    Ok(CleanupOutcome {
+        feature_name: orch.feature_name,
+        removed: true,
+        worktree_removed,
+    })
+}

@@ -1,0 +1,98 @@
+//! Git worktree effects of `init` and `cleanup`.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::{LifecycleError, Result};
+
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| LifecycleError::Command(format!("cannot run git: {e}")))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(LifecycleError::Command(format!(
+            "git {} failed in {}: {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
+/// Creates `path` as a worktree of `repo` on a new branch `branch` (reset to HEAD when
+/// `replace` and the branch exists).
+pub fn create(repo: &Path, path: &Path, branch: &str, replace: bool) -> Result<()> {
+    if !repo.is_dir() {
+        return Err(LifecycleError::Invalid(format!(
+            "repository {} does not exist",
+            repo.display()
+        )));
+    }
+    git(repo, &["rev-parse", "--git-dir"]).map_err(|_| {
+        LifecycleError::Invalid(format!(
+            "{} is not a git repository; pass --repo <git repo> or --no-worktree",
+            repo.display()
+        ))
+    })?;
+    git(repo, &["rev-parse", "--verify", "HEAD"]).map_err(|_| {
+        LifecycleError::Invalid(format!(
+            "repository {} has no commits yet; commit something first",
+            repo.display()
+        ))
+    })?;
+    if path.exists() {
+        if !replace {
+            return Err(LifecycleError::Invalid(format!(
+                "worktree path {} already exists; pass --replace or run `tina-session cleanup --worktree`",
+                path.display()
+            )));
+        }
+        remove(repo, path);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            LifecycleError::Command(format!("cannot create {}: {e}", parent.display()))
+        })?;
+    }
+    let path_str = path.display().to_string();
+    let flag = if replace { "-B" } else { "-b" };
+    git(repo, &["worktree", "add", flag, branch, &path_str, "HEAD"])?;
+    Ok(())
+}
+
+/// Best-effort removal of a worktree created by [`create`] (used to undo a failed init).
+pub fn remove(repo: &Path, path: &Path) {
+    let path_str = path.display().to_string();
+    if git(repo, &["worktree", "remove", "--force", &path_str]).is_err() {
+        let _ = std::fs::remove_dir_all(path);
+        let _ = git(repo, &["worktree", "prune"]);
+    }
+}
+
+/// Removes a worktree knowing only its path (cleanup): git finds the main repository.
+pub fn remove_standalone(path: &Path) {
+    if !path.exists() {
+        return;
+    }
+    let common = git(
+        path,
+        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    );
+    match common {
+        Ok(common_dir) => {
+            let repo = Path::new(&common_dir)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| path.to_path_buf());
+            remove(&repo, path);
+        }
+        Err(_) => {
+            let _ = std::fs::remove_dir_all(path);
+        }
+    }
+}
