@@ -1,0 +1,175 @@
+// The current-state rule, in one place: a task is identified by (team, task_id); its
+// current state is its event with the greatest (recorded_at, sequence), whatever order
+// events arrive in; team name and phase number come from the team record. Recording
+// (tasks.recordTaskEvents) and every read of current state (tasks.getCurrentTasks,
+// orchestrations.getOrchestrationDetail, admin.getTeamHierarchy) go through here.
+import type { Doc, Id } from "../_generated/dataModel";
+import type { DatabaseReader, DatabaseWriter } from "../_generated/server";
+import { conflictingEvent, invalid } from "./errors";
+import { compareBigints, comparePhases, compareStrings, compareTaskIds } from "./order";
+import { requireTeam } from "./records";
+import type { CurrentTask, NewTaskEvent, RecordSummary } from "./validators";
+
+type OrderKey = { recorded_at: bigint; sequence: bigint };
+
+/** True when `a` comes after `b`: later wins, ties broken by sequence. */
+export function isLater(a: OrderKey, b: OrderKey): boolean {
+  return (compareBigints(a.recorded_at, b.recorded_at) || compareBigints(a.sequence, b.sequence)) > 0;
+}
+
+/** The canonical order: phase (orchestrator first), team name, task id. */
+export function compareCurrentTasks(a: CurrentTask, b: CurrentTask): number {
+  return (
+    comparePhases(a.phase_number, b.phase_number) ||
+    compareStrings(a.team_name, b.team_name) ||
+    compareTaskIds(a.task_id, b.task_id)
+  );
+}
+
+/** Every current task of the orchestration, joined with its team, in canonical order. */
+export async function loadCurrentTasks(
+  db: DatabaseReader,
+  orchestration_id: Id<"orchestrations">,
+  teams: Doc<"teams">[],
+): Promise<CurrentTask[]> {
+  const byId = new Map(teams.map((t) => [t._id as string, t]));
+  const rows = await db
+    .query("currentTasks")
+    .withIndex("by_orchestration_id", (q) => q.eq("orchestration_id", orchestration_id))
+    .collect();
+  const tasks: CurrentTask[] = [];
+  for (const row of rows) {
+    const team = byId.get(row.team_id) ?? (await db.get(row.team_id));
+    if (team === null) continue; // deleted with its orchestration in the same transaction
+    tasks.push({
+      orchestration_id: row.orchestration_id,
+      team_id: row.team_id,
+      team_name: team.team_name,
+      phase_number: team.phase_number,
+      task_id: row.task_id,
+      subject: row.subject,
+      description: row.description,
+      status: row.status,
+      owner: row.owner,
+      blocked_by: row.blocked_by,
+      metadata: row.metadata,
+      recorded_at: row.recorded_at,
+      sequence: row.sequence,
+    });
+  }
+  return tasks.sort(compareCurrentTasks);
+}
+
+/**
+ * Appends events to the history and updates each task's current state, in the calling
+ * mutation's transaction (all or nothing). The same identity (team, task_id,
+ * recorded_at, sequence) with the same content is a duplicate and changes nothing; with
+ * different content it is refused.
+ */
+export async function recordEvents(
+  db: DatabaseWriter,
+  events: NewTaskEvent[],
+): Promise<RecordSummary> {
+  const summary = { inserted: 0n, duplicates: 0n, current_updated: 0n };
+  const teams = new Map<string, Doc<"teams">>();
+  for (const e of events) {
+    if (e.task_id === "") throw invalid("task event", `empty task id for team ${e.team_id}`);
+    const metadata = parseMetadata(e.metadata);
+    let team = teams.get(e.team_id);
+    if (team === undefined) {
+      team = await requireTeam(db, e.team_id);
+      teams.set(e.team_id, team);
+    }
+    const existing = await db
+      .query("taskEvents")
+      .withIndex("by_team_id_and_task_id_and_recorded_at_and_sequence", (q) =>
+        q
+          .eq("team_id", team._id)
+          .eq("task_id", e.task_id)
+          .eq("recorded_at", e.recorded_at)
+          .eq("sequence", e.sequence),
+      )
+      .unique();
+    if (existing !== null) {
+      if (!sameContent(existing, e, metadata)) {
+        throw conflictingEvent(e.team_id, e.task_id, e.recorded_at, e.sequence);
+      }
+      summary.duplicates += 1n;
+      continue;
+    }
+    const content = {
+      subject: e.subject,
+      description: e.description,
+      status: e.status,
+      owner: e.owner,
+      blocked_by: e.blocked_by,
+      metadata: e.metadata,
+      recorded_at: e.recorded_at,
+      sequence: e.sequence,
+    };
+    await db.insert("taskEvents", {
+      orchestration_id: team.orchestration_id,
+      team_id: team._id,
+      phase_number: team.phase_number,
+      task_id: e.task_id,
+      ...content,
+    });
+    summary.inserted += 1n;
+    const current = await db
+      .query("currentTasks")
+      .withIndex("by_team_id_and_task_id", (q) => q.eq("team_id", team._id).eq("task_id", e.task_id))
+      .unique();
+    if (current === null) {
+      await db.insert("currentTasks", {
+        team_id: team._id,
+        task_id: e.task_id,
+        orchestration_id: team.orchestration_id,
+        ...content,
+      });
+      summary.current_updated += 1n;
+    } else if (isLater(e, current)) {
+      await db.patch(current._id, content);
+      summary.current_updated += 1n;
+    }
+  }
+  return summary;
+}
+
+function parseMetadata(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw invalid("task event", `metadata is not JSON text: ${String(err)}`);
+  }
+}
+
+function sameContent(stored: Doc<"taskEvents">, e: NewTaskEvent, metadata: unknown): boolean {
+  return (
+    stored.subject === e.subject &&
+    stored.description === e.description &&
+    stored.status === e.status &&
+    stored.owner === e.owner &&
+    stored.blocked_by.length === e.blocked_by.length &&
+    stored.blocked_by.every((b, i) => b === e.blocked_by[i]) &&
+    jsonEqual(JSON.parse(stored.metadata), metadata)
+  );
+}
+
+/** Structural JSON equality; object key order does not matter (as with serde_json). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((x, i) => jsonEqual(x, b[i]))
+    );
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  const ob = b as Record<string, unknown>;
+  const oa = a as Record<string, unknown>;
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(ob, k) && jsonEqual(oa[k], ob[k]));
+}

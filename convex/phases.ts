@@ -1,0 +1,100 @@
+// Phases: the compare-and-set phase transition (with its orchestration update and an
+// optional phase-team registration, atomically) and the phase list.
+import { v } from "convex/values";
+import { mutation, query } from "./_generated/server";
+import { conflict, invalid } from "./model/errors";
+import { findOrchestration, orchestrationOut, phaseOut, phasesOf, requireOrchestration, teamOut } from "./model/records";
+import { bumpRevision } from "./model/revision";
+import { registerTeam } from "./model/teams";
+import {
+  optString,
+  orchestration,
+  orchestrationStatus,
+  phase,
+  phaseStatus,
+  team,
+  teamRegistration,
+} from "./model/validators";
+
+/**
+ * Moves a phase to `status` if its stored status is `expected` (null: no record yet),
+ * sets the orchestration's status and current phase, and registers the phase team if
+ * given; all or nothing. A stale `expected` is a `conflict`.
+ */
+export const applyTransition = mutation({
+  args: {
+    orchestration_id: v.string(),
+    phase_number: v.int64(),
+    expected: v.union(phaseStatus, v.null()),
+    status: phaseStatus,
+    plan_path: optString,
+    blocked_reason: optString,
+    orchestration_status: orchestrationStatus,
+    register_team: v.union(teamRegistration, v.null()),
+  },
+  returns: v.object({ phase, orchestration, team: v.union(team, v.null()) }),
+  handler: async (ctx, t) => {
+    const orch = await requireOrchestration(ctx.db, t.orchestration_id);
+    if (t.phase_number < 1n || t.phase_number > orch.total_phases) {
+      throw invalid(
+        "phase number",
+        `phase ${t.phase_number} is outside 1..=${orch.total_phases} for feature '${orch.feature_name}'`,
+      );
+    }
+    const current = await ctx.db
+      .query("phases")
+      .withIndex("by_orchestration_id_and_phase_number", (q) =>
+        q.eq("orchestration_id", orch._id).eq("phase_number", t.phase_number),
+      )
+      .unique();
+    const currentStatus = current?.status ?? null;
+    if (currentStatus !== t.expected) {
+      throw conflict(
+        `phase ${t.phase_number} of '${orch.feature_name}' is ${currentStatus ?? "not started"} ` +
+          `(expected ${t.expected ?? "not started"})`,
+      );
+    }
+    const now = BigInt(Date.now());
+    const registered = t.register_team === null ? null : await registerTeam(ctx.db, t.register_team, now);
+    const fields = {
+      status: t.status,
+      plan_path: t.plan_path ?? current?.plan_path ?? null,
+      blocked_reason: t.blocked_reason,
+      started_at: current?.started_at ?? (t.status === "executing" ? now : null),
+      completed_at: t.status === "complete" ? now : null,
+      updated_at: now,
+    };
+    const phaseId =
+      current === null
+        ? await ctx.db.insert("phases", {
+            orchestration_id: orch._id,
+            phase_number: t.phase_number,
+            ...fields,
+          })
+        : (await ctx.db.patch(current._id, fields), current._id);
+    await ctx.db.patch(orch._id, {
+      status: t.orchestration_status,
+      current_phase: t.phase_number,
+      completed_at: t.orchestration_status === "complete" ? now : null,
+      updated_at: now,
+    });
+    await bumpRevision(ctx.db);
+    const stored = await ctx.db.get(phaseId);
+    if (stored === null) throw new Error(`phase ${phaseId} vanished inside its transaction`);
+    return {
+      phase: phaseOut(stored),
+      orchestration: orchestrationOut(await requireOrchestration(ctx.db, orch._id)),
+      team: registered === null ? null : teamOut(registered),
+    };
+  },
+});
+
+/** The phases of an orchestration by phase number (empty for an unknown id, as SQLite). */
+export const list = query({
+  args: { orchestration_id: v.string() },
+  returns: v.array(phase),
+  handler: async (ctx, { orchestration_id }) => {
+    const orch = await findOrchestration(ctx.db, orchestration_id);
+    return orch === null ? [] : (await phasesOf(ctx.db, orch._id)).map(phaseOut);
+  },
+});

@@ -1,0 +1,111 @@
+// Teams: registration (upsert by exact name), lookups by id and exact name, and the
+// lists the rest of TINA reads (by orchestration, by parent, active).
+import { v } from "convex/values";
+import { mutation, query } from "./_generated/server";
+import type { Doc } from "./_generated/dataModel";
+import {
+  byCreationThenName,
+  byPhaseThenName,
+  findOrchestration,
+  findTeam,
+  findTeamByName,
+  requireTeam,
+  teamOut,
+  teamsOf,
+} from "./model/records";
+import { bumpRevision } from "./model/revision";
+import { registerTeam as register } from "./model/teams";
+import { optInt, optString, team } from "./model/validators";
+
+/**
+ * Upserts a team by exact name. A name owned by another orchestration is
+ * `team_owned_by_other`; a parent must exist in the same orchestration (`invalid`).
+ */
+export const registerTeam = mutation({
+  args: {
+    team_name: v.string(),
+    orchestration_id: v.string(),
+    parent_team_id: optString,
+    phase_number: optInt,
+    lead_session_id: optString,
+  },
+  returns: team,
+  handler: async (ctx, reg) => {
+    const registered = await register(ctx.db, reg, BigInt(Date.now()));
+    await bumpRevision(ctx.db);
+    return teamOut(registered);
+  },
+});
+
+/** The team with this id, or null. */
+export const get = query({
+  args: { id: v.string() },
+  returns: v.union(team, v.null()),
+  handler: async (ctx, { id }) => {
+    const found = await findTeam(ctx.db, id);
+    return found === null ? null : teamOut(found);
+  },
+});
+
+/** The team with exactly this name, or null. */
+export const getByName = query({
+  args: { team_name: v.string() },
+  returns: v.union(team, v.null()),
+  handler: async (ctx, { team_name }) => {
+    const found = await findTeamByName(ctx.db, team_name);
+    return found === null ? null : teamOut(found);
+  },
+});
+
+/** Teams of an orchestration by creation (empty for an unknown id, as SQLite). */
+export const list = query({
+  args: { orchestration_id: v.string() },
+  returns: v.array(team),
+  handler: async (ctx, { orchestration_id }) => {
+    const orch = await findOrchestration(ctx.db, orchestration_id);
+    return orch === null ? [] : (await teamsOf(ctx.db, orch._id)).map(teamOut);
+  },
+});
+
+/** Child teams of a team, by phase then name; an unknown parent is `not_found`. */
+export const listByParent = query({
+  args: { parent_team_id: v.string() },
+  returns: v.array(team),
+  handler: async (ctx, { parent_team_id }) => {
+    const parent = await requireTeam(ctx.db, parent_team_id);
+    const kids = await ctx.db
+      .query("teams")
+      .withIndex("by_parent_team_id", (q) => q.eq("parent_team_id", parent._id))
+      .collect();
+    return kids.sort(byPhaseThenName).map(teamOut);
+  },
+});
+
+/**
+ * Teams of orchestrations that are not complete or blocked, leaving out teams whose
+ * phase is complete; by creation, then name.
+ */
+export const listActiveTeams = query({
+  args: {},
+  returns: v.array(team),
+  handler: async (ctx) => {
+    const active: Doc<"teams">[] = [];
+    for (const status of ["planning", "executing", "reviewing"] as const) {
+      const orchestrations = await ctx.db
+        .query("orchestrations")
+        .withIndex("by_status", (q) => q.eq("status", status))
+        .collect();
+      for (const orch of orchestrations) {
+        const phases = await ctx.db
+          .query("phases")
+          .withIndex("by_orchestration_id_and_phase_number", (q) => q.eq("orchestration_id", orch._id))
+          .collect();
+        const complete = new Set(phases.filter((p) => p.status === "complete").map((p) => p.phase_number));
+        for (const t of await teamsOf(ctx.db, orch._id)) {
+          if (t.phase_number === null || !complete.has(t.phase_number)) active.push(t);
+        }
+      }
+    }
+    return active.sort(byCreationThenName).map(teamOut);
+  },
+});
