@@ -5,7 +5,7 @@
 
 mod advance;
 mod cleanup;
-mod hierarchy;
+pub mod hierarchy;
 mod init;
 mod list;
 mod register_team;

@@ -67,34 +67,41 @@ pub fn next_phase_status(
     current: Option<PhaseStatus>,
     event: PhaseEvent,
 ) -> Result<PhaseStatus, String> {
+    if let Some(next) = transition(current, event) {
+        return Ok(next);
+    }
+    if current == Some(PhaseStatus::Complete) && event == PhaseEvent::Block {
+        return Err("the phase is already complete".into());
+    }
+    let state = current.map_or("not started".to_owned(), |s| s.to_string());
+    let allowed: Vec<&str> = PhaseEvent::ALL
+        .iter()
+        .filter(|e| transition(current, **e).is_some())
+        .map(|e| e.as_str())
+        .collect();
+    Err(format!(
+        "the phase is {state}; allowed events from here: {}",
+        if allowed.is_empty() {
+            "none".to_owned()
+        } else {
+            allowed.join(", ")
+        }
+    ))
+}
+
+fn transition(current: Option<PhaseStatus>, event: PhaseEvent) -> Option<PhaseStatus> {
     use PhaseEvent as E;
     use PhaseStatus as S;
-    let next = match (current, event) {
+    Some(match (current, event) {
         (None, E::Plan) => S::Planning,
         (None | Some(S::Planning) | Some(S::Reviewing), E::Execute) => S::Executing,
         (Some(S::Executing), E::Review) => S::Reviewing,
         (Some(S::Reviewing), E::Complete) => S::Complete,
-        (Some(S::Complete), E::Block) => return Err("the phase is already complete".into()),
+        (Some(S::Complete), E::Block) => return None,
         (_, E::Block) => S::Blocked,
         (Some(S::Blocked), E::Resume) => S::Executing,
-        (current, event) => {
-            let state = current.map_or("not started".to_owned(), |s| s.to_string());
-            let allowed: Vec<&str> = PhaseEvent::ALL
-                .iter()
-                .filter(|e| **e != event && next_phase_status(current, **e).is_ok())
-                .map(|e| e.as_str())
-                .collect();
-            return Err(format!(
-                "the phase is {state}; allowed events from here: {}",
-                if allowed.is_empty() {
-                    "none".to_owned()
-                } else {
-                    allowed.join(", ")
-                }
-            ));
-        }
-    };
-    Ok(next)
+        _ => return None,
+    })
 }
 
 /// The orchestration status implied by phase `phase` reaching `status`.

@@ -57,7 +57,8 @@ impl SqliteStore {
             tracing::warn!(path = %self.path.display(), mode, "could not enable WAL");
         }
         conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
+             PRAGMA cache_size = -65536;",
         )
         .map_err(|e| self.err(e))?;
         Ok(())

@@ -1,0 +1,587 @@
+//! The real `tina-session` binary, walked through a two-phase orchestration with a
+//! temporary TINA_HOME, CLAUDE_HOME and git repository.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let repo = root.join("repo");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::write(repo.join("README.md"), "test project\n").unwrap();
+        for args in [
+            &["init", "-q", "-b", "main"][..],
+            &["-c", "user.email=t@t", "-c", "user.name=t", "add", "."],
+            &[
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "user.name=t",
+                "commit",
+                "-qm",
+                "init",
+            ],
+        ] {
+            assert!(
+                Command::new("git")
+                    .current_dir(&repo)
+                    .args(args)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        std::fs::write(root.join("design.md"), "# Verbose flag\n").unwrap();
+        std::fs::write(root.join("plan-1.md"), "# Phase 1\n").unwrap();
+        std::fs::write(root.join("plan-2.md"), "# Phase 2\n").unwrap();
+        Self { _dir: dir, root }
+    }
+
+    fn path(&self, p: &str) -> String {
+        self.root.join(p).display().to_string()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_tina-session"))
+            .args(args)
+            .env("TINA_HOME", self.root.join("tina-home"))
+            .env("CLAUDE_HOME", self.root.join("claude-home"))
+            .env_remove("TINA_CONVEX_URL")
+            .current_dir(&self.root)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs with --json, asserts success, parses stdout.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(&all);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// Runs, asserts exit code 1, returns stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?} should fail: {out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    fn init(&self, feature: &str, phases: &str) -> Value {
+        self.json(&[
+            "init",
+            "--feature",
+            feature,
+            "--design-doc",
+            &self.path("design.md"),
+            "--repo",
+            &self.path("repo"),
+            "--total-phases",
+            phases,
+        ])
+    }
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str()
+        .unwrap_or_else(|| panic!("missing {k} in {v}"))
+}
+
+#[test]
+fn two_phase_orchestration_from_init_to_complete() {
+    let env = Env::new();
+    let init = env.init("verbose-flag", "2");
+    assert_eq!(s(&init, "feature_name"), "verbose-flag");
+    assert_eq!(s(&init, "team_name"), "verbose-flag-orchestration");
+    assert_eq!(s(&init, "branch"), "tina/verbose-flag");
+    assert_eq!(init["total_phases"], 2);
+    let worktree = Path::new(s(&init, "worktree_path"));
+    assert!(worktree.join("README.md").is_file(), "worktree checked out");
+    let orch_team = s(&init, "team_id").to_owned();
+
+    for phase in ["1", "2"] {
+        let plan = env.path(&format!("plan-{phase}.md"));
+        let start = env.json(&[
+            "start",
+            "--feature",
+            "verbose-flag",
+            "--phase",
+            phase,
+            "--plan",
+            &plan,
+            "--parent-team-id",
+            &orch_team,
+            "--runtime",
+            "none",
+        ]);
+        assert_eq!(
+            s(&start, "team_name"),
+            format!("verbose-flag-phase-{phase}")
+        );
+        assert_eq!(s(&start, "parent_team_id"), orch_team);
+        assert_eq!(start["phase_number"].as_u64().unwrap().to_string(), phase);
+        assert_eq!(s(&start, "runtime"), "none");
+        let review = env.json(&[
+            "advance",
+            "--feature",
+            "verbose-flag",
+            "--phase",
+            phase,
+            "--event",
+            "review",
+        ]);
+        assert_eq!(s(&review, "phase_status"), "reviewing");
+        let done = env.json(&[
+            "advance",
+            "--feature",
+            "verbose-flag",
+            "--phase",
+            phase,
+            "--event",
+            "complete",
+        ]);
+        assert_eq!(s(&done, "phase_status"), "complete");
+        let expected = if phase == "2" { "complete" } else { "planning" };
+        assert_eq!(s(&done, "orchestration_status"), expected);
+    }
+
+    let status = env.json(&["status", "--feature", "verbose-flag"]);
+    assert_eq!(status["orchestration"]["status"], "complete");
+    assert!(s(&status, "store").starts_with("sqlite:"));
+    assert_eq!(status["phases"].as_array().unwrap().len(), 2);
+
+    // The hierarchy: one orchestrator team, two phase teams linked to it by id.
+    let tree = env.json(&["hierarchy", "--feature", "verbose-flag"]);
+    let roots = tree["teams"].as_array().unwrap();
+    assert_eq!(roots.len(), 1);
+    assert_eq!(roots[0]["team"]["id"], orch_team.as_str());
+    let kids = roots[0]["children"].as_array().unwrap();
+    assert_eq!(kids.len(), 2);
+    for (i, kid) in kids.iter().enumerate() {
+        assert_eq!(kid["team"]["phase_number"], i as u64 + 1);
+        assert_eq!(kid["team"]["parent_team_id"], orch_team.as_str());
+    }
+    let text = env.run(&["hierarchy", "--feature", "verbose-flag"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("Orchestration: verbose-flag (complete)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("└── verbose-flag-phase-2 [phase 2]"),
+        "{text}"
+    );
+
+    let list = env.json(&["list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(
+        env.json(&["tasks", "--feature", "verbose-flag"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Cleanup removes records and worktree; the feature can be started again.
+    let clean = env.json(&["cleanup", "--feature", "verbose-flag", "--worktree"]);
+    assert_eq!(clean["removed"], true);
+    assert!(!worktree.exists());
+    assert!(env.json(&["list"]).as_array().unwrap().is_empty());
+    let again = env.json(&["cleanup", "--feature", "verbose-flag"]);
+    assert_eq!(again["removed"], false);
+}
+
+#[test]
+fn refusals_exit_1_and_write_nothing() {
+    let env = Env::new();
+    let design = env.path("design.md");
+    let plan = env.path("plan-1.md");
+
+    let err = env.fails(&[
+        "init",
+        "--feature",
+        "x",
+        "--design-doc",
+        &env.path("missing.md"),
+        "--no-worktree",
+    ]);
+    assert!(
+        err.contains("cannot read design doc") && err.contains("missing.md"),
+        "{err}"
+    );
+    let not_git = env.path("not-git");
+    std::fs::create_dir_all(&not_git).unwrap();
+    let err = env.fails(&[
+        "init",
+        "--feature",
+        "x",
+        "--design-doc",
+        &design,
+        "--repo",
+        &not_git,
+    ]);
+    assert!(err.contains("not a git repository"), "{err}");
+    let err = env.fails(&[
+        "init",
+        "--feature",
+        "../evil",
+        "--design-doc",
+        &design,
+        "--no-worktree",
+    ]);
+    assert!(err.contains("invalid feature name"), "{err}");
+    assert!(
+        env.json(&["list"]).as_array().unwrap().is_empty(),
+        "nothing half-written"
+    );
+
+    let init = env.init("auth", "2");
+    let orch_team = s(&init, "team_id").to_owned();
+    let err = env.fails(&[
+        "init",
+        "--feature",
+        "auth",
+        "--design-doc",
+        &design,
+        "--repo",
+        &env.path("repo"),
+    ]);
+    assert!(
+        err.contains("already has an orchestration") && err.contains("--replace"),
+        "{err}"
+    );
+
+    let err = env.fails(&[
+        "start",
+        "--feature",
+        "auth",
+        "--phase",
+        "3",
+        "--plan",
+        &plan,
+        "--runtime",
+        "none",
+    ]);
+    assert!(err.contains("outside 1..=2"), "{err}");
+    let err = env.fails(&[
+        "start",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--plan",
+        &plan,
+        "--parent-team-id",
+        "no-such-team",
+        "--runtime",
+        "none",
+    ]);
+    assert!(
+        err.contains("unknown parent team id 'no-such-team'"),
+        "{err}"
+    );
+    let err = env.fails(&[
+        "start",
+        "--feature",
+        "aut",
+        "--phase",
+        "1",
+        "--plan",
+        &plan,
+        "--runtime",
+        "none",
+    ]);
+    assert!(
+        err.contains("orchestration not found") && err.contains("tina-session list"),
+        "{err}"
+    );
+
+    // A team id from another orchestration.
+    let other = env.json(&[
+        "init",
+        "--feature",
+        "auth-v2",
+        "--design-doc",
+        &design,
+        "--no-worktree",
+    ]);
+    let err = env.fails(&[
+        "start",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--plan",
+        &plan,
+        "--parent-team-id",
+        s(&other, "team_id"),
+        "--runtime",
+        "none",
+    ]);
+    assert!(err.contains("belongs to another orchestration"), "{err}");
+    let err = env.fails(&[
+        "advance",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--event",
+        "complete",
+    ]);
+    assert!(
+        err.contains("not started") && err.contains("allowed events"),
+        "{err}"
+    );
+    let err = env.fails(&[
+        "advance",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--event",
+        "block",
+    ]);
+    assert!(err.contains("--reason"), "{err}");
+
+    // Nothing was registered by the refused starts.
+    let tree = env.json(&["hierarchy", "--feature", "auth"]);
+    assert!(tree["teams"][0]["children"].as_array().unwrap().is_empty());
+
+    // Default parent: the orchestrator team, by record.
+    let start = env.json(&[
+        "start",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--plan",
+        &plan,
+        "--runtime",
+        "none",
+    ]);
+    assert_eq!(s(&start, "parent_team_id"), orch_team);
+    let err = env.fails(&[
+        "start",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--plan",
+        &plan,
+        "--runtime",
+        "none",
+    ]);
+    assert!(err.contains("the phase is executing"), "{err}");
+
+    // Blocked, then resumed.
+    let blocked = env.json(&[
+        "advance",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--event",
+        "block",
+        "--reason",
+        "tests fail",
+    ]);
+    assert_eq!(s(&blocked, "orchestration_status"), "blocked");
+    assert_eq!(s(&blocked, "blocked_reason"), "tests fail");
+    let resumed = env.json(&[
+        "advance",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--event",
+        "resume",
+    ]);
+    assert_eq!(s(&resumed, "phase_status"), "executing");
+    assert_eq!(s(&resumed, "orchestration_status"), "executing");
+
+    // --replace starts over.
+    let replaced = env.json(&[
+        "init",
+        "--feature",
+        "auth",
+        "--design-doc",
+        &design,
+        "--repo",
+        &env.path("repo"),
+        "--total-phases",
+        "1",
+        "--replace",
+    ]);
+    assert_ne!(
+        s(&replaced, "orchestration_id"),
+        s(&init, "orchestration_id")
+    );
+    assert_eq!(
+        env.json(&["status", "--feature", "auth"])["phases"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // Usage errors are exit code 2 (clap).
+    let out = env.run(&[
+        "advance",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--event",
+        "finish",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown event 'finish'"));
+}
+
+#[test]
+fn claude_runtime_without_claude_is_a_clear_error() {
+    let env = Env::new();
+    env.json(&[
+        "init",
+        "--feature",
+        "needs-claude",
+        "--design-doc",
+        &env.path("design.md"),
+        "--no-worktree",
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_tina-session"))
+        .args([
+            "start",
+            "--feature",
+            "needs-claude",
+            "--phase",
+            "1",
+            "--plan",
+            &env.path("plan-1.md"),
+            "--runtime",
+            "claude",
+        ])
+        .env("TINA_HOME", env.root.join("tina-home"))
+        .env("PATH", env.root.join("empty-bin"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs the Claude Code CLI"), "{err}");
+    // Refused before any write: the phase team does not exist.
+    let tree = env.json(&["hierarchy", "--feature", "needs-claude"]);
+    assert!(tree["teams"][0]["children"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn register_team_and_task_filters() {
+    let env = Env::new();
+    let init = env.json(&[
+        "init",
+        "--feature",
+        "filters",
+        "--design-doc",
+        &env.path("design.md"),
+        "--no-worktree",
+        "--total-phases",
+        "2",
+    ]);
+    let oid = s(&init, "orchestration_id");
+    let team = env.json(&[
+        "register-team",
+        "--orchestration-id",
+        oid,
+        "--team",
+        "filters-phase-1",
+        "--phase-number",
+        "1",
+        "--parent-team-id",
+        s(&init, "team_id"),
+        "--lead-session-id",
+        "sess-1",
+    ]);
+    assert_eq!(team["phase_number"], 1);
+    assert_eq!(team["lead_session_id"], "sess-1");
+    let again = env.json(&[
+        "register-team",
+        "--orchestration-id",
+        oid,
+        "--team",
+        "filters-phase-1",
+        "--phase-number",
+        "2",
+        "--parent-team-id",
+        s(&init, "team_id"),
+    ]);
+    assert_eq!(again["id"], team["id"], "upsert keeps the id");
+    let other = env.json(&[
+        "init",
+        "--feature",
+        "filters-2",
+        "--design-doc",
+        &env.path("design.md"),
+        "--no-worktree",
+    ]);
+    let err = env.fails(&[
+        "register-team",
+        "--orchestration-id",
+        s(&other, "orchestration_id"),
+        "--team",
+        "filters-phase-1",
+    ]);
+    assert!(err.contains("already belongs to orchestration"), "{err}");
+
+    // Seed tasks through the library on the same store file, then filter via the CLI.
+    let store = tina_session::store::sqlite::SqliteStore::open(&env.root.join("tina-home/tina.db"))
+        .unwrap();
+    use tina_session::Store;
+    let mk = |team: &str, id: &str, status: &str| tina_session::NewTaskEvent {
+        team_id: tina_session::TeamId::from(team),
+        task_id: id.into(),
+        subject: format!("{team} {id}"),
+        description: String::new(),
+        status: tina_session::TaskStatus::parse(status),
+        owner: None,
+        blocked_by: vec![],
+        metadata: Value::Null,
+        recorded_at: 1,
+        sequence: 1,
+    };
+    store
+        .record_task_events(&[
+            mk(s(&init, "team_id"), "1", "completed"),
+            mk(s(&team, "id"), "1", "in_progress"),
+            mk(s(&team, "id"), "2", "mystery"),
+        ])
+        .unwrap();
+    let all = env.json(&["tasks", "--feature", "filters"]);
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    let phase2 = env.json(&["tasks", "--feature", "filters", "--phase", "2"]);
+    assert_eq!(phase2.as_array().unwrap().len(), 2);
+    let mystery = env.json(&["tasks", "--feature", "filters", "--status", "mystery"]);
+    assert_eq!(mystery[0]["task_id"], "2");
+    let orch_only = env.json(&[
+        "tasks",
+        "--feature",
+        "filters",
+        "--team",
+        "filters-orchestration",
+    ]);
+    assert_eq!(orch_only.as_array().unwrap().len(), 1);
+    let err = env.fails(&["tasks", "--feature", "filters", "--team", "filters-phase"]);
+    assert!(err.contains("team not found"), "{err}");
+}
