@@ -11,6 +11,7 @@
 //! names by prefix, pattern or substring.
 
 pub mod compose;
+pub mod convex;
 pub mod fold;
 pub mod sqlite;
 
@@ -195,10 +196,8 @@ pub fn sort_current_tasks(tasks: &mut [CurrentTask]) {
     });
 }
 
-/// Opens the Convex backend at `url`.
+/// Opens the Convex backend at `url` (the deployment's `https://<name>.convex.cloud`
+/// address), with the real `convex` client and its per-call timeout.
 pub fn open_convex(url: &str) -> Result<std::sync::Arc<dyn Store>> {
-    Err(StoreError::Unavailable(format!(
-        "TINA_CONVEX_URL is set ({url}) but this build has no Convex backend yet; \
-         unset TINA_CONVEX_URL to use the embedded SQLite store"
-    )))
+    Ok(std::sync::Arc::new(convex::ConvexStore::connect(url)?))
 }
