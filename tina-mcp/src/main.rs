@@ -1,5 +1,87 @@
-//! tina-mcp: filled by its own issue.
+//! `tina-mcp`: the TINA MCP server. Stdio by default (`tina-mcp` or `tina-mcp serve`);
+//! `--http 127.0.0.1:PORT` serves streamable HTTP on loopback instead.
+//! Logs go to stderr (level from `RUST_LOG`); on stdio, stdout carries protocol only.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tina_mcp::{Context, TinaMcp, transport};
+use tina_session::config::{Config, Overrides};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Parser)]
+#[command(name = "tina-mcp", version, about = "TINA MCP server (stdio by default)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve MCP (the default).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct ServeArgs {
+    /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (loopback only).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// TINA state directory (default: $TINA_HOME, else ~/.tina).
+    #[arg(long, value_name = "DIR")]
+    tina_home: Option<PathBuf>,
+    /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
+    #[arg(long, value_name = "DIR")]
+    claude_home: Option<PathBuf>,
+    /// Scenario folders for run_scenario (default: $TINA_SCENARIOS_DIR, else ./scenarios).
+    #[arg(long, value_name = "DIR", env = "TINA_SCENARIOS_DIR")]
+    scenarios_dir: Option<PathBuf>,
+}
 
 fn main() -> anyhow::Result<()> {
-    anyhow::bail!("tina-mcp is not built yet")
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::Serve(a)) => a,
+        None => cli.serve,
+    };
+    let config = Config::load(Overrides {
+        tina_home: args.tina_home,
+        claude_home: args.claude_home,
+        convex_url: None,
+    })?;
+    std::fs::create_dir_all(&config.tina_home)
+        .with_context(|| format!("cannot create {}", config.tina_home.display()))?;
+    let store = config.open_store()?;
+    let scenarios_dir = args.scenarios_dir.unwrap_or_else(|| PathBuf::from("scenarios"));
+    let server = TinaMcp::new(Context::new(config, store, scenarios_dir));
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let shutdown = CancellationToken::new();
+        let on_signal = shutdown.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_signal.cancel();
+            }
+        });
+        match args.http {
+            None => transport::serve_stdio(server, shutdown).await,
+            Some(addr) => {
+                let (bound, task) = transport::serve_http(server, addr, shutdown).await?;
+                tracing::warn!("serving MCP at http://{bound}/mcp");
+                task.await.context("HTTP server task failed")?
+            }
+        }
+    })
 }

@@ -1,0 +1,19 @@
+//! tina-mcp: the MCP server that gives agents typed tools over TINA.
+//!
+//! - [`params`]: one input struct per tool (its docs are the schema agents read).
+//! - [`output`] and [`schema`]: the structured results and their JSON Schemas.
+//! - [`server`]: the tools themselves ([`TinaMcp`]).
+//! - [`watch`]: the long-poll watch with its opaque cursor.
+//! - [`error`]: tool errors (`isError: true` results).
+//! - [`transport`]: serving over stdio or loopback streamable HTTP.
+
+pub mod daemon;
+pub mod error;
+pub mod output;
+pub mod params;
+pub mod schema;
+pub mod server;
+pub mod transport;
+pub mod watch;
+
+pub use server::{Context, INSTRUCTIONS, TinaMcp};
