@@ -1,5 +1,56 @@
-//! tina-daemon: filled by its own issue.
+//! `tina-daemon`: sync Claude Code agent-team files into the TINA store.
+//!
+//! `tina-daemon` watches until SIGTERM/SIGINT; `tina-daemon --once` syncs and exits.
+//! Usually started through `tina-session daemon start`.
 
-fn main() -> anyhow::Result<()> {
-    anyhow::bail!("tina-daemon is not built yet")
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tina_daemon::{Mode, run};
+use tina_session::config::{Config, Overrides};
+
+#[derive(Debug, Parser)]
+#[command(name = "tina-daemon", version, about = "Sync agent-team files into the TINA store")]
+struct Args {
+    /// Scan and sync once, then exit (non-zero if anything could not be recorded).
+    #[arg(long)]
+    once: bool,
+    /// TINA state directory (default: $TINA_HOME, else ~/.tina).
+    #[arg(long, value_name = "DIR")]
+    tina_home: Option<PathBuf>,
+    /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
+    #[arg(long, value_name = "DIR")]
+    claude_home: Option<PathBuf>,
+    /// Started by `tina-session daemon start`: log to the log file only (stderr already
+    /// goes there).
+    #[arg(long, hide = true)]
+    detached: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match Config::load(Overrides {
+        tina_home: args.tina_home,
+        claude_home: args.claude_home,
+        convex_url: None,
+    }) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("tina-daemon: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = tina_daemon::logging::init(&config, !args.detached) {
+        eprintln!("tina-daemon: cannot open the log in {}: {e}", config.logs_dir().display());
+        return ExitCode::from(1);
+    }
+    let mode = if args.once { Mode::Once } else { Mode::Watch };
+    match run(&config, mode) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+        }
+    }
 }

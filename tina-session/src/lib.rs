@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod lifecycle;
 pub mod model;
 pub mod store;

@@ -5,6 +5,7 @@
 
 mod advance;
 mod cleanup;
+mod daemon;
 pub mod hierarchy;
 mod init;
 mod list;
@@ -70,6 +71,8 @@ pub enum Command {
     Hierarchy(hierarchy::HierarchyArgs),
     /// Remove every record of a feature (and its worktree with --worktree).
     Cleanup(cleanup::CleanupArgs),
+    /// Start, stop or inspect the background sync daemon (tina-daemon).
+    Daemon(daemon::DaemonArgs),
 }
 
 /// What a command needs from its surroundings.
@@ -136,6 +139,7 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Tasks(a) => tasks::run(a, ctx),
         Command::Hierarchy(a) => hierarchy::run(a, ctx),
         Command::Cleanup(a) => cleanup::run(a, ctx),
+        Command::Daemon(a) => daemon::run(a, ctx),
     }
 }
 

@@ -1,0 +1,421 @@
+//! The daemon process: lock, start-up scan, then watch until SIGTERM/SIGINT.
+//!
+//! - One daemon per `$TINA_HOME`: an exclusive `flock` on `daemon.lock` (released by the
+//!   kernel however the process dies, so a crash never leaves it stuck).
+//! - [`Mode::Watch`] writes `daemon.pid` and a heartbeat every second (from its own
+//!   thread), watches `$CLAUDE_HOME/teams` and `$CLAUDE_HOME/tasks` recursively (created
+//!   if missing, re-watched if removed), debounces changes (50 ms quiet, at most 200 ms
+//!   after the first change, so a file rewritten continuously is still synced), and on a
+//!   signal finishes the batch at hand, then removes its pid and heartbeat files.
+//! - [`Mode::Once`] syncs everything once and returns; it fails if events could not be
+//!   recorded (they stay queued for the next run).
+//!
+//! The watch is placed before the start-up scan, so a change during the scan is seen by
+//! one or the other (or both: syncing is idempotent).
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, RecursiveMode, Watcher};
+use tina_session::daemon::{self as control, Heartbeat};
+use tina_session::store::StoreError;
+use tina_session::{Config, now_ms};
+
+use crate::source::{Change, ClaudeSource};
+use crate::state::{StateDb, StateError};
+use crate::sync::{Engine, EngineError, Report};
+
+const DEBOUNCE: Duration = Duration::from_millis(50);
+const MAX_DELAY: Duration = Duration::from_millis(200);
+const TICK: Duration = Duration::from_millis(200);
+const ROOT_CHECK: Duration = Duration::from_secs(2);
+
+/// How the daemon runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Scan and sync once, then return.
+    Once,
+    /// Scan, then watch until SIGTERM or SIGINT.
+    Watch,
+}
+
+/// Why the daemon stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Another daemon holds the lock of this `TINA_HOME`.
+    #[error(
+        "another tina-daemon is running for {tina_home} (pid {pid}); it syncs continuously, \
+         or stop it with `tina-session daemon stop`"
+    )]
+    AlreadyRunning { tina_home: PathBuf, pid: String },
+    /// A daemon file could not be created or written.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The store could not be opened.
+    #[error("cannot open the store: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The file watcher could not be set up.
+    #[error("cannot watch {path}: {source}")]
+    Watch {
+        path: PathBuf,
+        source: notify::Error,
+    },
+    /// `--once` finished with work the store did not accept; it is kept for the next run.
+    #[error("{0} events or files could not be written to the store; they are kept and retried by the next run")]
+    Incomplete(usize),
+}
+
+impl RunError {
+    /// The process exit code: [`control::EXIT_ALREADY_RUNNING`] for a held lock, else 1.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::AlreadyRunning { .. } => control::EXIT_ALREADY_RUNNING,
+            _ => 1,
+        }
+    }
+}
+
+/// Opens the store and the daemon state and builds the engine (no lock taken).
+pub fn open_engine(config: &Config) -> Result<Engine, RunError> {
+    std::fs::create_dir_all(&config.tina_home).map_err(|source| RunError::Io {
+        action: "create",
+        path: config.tina_home.clone(),
+        source,
+    })?;
+    let store = config.open_store()?;
+    let state = StateDb::open(&control::state_path(config))?;
+    Ok(Engine::new(store, ClaudeSource::new(&config.claude_home), state))
+}
+
+/// Runs the daemon in `mode` and returns what the start-up scan (and, for `Watch`, the
+/// whole run) did.
+pub fn run(config: &Config, mode: Mode) -> Result<Report, RunError> {
+    let _lock = lock(config)?;
+    let mut engine = open_engine(config)?;
+    match mode {
+        Mode::Once => {
+            let report = startup(&mut engine)?;
+            let outstanding = engine.outstanding()?;
+            if outstanding > 0 {
+                return Err(RunError::Incomplete(outstanding));
+            }
+            Ok(report)
+        }
+        Mode::Watch => {
+            let run_files = RunFiles::create(config)?;
+            let result = watch(&mut engine);
+            run_files.remove();
+            result
+        }
+    }
+}
+
+fn startup(engine: &mut Engine) -> Result<Report, RunError> {
+    let started = Instant::now();
+    let report = engine.startup()?;
+    let pending: Vec<&str> = engine.pending_teams().collect();
+    tracing::info!(
+        files = report.files,
+        events = report.events_recorded,
+        duplicates = report.duplicates,
+        unchanged = report.unchanged,
+        members = report.members_upserted,
+        malformed = report.malformed,
+        pending_teams = ?pending,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "start-up scan done"
+    );
+    Ok(report)
+}
+
+fn lock(config: &Config) -> Result<Flock<File>, RunError> {
+    let path = control::lock_path(config);
+    std::fs::create_dir_all(&config.tina_home).map_err(|source| RunError::Io {
+        action: "create",
+        path: config.tina_home.clone(),
+        source,
+    })?;
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| RunError::Io {
+            action: "open",
+            path: path.clone(),
+            source,
+        })?;
+    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => Ok(lock),
+        Err((_, Errno::EWOULDBLOCK)) => Err(RunError::AlreadyRunning {
+            tina_home: config.tina_home.clone(),
+            pid: std::fs::read_to_string(config.daemon_pid_path())
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_else(|_| "unknown".into()),
+        }),
+        Err((_, errno)) => Err(RunError::Io {
+            action: "lock",
+            path,
+            source: std::io::Error::from(errno),
+        }),
+    }
+}
+
+/// The pid file and the heartbeat thread of a watching daemon.
+struct RunFiles {
+    pid_path: PathBuf,
+    heartbeat_path: PathBuf,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RunFiles {
+    fn create(config: &Config) -> Result<Self, RunError> {
+        let pid = std::process::id();
+        let pid_path = config.daemon_pid_path();
+        write_atomic(&pid_path, pid.to_string().as_bytes())?;
+        let heartbeat_path = control::heartbeat_path(config);
+        let started_at = now_ms();
+        let beat = {
+            let path = heartbeat_path.clone();
+            move || {
+                let hb = Heartbeat {
+                    pid,
+                    started_at,
+                    updated_at: now_ms(),
+                };
+                let json = serde_json::to_vec(&hb).unwrap_or_default();
+                if let Err(e) = write_atomic(&path, &json) {
+                    tracing::warn!(error = %e, "cannot write heartbeat");
+                }
+            }
+        };
+        beat();
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let next = Instant::now() + control::HEARTBEAT_EVERY;
+                    while Instant::now() < next && !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    if !stop.load(Ordering::Relaxed) {
+                        beat();
+                    }
+                }
+            })
+        };
+        Ok(Self {
+            pid_path,
+            heartbeat_path,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    fn remove(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let _ = std::fs::remove_file(&self.heartbeat_path);
+        let _ = std::fs::remove_file(&self.pid_path);
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    let io = |action| {
+        move |source| RunError::Io {
+            action,
+            path: path.to_owned(),
+            source,
+        }
+    };
+    std::fs::write(&tmp, bytes).map_err(io("write"))?;
+    std::fs::rename(&tmp, path).map_err(io("replace"))
+}
+
+enum Msg {
+    Fs(notify::Result<notify::Event>),
+    Shutdown,
+}
+
+/// Whether a notify event can mean new content. Reads (including our own) are not.
+fn relevant(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
+/// The watched roots and the inode each had, to notice one removed or replaced.
+struct Roots {
+    paths: Vec<PathBuf>,
+    inodes: Vec<Option<u64>>,
+}
+
+impl Roots {
+    fn new(source: &ClaudeSource) -> Self {
+        let paths: Vec<PathBuf> = source.watch_roots().iter().map(|p| p.to_path_buf()).collect();
+        let inodes = vec![None; paths.len()];
+        Self { paths, inodes }
+    }
+
+    /// Creates and (re-)watches any root that is new, missing or replaced. Returns true
+    /// when something was (re-)watched, so the caller rescans.
+    fn ensure(&mut self, watcher: &mut impl Watcher) -> Result<bool, RunError> {
+        let mut changed = false;
+        for (path, inode) in self.paths.iter().zip(self.inodes.iter_mut()) {
+            let current = std::fs::metadata(path).ok().map(|m| m.ino());
+            if current.is_some() && current == *inode {
+                continue;
+            }
+            std::fs::create_dir_all(path).map_err(|source| RunError::Io {
+                action: "create",
+                path: path.clone(),
+                source,
+            })?;
+            let _ = watcher.unwatch(path);
+            watcher
+                .watch(path, RecursiveMode::Recursive)
+                .map_err(|source| RunError::Watch {
+                    path: path.clone(),
+                    source,
+                })?;
+            *inode = std::fs::metadata(path).ok().map(|m| m.ino());
+            changed = true;
+        }
+        Ok(changed)
+    }
+}
+
+fn watch(engine: &mut Engine) -> Result<Report, RunError> {
+    let (tx, rx) = channel::<Msg>();
+    let fs_tx = tx.clone();
+    let mut watcher = notify::recommended_watcher(move |res| {
+        let _ = fs_tx.send(Msg::Fs(res));
+    })
+    .map_err(|source| RunError::Watch {
+        path: PathBuf::new(),
+        source,
+    })?;
+    let mut roots = Roots::new(engine.source());
+    roots.ensure(&mut watcher)?;
+    spawn_signal_thread(tx)?;
+
+    let mut total = startup(engine)?;
+    total += event_loop(engine, &rx, &mut watcher, &mut roots)?;
+    tracing::info!(
+        events = total.events_recorded,
+        "tina-daemon stopped"
+    );
+    Ok(total)
+}
+
+fn spawn_signal_thread(tx: Sender<Msg>) -> Result<(), RunError> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGINT]).map_err(|source| RunError::Io {
+            action: "install signal handlers for",
+            path: PathBuf::from("SIGTERM/SIGINT"),
+            source,
+        })?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            tracing::info!(signal = sig, "shutting down");
+            let _ = tx.send(Msg::Shutdown);
+        }
+    });
+    Ok(())
+}
+
+fn event_loop(
+    engine: &mut Engine,
+    rx: &Receiver<Msg>,
+    watcher: &mut impl Watcher,
+    roots: &mut Roots,
+) -> Result<Report, RunError> {
+    let mut total = Report::default();
+    let mut changes: Vec<Change> = Vec::new();
+    let mut first: Option<Instant> = None;
+    let mut last = Instant::now();
+    let mut next_tick = Instant::now() + TICK;
+    let mut next_root_check = Instant::now() + ROOT_CHECK;
+    let mut rescan = false;
+    let mut shutdown = false;
+    while !shutdown {
+        let now = Instant::now();
+        let wake = match first {
+            Some(first) => (last + DEBOUNCE).min(first + MAX_DELAY).min(next_tick),
+            None => next_tick,
+        };
+        match rx.recv_timeout(wake.saturating_duration_since(now)) {
+            Ok(Msg::Fs(Ok(event))) => {
+                if event.need_rescan() {
+                    rescan = true;
+                }
+                if relevant(&event.kind) {
+                    let before = changes.len();
+                    changes.extend(event.paths.iter().filter_map(|p| engine.source().classify(p)));
+                    if changes.len() > before {
+                        first.get_or_insert_with(Instant::now);
+                        last = Instant::now();
+                    }
+                }
+            }
+            Ok(Msg::Fs(Err(e))) => {
+                tracing::warn!(error = %e, "file watcher error; rescanning");
+                rescan = true;
+            }
+            Ok(Msg::Shutdown) | Err(RecvTimeoutError::Disconnected) => shutdown = true,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        let now = Instant::now();
+        if let Some(f) = first {
+            if shutdown || now >= last + DEBOUNCE || now >= f + MAX_DELAY {
+                first = None;
+                let batch = std::mem::take(&mut changes);
+                total += engine.apply(batch)?;
+            }
+        }
+        if shutdown {
+            break;
+        }
+        if now >= next_root_check {
+            next_root_check = now + ROOT_CHECK;
+            if roots.ensure(watcher)? {
+                tracing::info!("a watched directory was re-created; rescanning");
+                rescan = true;
+            }
+        }
+        if rescan {
+            rescan = false;
+            total += engine.full_scan()?;
+        }
+        if now >= next_tick {
+            next_tick = now + TICK;
+            total += engine.tick()?;
+        }
+    }
+    Ok(total)
+}

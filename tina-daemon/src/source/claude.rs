@@ -1,0 +1,408 @@
+//! Claude Code's agent-team files: the only code that knows their layout.
+//!
+//! ```text
+//! $CLAUDE_HOME/teams/<team>/config.json   name, createdAt, leadSessionId, members[...]
+//! $CLAUDE_HOME/teams/<team>/...           anything else (inboxes) is not ours
+//! $CLAUDE_HOME/tasks/<team>/<id>.json     id, subject, description, status, owner, ...
+//! ```
+//!
+//! The directory name is the team name, for both the config and the tasks, so members
+//! and tasks always land on the same team; a `name` field in config.json that disagrees
+//! with its directory is logged, not followed. Unknown fields are ignored, unknown task
+//! statuses are kept verbatim, numeric ids are accepted as strings. Hidden files and
+//! non-`.json` files (Claude Code keeps lock files beside the tasks) are skipped.
+
+use std::path::{Component, Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::Deserialize;
+use serde_json::Value;
+use tina_session::{Millis, TaskStatus};
+
+use super::{Change, MemberRecord, ReadError, SourceFile, TaskRecord, TeamRecord};
+
+const CONFIG_FILE: &str = "config.json";
+
+/// Reads Claude Code team and task files under one `$CLAUDE_HOME`.
+#[derive(Debug, Clone)]
+pub struct ClaudeSource {
+    teams_dir: PathBuf,
+    tasks_dir: PathBuf,
+}
+
+impl ClaudeSource {
+    pub fn new(claude_home: &Path) -> Self {
+        Self {
+            teams_dir: claude_home.join("teams"),
+            tasks_dir: claude_home.join("tasks"),
+        }
+    }
+
+    /// The directories to watch (recursively). They are created if missing, so a watch
+    /// can be placed before the first team exists.
+    pub fn watch_roots(&self) -> [&Path; 2] {
+        [&self.teams_dir, &self.tasks_dir]
+    }
+
+    /// What a changed path means, or `None` when it is not one of ours.
+    pub fn classify(&self, path: &Path) -> Option<Change> {
+        if let Some(rest) = relative(path, &self.teams_dir) {
+            return match rest.as_slice() {
+                [team] => Some(Change::Team(team.clone())),
+                [team, file] if file == CONFIG_FILE => {
+                    Some(Change::File(SourceFile::TeamConfig {
+                        team: team.clone(),
+                        path: path.to_owned(),
+                    }))
+                }
+                _ => None,
+            };
+        }
+        if let Some(rest) = relative(path, &self.tasks_dir) {
+            return match rest.as_slice() {
+                [team] => Some(Change::Team(team.clone())),
+                [team, file] if is_task_file(file) => Some(Change::File(SourceFile::Task {
+                    team: team.clone(),
+                    path: path.to_owned(),
+                })),
+                _ => None,
+            };
+        }
+        None
+    }
+
+    /// Every team that has a team or task directory.
+    pub fn list_teams(&self) -> std::io::Result<Vec<String>> {
+        let mut teams = Vec::new();
+        for dir in self.watch_roots() {
+            for name in list_dir(dir)? {
+                if !name.starts_with('.') && dir.join(&name).is_dir() {
+                    teams.push(name);
+                }
+            }
+        }
+        teams.sort();
+        teams.dedup();
+        Ok(teams)
+    }
+
+    /// Every file of one team: its config (if present) and its task files.
+    pub fn team_files(&self, team: &str) -> std::io::Result<Vec<SourceFile>> {
+        let mut files = Vec::new();
+        let config = self.teams_dir.join(team).join(CONFIG_FILE);
+        if config.is_file() {
+            files.push(SourceFile::TeamConfig {
+                team: team.to_owned(),
+                path: config,
+            });
+        }
+        let dir = self.tasks_dir.join(team);
+        for name in list_dir(&dir)? {
+            if is_task_file(&name) {
+                files.push(SourceFile::Task {
+                    team: team.to_owned(),
+                    path: dir.join(name),
+                });
+            }
+        }
+        Ok(files)
+    }
+
+    /// Reads a team's config.json.
+    pub fn read_team(&self, team: &str, path: &Path) -> Result<TeamRecord, ReadError> {
+        let (bytes, _) = read(path)?;
+        let file: ConfigFile = parse(path, &bytes)?;
+        if let Some(name) = file.name.as_deref().filter(|n| *n != team) {
+            tracing::warn!(
+                path = %path.display(),
+                config_name = name,
+                directory = team,
+                "team config names a different team than its directory; using the directory name"
+            );
+        }
+        let created_at = file.created_at.as_ref().and_then(number_ms);
+        let members = file
+            .members
+            .into_iter()
+            .map(|m| MemberRecord {
+                agent_name: m.name,
+                agent_type: m.agent_type,
+                model: m.model,
+                joined_at: m
+                    .joined_at
+                    .as_ref()
+                    .and_then(number_ms)
+                    .or(created_at)
+                    .unwrap_or(0),
+            })
+            .collect();
+        Ok(TeamRecord {
+            team_name: team.to_owned(),
+            members,
+        })
+    }
+
+    /// Reads one task file. The task id is the file's `id` field, else its file name.
+    pub fn read_task(&self, team: &str, path: &Path) -> Result<TaskRecord, ReadError> {
+        let (bytes, modified_at) = read(path)?;
+        let file: TaskFile = parse(path, &bytes)?;
+        let task_id = match file.id {
+            Some(id) => id.into_string(),
+            None => path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        if task_id.is_empty() {
+            return Err(ReadError::Malformed {
+                path: path.to_owned(),
+                reason: "the task id is empty".into(),
+            });
+        }
+        Ok(TaskRecord {
+            team_name: team.to_owned(),
+            task_id,
+            subject: file.subject,
+            description: file.description.unwrap_or_default(),
+            status: TaskStatus::parse(&file.status),
+            owner: file.owner.filter(|o| !o.is_empty()),
+            blocked_by: file
+                .blocked_by
+                .unwrap_or_default()
+                .into_iter()
+                .map(IdValue::into_string)
+                .collect(),
+            metadata: match file.metadata {
+                None | Some(Value::Null) => Value::Object(Default::default()),
+                Some(v) => v,
+            },
+            modified_at,
+        })
+    }
+}
+
+/// `.../tasks/<team>/<id>.json`: a visible `.json` file.
+fn is_task_file(name: &str) -> bool {
+    !name.starts_with('.') && name.len() > ".json".len() && name.ends_with(".json")
+}
+
+/// The components of `path` below `root`, as strings; `None` when `path` is not below
+/// `root` or a component is not valid UTF-8.
+fn relative(path: &Path, root: &Path) -> Option<Vec<String>> {
+    let rest = path.strip_prefix(root).ok()?;
+    let mut parts = Vec::new();
+    for c in rest.components() {
+        match c {
+            Component::Normal(s) => parts.push(s.to_str()?.to_owned()),
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then_some(parts)
+}
+
+fn list_dir(dir: &Path) -> std::io::Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        match entry?.file_name().into_string() {
+            Ok(name) => names.push(name),
+            Err(name) => tracing::warn!(
+                dir = %dir.display(),
+                name = ?name,
+                "skipping a file name that is not UTF-8"
+            ),
+        }
+    }
+    Ok(names)
+}
+
+/// The file's bytes and its modification time in ms (the time stamp of its content).
+fn read(path: &Path) -> Result<(Vec<u8>, Millis), ReadError> {
+    let io = |source: std::io::Error| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ReadError::Missing(path.to_owned())
+        } else {
+            ReadError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    let modified_at = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_millis() as Millis);
+    let bytes = std::fs::read(path).map_err(io)?;
+    Ok((bytes, modified_at))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, ReadError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ReadError::Malformed {
+            path: path.to_owned(),
+            reason: "the file is empty (being written?)".into(),
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| ReadError::Malformed {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn number_ms(n: &serde_json::Number) -> Option<Millis> {
+    n.as_i64().or_else(|| n.as_f64().map(|f| f as Millis))
+}
+
+/// `teams/<team>/config.json`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigFile {
+    name: Option<String>,
+    created_at: Option<serde_json::Number>,
+    #[serde(default)]
+    members: Vec<MemberFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberFile {
+    name: String,
+    agent_type: Option<String>,
+    model: Option<String>,
+    joined_at: Option<serde_json::Number>,
+}
+
+/// `tasks/<team>/<id>.json`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskFile {
+    id: Option<IdValue>,
+    subject: String,
+    description: Option<String>,
+    status: String,
+    owner: Option<String>,
+    blocked_by: Option<Vec<IdValue>>,
+    metadata: Option<Value>,
+}
+
+/// Task ids are strings ("1"); accept numbers too.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum IdValue {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl IdValue {
+    fn into_string(self) -> String {
+        match self {
+            Self::Text(s) => s,
+            Self::Number(n) => n.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source() -> (tempfile::TempDir, ClaudeSource) {
+        let dir = tempfile::tempdir().unwrap();
+        let source = ClaudeSource::new(dir.path());
+        (dir, source)
+    }
+
+    #[test]
+    fn classifies_only_our_files() {
+        let (dir, s) = source();
+        let root = dir.path();
+        let task = root.join("tasks/feat-phase-1/3.json");
+        assert_eq!(
+            s.classify(&task),
+            Some(Change::File(SourceFile::Task {
+                team: "feat-phase-1".into(),
+                path: task.clone()
+            }))
+        );
+        let config = root.join("teams/feat-orchestration/config.json");
+        assert!(matches!(
+            s.classify(&config),
+            Some(Change::File(SourceFile::TeamConfig { team, .. })) if team == "feat-orchestration"
+        ));
+        assert_eq!(
+            s.classify(&root.join("tasks/t")),
+            Some(Change::Team("t".into()))
+        );
+        assert_eq!(s.classify(&root.join("tasks/t/.lock")), None);
+        assert_eq!(s.classify(&root.join("tasks/t/notes.txt")), None);
+        assert_eq!(s.classify(&root.join("teams/t/inboxes/lead.json")), None);
+        assert_eq!(s.classify(&root.join("tasks")), None);
+        assert_eq!(s.classify(&root.join("projects/x.json")), None);
+    }
+
+    #[test]
+    fn reads_a_task_with_unknown_fields_and_status() {
+        let (dir, s) = source();
+        let path = dir.path().join("7.json");
+        std::fs::write(
+            &path,
+            r#"{"id": 7, "subject": "s", "description": "d", "activeForm": "doing",
+                "status": "deferred", "owner": "", "blocks": ["9"], "blockedBy": [1, "2"],
+                "metadata": {"k": 1}, "somethingNew": true}"#,
+        )
+        .unwrap();
+        let t = s.read_task("team", &path).unwrap();
+        assert_eq!(t.task_id, "7");
+        assert_eq!(t.status, TaskStatus::Other("deferred".into()));
+        assert_eq!(t.owner, None);
+        assert_eq!(t.blocked_by, vec!["1", "2"]);
+        assert_eq!(t.metadata, serde_json::json!({"k": 1}));
+        assert!(t.modified_at > 0);
+    }
+
+    #[test]
+    fn half_written_task_is_malformed_and_missing_is_missing() {
+        let (dir, s) = source();
+        let path = dir.path().join("1.json");
+        std::fs::write(&path, r#"{"id": "1", "subject": "s", "sta"#).unwrap();
+        assert!(matches!(
+            s.read_task("t", &path),
+            Err(ReadError::Malformed { .. })
+        ));
+        std::fs::write(&path, "").unwrap();
+        assert!(matches!(
+            s.read_task("t", &path),
+            Err(ReadError::Malformed { .. })
+        ));
+        assert!(matches!(
+            s.read_task("t", &dir.path().join("2.json")),
+            Err(ReadError::Missing(_))
+        ));
+    }
+
+    #[test]
+    fn reads_members_with_defaults() {
+        let (dir, s) = source();
+        let path = dir.path().join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"name": "t", "createdAt": 1000, "leadAgentId": "lead@t",
+                "members": [{"agentId": "a@t", "name": "lead", "model": "opus", "joinedAt": 1500, "cwd": "/"},
+                            {"name": "worker", "agentType": "coder"}]}"#,
+        )
+        .unwrap();
+        let team = s.read_team("t", &path).unwrap();
+        assert_eq!(team.members.len(), 2);
+        assert_eq!(team.members[0].joined_at, 1500);
+        assert_eq!(team.members[0].model.as_deref(), Some("opus"));
+        assert_eq!(team.members[1].joined_at, 1000);
+        assert_eq!(team.members[1].agent_type.as_deref(), Some("coder"));
+    }
+}

@@ -1,0 +1,685 @@
+//! The sync engine: source records in, store writes out, exactly once.
+//!
+//! - Teams are linked by **exact team name** (`Store::get_team_by_name`); phase number,
+//!   parent and orchestration come from the team record. Files of a team without a record
+//!   are kept *pending* and synced as soon as the team is registered.
+//! - Every change of a task's normalized content becomes one task event; unchanged content
+//!   records nothing (see [`crate::state`] for how that survives crashes and restarts).
+//! - A task file that is deleted records nothing: the task keeps its last state and its
+//!   history. If the file comes back with the same content nothing is recorded; with
+//!   different content, one event.
+//! - A malformed file is logged once per version and retried when it changes again.
+//! - Store failures that may pass (locked, unavailable) leave the work queued and are
+//!   retried with back-off; they never stop the engine.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tina_session::store::StoreError;
+use tina_session::{NewTaskEvent, Store, Team, TeamId, TeamMember};
+
+use crate::source::{Change, ClaudeSource, ReadError, SourceFile, TaskRecord, TeamRecord};
+use crate::state::{ContentHash, StateDb, StateError, Synced};
+
+/// Events per store write: large enough for ingest speed, small enough to keep a lock
+/// short and a retry cheap.
+const BATCH: usize = 2_000;
+/// How often cached team links are checked against the store (a team may be deleted
+/// and registered again under the same name, with a new id).
+const REVALIDATE_EVERY: Duration = Duration::from_secs(5);
+/// Pending teams are looked up at least this often, and whenever the store changes.
+const PENDING_EVERY: Duration = Duration::from_secs(2);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// A failure the engine cannot work around: its own state file is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// What one pass did, for logs and `--once`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    pub files: usize,
+    pub events_recorded: usize,
+    pub duplicates: usize,
+    pub unchanged: usize,
+    pub members_upserted: usize,
+    pub malformed: usize,
+}
+
+impl std::ops::AddAssign for Report {
+    fn add_assign(&mut self, o: Self) {
+        self.files += o.files;
+        self.events_recorded += o.events_recorded;
+        self.duplicates += o.duplicates;
+        self.unchanged += o.unchanged;
+        self.members_upserted += o.members_upserted;
+        self.malformed += o.malformed;
+    }
+}
+
+/// How a store error is handled.
+enum Failure {
+    /// Might pass (locked, unreachable): keep the work, retry later.
+    Transient,
+    /// The team record is gone: forget its id, look the name up again.
+    TeamGone,
+    /// Another event already has this identity: record under the next sequence.
+    Conflict,
+    /// The store refuses this input for good: log and drop it.
+    Refused,
+}
+
+fn classify(e: &StoreError) -> Failure {
+    match e {
+        StoreError::NotFound { kind: "team", .. } => Failure::TeamGone,
+        StoreError::ConflictingEvent { .. } => Failure::Conflict,
+        StoreError::Invalid { .. }
+        | StoreError::TeamOwnedByOther { .. }
+        | StoreError::FeatureInUse { .. }
+        | StoreError::NotFound { .. } => Failure::Refused,
+        _ => Failure::Transient,
+    }
+}
+
+/// The daemon's sync state machine. Single-threaded: the watcher feeds it changes.
+pub struct Engine {
+    store: Arc<dyn Store>,
+    source: ClaudeSource,
+    state: StateDb,
+    /// Teams resolved by exact name.
+    teams: HashMap<String, Team>,
+    /// Team names with files but no team record yet.
+    pending: BTreeSet<String>,
+    /// Teams whose current tasks in the store have been merged into `state`.
+    seeded: HashSet<TeamId>,
+    /// Malformed files by path, with the version (mtime, length) that was logged.
+    malformed: HashMap<PathBuf, (Option<std::time::SystemTime>, u64)>,
+    /// Files whose sync failed for a reason that may pass.
+    retry: BTreeSet<SourceFile>,
+    /// There are intents (events not yet confirmed by the store) to replay.
+    intents_waiting: bool,
+    backoff: Duration,
+    retry_after: Instant,
+    last_revision: Option<i64>,
+    last_pending_check: Instant,
+    last_revalidate: Instant,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, source: ClaudeSource, state: StateDb) -> Self {
+        let now = Instant::now();
+        Self {
+            store,
+            source,
+            state,
+            teams: HashMap::new(),
+            pending: BTreeSet::new(),
+            seeded: HashSet::new(),
+            malformed: HashMap::new(),
+            retry: BTreeSet::new(),
+            intents_waiting: true,
+            backoff: Duration::from_millis(250),
+            retry_after: now,
+            last_revision: None,
+            last_pending_check: now,
+            last_revalidate: now,
+        }
+    }
+
+    pub fn source(&self) -> &ClaudeSource {
+        &self.source
+    }
+
+    /// Team names that have files but no team record.
+    pub fn pending_teams(&self) -> impl Iterator<Item = &str> {
+        self.pending.iter().map(String::as_str)
+    }
+
+    /// Work that is queued because the store refused it for now: events not yet
+    /// confirmed and files to retry.
+    pub fn outstanding(&self) -> Result<usize, EngineError> {
+        Ok(self.state.intent_count()? as usize + self.retry.len())
+    }
+
+    /// Replays unconfirmed events (left by a crash), then syncs every file.
+    pub fn startup(&mut self) -> Result<Report, EngineError> {
+        let mut report = self.replay_intents()?;
+        report += self.full_scan()?;
+        Ok(report)
+    }
+
+    /// Syncs every file of every team.
+    pub fn full_scan(&mut self) -> Result<Report, EngineError> {
+        let teams = match self.source.list_teams() {
+            Ok(teams) => teams,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list agent teams; will retry on the next scan");
+                return Ok(Report::default());
+            }
+        };
+        let mut files = Vec::new();
+        for team in teams {
+            files.extend(self.team_files(&team));
+        }
+        self.sync_files(files)
+    }
+
+    /// Syncs what a batch of watcher changes touched.
+    pub fn apply(&mut self, changes: Vec<Change>) -> Result<Report, EngineError> {
+        let mut files = BTreeSet::new();
+        for change in changes {
+            match change {
+                Change::File(f) => {
+                    files.insert(f);
+                }
+                Change::Team(team) => files.extend(self.team_files(&team)),
+            }
+        }
+        self.sync_files(files.into_iter().collect())
+    }
+
+    /// Periodic work: replay queued events and files (with back-off), link pending teams
+    /// once they are registered, notice teams re-registered under a new id.
+    pub fn tick(&mut self) -> Result<Report, EngineError> {
+        let mut report = Report::default();
+        let now = Instant::now();
+        if (self.intents_waiting || !self.retry.is_empty()) && now >= self.retry_after {
+            report += self.replay_intents()?;
+            let retry: Vec<SourceFile> = std::mem::take(&mut self.retry).into_iter().collect();
+            report += self.sync_files(retry)?;
+            if self.intents_waiting || !self.retry.is_empty() {
+                self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+                self.retry_after = Instant::now() + self.backoff;
+            } else {
+                self.backoff = Duration::from_millis(250);
+            }
+        }
+        if !self.pending.is_empty() {
+            let revision = self.store.revision().ok();
+            let changed = revision.is_some() && revision != self.last_revision;
+            if changed || now.duration_since(self.last_pending_check) >= PENDING_EVERY {
+                self.last_revision = revision;
+                self.last_pending_check = now;
+                report += self.check_pending()?;
+            }
+        }
+        if now.duration_since(self.last_revalidate) >= REVALIDATE_EVERY {
+            self.last_revalidate = now;
+            report += self.revalidate()?;
+        }
+        Ok(report)
+    }
+
+    fn team_files(&self, team: &str) -> Vec<SourceFile> {
+        self.source.team_files(team).unwrap_or_else(|e| {
+            tracing::warn!(team, error = %e, "cannot list the files of team");
+            Vec::new()
+        })
+    }
+
+    /// The team record for an exact name; `None` (and pending) when there is none yet.
+    fn resolve(&mut self, name: &str) -> Result<Option<Team>, StoreError> {
+        if let Some(team) = self.teams.get(name) {
+            return Ok(Some(team.clone()));
+        }
+        match self.store.get_team_by_name(name) {
+            Ok(team) => {
+                if self.pending.remove(name) {
+                    tracing::info!(team = name, id = %team.id, "pending team is now registered");
+                }
+                self.teams.insert(name.to_owned(), team.clone());
+                Ok(Some(team))
+            }
+            Err(e) if e.is_not_found() => {
+                if self.pending.insert(name.to_owned()) {
+                    tracing::info!(
+                        team = name,
+                        "files for a team that is not registered yet; keeping them pending"
+                    );
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn check_pending(&mut self) -> Result<Report, EngineError> {
+        let mut report = Report::default();
+        let names: Vec<String> = self.pending.iter().cloned().collect();
+        for name in names {
+            let files = self.team_files(&name);
+            if files.is_empty() {
+                self.pending.remove(&name);
+                continue;
+            }
+            match self.store.get_team_by_name(&name) {
+                Ok(_) => report += self.sync_files(files)?,
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    tracing::warn!(team = name, error = %e, "cannot look up pending team");
+                    break;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    fn revalidate(&mut self) -> Result<Report, EngineError> {
+        let mut report = Report::default();
+        let cached: Vec<(String, TeamId)> = self
+            .teams
+            .iter()
+            .map(|(n, t)| (n.clone(), t.id.clone()))
+            .collect();
+        for (name, id) in cached {
+            match self.store.get_team_by_name(&name) {
+                Ok(team) if team.id == id => {}
+                Ok(team) => {
+                    tracing::info!(team = name, old = %id, new = %team.id, "team was registered again");
+                    self.forget_team(&id)?;
+                    self.teams.insert(name.clone(), team);
+                    let files = self.team_files(&name);
+                    report += self.sync_files(files)?;
+                }
+                Err(e) if e.is_not_found() => {
+                    tracing::info!(team = name, id = %id, "team record was removed; files kept pending");
+                    self.forget_team(&id)?;
+                    self.pending.insert(name);
+                }
+                Err(e) => {
+                    tracing::warn!(team = name, error = %e, "cannot revalidate team");
+                    break;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    fn forget_team(&mut self, id: &TeamId) -> Result<(), EngineError> {
+        self.teams.retain(|_, t| &t.id != id);
+        self.seeded.remove(id);
+        self.state.forget_team(id)?;
+        Ok(())
+    }
+
+    /// Reads, diffs and records a set of files.
+    pub fn sync_files(&mut self, files: Vec<SourceFile>) -> Result<Report, EngineError> {
+        let mut report = Report::default();
+        let mut by_team: BTreeMap<String, Vec<SourceFile>> = BTreeMap::new();
+        for f in files {
+            by_team.entry(f.team().to_owned()).or_default().push(f);
+        }
+        let mut batch: Vec<(String, NewTaskEvent, ContentHash)> = Vec::new();
+        // Versions chosen in this batch, so two files naming the same task stay ordered.
+        let mut chosen: HashMap<(TeamId, String), Synced> = HashMap::new();
+        for (name, files) in by_team {
+            let team = match self.resolve(&name) {
+                Ok(Some(team)) => team,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(team = name, error = %e, "cannot look up team; will retry");
+                    self.retry.extend(files);
+                    continue;
+                }
+            };
+            if let Err(e) = self.ensure_seeded(&team) {
+                tracing::warn!(team = name, error = %e, "cannot read the team's tasks; will retry");
+                self.retry.extend(files);
+                continue;
+            }
+            for file in files {
+                report.files += 1;
+                match &file {
+                    SourceFile::TeamConfig { path, .. } => {
+                        match self.source.read_team(&name, path) {
+                            Ok(record) => match self.sync_members(&team, &record) {
+                                Ok(n) => report.members_upserted += n,
+                                Err(e) => self.store_failed(&team, file.clone(), e)?,
+                            },
+                            Err(e) => report.malformed += self.read_failed(e),
+                        }
+                    }
+                    SourceFile::Task { path, .. } => match self.source.read_task(&name, path) {
+                        Ok(record) => {
+                            self.malformed.remove(path);
+                            match self.next_event(&team, &record, &chosen) {
+                                Some((event, hash)) => {
+                                    chosen.insert(
+                                        (team.id.clone(), event.task_id.clone()),
+                                        Synced {
+                                            hash,
+                                            recorded_at: event.recorded_at,
+                                            sequence: event.sequence,
+                                        },
+                                    );
+                                    batch.push((name.clone(), event, hash));
+                                }
+                                None => report.unchanged += 1,
+                            }
+                        }
+                        Err(e) => report.malformed += self.read_failed(e),
+                    },
+                }
+            }
+        }
+        for chunk in batch.chunks(BATCH) {
+            report += self.commit(chunk)?;
+        }
+        Ok(report)
+    }
+
+    fn read_failed(&mut self, e: ReadError) -> usize {
+        match e {
+            ReadError::Missing(path) => {
+                // Deleted: the task keeps its last state; see the module docs.
+                tracing::debug!(path = %path.display(), "file removed; last synced state kept");
+                self.malformed.remove(&path);
+                0
+            }
+            ReadError::Io { path, source } => {
+                tracing::warn!(path = %path.display(), error = %source, "cannot read file; retried on its next change");
+                0
+            }
+            ReadError::Malformed { path, reason } => {
+                let version = std::fs::metadata(&path)
+                    .map(|m| (m.modified().ok(), m.len()))
+                    .unwrap_or((None, 0));
+                if self.malformed.get(&path) != Some(&version) {
+                    tracing::warn!(path = %path.display(), reason, "malformed file skipped; retried on its next change");
+                    self.malformed.insert(path, version);
+                }
+                1
+            }
+        }
+    }
+
+    /// The event a task record needs, or `None` when its content is already synced.
+    fn next_event(
+        &self,
+        team: &Team,
+        r: &TaskRecord,
+        chosen: &HashMap<(TeamId, String), Synced>,
+    ) -> Option<(NewTaskEvent, ContentHash)> {
+        let hash = content_hash(
+            &r.subject,
+            &r.description,
+            r.status.as_str(),
+            r.owner.as_deref(),
+            &r.blocked_by,
+            &r.metadata,
+        );
+        let last = chosen
+            .get(&(team.id.clone(), r.task_id.clone()))
+            .copied()
+            .or_else(|| self.state.task(&team.id, &r.task_id));
+        if last.is_some_and(|l| l.hash == hash) {
+            return None;
+        }
+        // A later version never sorts before an earlier one, even if the mtime went back.
+        let (recorded_at, sequence) = match last {
+            Some(l) => (r.modified_at.max(l.recorded_at), l.sequence + 1),
+            None => (r.modified_at, 1),
+        };
+        let event = NewTaskEvent {
+            team_id: team.id.clone(),
+            task_id: r.task_id.clone(),
+            subject: r.subject.clone(),
+            description: r.description.clone(),
+            status: r.status.clone(),
+            owner: r.owner.clone(),
+            blocked_by: r.blocked_by.clone(),
+            metadata: r.metadata.clone(),
+            recorded_at,
+            sequence,
+        };
+        Some((event, hash))
+    }
+
+    /// Merges the store's current tasks of the team's orchestration into the state, once
+    /// per team, so a lost or new state file never re-records what the store has.
+    fn ensure_seeded(&mut self, team: &Team) -> Result<(), StoreError> {
+        if self.seeded.contains(&team.id) {
+            return Ok(());
+        }
+        let current = self.store.get_current_tasks(&team.orchestration_id)?;
+        let mut seen = HashSet::new();
+        for c in current {
+            if self.seeded.contains(&c.team_id) {
+                continue;
+            }
+            let hash = content_hash(
+                &c.subject,
+                &c.description,
+                c.status.as_str(),
+                c.owner.as_deref(),
+                &c.blocked_by,
+                &c.metadata,
+            );
+            self.state.seed(
+                &c.team_id,
+                &c.task_id,
+                Synced {
+                    hash,
+                    recorded_at: c.recorded_at,
+                    sequence: c.sequence,
+                },
+            );
+            seen.insert(c.team_id);
+        }
+        self.seeded.extend(seen);
+        self.seeded.insert(team.id.clone());
+        Ok(())
+    }
+
+    fn sync_members(&mut self, team: &Team, record: &TeamRecord) -> Result<usize, StoreError> {
+        let mut hasher = Sha256::new();
+        for m in &record.members {
+            let json = serde_json::json!([m.agent_name, m.agent_type, m.model, m.joined_at]);
+            hasher.update(json.to_string().as_bytes());
+            hasher.update(b"\n");
+        }
+        let hash: ContentHash = hasher.finalize().into();
+        if self.state.config(&team.id) == Some(hash) {
+            return Ok(0);
+        }
+        for m in &record.members {
+            self.store.upsert_team_member(&TeamMember {
+                team_id: team.id.clone(),
+                agent_name: m.agent_name.clone(),
+                agent_type: m.agent_type.clone(),
+                model: m.model.clone(),
+                joined_at: m.joined_at,
+            })?;
+        }
+        if let Err(e) = self.state.set_config(&team.id, &record.team_name, hash) {
+            // Members are upserts: redoing them later is harmless.
+            tracing::warn!(error = %e, "cannot remember synced members");
+        }
+        Ok(record.members.len())
+    }
+
+    fn store_failed(
+        &mut self,
+        team: &Team,
+        file: SourceFile,
+        e: StoreError,
+    ) -> Result<(), EngineError> {
+        match classify(&e) {
+            Failure::TeamGone => {
+                tracing::info!(team = team.team_name, "team record was removed; files kept pending");
+                self.forget_team(&team.id)?;
+                self.pending.insert(team.team_name.clone());
+            }
+            Failure::Refused => {
+                tracing::error!(path = %file.path().display(), error = %e, "store refused the file's content");
+            }
+            Failure::Transient | Failure::Conflict => {
+                tracing::warn!(path = %file.path().display(), error = %e, "store write failed; will retry");
+                self.retry.insert(file);
+            }
+        }
+        Ok(())
+    }
+
+    /// Persists intents, then records them, then confirms them.
+    fn commit(&mut self, batch: &[(String, NewTaskEvent, ContentHash)]) -> Result<Report, EngineError> {
+        self.state.begin(batch)?;
+        let events: Vec<NewTaskEvent> = batch.iter().map(|(_, e, _)| e.clone()).collect();
+        self.record(&events)
+    }
+
+    /// Replays every intent left by a crash or a failed write.
+    fn replay_intents(&mut self) -> Result<Report, EngineError> {
+        let intents = self.state.intents()?;
+        self.intents_waiting = false;
+        if intents.is_empty() {
+            return Ok(Report::default());
+        }
+        tracing::info!(count = intents.len(), "replaying events not yet confirmed by the store");
+        let mut report = Report::default();
+        for chunk in intents.chunks(BATCH) {
+            report += self.record(chunk)?;
+        }
+        Ok(report)
+    }
+
+    fn record(&mut self, events: &[NewTaskEvent]) -> Result<Report, EngineError> {
+        let mut report = Report::default();
+        match self.store.record_task_events(events) {
+            Ok(summary) => {
+                self.state.confirm(events)?;
+                report.events_recorded += summary.inserted;
+                report.duplicates += summary.duplicates;
+            }
+            Err(e) => match classify(&e) {
+                Failure::Transient => {
+                    tracing::warn!(events = events.len(), error = %e, "store write failed; events kept and retried");
+                    self.intents_waiting = true;
+                }
+                // One bad event fails the atomic batch: sort it out event by event.
+                _ => {
+                    for event in events {
+                        report += self.record_one(event)?;
+                    }
+                }
+            },
+        }
+        Ok(report)
+    }
+
+    fn record_one(&mut self, event: &NewTaskEvent) -> Result<Report, EngineError> {
+        let mut report = Report::default();
+        let mut current = event.clone();
+        for _ in 0..16 {
+            match self.store.record_task_event(&current) {
+                Ok(summary) => {
+                    self.state.confirm([&current])?;
+                    report.events_recorded += summary.inserted;
+                    report.duplicates += summary.duplicates;
+                    return Ok(report);
+                }
+                Err(e) => match classify(&e) {
+                    Failure::Conflict => {
+                        let mut next = current.clone();
+                        next.sequence += 1;
+                        tracing::warn!(
+                            team = %current.team_id, task = current.task_id,
+                            sequence = next.sequence,
+                            "another event has this identity; recording under the next sequence"
+                        );
+                        self.state.reidentify(&current, &next)?;
+                        current = next;
+                    }
+                    Failure::TeamGone => {
+                        let name = self
+                            .teams
+                            .iter()
+                            .find(|(_, t)| t.id == current.team_id)
+                            .map(|(n, _)| n.clone());
+                        self.forget_team(&current.team_id)?;
+                        if let Some(name) = name {
+                            tracing::info!(team = name, "team record was removed; files kept pending");
+                            self.pending.insert(name);
+                        }
+                        return Ok(report);
+                    }
+                    Failure::Refused => {
+                        tracing::error!(team = %current.team_id, task = current.task_id, error = %e, "store refused the event; dropped");
+                        self.state.confirm([&current])?;
+                        return Ok(report);
+                    }
+                    Failure::Transient => {
+                        tracing::warn!(error = %e, "store write failed; event kept and retried");
+                        self.intents_waiting = true;
+                        return Ok(report);
+                    }
+                },
+            }
+        }
+        tracing::error!(team = %current.team_id, task = current.task_id, "could not find a free event identity; kept and retried");
+        self.intents_waiting = true;
+        Ok(report)
+    }
+}
+
+/// SHA-256 of a task's content in a canonical form: what decides "did it change".
+pub fn content_hash(
+    subject: &str,
+    description: &str,
+    status: &str,
+    owner: Option<&str>,
+    blocked_by: &[String],
+    metadata: &Value,
+) -> ContentHash {
+    let canonical = serde_json::json!([
+        subject,
+        description,
+        status,
+        owner,
+        blocked_by,
+        canonicalize(metadata)
+    ]);
+    Sha256::digest(canonical.to_string().as_bytes()).into()
+}
+
+/// Rebuilds objects with sorted keys, so key order in the file never counts as a change
+/// (whatever map type serde_json was built with).
+fn canonicalize(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut out = serde_json::Map::new();
+            for k in keys {
+                out.insert(k.clone(), canonicalize(&map[k]));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonicalize).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn hash_ignores_key_order_but_not_content() {
+        let a = content_hash("s", "", "pending", None, &[], &json!({"a": 1, "b": {"x": 1, "y": 2}}));
+        let b = content_hash("s", "", "pending", None, &[], &json!({"b": {"y": 2, "x": 1}, "a": 1}));
+        let c = content_hash("s", "", "in_progress", None, &[], &json!({"a": 1, "b": {"x": 1, "y": 2}}));
+        let d = content_hash("s", "", "pending", Some(""), &[], &json!({"a": 1, "b": {"x": 1, "y": 2}}));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+    }
+}
