@@ -1,5 +1,5 @@
-//! tina-harness: filled by its own issue.
+//! The `tina-harness` command: parse arguments, resolve configuration, run.
 
-fn main() -> anyhow::Result<()> {
-    anyhow::bail!("tina-harness is not built yet")
+fn main() -> std::process::ExitCode {
+    tina_harness::cli::main()
 }

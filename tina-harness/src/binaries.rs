@@ -1,0 +1,128 @@
+//! The binaries a run uses, and `rebuild_binaries`, which rebuilds them first so a
+//! run never exercises stale code.
+//!
+//! The package list is fixed (no caller arguments, nothing from MCP input reaches the
+//! cargo command line): `tina-session` and `tina-daemon`, which the pipeline runs, and
+//! `tina-harness` itself, whose `sim` subcommand plays the agents.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tina_session::Config;
+
+use crate::project::{cargo, tail};
+
+/// The packages `rebuild_binaries` builds, always and only these.
+pub const PACKAGES: [&str; 3] = ["tina-session", "tina-daemon", "tina-harness"];
+
+/// The outcome of [`rebuild_binaries`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildReport {
+    pub success: bool,
+    pub duration_ms: u64,
+    /// The last lines of cargo's output (the errors, when it failed).
+    pub log_tail: String,
+    /// A daemon was running for this configuration and was restarted on the new binary.
+    pub daemon_restarted: bool,
+}
+
+/// Where the binaries are: `$TINA_BIN_DIR`, else the folder of the running executable
+/// (stepping out of cargo's `deps/` for test binaries).
+pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("TINA_BIN_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    let mut dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.pop();
+    }
+    dir
+}
+
+/// The workspace this harness was built from (where `cargo build` runs).
+pub fn workspace_dir() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Paths of the binaries a run executes.
+#[derive(Debug, Clone)]
+pub struct Binaries {
+    pub tina_session: PathBuf,
+    pub tina_daemon: PathBuf,
+    pub tina_harness: PathBuf,
+}
+
+impl Binaries {
+    pub fn locate() -> Self {
+        let dir = bin_dir();
+        Self {
+            tina_session: dir.join("tina-session"),
+            tina_daemon: dir.join("tina-daemon"),
+            tina_harness: dir.join("tina-harness"),
+        }
+    }
+
+    /// Fails naming every missing binary and how to build it.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let missing: Vec<String> = [&self.tina_session, &self.tina_daemon, &self.tina_harness]
+            .iter()
+            .filter(|p| !p.is_file())
+            .map(|p| p.display().to_string())
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            anyhow::bail!(
+                "missing binaries: {}; run without --skip-build, or `cargo build -p tina-session -p tina-daemon -p tina-harness`, or set TINA_BIN_DIR",
+                missing.join(", ")
+            )
+        }
+    }
+}
+
+/// Builds the fixed package list with cargo into [`bin_dir`], then restarts the
+/// daemon of `config` if one is running so it runs the new binary.
+pub fn rebuild_binaries(config: &Config) -> BuildReport {
+    let started = Instant::now();
+    let dir = bin_dir();
+    let mut cmd = Command::new(cargo());
+    cmd.arg("build").current_dir(workspace_dir());
+    for p in PACKAGES {
+        cmd.args(["-p", p]);
+    }
+    if dir.file_name().is_some_and(|n| n == "release") {
+        cmd.arg("--release");
+    }
+    if let Some(target) = dir.parent() {
+        cmd.arg("--target-dir").arg(target);
+    }
+    let output = cmd.output();
+    let (success, log_tail) = match output {
+        Ok(out) => {
+            let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+            text.push_str(&String::from_utf8_lossy(&out.stdout));
+            (out.status.success(), tail(&text, 40))
+        }
+        Err(e) => (false, format!("cannot run {}: {e}", cargo().display())),
+    };
+    let mut report = BuildReport {
+        success,
+        duration_ms: started.elapsed().as_millis() as u64,
+        log_tail,
+        daemon_restarted: false,
+    };
+    if success {
+        match crate::daemon::restart_if_running(config, &Binaries::locate()) {
+            Ok(restarted) => report.daemon_restarted = restarted,
+            Err(e) => {
+                report.success = false;
+                report.log_tail = format!("build succeeded but the daemon restart failed: {e:#}");
+            }
+        }
+    }
+    report
+}
