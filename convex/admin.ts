@@ -1,6 +1,8 @@
-// Cross-cutting reads: the team hierarchy of an orchestration and the store revision.
+// Cross-cutting functions: the team hierarchy of an orchestration, the store revision,
+// and the reset the Rust conformance suite needs on a throwaway deployment.
 import { v } from "convex/values";
-import { query } from "./_generated/server";
+import { mutation, query } from "./_generated/server";
+import { invalid } from "./model/errors";
 import { requireOrchestration } from "./model/records";
 import { readRevision } from "./model/revision";
 import { teamHierarchy } from "./model/validators";
@@ -19,4 +21,33 @@ export const revision = query({
   args: {},
   returns: v.int64(),
   handler: async (ctx) => readRevision(ctx.db),
+});
+
+const TABLES = [
+  "taskEvents",
+  "currentTasks",
+  "teamMembers",
+  "teams",
+  "phases",
+  "orchestrations",
+  "counters",
+] as const;
+
+/**
+ * Deletes every document. Only for a throwaway deployment that the Rust conformance
+ * suite runs against (TINA_TEST_CONVEX_URL): refused unless the deployment's environment
+ * has TINA_ALLOW_TEST_RESET=1 (`npx convex env set TINA_ALLOW_TEST_RESET 1`).
+ */
+export const resetForTests = mutation({
+  args: {},
+  returns: v.null(),
+  handler: async (ctx) => {
+    if (process.env.TINA_ALLOW_TEST_RESET !== "1") {
+      throw invalid("request", "resetForTests is disabled; set TINA_ALLOW_TEST_RESET=1 on a test deployment");
+    }
+    for (const table of TABLES) {
+      for (const doc of await ctx.db.query(table).collect()) await ctx.db.delete(doc._id);
+    }
+    return null;
+  },
 });

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // Shared by the test files: the function modules convex-test loads, a fresh in-memory
 // deployment per test, and helpers for expected ConvexError codes.
 import { convexTest } from "convex-test";
@@ -20,7 +21,7 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
     thrown = err;
   }
   expect(thrown, `expected a ConvexError with code ${code}`).toBeInstanceOf(ConvexError);
-  const data = (thrown as ConvexError<Record<string, unknown>>).data;
+  const data = (thrown as ConvexError<any>).data as Record<string, unknown>;
   expect(data.code).toBe(code);
   expect(typeof data.message).toBe("string");
   return data;

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // Runs every shared JSON vector in tina-session/tests/vectors/ against the real
 // functions, with the same expectations as the Rust runner
 // (tina-session/tests/support/vectors.rs).
