@@ -1,0 +1,69 @@
+//! Shared state, the router, and `serve`: the one entry point the binary, the tests and the
+//! benchmark all start the server through.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tina_session::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::live::{self, Revisions};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub revisions: Revisions,
+    /// Cancelled on shutdown; open event streams end with it.
+    pub shutdown: CancellationToken,
+}
+
+/// Tunables of a running server.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// How often the live-update task reads the store revision.
+    pub poll_interval: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_millis(200),
+        }
+    }
+}
+
+/// `/api/*` is the JSON API (and `/api/events` the live stream); everything else is the UI.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api", crate::api::routes())
+        .fallback(crate::assets::serve_asset)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` is cancelled, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    options: ServeOptions,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let (revisions, poller) =
+        live::spawn_poller(store.clone(), options.poll_interval, shutdown.clone());
+    let app = router(AppState {
+        store,
+        revisions,
+        shutdown: shutdown.clone(),
+    });
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await;
+    // The server can also stop on an I/O error: stop the poller either way.
+    shutdown.cancel();
+    if let Err(e) = poller.await {
+        tracing::warn!("revision poller ended abnormally: {e}");
+    }
+    result
+}

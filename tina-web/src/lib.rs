@@ -1,0 +1,22 @@
+//! tina-web: the live dashboard server.
+//!
+//! - [`app`]: shared state and the router (`/api/*` JSON, `/api/events` SSE, the UI).
+//! - [`api`]: one handler module per resource (orchestrations, hierarchy, tasks).
+//! - [`error`]: how store failures and bad input become JSON error responses.
+//! - [`live`]: one task polls `Store::revision()` and fans changes out to SSE clients.
+//! - [`assets`]: the built React UI (`ui/dist`), embedded at compile time by `build.rs`.
+//! - [`types`]: response shapes that exist only on the web side (exported to TypeScript).
+//! - [`fixture`]: fixed demo data (the e2e tests, the examples and the benchmark use it).
+//!
+//! The store is synchronous; every handler reaches it through `spawn_blocking`.
+
+pub mod api;
+pub mod app;
+pub mod assets;
+pub mod error;
+pub mod fixture;
+pub mod live;
+pub mod types;
+
+pub use app::{AppState, ServeOptions, router, serve};
+pub use error::ApiError;

@@ -1,0 +1,302 @@
+//! The JSON API over a real SQLite file: shapes, status codes, exact lookups, errors.
+
+mod support;
+
+use serde_json::Value;
+use support::TestServer;
+use tina_session::{OrchestrationDetail, TeamHierarchy};
+use tina_web::fixture::{DEMO_FEATURE, seed_demo};
+use tina_web::types::OrchestrationSummary;
+
+fn task_keys(tasks: &Value) -> Vec<(String, String, String)> {
+    tasks
+        .as_array()
+        .expect("task array")
+        .iter()
+        .map(|t| {
+            (
+                t["team_name"].as_str().unwrap_or_default().to_owned(),
+                t["task_id"].as_str().unwrap_or_default().to_owned(),
+                t["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn empty_store_lists_nothing() {
+    let server = TestServer::start().await;
+    let (status, body) = server.get("/api/orchestrations").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!([]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn list_has_task_counts_of_every_status() {
+    let server = TestServer::start().await;
+    let seeded = seed_demo(&*server.store).expect("seed");
+    let (status, body) = server.get("/api/orchestrations").await;
+    assert_eq!(status, 200);
+    let rows: Vec<OrchestrationSummary> = serde_json::from_value(body).expect("summary shape");
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.orchestration.id, seeded.orchestration_id);
+    assert_eq!(row.orchestration.feature_name, DEMO_FEATURE);
+    assert_eq!(row.orchestration.current_phase, Some(2));
+    assert_eq!(row.task_total, 12);
+    assert_eq!(row.task_counts.get("completed"), Some(&7));
+    assert_eq!(row.task_counts.get("in_progress"), Some(&2));
+    assert_eq!(row.task_counts.get("pending"), Some(&2));
+    assert_eq!(
+        row.task_counts.get("deleted"),
+        Some(&1),
+        "unknown statuses are counted"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn detail_groups_orchestrator_and_phase_tasks() {
+    let server = TestServer::start().await;
+    let seeded = seed_demo(&*server.store).expect("seed");
+    let (status, body) = server
+        .get(&format!("/api/orchestrations/{}", seeded.orchestration_id))
+        .await;
+    assert_eq!(status, 200);
+    let orch = task_keys(&body["orchestrator_tasks"]);
+    assert_eq!(orch.len(), 5);
+    assert!(orch.contains(&(
+        "verbose-flag-orchestration".into(),
+        "1".into(),
+        "completed".into()
+    )));
+    let p1 = task_keys(&body["phase_tasks"]["1"]);
+    assert!(p1.contains(&(
+        "verbose-flag-phase-1".into(),
+        "1".into(),
+        "completed".into()
+    )));
+    assert!(p1.contains(&("verbose-flag-phase-1".into(), "4".into(), "deleted".into())));
+    let p2 = task_keys(&body["phase_tasks"]["2"]);
+    assert_eq!(p2.len(), 3);
+    assert!(p2.contains(&(
+        "verbose-flag-phase-2".into(),
+        "1".into(),
+        "in_progress".into()
+    )));
+    let detail: OrchestrationDetail = serde_json::from_value(body).expect("detail shape");
+    assert_eq!(detail.teams.len(), 3);
+    assert_eq!(detail.team_members.len(), 7);
+    assert_eq!(detail.phases.len(), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn feature_lookup_is_exact() {
+    let server = TestServer::start().await;
+    let seeded = seed_demo(&*server.store).expect("seed");
+    let (status, body) = server.get("/api/features/verbose-flag").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["orchestration"]["id"],
+        seeded.orchestration_id.as_str()
+    );
+    for wrong in [
+        "verbose",
+        "Verbose-flag",
+        "verbose-flag%20",
+        "verbose-flag-orchestration",
+    ] {
+        let (status, body) = server.get(&format!("/api/features/{wrong}")).await;
+        assert_eq!(status, 404, "{wrong}: {body}");
+        assert_eq!(body["error"], "not_found");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains("orchestration not found"), "{message}");
+        assert!(
+            message.contains("tina-session list"),
+            "says how to find valid ones: {message}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_ids_are_404_naming_the_id() {
+    let server = TestServer::start().await;
+    seed_demo(&*server.store).expect("seed");
+    for path in [
+        "/api/orchestrations/no-such-id",
+        "/api/orchestrations/no-such-id/hierarchy",
+        "/api/orchestrations/no-such-id/tasks",
+    ] {
+        let (status, body) = server.get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["error"], "not_found");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("no-such-id"),
+            "{body}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn hierarchy_nests_phase_teams_under_the_orchestrator() {
+    let server = TestServer::start().await;
+    let seeded = seed_demo(&*server.store).expect("seed");
+    let (status, body) = server
+        .get(&format!(
+            "/api/orchestrations/{}/hierarchy",
+            seeded.orchestration_id
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let h: TeamHierarchy = serde_json::from_value(body).expect("hierarchy shape");
+    assert_eq!(h.teams.len(), 1);
+    let root = &h.teams[0];
+    assert_eq!(root.team.id, seeded.orchestrator_team.id);
+    assert_eq!(root.task_total, 5);
+    let kids: Vec<(Option<u32>, &str, usize)> = root
+        .children
+        .iter()
+        .map(|c| {
+            (
+                c.team.phase_number,
+                c.team.team_name.as_str(),
+                c.members.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kids,
+        vec![
+            (Some(1), "verbose-flag-phase-1", 3),
+            (Some(2), "verbose-flag-phase-2", 3)
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn current_tasks_keep_same_ids_of_different_teams() {
+    let server = TestServer::start().await;
+    let seeded = seed_demo(&*server.store).expect("seed");
+    let (status, body) = server
+        .get(&format!(
+            "/api/orchestrations/{}/tasks",
+            seeded.orchestration_id
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let keys = task_keys(&body);
+    assert_eq!(keys.len(), 12);
+    let ones: Vec<&str> = keys
+        .iter()
+        .filter(|k| k.1 == "1")
+        .map(|k| k.0.as_str())
+        .collect();
+    assert_eq!(
+        ones,
+        [
+            "verbose-flag-orchestration",
+            "verbose-flag-phase-1",
+            "verbose-flag-phase-2"
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_400() {
+    let server = TestServer::start().await;
+    let long = "x".repeat(tina_web::api::MAX_KEY_LEN + 1);
+    for path in [
+        "/api/orchestrations/%FF%FE".to_owned(),
+        "/api/orchestrations/a%0Ab".to_owned(),
+        format!("/api/orchestrations/{long}"),
+        "/api/features/%00".to_owned(),
+    ] {
+        let (status, body) = server.get(&path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"], "bad_request");
+        assert!(!body["message"].as_str().unwrap_or_default().is_empty());
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json() {
+    let server = TestServer::start().await;
+    let (status, body) = server.get("/api/nothing-here").await;
+    assert_eq!(status, 404);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/api/nothing-here"),
+        "{body}"
+    );
+    let resp = server
+        .client
+        .post(format!("{}/api/orchestrations", server.base))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 405);
+    let body: Value = serde_json::from_slice(&resp.bytes().await.expect("body")).expect("json");
+    assert_eq!(body["error"], "method_not_allowed");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn health_reports_store_and_revision() {
+    let server = TestServer::start().await;
+    let (_, before) = server.get("/api/health").await;
+    seed_demo(&*server.store).expect("seed");
+    let (status, after) = server.get("/api/health").await;
+    assert_eq!(status, 200);
+    assert!(
+        after["store"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("sqlite:"),
+        "{after}"
+    );
+    assert!(
+        after["revision"].as_i64() > before["revision"].as_i64(),
+        "{before} -> {after}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ui_is_served_or_explains_how_to_build_it() {
+    let server = TestServer::start().await;
+    let resp = server
+        .client
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .expect("get /");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("text");
+    if tina_web::assets::ui_built() {
+        assert_eq!(status, 200);
+        assert!(text.contains("<div id=\"root\">"), "{text}");
+        let missing = server
+            .client
+            .get(format!("{}/nope.js", server.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(missing.status().as_u16(), 404);
+    } else {
+        assert_eq!(status, 503);
+        assert!(text.contains("npm run build"), "{text}");
+    }
+    server.stop().await;
+}

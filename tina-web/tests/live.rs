@@ -1,0 +1,119 @@
+//! Server-sent events: a write to the store (through another handle on the same file, as
+//! the daemon in another process would) reaches a connected client within a second.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::TestServer;
+use tina_web::fixture::{seed_demo, task};
+
+/// Reads the SSE body until a `revision` event satisfying `pred` arrives, or panics.
+async fn wait_for_revision(
+    resp: &mut reqwest::Response,
+    buf: &mut String,
+    within: Duration,
+    pred: impl Fn(i64) -> bool,
+) -> i64 {
+    let deadline = Instant::now() + within;
+    loop {
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            if !frame.contains("event: revision") {
+                continue;
+            }
+            let data = frame
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap_or_else(|| panic!("revision event without data: {frame:?}"));
+            let v: serde_json::Value = serde_json::from_str(data).expect("event JSON");
+            let rev = v["revision"].as_i64().expect("revision number");
+            if pred(rev) {
+                return rev;
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let chunk = tokio::time::timeout(left, resp.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no matching revision event within {within:?}; got {buf:?}"))
+            .expect("stream read")
+            .expect("stream ended early");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn events_stream_announces_writes_from_another_handle() {
+    let server = TestServer::start().await;
+    let seeded = seed_demo(&*server.store).expect("seed");
+    let mut resp = server
+        .client
+        .get(format!("{}/api/events", server.base))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(resp.status().as_u16(), 200);
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(ctype.starts_with("text/event-stream"), "{ctype}");
+
+    let mut buf = String::new();
+    let first = wait_for_revision(&mut resp, &mut buf, Duration::from_secs(2), |_| true).await;
+
+    let writer = server.second_store();
+    let p2 = &seeded.phase_teams[1];
+    writer
+        .record_task_event(&task(
+            p2,
+            "11",
+            "Late task",
+            "in_progress",
+            Some("implementer"),
+            9_000,
+        ))
+        .expect("write");
+    let written_at = Instant::now();
+    let next = wait_for_revision(&mut resp, &mut buf, Duration::from_secs(1), |r| r > first).await;
+    assert!(next > first);
+    assert!(written_at.elapsed() < Duration::from_secs(1));
+
+    let (_, detail) = server
+        .get(&format!("/api/orchestrations/{}", seeded.orchestration_id))
+        .await;
+    let p2_ids: Vec<&str> = detail["phase_tasks"]["2"]
+        .as_array()
+        .expect("phase 2 tasks")
+        .iter()
+        .filter_map(|t| t["task_id"].as_str())
+        .collect();
+    assert!(p2_ids.contains(&"11"), "{p2_ids:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_open_event_streams() {
+    let server = TestServer::start().await;
+    let mut resp = server
+        .client
+        .get(format!("{}/api/events", server.base))
+        .send()
+        .await
+        .expect("connect");
+    let mut buf = String::new();
+    wait_for_revision(&mut resp, &mut buf, Duration::from_secs(2), |_| true).await;
+    // `stop` asserts the server finishes within 5 s although this client is still connected.
+    server.stop().await;
+    let end = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match resp.chunk().await {
+                Ok(Some(_)) => continue,
+                _ => break,
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the event stream closed on shutdown");
+}
