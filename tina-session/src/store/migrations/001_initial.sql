@@ -80,7 +80,7 @@ CREATE TABLE current_tasks (
     recorded_at      INTEGER NOT NULL,
     sequence         INTEGER NOT NULL,
     PRIMARY KEY (team_id, task_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX current_tasks_by_orchestration ON current_tasks (orchestration_id);
 
 -- Grows with every write transaction; live views poll it.
