@@ -34,15 +34,34 @@ pub struct OrchestrationSummary {
     pub task_total: u32,
 }
 
-/// `get_orchestration_detail`.
-#[derive(Debug, Serialize, JsonSchema)]
+/// `get_orchestration_detail`: the record serialized as is, described by its mirror.
+#[derive(Debug, Serialize)]
 #[serde(transparent)]
-pub struct Detail(#[schemars(with = "schema::OrchestrationDetail")] pub m::OrchestrationDetail);
+pub struct Detail(pub m::OrchestrationDetail);
 
 /// `get_team_hierarchy`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize)]
 #[serde(transparent)]
-pub struct Hierarchy(#[schemars(with = "schema::TeamHierarchy")] pub m::TeamHierarchy);
+pub struct Hierarchy(pub m::TeamHierarchy);
+
+/// Inlines the mirror's schema at the root: a `$ref` root would not be `"type":
+/// "object"`, and rmcp then drops the outputSchema for older protocol versions.
+macro_rules! schema_of {
+    ($out:ty, $mirror:ty) => {
+        impl JsonSchema for $out {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                <$mirror>::schema_name()
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                <$mirror>::json_schema(generator)
+            }
+        }
+    };
+}
+
+schema_of!(Detail, schema::OrchestrationDetail);
+schema_of!(Hierarchy, schema::TeamHierarchy);
 
 /// `get_current_tasks`.
 #[derive(Debug, Serialize, JsonSchema)]

@@ -5,8 +5,48 @@
 //! matched, and its default. Unknown fields are refused (a misspelt argument is an
 //! error, not silently ignored).
 
+use rmcp::handler::server::common::FromContextPart;
+use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::schemars::{self, JsonSchema};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// A tool's arguments, parsed into `T`.
+///
+/// Like rmcp's own `Parameters`, but a deserialization error names the argument that is
+/// wrong ("phase: invalid value: integer `-1`, expected u32"), which rmcp's does not.
+/// The message keeps rmcp's prefix so the router returns it as a tool error.
+pub struct Parameters<T>(pub T);
+
+impl<T: JsonSchema> JsonSchema for Parameters<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Parameters<T> {
+    fn from_context_part(context: &mut ToolCallContext<'_, S>) -> Result<Self, rmcp::ErrorData> {
+        let arguments = context.arguments.take().unwrap_or_default();
+        serde_path_to_error::deserialize(serde_json::Value::Object(arguments))
+            .map(Parameters)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let at = if path == "." { String::new() } else { format!("{path}: ") };
+                rmcp::ErrorData::invalid_params(
+                    format!(
+                        "failed to deserialize parameters: {at}{}; the tool's inputSchema \
+                         lists every argument and its type",
+                        e.inner()
+                    ),
+                    None,
+                )
+            })
+    }
+}
 
 /// `list_orchestrations`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
