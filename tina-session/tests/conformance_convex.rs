@@ -233,17 +233,15 @@ fn validators_reject_wrong_types_through_the_double() {
         instance: format!("{base}/instances/{}", created["id"].as_str().expect("id")),
     };
     // total_phases as a float is not an int64.
-    let err = runtime
-        .block_on(transport.call(
-            FunctionKind::Mutation,
-            "orchestrations:create",
-            json!({"feature_name": "f", "design_doc": "d", "branch": null, "worktree_path": null,
+    let result = runtime.block_on(transport.call(
+        FunctionKind::Mutation,
+        "orchestrations:create",
+        json!({"feature_name": "f", "design_doc": "d", "branch": null, "worktree_path": null,
                    "total_phases": 1.5, "orchestrator_team_name": "f-orchestration",
                    "lead_session_id": null, "replace": false}),
-        ))
-        .unwrap_err();
-    match err {
-        CallError::Function(m) => assert!(
+    ));
+    match result {
+        Err(CallError::Function(m)) => assert!(
             m.contains("1.5") && (m.contains("bigint") || m.contains("int64")),
             "{m}"
         ),

@@ -369,12 +369,11 @@ fn invalid_subject(what: Option<&str>) -> &'static str {
 
 /// Task metadata arrives as JSON text; put the parsed value in its place.
 fn parse_metadata(task: &mut Value) -> Result<()> {
-    if let Some(slot) = task.get_mut("metadata") {
-        if let Value::String(text) = slot {
-            *slot = serde_json::from_str(text).map_err(|e| {
-                StoreError::Backend(format!("stored task metadata is not JSON: {e}"))
-            })?;
-        }
+    if let Some(slot) = task.get_mut("metadata")
+        && let Value::String(text) = slot
+    {
+        *slot = serde_json::from_str(text)
+            .map_err(|e| StoreError::Backend(format!("stored task metadata is not JSON: {e}")))?;
     }
     Ok(())
 }
@@ -388,19 +387,19 @@ fn parse_metadata_all(tasks: &mut Value) -> Result<()> {
 
 /// Hierarchy nodes carry `task_counts` as `[{status, count}]`; make it the map.
 fn fix_node(node: &mut Value) {
-    if let Some(counts) = node.get_mut("task_counts") {
-        if let Value::Array(pairs) = counts {
-            let map: Map<String, Value> = pairs
-                .iter()
-                .filter_map(|p| {
-                    Some((
-                        p.get("status")?.as_str()?.to_owned(),
-                        p.get("count")?.clone(),
-                    ))
-                })
-                .collect();
-            *counts = Value::Object(map);
-        }
+    if let Some(counts) = node.get_mut("task_counts")
+        && let Value::Array(pairs) = counts
+    {
+        let map: Map<String, Value> = pairs
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.get("status")?.as_str()?.to_owned(),
+                    p.get("count")?.clone(),
+                ))
+            })
+            .collect();
+        *counts = Value::Object(map);
     }
     if let Some(Value::Array(children)) = node.get_mut("children") {
         children.iter_mut().for_each(fix_node);
