@@ -43,8 +43,8 @@ fn n(v: &Value, k: &str) -> Option<u32> {
     v.get(k).and_then(Value::as_u64).map(|x| x as u32)
 }
 
-/// Applies one vector to `store` and asserts every expectation. Feature names in the
-/// vectors are unique per file; `suffix` keeps runs apart on a shared backend.
+/// Applies one vector to `store` and asserts every expectation. Feature names are
+/// distinct across the vector files, so one store can run them all.
 pub fn run_vector(store: &dyn Store, path: &Path) {
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
