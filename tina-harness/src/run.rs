@@ -26,6 +26,7 @@ use crate::verify::{VerifyOptions, verify};
 const SIM_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// How long verify waits for the daemon to catch up.
 const SYNC_DEADLINE: Duration = Duration::from_secs(30);
+const FAILED_RUN_SYNC_DEADLINE: Duration = Duration::from_secs(3);
 
 /// What to run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -285,7 +286,8 @@ impl Runner<'_> {
             &*store,
             &scenario,
             &VerifyOptions {
-                sync_deadline: SYNC_DEADLINE,
+                // A runtime that failed never wrote its last files: do not wait long.
+                sync_deadline: if ran.is_ok() { SYNC_DEADLINE } else { FAILED_RUN_SYNC_DEADLINE },
                 check_worktree: true,
                 cargo_target: self.cargo_target(),
             },
@@ -418,11 +420,15 @@ impl Runner<'_> {
                         .is_some_and(|s| s.next_step >= at_crash + 3);
                     if progressed {
                         restart = Some(guard.start_again());
+                        self.log(&format!("daemon started again (pid {:?})", guard.pid));
                     }
                     progressed
                 });
-                let restart = restart.unwrap_or_else(|| guard.start_again());
-                self.log(&format!("daemon restarted (pid {:?})", guard.pid));
+                let restart = restart.unwrap_or_else(|| {
+                    let r = guard.start_again();
+                    self.log(&format!("daemon started again (pid {:?})", guard.pid));
+                    r
+                });
                 restart?;
                 code?
             }

@@ -1,0 +1,223 @@
+//! Every shipped scenario end to end with the sim runtime: real tina-session binary,
+//! real daemon (one per test, on its own TINA_HOME), real store, real `cargo test`.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Env, copy_scenarios, scenarios_dir};
+use tina_harness::report::{Category, RunStatus, Stage};
+use tina_harness::scenario::Scenario;
+use tina_harness::verify::{VerifyOptions, verify};
+use tina_harness::{RunReport, load_run};
+
+fn assert_passed(env: &Env, report: &RunReport) {
+    let failed: Vec<String> = report
+        .failed_assertions()
+        .map(|a| format!("{} (expected {}, observed {})", a.name, a.expected, a.observed))
+        .collect();
+    assert_eq!(
+        report.status,
+        RunStatus::Passed,
+        "error: {:?}; failed: {failed:#?}; log: {}",
+        report.error,
+        std::fs::read_to_string(&report.log_path).unwrap_or_default()
+    );
+    assert!(report.assertions.len() >= 15, "{:#?}", report.assertions);
+    // The persisted report is the returned one.
+    assert_eq!(&load_run(&env.config, &report.run_id).expect("report.json"), report);
+    // The hierarchy was rendered from the store.
+    let feature = report.feature_name.as_deref().expect("feature");
+    let hierarchy = report.hierarchy.as_deref().expect("hierarchy text");
+    assert!(hierarchy.contains(&format!("{feature}-orchestration [orchestrator]")), "{hierarchy}");
+}
+
+fn run_one(scenario: &str) -> (Env, RunReport) {
+    let env = Env::new();
+    let (report, progress) = env.run(&scenarios_dir(), scenario, false);
+    assert_passed(&env, &report);
+    let stages: Vec<Stage> = progress.iter().map(|p| p.stage).collect();
+    for stage in [Stage::Daemon, Stage::Cleanup, Stage::Setup, Stage::Run, Stage::Verify, Stage::Done] {
+        assert!(stages.contains(&stage), "no progress for {stage}: {stages:?}");
+    }
+    (env, report)
+}
+
+/// Lines the sim logged for its `tina-session` calls, without arguments' values.
+fn sim_calls(report: &RunReport) -> Vec<String> {
+    std::fs::read_to_string(&report.log_path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once("[sim] tina-session ").map(|(_, rest)| rest))
+        .map(|rest| {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let mut call = words[0].to_owned();
+            if let Some(i) = words.iter().position(|w| *w == "--event") {
+                call.push(' ');
+                call.push_str(words[i + 1]);
+            }
+            call
+        })
+        .collect()
+}
+
+#[test]
+fn scenario_01_single_phase() {
+    let (_env, report) = run_one("01-single-phase");
+    assert_eq!(
+        sim_calls(&report),
+        ["init", "advance plan", "start", "advance review", "advance complete"]
+    );
+    let log = std::fs::read_to_string(&report.log_path).unwrap_or_default();
+    assert!(log.contains("--parent-team-id"), "{log}");
+}
+
+#[test]
+fn scenario_02_two_phase_refactor() {
+    let (_env, report) = run_one("02-two-phase-refactor");
+    let calls = sim_calls(&report);
+    assert_eq!(calls.iter().filter(|c| *c == "start").count(), 2, "{calls:?}");
+    assert_eq!(calls.iter().filter(|c| *c == "advance complete").count(), 2);
+}
+
+#[test]
+fn scenario_03_failing_tests_block_then_resume() {
+    let (_env, report) = run_one("03-failing-tests");
+    assert_eq!(
+        sim_calls(&report),
+        [
+            "init",
+            "advance plan",
+            "start",
+            "advance block",
+            "advance resume",
+            "advance review",
+            "advance complete"
+        ]
+    );
+    let log = std::fs::read_to_string(&report.log_path).unwrap_or_default();
+    assert!(log.contains("cargo test (phase 1): FAILED"), "{log}");
+}
+
+#[test]
+fn scenario_04_crash_and_daemon_restart() {
+    let (env, report) = run_one("04-crash-restart");
+    let log = std::fs::read_to_string(&report.log_path).unwrap_or_default();
+    assert!(log.contains("staged crash"), "{log}");
+    assert!(log.contains("[sim] resuming at step"), "{log}");
+    assert!(log.contains("daemon started again"), "{log}");
+    // The daemon really went down and came back: two start-ups in its log.
+    let daemon_log = std::fs::read_to_string(tina_session::daemon::log_path(&env.config)).unwrap_or_default();
+    assert!(daemon_log.matches("start-up scan done").count() >= 2, "{daemon_log}");
+}
+
+/// `auth` and `auth-v2`: each name is a prefix of the other's team names. Run back to
+/// back in one store, re-run `auth` (whose cleanup must leave `auth-v2` alone), and
+/// verify both exactly afterwards.
+#[test]
+fn scenario_05_06_prefix_features_back_to_back() {
+    let env = Env::new();
+    let dir = scenarios_dir();
+    let (auth, _) = env.run(&dir, "05-prefix-auth", true);
+    assert_passed(&env, &auth);
+    let (v2, _) = env.run(&dir, "06-prefix-auth-v2", true);
+    assert_passed(&env, &v2);
+    let (again, _) = env.run(&dir, "05-prefix-auth", true);
+    assert_passed(&env, &again);
+
+    let store = env.config.open_store().expect("store");
+    let opts = VerifyOptions {
+        sync_deadline: Duration::from_secs(10),
+        check_worktree: true,
+        cargo_target: env.config.tina_home.join("harness").join("cargo-target"),
+    };
+    for name in ["05-prefix-auth", "06-prefix-auth-v2"] {
+        let scenario = Scenario::load(&dir, name).expect("scenario");
+        let assertions = verify(&*store, &scenario, &opts).expect("verify");
+        let failed: Vec<_> = assertions.iter().filter(|a| !a.passed).collect();
+        assert!(failed.is_empty(), "{name} after both ran: {failed:#?}");
+    }
+    let features: Vec<String> = store
+        .list_orchestrations()
+        .expect("list")
+        .into_iter()
+        .map(|o| o.feature_name)
+        .collect();
+    assert_eq!(features.len(), 2, "{features:?}");
+    let teams_v2 = store
+        .list_teams(&store.get_orchestration_by_feature("auth-v2").expect("auth-v2").id)
+        .expect("teams");
+    let names: Vec<&str> = teams_v2.iter().map(|t| t.team_name.as_str()).collect();
+    assert_eq!(names, ["auth-v2-orchestration", "auth-v2-phase-1"]);
+}
+
+/// A deliberately broken expectation: the run completes but fails, and the report says
+/// which assertion, what was expected and what was observed.
+#[test]
+fn broken_expectation_fails_with_a_clear_report() {
+    let env = Env::new();
+    let dir = env.dir.path().join("scenarios");
+    copy_scenarios(&dir);
+    let expected_path = dir.join("01-single-phase/expected.json");
+    let mut expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&expected_path).expect("read")).expect("json");
+    expected["final_status"] = "blocked".into();
+    expected["min_tasks"] = 50.into();
+    expected["file_changes"][0]["contains"] = serde_json::json!(["fn this_is_not_there"]);
+    std::fs::write(&expected_path, expected.to_string()).expect("write");
+
+    let (report, _) = env.run(&dir, "01-single-phase", false);
+    assert_eq!(report.status, RunStatus::Failed, "{}", report.render());
+    let failed: Vec<&str> = report.failed_assertions().map(|a| a.name.as_str()).collect();
+    assert_eq!(failed, ["final status", "min tasks", "file src/greet.rs added"]);
+    let status = report.failed_assertions().next().expect("failed assertion");
+    assert_eq!(status.category, Category::Orchestration);
+    assert_eq!((status.expected.as_str(), status.observed.as_str()), ("blocked", "complete"));
+    let text = report.render();
+    assert!(text.starts_with("FAIL"), "{text}");
+    assert!(text.contains("expected: >= 50"), "{text}");
+    assert!(text.contains("missing [\"fn this_is_not_there\"]"), "{text}");
+    assert_eq!(load_run(&env.config, &report.run_id).expect("report").status, RunStatus::Failed);
+}
+
+/// Tests that fail without a staged fix: the sim blocks the phase and exits non-zero;
+/// the run is an orchestration error and the assertions show the blocked state.
+#[test]
+fn unstaged_test_failure_is_an_orchestration_error() {
+    let env = Env::new();
+    let dir = env.dir.path().join("scenarios");
+    copy_scenarios(&dir);
+    let path = dir.join("01-single-phase/scenario.json");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("Hello, {name}!", "Hi, {name}!")).expect("write");
+
+    let (report, _) = env.run(&dir, "01-single-phase", false);
+    assert_eq!(report.status, RunStatus::Error, "{}", report.render());
+    let error = report.error.as_ref().expect("error");
+    assert_eq!(error.category, Category::Orchestration);
+    assert!(error.message.contains("sim runtime exited"), "{}", error.message);
+    let status = report
+        .assertions
+        .iter()
+        .find(|a| a.name == "final status")
+        .expect("final status assertion");
+    assert_eq!((status.passed, status.observed.as_str()), (false, "blocked"));
+}
+
+/// A setup.patch that does not apply is a setup error naming the patch.
+#[test]
+fn bad_setup_patch_is_a_setup_error() {
+    let env = Env::new();
+    let dir = env.dir.path().join("scenarios");
+    copy_scenarios(&dir);
+    std::fs::write(
+        dir.join("01-single-phase/setup.patch"),
+        "--- a/src/nope.rs\n+++ b/src/nope.rs\n@@ -1 +1 @@\n-old\n+new\n",
+    )
+    .expect("write");
+    let (report, _) = env.run(&dir, "01-single-phase", false);
+    assert_eq!(report.status, RunStatus::Error);
+    let error = report.error.as_ref().expect("error");
+    assert_eq!(error.category, Category::Setup);
+    assert!(error.message.contains("setup.patch"), "{}", error.message);
+}
