@@ -29,7 +29,7 @@ step "Rust tests"
 cargo test --workspace --no-fail-fast
 
 step "Convex function tests"
-(cd convex && npm test)
+(cd convex && npm test && npm run typecheck)
 
 step "web tests (components + headless Chromium)"
 (cd tina-web/ui && npm run test:all)
