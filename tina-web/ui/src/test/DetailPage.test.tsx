@@ -1,0 +1,165 @@
+import { act, render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import { App } from "../App";
+import { demoDetail, task } from "./fixtures";
+import { installEventSource, MockEventSource, mockFetch } from "./mocks";
+
+beforeEach(() => {
+  installEventSource();
+});
+
+function phaseButton(n: number) {
+  return within(screen.getByTestId(`phase-${n}`)).getByRole("button");
+}
+
+async function openDemo() {
+  const fetch = mockFetch((path) =>
+    path === "/api/orchestrations/0195-orch" ? { status: 200, body: demoDetail() } : { status: 404, body: { error: "not_found", message: "no" } },
+  );
+  window.location.hash = "#/orchestrations/0195-orch";
+  render(<App />);
+  await screen.findByTestId("orchestration-tree");
+  return fetch;
+}
+
+describe("orchestration detail", () => {
+  it("shows the orchestration with its orchestrator tasks apart", async () => {
+    await openDemo();
+    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Orchestration: verbose-flag executing");
+    const orch = screen.getByTestId("orchestrator");
+    expect(within(orch).getByText("Orchestrator tasks")).toBeTruthy();
+    expect(within(orch).getByTestId("task-verbose-flag-orchestration-1").textContent).toContain("plan-phase-1");
+    expect(within(orch).getByTestId("member-verbose-flag-orchestration-team-lead").textContent).toContain(
+      "owns #1 #2 #3 #4 #5",
+    );
+  });
+
+  it("opens the current phase and collapses the others", async () => {
+    await openDemo();
+    expect(phaseButton(2).getAttribute("aria-expanded")).toBe("true");
+    expect(phaseButton(1).getAttribute("aria-expanded")).toBe("false");
+    expect(screen.queryByTestId("team-verbose-flag-phase-1")).toBeNull();
+    const p2 = screen.getByTestId("team-verbose-flag-phase-2");
+    expect(p2.textContent).toContain("under verbose-flag-orchestration");
+    expect(within(p2).getByTestId("task-verbose-flag-phase-2-1").textContent).toContain("Wire flag into logger");
+    expect(within(p2).getByTestId("task-verbose-flag-phase-2-2").textContent).toContain("unowned");
+    expect(phaseButton(2).getAttribute("aria-controls")).toBe("phase-2-body");
+  });
+
+  it("toggles phases with the mouse and the keyboard", async () => {
+    await openDemo();
+    const user = userEvent.setup();
+    await user.click(phaseButton(1));
+    expect(phaseButton(1).getAttribute("aria-expanded")).toBe("true");
+    const p1 = screen.getByTestId("team-verbose-flag-phase-1");
+    expect(within(p1).getByTestId("task-verbose-flag-phase-1-1").textContent).toContain("Implement --verbose flag");
+    expect(within(p1).getByTestId("member-verbose-flag-phase-1-implementer").textContent).toContain("owns #1 #3 #4");
+    // Keyboard: focus the phase 2 button and press Enter, then Space.
+    phaseButton(2).focus();
+    await user.keyboard("{Enter}");
+    expect(phaseButton(2).getAttribute("aria-expanded")).toBe("false");
+    expect(screen.queryByTestId("team-verbose-flag-phase-2")).toBeNull();
+    await user.keyboard(" ");
+    expect(phaseButton(2).getAttribute("aria-expanded")).toBe("true");
+  });
+
+  it("expands and collapses everything", async () => {
+    await openDemo();
+    await userEvent.click(screen.getByRole("button", { name: "Expand all" }));
+    expect(phaseButton(1).getAttribute("aria-expanded")).toBe("true");
+    expect(screen.getAllByTestId(/^task-/)).toHaveLength(12);
+    await userEvent.click(screen.getByRole("button", { name: "Collapse all" }));
+    expect(phaseButton(2).getAttribute("aria-expanded")).toBe("false");
+    expect(screen.getAllByTestId(/^task-/)).toHaveLength(5);
+  });
+
+  it("shows unknown task statuses verbatim", async () => {
+    await openDemo();
+    await userEvent.click(phaseButton(1));
+    const shim = screen.getByTestId("task-verbose-flag-phase-1-4");
+    const badge = shim.querySelector(".badge");
+    expect(badge?.textContent).toBe("deleted");
+    expect(badge?.className).toContain("badge-other");
+  });
+
+  it("says not found for an unknown orchestration, with the server's message", async () => {
+    mockFetch(() => ({
+      status: 404,
+      body: { error: "not_found", message: "orchestration not found: nope. list valid ones with `tina-session list`" },
+    }));
+    window.location.hash = "#/orchestrations/nope";
+    render(<App />);
+    expect(await screen.findByText("Orchestration not found")).toBeTruthy();
+    expect(screen.getByText(/orchestration not found: nope/)).toBeTruthy();
+    expect(screen.queryByText(/Could not load/)).toBeNull();
+  });
+
+  it("shows server errors as errors", async () => {
+    mockFetch(() => ({ status: 500, body: { error: "store_error", message: "store error: boom" } }));
+    window.location.hash = "#/orchestrations/x";
+    render(<App />);
+    expect(await screen.findByText("Could not load orchestration")).toBeTruthy();
+    expect(screen.getByText("store error: boom")).toBeTruthy();
+  });
+
+  it("shows loading before the first answer", async () => {
+    mockFetch(() => new Promise(() => {}));
+    window.location.hash = "#/orchestrations/x";
+    render(<App />);
+    expect(screen.getByText(/Loading orchestration/)).toBeTruthy();
+    expect(screen.queryByTestId("orchestration-tree")).toBeNull();
+  });
+
+  it("looks orchestrations up by exact feature name", async () => {
+    const fetch = mockFetch((path) =>
+      path === "/api/features/verbose-flag" ? { status: 200, body: demoDetail() } : { status: 404, body: {} },
+    );
+    window.location.hash = "#/features/verbose-flag";
+    render(<App />);
+    expect(await screen.findByTestId("orchestration-tree")).toBeTruthy();
+    expect(fetch.mock.calls[0]?.[0]).toBe("/api/features/verbose-flag");
+  });
+
+  it("shows an unknown page as not found", async () => {
+    mockFetch(() => ({ status: 200, body: [] }));
+    window.location.hash = "#/no/such/page";
+    render(<App />);
+    expect(screen.getByText("Page not found")).toBeTruthy();
+  });
+
+  it("refetches on a live revision event and shows the change without a loading flash", async () => {
+    let detail = demoDetail();
+    const fetch = mockFetch(() => ({ status: 200, body: detail }));
+    window.location.hash = "#/orchestrations/0195-orch";
+    render(<App />);
+    await screen.findByTestId("orchestration-tree");
+    const source = MockEventSource.instances[0];
+    expect(source?.url).toBe("/api/events");
+    act(() => source?.open());
+    expect(screen.getByText("Live")).toBeTruthy();
+
+    detail = demoDetail();
+    detail.phase_tasks["2"]?.push(task("team-p2", "verbose-flag-phase-2", 2, "11", "Late task", "in_progress", "implementer"));
+    const calls = fetch.mock.calls.length;
+    act(() => source?.emit("revision", JSON.stringify({ revision: 42 })));
+    expect(screen.queryByText(/Loading orchestration/)).toBeNull();
+    expect((await screen.findByTestId("task-verbose-flag-phase-2-11")).textContent).toContain("Late task");
+    expect(fetch.mock.calls.length).toBe(calls + 1);
+
+    act(() => source?.fail());
+    expect(screen.getByText("Reconnecting…")).toBeTruthy();
+  });
+
+  it("keeps showing data when a live refresh fails", async () => {
+    let ok = true;
+    mockFetch(() => (ok ? { status: 200, body: demoDetail() } : { status: 503, body: { error: "store_unavailable", message: "store unavailable: x" } }));
+    window.location.hash = "#/orchestrations/0195-orch";
+    render(<App />);
+    await screen.findByTestId("orchestration-tree");
+    ok = false;
+    act(() => MockEventSource.instances[0]?.emit("revision", JSON.stringify({ revision: 7 })));
+    expect(await screen.findByText(/refreshing failed: store unavailable: x/)).toBeTruthy();
+    expect(screen.getByTestId("orchestration-tree")).toBeTruthy();
+  });
+});

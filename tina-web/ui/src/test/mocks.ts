@@ -1,0 +1,54 @@
+// Test doubles for the browser APIs the app talks to the server through.
+import { vi } from "vitest";
+
+type Handler = (path: string) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>;
+
+/** Replaces fetch; `handler` answers by request path. Returns the mock to inspect calls. */
+export function mockFetch(handler: Handler) {
+  const fn = vi.fn(async (input: RequestInfo | URL) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const path = url.replace(/^https?:\/\/[^/]+/, "");
+    const { status, body } = await handler(path);
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { "Content-Type": "application/json" },
+    });
+  });
+  vi.stubGlobal("fetch", fn);
+  return fn;
+}
+
+/** An EventSource whose events the test sends. */
+export class MockEventSource {
+  static instances: MockEventSource[] = [];
+  url: string;
+  onopen: ((e: Event) => void) | null = null;
+  onerror: ((e: Event) => void) | null = null;
+  closed = false;
+  private listeners = new Map<string, ((e: MessageEvent) => void)[]>();
+
+  constructor(url: string) {
+    this.url = url;
+    MockEventSource.instances.push(this);
+  }
+  addEventListener(type: string, fn: (e: MessageEvent) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
+  }
+  close() {
+    this.closed = true;
+  }
+  open() {
+    this.onopen?.(new Event("open"));
+  }
+  fail() {
+    this.onerror?.(new Event("error"));
+  }
+  emit(type: string, data: string) {
+    for (const fn of this.listeners.get(type) ?? []) fn(new MessageEvent(type, { data }));
+  }
+}
+
+export function installEventSource() {
+  MockEventSource.instances = [];
+  vi.stubGlobal("EventSource", MockEventSource);
+}
