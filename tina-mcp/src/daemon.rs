@@ -1,10 +1,28 @@
 //! The daemon's health, as `watch_orchestration` reports it.
 
 use tina_session::Config;
+use tina_session::daemon::{self, DaemonState};
 
 use crate::watch::DaemonHealth;
 
-/// `None` while this build cannot tell (no daemon status API in tina-session yet).
-pub fn health(_config: &Config) -> Option<DaemonHealth> {
-    None
+/// Reads the daemon's pid and heartbeat files (read-only). `None` when they cannot be
+/// read, so an unreadable `TINA_HOME` is not misreported as a dead daemon.
+pub fn health(config: &Config) -> Option<DaemonHealth> {
+    match daemon::status(config) {
+        Ok(st) => Some(match st.state {
+            DaemonState::Stopped | DaemonState::Stale => DaemonHealth::NotRunning,
+            // A running process without a heartbeat yet has just started; an
+            // unresponsive one without a heartbeat never wrote one in time.
+            DaemonState::Running => DaemonHealth::Heartbeat {
+                age_ms: st.heartbeat_age_ms.unwrap_or(0),
+            },
+            DaemonState::Unresponsive => DaemonHealth::Heartbeat {
+                age_ms: st.heartbeat_age_ms.unwrap_or(daemon::HEARTBEAT_STALE_MS),
+            },
+        }),
+        Err(e) => {
+            tracing::debug!("daemon status unreadable: {e}");
+            None
+        }
+    }
 }

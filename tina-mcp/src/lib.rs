@@ -4,11 +4,14 @@
 //! - [`output`] and [`schema`]: the structured results and their JSON Schemas.
 //! - [`server`]: the tools themselves ([`TinaMcp`]).
 //! - [`watch`]: the long-poll watch with its opaque cursor.
+//! - [`harness`]: rebuild and scenario runs over `tina-harness`.
+//! - [`daemon`]: the daemon's health for the watch.
 //! - [`error`]: tool errors (`isError: true` results).
 //! - [`transport`]: serving over stdio or loopback streamable HTTP.
 
 pub mod daemon;
 pub mod error;
+pub mod harness;
 pub mod output;
 pub mod params;
 pub mod schema;

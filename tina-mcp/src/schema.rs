@@ -131,6 +131,83 @@ pub struct TeamNode {
     pub children: Vec<TeamNode>,
 }
 
+/// Mirrors of the `tina-harness` report types.
+pub mod harness {
+    use super::*;
+
+    /// One scenario folder.
+    #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct ScenarioSummary {
+        /// The name to pass to run_scenario.
+        pub name: String,
+        pub feature_name: Option<String>,
+        pub description: Option<String>,
+        pub total_phases: Option<u32>,
+        /// Why the scenario does not load, when it does not.
+        pub error: Option<String>,
+    }
+
+    /// Everything a run did and found.
+    #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RunReport {
+        pub run_id: String,
+        pub scenario: String,
+        pub feature_name: Option<String>,
+        /// sim | claude
+        pub runtime: String,
+        /// running | passed | failed | error
+        pub status: String,
+        /// RFC 3339 UTC.
+        pub started_at: String,
+        pub finished_at: Option<String>,
+        pub duration_ms: u64,
+        pub timings: Vec<StageTiming>,
+        /// Every checked expectation; `passed: false` ones explain the failure.
+        pub assertions: Vec<Assertion>,
+        /// What stopped the run before it could be judged.
+        pub error: Option<RunError>,
+        /// The team hierarchy at the end of the run, as text.
+        pub hierarchy: Option<String>,
+        pub run_dir: String,
+        /// The run's log file.
+        pub log_path: String,
+        /// The kept worktree (with keep).
+        pub worktree: Option<String>,
+    }
+
+    /// The time one stage took.
+    #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct StageTiming {
+        /// build | daemon | cleanup | setup | run | verify | teardown | done
+        pub stage: String,
+        pub duration_ms: u64,
+    }
+
+    /// One checked expectation.
+    #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Assertion {
+        pub name: String,
+        /// setup | orchestration | sync | verification
+        pub category: String,
+        pub passed: bool,
+        pub expected: String,
+        pub observed: String,
+    }
+
+    /// The error that stopped a run.
+    #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RunError {
+        /// setup | orchestration | sync | verification
+        pub category: String,
+        pub message: String,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +291,47 @@ mod tests {
             completed_at: None,
             updated_at: 2,
         }
+    }
+
+    #[test]
+    fn harness_mirrors_match_the_reports() {
+        use tina_harness as h;
+        same_shape::<_, harness::ScenarioSummary>(&h::ScenarioSummary {
+            name: "01-x".into(),
+            feature_name: Some("x".into()),
+            description: None,
+            total_phases: Some(1),
+            error: None,
+        });
+        same_shape::<_, harness::RunReport>(&h::RunReport {
+            run_id: "run-1".into(),
+            scenario: "01-x".into(),
+            feature_name: Some("x".into()),
+            runtime: "sim".into(),
+            status: h::RunStatus::Failed,
+            started_at: "2026-01-01T00:00:00.000Z".into(),
+            finished_at: None,
+            duration_ms: 5,
+            timings: vec![h::StageTiming {
+                stage: h::Stage::Verify,
+                duration_ms: 1,
+            }],
+            assertions: vec![h::Assertion {
+                name: "a".into(),
+                category: h::Category::Sync,
+                passed: false,
+                expected: "1".into(),
+                observed: "2".into(),
+            }],
+            error: Some(h::RunError {
+                category: h::Category::Setup,
+                message: "m".into(),
+            }),
+            hierarchy: Some("h".into()),
+            run_dir: "/r".into(),
+            log_path: "/r/run.log".into(),
+            worktree: None,
+        });
     }
 
     #[test]

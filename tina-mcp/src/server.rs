@@ -19,6 +19,7 @@ use tina_session::model::{OrchestrationId, TeamId, TeamRegistration, now_ms};
 use tina_session::store::Store;
 
 use crate::error::{ToolError, ToolResult, blocking};
+use crate::harness::{self, BuildResult, RunRegistry, RunView, ScenarioList};
 use crate::output::*;
 use crate::params::*;
 use crate::watch::{self, Seen, Snapshot, Thresholds, WatchResult};
@@ -31,6 +32,8 @@ pub struct Context {
     pub scenarios_dir: PathBuf,
     /// How often a watch re-reads the store's revision while waiting.
     pub watch_poll: Duration,
+    /// Scenario runs started by this server.
+    pub runs: RunRegistry,
 }
 
 impl Context {
@@ -40,6 +43,7 @@ impl Context {
             store,
             scenarios_dir,
             watch_poll: Duration::from_millis(250),
+            runs: RunRegistry::default(),
         }
     }
 }
@@ -409,6 +413,48 @@ impl TinaMcp {
                 last_read = tokio::time::Instant::now();
             }
         }
+    }
+
+    /// Rebuild TINA's binaries (tina-session, tina-daemon, tina-harness: a fixed list;
+    /// takes no arguments) and restart the daemon if one was running. Returns success,
+    /// duration, the build log's tail and whether the daemon was restarted.
+    #[tool]
+    async fn rebuild_binaries(
+        &self,
+        Parameters(_): Parameters<RebuildBinariesParams>,
+    ) -> Result<Json<BuildResult>, ToolError> {
+        harness::rebuild(&self.ctx).await.map(Json)
+    }
+
+    /// The scenarios run_scenario accepts: the folders of the scenarios directory.
+    #[tool(annotations(read_only_hint = true))]
+    async fn list_scenarios(
+        &self,
+        Parameters(_): Parameters<ListScenariosParams>,
+    ) -> Result<Json<ScenarioList>, ToolError> {
+        harness::scenarios(&self.ctx).await.map(Json)
+    }
+
+    /// Start a harness scenario run and return its run id at once (status "running");
+    /// poll get_scenario_run. With wait=true, block until it ends and return the report,
+    /// sending progress notifications if the request has a progress token.
+    #[tool]
+    async fn run_scenario(
+        &self,
+        Parameters(p): Parameters<RunScenarioParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<RunView>, ToolError> {
+        harness::start(&self.ctx, p, rc).await.map(Json)
+    }
+
+    /// A scenario run's status (running, passed, failed, error), its recent progress and
+    /// its report: stage timings and every assertion with expected/observed values.
+    #[tool(annotations(read_only_hint = true))]
+    async fn get_scenario_run(
+        &self,
+        Parameters(p): Parameters<GetScenarioRunParams>,
+    ) -> Result<Json<RunView>, ToolError> {
+        harness::get(&self.ctx, &p.run_id).await.map(Json)
     }
 }
 

@@ -282,7 +282,12 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
         }
     }
 
-    match snap.daemon {
+    // A finished orchestration no longer needs the daemon.
+    let terminal = snap
+        .orchestration
+        .as_ref()
+        .is_some_and(|o| o.status.is_terminal());
+    match snap.daemon.filter(|_| !terminal) {
         Some(DaemonHealth::NotRunning) => holding.push((
             "daemon_not_running".into(),
             event(

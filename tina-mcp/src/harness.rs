@@ -1,0 +1,343 @@
+//! The harness tools: `rebuild_binaries`, `run_scenario`, `get_scenario_run`,
+//! `list_scenarios`, over the `tina-harness` library.
+//!
+//! A run is started on the blocking pool and tracked in a [`RunRegistry`] (status and
+//! recent progress) while it goes on; the harness persists the report to
+//! `$TINA_HOME/runs/<run_id>/report.json` after every stage, so finished runs (of this
+//! server, an earlier one, or the CLI) are read from there. Scenario names and run ids
+//! are validated as plain folder names before they touch a path; nothing a caller
+//! sends reaches a shell or the cargo command line.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rmcp::model::ProgressNotificationParam;
+use rmcp::schemars::{self, JsonSchema};
+use rmcp::service::RequestContext;
+use rmcp::RoleServer;
+use serde::Serialize;
+use tina_harness::{BuildReport, Progress, RunOptions, RunReport, RunStatus, ScenarioSummary};
+
+use crate::error::{ToolError, ToolResult, blocking};
+use crate::params::RunScenarioParams;
+use crate::schema::harness as mirror;
+use crate::server::Context;
+
+/// How many progress lines a run keeps for `get_scenario_run`.
+const PROGRESS_KEPT: usize = 50;
+
+/// Runs started by this server, by run id.
+#[derive(Default)]
+pub struct RunRegistry {
+    runs: Mutex<HashMap<String, Arc<Mutex<LiveRun>>>>,
+}
+
+/// What this server knows of a run it started.
+#[derive(Debug, Clone)]
+struct LiveRun {
+    scenario: String,
+    progress: VecDeque<String>,
+    /// Set when the run ended with a report.
+    report: Option<RunReport>,
+    /// Set when the run could not even start its report (e.g. no run folder).
+    failure: Option<String>,
+}
+
+impl RunRegistry {
+    fn get(&self, run_id: &str) -> Option<Arc<Mutex<LiveRun>>> {
+        self.runs.lock().ok()?.get(run_id).cloned()
+    }
+
+    /// The run id of a run of `scenario` still going on, if any.
+    fn running(&self, scenario: &str) -> Option<String> {
+        let runs = self.runs.lock().ok()?;
+        runs.iter().find_map(|(id, run)| {
+            let run = run.lock().ok()?;
+            (run.scenario == scenario && run.report.is_none() && run.failure.is_none())
+                .then(|| id.clone())
+        })
+    }
+
+    fn insert(&self, run_id: &str, run: Arc<Mutex<LiveRun>>) -> ToolResult<()> {
+        self.runs
+            .lock()
+            .map_err(|_| ToolError::Internal("run registry poisoned".into()))?
+            .insert(run_id.to_owned(), run);
+        Ok(())
+    }
+}
+
+/// `rebuild_binaries`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BuildResult {
+    /// True when every package built (and a running daemon, if any, restarted).
+    pub success: bool,
+    pub duration_ms: u64,
+    /// The last lines of cargo's output: the errors, when it failed.
+    pub log_tail: String,
+    /// A daemon was running for this TINA_HOME and was restarted on the new binary.
+    pub daemon_restarted: bool,
+}
+
+impl From<BuildReport> for BuildResult {
+    fn from(r: BuildReport) -> Self {
+        Self {
+            success: r.success,
+            duration_ms: r.duration_ms,
+            log_tail: r.log_tail,
+            daemon_restarted: r.daemon_restarted,
+        }
+    }
+}
+
+/// `list_scenarios`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ScenarioList {
+    /// The scenarios directory that was listed.
+    pub scenarios_dir: String,
+    #[schemars(with = "Vec<mirror::ScenarioSummary>")]
+    pub scenarios: Vec<ScenarioSummary>,
+}
+
+/// `run_scenario` and `get_scenario_run`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RunView {
+    pub run_id: String,
+    pub scenario: String,
+    /// running | passed | failed | error
+    pub status: String,
+    /// True once the run ended (passed, failed or error).
+    pub finished: bool,
+    /// The latest progress lines ("[stage] message"), oldest first, while this server
+    /// tracks the run.
+    pub progress: Vec<String>,
+    /// The run's report: per-stage timings, per-assertion results, the error if any.
+    /// While running it is the report as of the last finished stage.
+    #[schemars(with = "Option<mirror::RunReport>")]
+    pub report: Option<RunReport>,
+}
+
+fn status_name(s: RunStatus) -> &'static str {
+    match s {
+        RunStatus::Running => "running",
+        RunStatus::Passed => "passed",
+        RunStatus::Failed => "failed",
+        RunStatus::Error => "error",
+    }
+}
+
+fn progress_line(p: &Progress) -> String {
+    format!("[{}] {}", p.stage, p.message)
+}
+
+/// `rebuild_binaries`: the harness's fixed package list.
+pub async fn rebuild(ctx: &Context) -> ToolResult<BuildResult> {
+    let config = ctx.config.clone();
+    blocking(move || Ok(tina_harness::rebuild_binaries(&config).into())).await
+}
+
+/// `list_scenarios`.
+pub async fn scenarios(ctx: &Context) -> ToolResult<ScenarioList> {
+    let dir = ctx.scenarios_dir.clone();
+    blocking(move || {
+        let scenarios = tina_harness::list_scenarios(&dir).map_err(|e| {
+            ToolError::Refused(format!(
+                "cannot list scenarios: {e}; start tina-mcp with --scenarios-dir (or \
+                 TINA_SCENARIOS_DIR) pointing at the scenarios folder"
+            ))
+        })?;
+        Ok(ScenarioList {
+            scenarios_dir: dir.display().to_string(),
+            scenarios,
+        })
+    })
+    .await
+}
+
+fn valid_names(dir: &Path) -> String {
+    match tina_harness::list_scenarios(dir) {
+        Ok(list) if !list.is_empty() => list
+            .into_iter()
+            .map(|s| s.name)
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => format!("none found in {}", dir.display()),
+    }
+}
+
+/// `run_scenario`: validates, registers and starts the run; waits if asked.
+pub async fn start(
+    ctx: &Context,
+    p: RunScenarioParams,
+    rc: RequestContext<RoleServer>,
+) -> ToolResult<RunView> {
+    tina_harness::validate_scenario_name(&p.scenario)
+        .map_err(|e| ToolError::Invalid(format!("{e}; call list_scenarios for valid names")))?;
+    let dir = ctx.scenarios_dir.clone();
+    {
+        let (dir, name) = (dir.clone(), p.scenario.clone());
+        blocking(move || {
+            if dir.join(&name).join("scenario.json").is_file() {
+                Ok(())
+            } else {
+                Err(ToolError::NotFound {
+                    kind: "scenario",
+                    key: format!("'{name}' in {}", dir.display()),
+                    hint: format!("Valid scenarios: {}.", valid_names(&dir)),
+                })
+            }
+        })
+        .await?;
+    }
+    let runs = &ctx.runs;
+    if let Some(id) = runs.running(&p.scenario) {
+        return Err(ToolError::Refused(format!(
+            "scenario '{}' is already running as run {id}; follow it with get_scenario_run \
+             (two runs of one scenario would clean up each other's feature)",
+            p.scenario
+        )));
+    }
+    let opts = RunOptions {
+        run_id: tina_harness::new_run_id(),
+        scenario: p.scenario.clone(),
+        scenarios_dir: dir,
+        full: p.full,
+        skip_build: p.skip_build,
+        keep: p.keep,
+    };
+    let run_id = opts.run_id.clone();
+    let live = Arc::new(Mutex::new(LiveRun {
+        scenario: p.scenario.clone(),
+        progress: VecDeque::new(),
+        report: None,
+        failure: None,
+    }));
+    runs.insert(&run_id, live.clone())?;
+
+    // Progress goes to the registry always, and to the client while a waiting request
+    // is open and carries a progress token (notifications must belong to an open
+    // request, so a run that returned at once reports progress via get_scenario_run).
+    let token = if p.wait { rc.meta.get_progress_token() } else { None };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let config = ctx.config.clone();
+    let worker_live = live.clone();
+    let worker = tokio::task::spawn_blocking(move || {
+        let on_progress = |p: &Progress| {
+            if let Ok(mut run) = worker_live.lock() {
+                if run.progress.len() == PROGRESS_KEPT {
+                    run.progress.pop_front();
+                }
+                run.progress.push_back(progress_line(p));
+            }
+            let _ = tx.send(p.clone());
+        };
+        let outcome = tina_harness::run_scenario(&config, &opts, &on_progress);
+        if let Ok(mut run) = worker_live.lock() {
+            match outcome {
+                Ok(report) => run.report = Some(report),
+                Err(e) => run.failure = Some(format!("{e:#}")),
+            }
+        }
+    });
+
+    if !p.wait {
+        // Forward nothing; drain so the channel never grows.
+        tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        return Ok(view(&run_id, &live, None));
+    }
+    let mut sent = 0u32;
+    while let Some(progress) = rx.recv().await {
+        if let Some(token) = &token {
+            sent += 1;
+            let note = ProgressNotificationParam::new(token.clone(), sent.into())
+                .with_message(progress_line(&progress));
+            if let Err(e) = rc.peer.notify_progress(note).await {
+                tracing::debug!("progress notification not delivered: {e}");
+            }
+        }
+    }
+    worker.await?;
+    Ok(view(&run_id, &live, None))
+}
+
+fn view(run_id: &str, live: &Mutex<LiveRun>, on_disk: Option<RunReport>) -> RunView {
+    let run = match live.lock() {
+        Ok(run) => run.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    let report = run.report.clone().or(on_disk);
+    let (status, finished) = match (&run.report, &run.failure) {
+        (Some(r), _) => (status_name(r.status).to_owned(), r.status != RunStatus::Running),
+        (None, Some(_)) => ("error".to_owned(), true),
+        (None, None) => ("running".to_owned(), false),
+    };
+    let mut progress: Vec<String> = run.progress.into_iter().collect();
+    if let Some(f) = run.failure {
+        progress.push(format!("[error] {f}"));
+    }
+    RunView {
+        run_id: run_id.to_owned(),
+        scenario: run.scenario,
+        status,
+        finished,
+        progress,
+        report,
+    }
+}
+
+/// `get_scenario_run`: a run of this server (live), else the report on disk.
+pub async fn get(ctx: &Context, run_id: &str) -> ToolResult<RunView> {
+    let runs = &ctx.runs;
+    tina_harness::validate_scenario_name(run_id).map_err(|_| {
+        ToolError::Invalid(format!(
+            "invalid run id '{run_id}': run ids are plain names like those run_scenario returns"
+        ))
+    })?;
+    let config = ctx.config.clone();
+    let id = run_id.to_owned();
+    let on_disk = blocking(move || Ok(tina_harness::load_run(&config, &id).ok())).await?;
+    if let Some(live) = runs.get(run_id) {
+        return Ok(view(run_id, &live, on_disk));
+    }
+    match on_disk {
+        Some(report) => Ok(RunView {
+            run_id: run_id.to_owned(),
+            scenario: report.scenario.clone(),
+            status: status_name(report.status).to_owned(),
+            finished: report.status != RunStatus::Running,
+            progress: Vec::new(),
+            report: Some(report),
+        }),
+        None => Err(ToolError::NotFound {
+            kind: "scenario run",
+            key: format!("'{run_id}'"),
+            hint: format!(
+                "Run ids are returned by run_scenario; finished runs are the folders under \
+                 {}{}.",
+                ctx.config.runs_dir().display(),
+                recent_runs(&ctx.config.runs_dir())
+            ),
+        }),
+    }
+}
+
+/// " (latest: a, b, c)" from the runs folder, newest first; empty if there are none.
+fn recent_runs(dir: &Path) -> String {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("report.json").is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    // Run ids embed a UUID v7, so name order is start order.
+    names.sort_unstable_by(|a, b| b.cmp(a));
+    names.truncate(5);
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (latest: {})", names.join(", "))
+    }
+}
