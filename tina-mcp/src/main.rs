@@ -37,7 +37,8 @@ struct ServeArgs {
     /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
     #[arg(long, value_name = "DIR")]
     claude_home: Option<PathBuf>,
-    /// Scenario folders for run_scenario (default: $TINA_SCENARIOS_DIR, else ./scenarios).
+    /// Scenario folders for run_scenario (default: $TINA_SCENARIOS_DIR, else the
+    /// `scenarios/` folder of the workspace tina-mcp was built from).
     #[arg(long, value_name = "DIR", env = "TINA_SCENARIOS_DIR")]
     scenarios_dir: Option<PathBuf>,
 }
@@ -64,7 +65,9 @@ fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.tina_home)
         .with_context(|| format!("cannot create {}", config.tina_home.display()))?;
     let store = config.open_store()?;
-    let scenarios_dir = args.scenarios_dir.unwrap_or_else(|| PathBuf::from("scenarios"));
+    let scenarios_dir = args
+        .scenarios_dir
+        .unwrap_or_else(tina_harness::default_scenarios_dir);
     let server = TinaMcp::new(Context::new(config, store, scenarios_dir));
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
