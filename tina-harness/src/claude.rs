@@ -22,7 +22,10 @@ fn on_path(program: &str) -> bool {
 
 /// The orchestrate skill the agents follow.
 pub fn skill_path() -> PathBuf {
-    workspace_dir().join("skills").join("orchestrate").join("SKILL.md")
+    workspace_dir()
+        .join("skills")
+        .join("orchestrate")
+        .join("SKILL.md")
 }
 
 /// Fails at once, with what to do, when the runtime cannot work here.
@@ -82,7 +85,9 @@ pub fn run(
         bail!("tmux new-session -s {session} failed ({status})");
     }
     let result = wait_finished(config, &s.feature_name, session);
-    let _ = Command::new("tmux").args(["kill-session", "-t", session]).status();
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", session])
+        .status();
     result
 }
 
@@ -90,10 +95,13 @@ fn wait_finished(config: &Config, feature: &str, session: &str) -> anyhow::Resul
     let store = config.open_store()?;
     let deadline = Instant::now() + DEADLINE;
     while Instant::now() < deadline {
-        if let Ok(o) = store.get_orchestration_by_feature(feature) {
-            if matches!(o.status, OrchestrationStatus::Complete | OrchestrationStatus::Blocked) {
-                return Ok(());
-            }
+        if let Ok(o) = store.get_orchestration_by_feature(feature)
+            && matches!(
+                o.status,
+                OrchestrationStatus::Complete | OrchestrationStatus::Blocked
+            )
+        {
+            return Ok(());
         }
         let alive = Command::new("tmux")
             .args(["has-session", "-t", session])
@@ -104,5 +112,8 @@ fn wait_finished(config: &Config, feature: &str, session: &str) -> anyhow::Resul
         }
         std::thread::sleep(Duration::from_secs(2));
     }
-    bail!("feature '{feature}' did not finish within {} minutes", DEADLINE.as_secs() / 60)
+    bail!(
+        "feature '{feature}' did not finish within {} minutes",
+        DEADLINE.as_secs() / 60
+    )
 }

@@ -149,7 +149,11 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "built in {:.1}s{}",
             build.duration_ms as f64 / 1000.0,
-            if build.daemon_restarted { "; restarted the running daemon" } else { "" }
+            if build.daemon_restarted {
+                "; restarted the running daemon"
+            } else {
+                ""
+            }
         );
     }
     // One daemon for the whole command: started here only if none runs.
@@ -187,7 +191,11 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let all_passed = reports.iter().all(|r| r.status == RunStatus::Passed);
-    Ok(if all_passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
@@ -238,12 +246,19 @@ fn verify_now(config: &Config, a: VerifyArgs) -> anyhow::Result<ExitCode> {
                 if x.passed {
                     String::new()
                 } else {
-                    format!("\n       expected: {}\n       observed: {}", x.expected, x.observed)
+                    format!(
+                        "\n       expected: {}\n       observed: {}",
+                        x.expected, x.observed
+                    )
                 }
             );
         }
     }
-    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn report(config: &Config, a: ReportArgs) -> anyhow::Result<ExitCode> {

@@ -65,10 +65,10 @@ impl DaemonGuard {
 
 impl Drop for DaemonGuard {
     fn drop(&mut self) {
-        if self.started {
-            if let Err(e) = daemon::stop(&self.config) {
-                tracing::warn!("could not stop the daemon this run started: {e}");
-            }
+        if self.started
+            && let Err(e) = daemon::stop(&self.config)
+        {
+            tracing::warn!("could not stop the daemon this run started: {e}");
         }
     }
 }

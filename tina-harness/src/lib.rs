@@ -22,6 +22,8 @@ pub mod sim;
 pub mod verify;
 
 pub use binaries::{BuildReport, rebuild_binaries};
-pub use report::{Assertion, Category, Progress, RunError, RunReport, RunStatus, Stage, StageTiming};
+pub use report::{
+    Assertion, Category, Progress, RunError, RunReport, RunStatus, Stage, StageTiming,
+};
 pub use run::{RunOptions, default_scenarios_dir, load_run, new_run_id, run_scenario};
 pub use scenario::{ScenarioError, ScenarioSummary, list_scenarios, validate_scenario_name};

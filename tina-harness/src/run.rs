@@ -227,7 +227,10 @@ impl Runner<'_> {
             crate::claude::preflight().cat(Category::Setup)?;
         }
         if !self.opts.skip_build {
-            self.enter(Stage::Build, "building tina-session, tina-daemon, tina-harness");
+            self.enter(
+                Stage::Build,
+                "building tina-session, tina-daemon, tina-harness",
+            );
             let build = rebuild_binaries(self.config);
             if !build.success {
                 return Err(Stop(
@@ -248,10 +251,17 @@ impl Runner<'_> {
         self.log(&format!(
             "daemon pid {:?} ({})",
             guard.pid,
-            if guard.started_here() { "started by this run" } else { "already running" }
+            if guard.started_here() {
+                "started by this run"
+            } else {
+                "already running"
+            }
         ));
 
-        self.enter(Stage::Cleanup, &format!("removing every record of feature '{feature}'"));
+        self.enter(
+            Stage::Cleanup,
+            &format!("removing every record of feature '{feature}'"),
+        );
         self.cleanup(&bins, &feature).cat(Category::Setup)?;
 
         self.enter(Stage::Setup, "copying the test project");
@@ -264,11 +274,15 @@ impl Runner<'_> {
         project::copy_tree(&test_project, &repo)
             .with_context(|| format!("test project {}", test_project.display()))
             .cat(Category::Setup)?;
-        let base = project::init_repo(&repo, scenario.setup_patch.as_deref()).cat(Category::Setup)?;
+        let base =
+            project::init_repo(&repo, scenario.setup_patch.as_deref()).cat(Category::Setup)?;
         self.log(&format!("project {} at base {base}", repo.display()));
 
         let runtime = if self.opts.full { "claude" } else { "sim" };
-        self.enter(Stage::Run, &format!("{runtime} runtime playing '{feature}'"));
+        self.enter(
+            Stage::Run,
+            &format!("{runtime} runtime playing '{feature}'"),
+        );
         let ran = if self.opts.full {
             let session = format!("tina-harness-{}", self.opts.run_id);
             crate::claude::run(self.config, &scenario, &repo, &session, &bins.tina_session)
@@ -280,14 +294,21 @@ impl Runner<'_> {
             self.log(&format!("runtime failed: {e:#}"));
         }
 
-        self.enter(Stage::Verify, "waiting for the daemon to sync, then checking expectations");
+        self.enter(
+            Stage::Verify,
+            "waiting for the daemon to sync, then checking expectations",
+        );
         let store = self.config.open_store().cat(Category::Setup)?;
         let assertions = verify(
             &*store,
             &scenario,
             &VerifyOptions {
                 // A runtime that failed never wrote its last files: do not wait long.
-                sync_deadline: if ran.is_ok() { SYNC_DEADLINE } else { FAILED_RUN_SYNC_DEADLINE },
+                sync_deadline: if ran.is_ok() {
+                    SYNC_DEADLINE
+                } else {
+                    FAILED_RUN_SYNC_DEADLINE
+                },
                 check_worktree: true,
                 cargo_target: self.cargo_target(),
             },
@@ -311,7 +332,14 @@ impl Runner<'_> {
         let orch = store.get_orchestration_by_feature(&feature).ok();
         let _ = self.report.save();
 
-        self.enter(Stage::Teardown, if self.opts.keep { "keeping the worktree" } else { "removing the project copy and worktree" });
+        self.enter(
+            Stage::Teardown,
+            if self.opts.keep {
+                "keeping the worktree"
+            } else {
+                "removing the project copy and worktree"
+            },
+        );
         let worktree = orch.and_then(|o| o.worktree_path);
         if self.opts.keep {
             self.report.worktree = worktree;
@@ -333,11 +361,18 @@ impl Runner<'_> {
     fn cleanup(&self, bins: &Binaries, feature: &str) -> anyhow::Result<()> {
         let store = self.config.open_store()?;
         let team_names: Vec<String> = match store.get_orchestration_by_feature(feature) {
-            Ok(o) => store.list_teams(&o.id)?.into_iter().map(|t| t.team_name).collect(),
+            Ok(o) => store
+                .list_teams(&o.id)?
+                .into_iter()
+                .map(|t| t.team_name)
+                .collect(),
             Err(e) if e.is_not_found() => Vec::new(),
             Err(e) => return Err(e.into()),
         };
-        self.session(bins, &["cleanup", "--feature", feature, "--worktree", "--json"])?;
+        self.session(
+            bins,
+            &["cleanup", "--feature", feature, "--worktree", "--json"],
+        )?;
         for team in &team_names {
             for dir in ["teams", "tasks"] {
                 let path = self.config.claude_home.join(dir).join(team);
@@ -463,7 +498,10 @@ fn wait_child(
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            bail!("the sim runtime did not finish within {} s", timeout.as_secs());
+            bail!(
+                "the sim runtime did not finish within {} s",
+                timeout.as_secs()
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -325,10 +325,9 @@ pub fn valid_relative_path(path: &str) -> bool {
         && p.is_relative()
         && p.components()
             .all(|c| matches!(c, std::path::Component::Normal(_)))
-        && !p
-            .components()
+        && p.components()
             .next()
-            .is_some_and(|c| c.as_os_str() == ".git")
+            .is_none_or(|c| c.as_os_str() != ".git")
 }
 
 fn validate_script(path: &Path, s: &ScenarioScript) -> Result<(), ScenarioError> {
@@ -374,7 +373,10 @@ fn validate_script(path: &Path, s: &ScenarioScript) -> Result<(), ScenarioError>
             return Err(invalid(
                 path,
                 format!("{at}.number"),
-                format!("is {} but phases must be numbered 1, 2, ... in order", phase.number),
+                format!(
+                    "is {} but phases must be numbered 1, 2, ... in order",
+                    phase.number
+                ),
             ));
         }
         if phase.plan.trim().is_empty() {
@@ -384,13 +386,27 @@ fn validate_script(path: &Path, s: &ScenarioScript) -> Result<(), ScenarioError>
         let owners: BTreeSet<&str> = phase.members.iter().map(|m| m.name.as_str()).collect();
         let mut ids = BTreeSet::new();
         if phase.tasks.is_empty() {
-            return Err(invalid(path, format!("{at}.tasks"), "a phase needs at least one task"));
+            return Err(invalid(
+                path,
+                format!("{at}.tasks"),
+                "a phase needs at least one task",
+            ));
         }
-        check_tasks(path, &format!("{at}.tasks"), &phase.tasks, &owners, &mut ids)?;
+        check_tasks(
+            path,
+            &format!("{at}.tasks"),
+            &phase.tasks,
+            &owners,
+            &mut ids,
+        )?;
         let plays_tests = phase.tasks.iter().any(|t| t.run_tests);
         if let Some(failure) = &phase.failure {
             if failure.reason.trim().is_empty() {
-                return Err(invalid(path, format!("{at}.failure.reason"), "must not be empty"));
+                return Err(invalid(
+                    path,
+                    format!("{at}.failure.reason"),
+                    "must not be empty",
+                ));
             }
             if !plays_tests {
                 return Err(invalid(
@@ -400,7 +416,11 @@ fn validate_script(path: &Path, s: &ScenarioScript) -> Result<(), ScenarioError>
                 ));
             }
             if failure.fix_tasks.is_empty() {
-                return Err(invalid(path, format!("{at}.failure.fix_tasks"), "must not be empty"));
+                return Err(invalid(
+                    path,
+                    format!("{at}.failure.fix_tasks"),
+                    "must not be empty",
+                ));
             }
             check_tasks(
                 path,
@@ -440,20 +460,36 @@ fn validate_script(path: &Path, s: &ScenarioScript) -> Result<(), ScenarioError>
         }
     }
     if crashes > 1 {
-        return Err(invalid(path, "phases[].crash", "at most one crash per scenario"));
+        return Err(invalid(
+            path,
+            "phases[].crash",
+            "at most one crash per scenario",
+        ));
     }
     Ok(())
 }
 
 fn check_members(path: &Path, at: &str, members: &[MemberScript]) -> Result<(), ScenarioError> {
     if members.is_empty() {
-        return Err(invalid(path, at, "a team needs at least one member (its lead)"));
+        return Err(invalid(
+            path,
+            at,
+            "a team needs at least one member (its lead)",
+        ));
     }
     let mut seen = BTreeSet::new();
     for (i, m) in members.iter().enumerate() {
-        for (field, value) in [("name", &m.name), ("agent_type", &m.agent_type), ("model", &m.model)] {
+        for (field, value) in [
+            ("name", &m.name),
+            ("agent_type", &m.agent_type),
+            ("model", &m.model),
+        ] {
             if value.trim().is_empty() {
-                return Err(invalid(path, format!("{at}[{i}].{field}"), "must not be empty"));
+                return Err(invalid(
+                    path,
+                    format!("{at}[{i}].{field}"),
+                    "must not be empty",
+                ));
             }
         }
         if !seen.insert(m.name.as_str()) {
@@ -527,7 +563,11 @@ fn check_tasks(
             Some(_) => {}
         }
         if let Some(j) = t.progression.iter().position(|s| s.trim().is_empty()) {
-            return Err(invalid(path, format!("{at}.progression[{j}]"), "must not be empty"));
+            return Err(invalid(
+                path,
+                format!("{at}.progression[{j}]"),
+                "must not be empty",
+            ));
         }
         if (!t.changes.is_empty() || t.run_tests) && t.progression.len() < 2 {
             return Err(invalid(
@@ -544,10 +584,14 @@ fn check_tasks(
                     format!("'{}' must be a relative path inside the worktree", c.path()),
                 ));
             }
-            if let FileChange::Replace { find, .. } = c {
-                if find.is_empty() {
-                    return Err(invalid(path, format!("{at}.changes[{j}].find"), "must not be empty"));
-                }
+            if let FileChange::Replace { find, .. } = c
+                && find.is_empty()
+            {
+                return Err(invalid(
+                    path,
+                    format!("{at}.changes[{j}].find"),
+                    "must not be empty",
+                ));
             }
         }
     }
@@ -572,7 +616,10 @@ fn validate_expected(path: &Path, e: &Expected, s: &ScenarioScript) -> Result<()
         return Err(invalid(
             path,
             "phases_completed",
-            format!("{} exceeds the scenario's total_phases {}", e.phases_completed, s.total_phases),
+            format!(
+                "{} exceeds the scenario's total_phases {}",
+                e.phases_completed, s.total_phases
+            ),
         ));
     }
     for (i, f) in e.file_changes.iter().enumerate() {
@@ -650,7 +697,14 @@ mod tests {
     #[test]
     fn relative_paths_cannot_escape() {
         assert!(valid_relative_path("src/lib.rs"));
-        for bad in ["", "/etc/passwd", "../x", "src/../../x", ".git/config", "./a"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "src/../../x",
+            ".git/config",
+            "./a",
+        ] {
             assert!(!valid_relative_path(bad), "{bad:?} accepted");
         }
     }

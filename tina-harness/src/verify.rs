@@ -63,7 +63,12 @@ impl ScriptedTeams {
                 .into_iter()
                 .map(|(id, subject, _)| (id, subject))
                 .collect(),
-            orchestrator_members: script.orchestrator.members.iter().map(|m| m.name.clone()).collect(),
+            orchestrator_members: script
+                .orchestrator
+                .members
+                .iter()
+                .map(|m| m.name.clone())
+                .collect(),
             phase_tasks: script
                 .phases
                 .iter()
@@ -153,7 +158,11 @@ impl Observed {
             })
         };
         let orch_ids: BTreeSet<String> = want.orchestrator_tasks.keys().cloned().collect();
-        if !done(self.tasks_of(root), &orch_ids) || !self.members_of(root).is_superset(&want.orchestrator_members) {
+        if !done(self.tasks_of(root), &orch_ids)
+            || !self
+                .members_of(root)
+                .is_superset(&want.orchestrator_members)
+        {
             return false;
         }
         want.phase_tasks.iter().all(|(phase, ids)| {
@@ -196,7 +205,10 @@ pub fn verify(
         "has orchestration",
         Category::Orchestration,
         observed.is_some() == expected.has_orchestration,
-        format!("has_orchestration = {} (feature '{feature}', exact)", expected.has_orchestration),
+        format!(
+            "has_orchestration = {} (feature '{feature}', exact)",
+            expected.has_orchestration
+        ),
         match &observed {
             Some(o) => format!("orchestration {} found", o.orch.id),
             None => "no orchestration with that exact feature name".into(),
@@ -213,7 +225,10 @@ pub fn verify(
             "daemon synced the scripted files before the deadline",
             Category::Sync,
             false,
-            format!("all scripted tasks completed and members present within {:?}", opts.sync_deadline),
+            format!(
+                "all scripted tasks completed and members present within {:?}",
+                opts.sync_deadline
+            ),
             "still missing at the deadline (see the failed sync assertions)",
         ));
     }
@@ -258,7 +273,11 @@ fn check_orchestration(o: &Observed, s: &Scenario, out: &mut Vec<Assertion>) {
         format!(
             "{} ({})",
             o.roots.len(),
-            o.roots.iter().map(|t| t.team_name.as_str()).collect::<Vec<_>>().join(", ")
+            o.roots
+                .iter()
+                .map(|t| t.team_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ));
     let root_id = o.roots.first().map(|t| t.id.clone());
@@ -280,7 +299,9 @@ fn check_orchestration(o: &Observed, s: &Scenario, out: &mut Vec<Assertion>) {
                     format!(
                         "{} (parent {})",
                         t.team_name,
-                        t.parent_team_id.as_ref().map_or("-".into(), |i| i.to_string())
+                        t.parent_team_id
+                            .as_ref()
+                            .map_or("-".into(), |i| i.to_string())
                     )
                 })
                 .collect::<Vec<_>>()
@@ -303,7 +324,11 @@ fn check_orchestration(o: &Observed, s: &Scenario, out: &mut Vec<Assertion>) {
         Category::Orchestration,
         stray.is_empty(),
         "every team is the orchestrator team or one of its phase teams",
-        if stray.is_empty() { "none".into() } else { stray.join(", ") },
+        if stray.is_empty() {
+            "none".into()
+        } else {
+            stray.join(", ")
+        },
     ));
 }
 
@@ -322,9 +347,9 @@ fn check_sync(
             .map(|t| (t.task_id.clone(), format!("{} ({})", t.subject, t.status)))
             .collect();
         let present = want.orchestrator_tasks.iter().all(|(id, subject)| {
-            tasks
-                .iter()
-                .any(|t| &t.task_id == id && &t.subject == subject && t.status.as_str() == "completed")
+            tasks.iter().any(|t| {
+                &t.task_id == id && &t.subject == subject && t.status.as_str() == "completed"
+            })
         });
         out.push(assertion(
             "orchestrator tasks present and completed",
@@ -432,18 +457,30 @@ fn check_sync(
     Ok(())
 }
 
-fn check_worktree(orch: &Orchestration, s: &Scenario, opts: &VerifyOptions, out: &mut Vec<Assertion>) {
+fn check_worktree(
+    orch: &Orchestration,
+    s: &Scenario,
+    opts: &VerifyOptions,
+    out: &mut Vec<Assertion>,
+) {
     let e = &s.expected;
     if !opts.check_worktree {
         return;
     }
-    let Some(wt) = orch.worktree_path.as_deref().map(Path::new).filter(|p| p.is_dir()) else {
+    let Some(wt) = orch
+        .worktree_path
+        .as_deref()
+        .map(Path::new)
+        .filter(|p| p.is_dir())
+    else {
         out.push(assertion(
             "worktree exists",
             Category::Verification,
             false,
             "the orchestration's worktree on disk",
-            orch.worktree_path.as_deref().unwrap_or("no worktree recorded"),
+            orch.worktree_path
+                .as_deref()
+                .unwrap_or("no worktree recorded"),
         ));
         return;
     };
@@ -487,7 +524,12 @@ fn check_worktree(orch: &Orchestration, s: &Scenario, opts: &VerifyOptions, out:
         let mut missing = Vec::new();
         if f.change != "deleted" {
             let text = std::fs::read_to_string(wt.join(&f.path)).unwrap_or_default();
-            missing = f.contains.iter().filter(|c| !text.contains(c.as_str())).cloned().collect();
+            missing = f
+                .contains
+                .iter()
+                .filter(|c| !text.contains(c.as_str()))
+                .cloned()
+                .collect();
         }
         out.push(assertion(
             format!("file {} {}", f.path, f.change),

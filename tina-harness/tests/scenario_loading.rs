@@ -28,8 +28,21 @@ fn every_shipped_scenario_loads() {
     for s in &list {
         assert_eq!(s.error, None, "{}", s.name);
     }
-    let features: Vec<&str> = list.iter().filter_map(|s| s.feature_name.as_deref()).collect();
-    assert_eq!(features, ["greeting", "calc-refactor", "word-count", "stats", "auth", "auth-v2"]);
+    let features: Vec<&str> = list
+        .iter()
+        .filter_map(|s| s.feature_name.as_deref())
+        .collect();
+    assert_eq!(
+        features,
+        [
+            "greeting",
+            "calc-refactor",
+            "word-count",
+            "stats",
+            "auth",
+            "auth-v2"
+        ]
+    );
 }
 
 #[test]
@@ -46,12 +59,21 @@ fn load_error(file: &str, edit: impl FnOnce(&mut Value)) -> String {
     let dir = tempfile::tempdir().expect("temp");
     copy_scenarios(dir.path());
     let path = dir.path().join("01-single-phase").join(file);
-    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    let mut value: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
     edit(&mut value);
     std::fs::write(&path, value.to_string()).expect("write");
     let err = Scenario::load(dir.path(), "01-single-phase").expect_err("must be refused");
     let text = err.to_string();
-    assert!(text.contains(&Path::new("01-single-phase").join(file).display().to_string()), "file not named: {text}");
+    assert!(
+        text.contains(
+            &Path::new("01-single-phase")
+                .join(file)
+                .display()
+                .to_string()
+        ),
+        "file not named: {text}"
+    );
     text
 }
 
@@ -59,7 +81,9 @@ fn load_error(file: &str, edit: impl FnOnce(&mut Value)) -> String {
 fn unknown_field_is_named() {
     let e = load_error("scenario.json", |v| v["feature"] = json!("x"));
     assert!(e.contains("unknown field `feature`"), "{e}");
-    let e = load_error("scenario.json", |v| v["phases"][0]["tasks"][0]["owners"] = json!("x"));
+    let e = load_error("scenario.json", |v| {
+        v["phases"][0]["tasks"][0]["owners"] = json!("x")
+    });
     assert!(e.contains("unknown field `owners`"), "{e}");
     let e = load_error("expected.json", |v| v["min_task"] = json!(1));
     assert!(e.contains("unknown field `min_task`"), "{e}");
@@ -73,24 +97,86 @@ fn missing_feature_name_is_named() {
     assert!(e.contains("missing field `feature_name`"), "{e}");
 }
 
+type Edit = Box<dyn FnOnce(&mut Value)>;
+
 #[test]
 fn semantic_errors_name_the_field() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>, &str)> = vec![
-        ("scenario.json", Box::new(|v| v["feature_name"] = json!("no spaces allowed")), "field `feature_name`"),
-        ("scenario.json", Box::new(|v| v["total_phases"] = json!(2)), "field `phases`"),
-        ("scenario.json", Box::new(|v| v["total_phases"] = json!(0)), "field `total_phases`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["number"] = json!(3)), "field `phases[0].number`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["tasks"][1]["owner"] = json!("ghost")), "field `phases[0].tasks[1].owner`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["tasks"][1]["id"] = json!("1")), "field `phases[0].tasks[1].id`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["tasks"][1]["blocked_by"] = json!(["9"])), "field `phases[0].tasks[1].blocked_by[0]`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["tasks"][0]["progression"] = json!(["in_progress"])), "field `phases[0].tasks[0].progression`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["tasks"][0]["changes"][0]["path"] = json!("../escape.rs")), "field `phases[0].tasks[0].changes[0].path`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["members"][1]["name"] = json!("team-lead")), "field `phases[0].members[1].name`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["crash"] = json!({"task": "7", "status": "in_progress"})), "field `phases[0].crash.task`"),
-        ("scenario.json", Box::new(|v| v["phases"][0]["failure"] = json!({"reason": "r", "fix_tasks": []})), "field `phases[0].failure.fix_tasks`"),
-        ("expected.json", Box::new(|v| v["final_status"] = json!("done")), "field `final_status`"),
-        ("expected.json", Box::new(|v| v["phases_completed"] = json!(4)), "field `phases_completed`"),
-        ("expected.json", Box::new(|v| v["file_changes"][0]["change"] = json!("renamed")), "field `file_changes[0].change`"),
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "scenario.json",
+            Box::new(|v| v["feature_name"] = json!("no spaces allowed")),
+            "field `feature_name`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["total_phases"] = json!(2)),
+            "field `phases`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["total_phases"] = json!(0)),
+            "field `total_phases`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["number"] = json!(3)),
+            "field `phases[0].number`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["tasks"][1]["owner"] = json!("ghost")),
+            "field `phases[0].tasks[1].owner`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["tasks"][1]["id"] = json!("1")),
+            "field `phases[0].tasks[1].id`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["tasks"][1]["blocked_by"] = json!(["9"])),
+            "field `phases[0].tasks[1].blocked_by[0]`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["tasks"][0]["progression"] = json!(["in_progress"])),
+            "field `phases[0].tasks[0].progression`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["tasks"][0]["changes"][0]["path"] = json!("../escape.rs")),
+            "field `phases[0].tasks[0].changes[0].path`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["members"][1]["name"] = json!("team-lead")),
+            "field `phases[0].members[1].name`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["crash"] = json!({"task": "7", "status": "in_progress"})),
+            "field `phases[0].crash.task`",
+        ),
+        (
+            "scenario.json",
+            Box::new(|v| v["phases"][0]["failure"] = json!({"reason": "r", "fix_tasks": []})),
+            "field `phases[0].failure.fix_tasks`",
+        ),
+        (
+            "expected.json",
+            Box::new(|v| v["final_status"] = json!("done")),
+            "field `final_status`",
+        ),
+        (
+            "expected.json",
+            Box::new(|v| v["phases_completed"] = json!(4)),
+            "field `phases_completed`",
+        ),
+        (
+            "expected.json",
+            Box::new(|v| v["file_changes"][0]["change"] = json!("renamed")),
+            "field `file_changes[0].change`",
+        ),
     ];
     for (file, edit, field) in cases {
         let e = load_error(file, edit);
@@ -102,7 +188,9 @@ fn semantic_errors_name_the_field() {
 fn wrong_type_is_named() {
     let e = load_error("scenario.json", |v| v["total_phases"] = json!("one"));
     assert!(e.contains("invalid type"), "{e}");
-    let e = load_error("scenario.json", |v| v["phases"][0]["tasks"][0]["changes"][0]["action"] = json!("rename"));
+    let e = load_error("scenario.json", |v| {
+        v["phases"][0]["tasks"][0]["changes"][0]["action"] = json!("rename")
+    });
     assert!(e.contains("unknown variant `rename`"), "{e}");
 }
 
@@ -111,9 +199,20 @@ fn missing_design_doc_is_named() {
     let dir = tempfile::tempdir().expect("temp");
     copy_scenarios(dir.path());
     std::fs::remove_file(dir.path().join("01-single-phase/design.md")).expect("rm");
-    let e = Scenario::load(dir.path(), "01-single-phase").expect_err("refused").to_string();
+    let e = Scenario::load(dir.path(), "01-single-phase")
+        .expect_err("refused")
+        .to_string();
     assert!(e.contains("design.md"), "{e}");
     let list = list_scenarios(dir.path()).expect("list");
-    let broken = list.iter().find(|s| s.name == "01-single-phase").expect("listed");
-    assert!(broken.error.as_deref().is_some_and(|m| m.contains("design.md")), "{broken:?}");
+    let broken = list
+        .iter()
+        .find(|s| s.name == "01-single-phase")
+        .expect("listed");
+    assert!(
+        broken
+            .error
+            .as_deref()
+            .is_some_and(|m| m.contains("design.md")),
+        "{broken:?}"
+    );
 }

@@ -14,22 +14,34 @@ use tina_harness::{RunReport, load_run};
 fn assert_passed(env: &Env, report: &RunReport) {
     let failed: Vec<String> = report
         .failed_assertions()
-        .map(|a| format!("{} (expected {}, observed {})", a.name, a.expected, a.observed))
+        .map(|a| {
+            format!(
+                "{} (expected {}, observed {})",
+                a.name, a.expected, a.observed
+            )
+        })
         .collect();
     assert_eq!(
         report.status,
         RunStatus::Passed,
-        "error: {:?}; failed: {failed:#?}; log: {}",
+        "error: {:?}; failed: {failed:#?}; log: {}\ndaemon log:\n{}",
         report.error,
-        std::fs::read_to_string(&report.log_path).unwrap_or_default()
+        std::fs::read_to_string(&report.log_path).unwrap_or_default(),
+        std::fs::read_to_string(tina_session::daemon::log_path(&env.config)).unwrap_or_default()
     );
     assert!(report.assertions.len() >= 15, "{:#?}", report.assertions);
     // The persisted report is the returned one.
-    assert_eq!(&load_run(&env.config, &report.run_id).expect("report.json"), report);
+    assert_eq!(
+        &load_run(&env.config, &report.run_id).expect("report.json"),
+        report
+    );
     // The hierarchy was rendered from the store.
     let feature = report.feature_name.as_deref().expect("feature");
     let hierarchy = report.hierarchy.as_deref().expect("hierarchy text");
-    assert!(hierarchy.contains(&format!("{feature}-orchestration [orchestrator]")), "{hierarchy}");
+    assert!(
+        hierarchy.contains(&format!("{feature}-orchestration [orchestrator]")),
+        "{hierarchy}"
+    );
 }
 
 fn run_one(scenario: &str) -> (Env, RunReport) {
@@ -37,8 +49,18 @@ fn run_one(scenario: &str) -> (Env, RunReport) {
     let (report, progress) = env.run(&scenarios_dir(), scenario, false);
     assert_passed(&env, &report);
     let stages: Vec<Stage> = progress.iter().map(|p| p.stage).collect();
-    for stage in [Stage::Daemon, Stage::Cleanup, Stage::Setup, Stage::Run, Stage::Verify, Stage::Done] {
-        assert!(stages.contains(&stage), "no progress for {stage}: {stages:?}");
+    for stage in [
+        Stage::Daemon,
+        Stage::Cleanup,
+        Stage::Setup,
+        Stage::Run,
+        Stage::Verify,
+        Stage::Done,
+    ] {
+        assert!(
+            stages.contains(&stage),
+            "no progress for {stage}: {stages:?}"
+        );
     }
     (env, report)
 }
@@ -66,7 +88,13 @@ fn scenario_01_single_phase() {
     let (_env, report) = run_one("01-single-phase");
     assert_eq!(
         sim_calls(&report),
-        ["init", "advance plan", "start", "advance review", "advance complete"]
+        [
+            "init",
+            "advance plan",
+            "start",
+            "advance review",
+            "advance complete"
+        ]
     );
     let log = std::fs::read_to_string(&report.log_path).unwrap_or_default();
     assert!(log.contains("--parent-team-id"), "{log}");
@@ -76,7 +104,11 @@ fn scenario_01_single_phase() {
 fn scenario_02_two_phase_refactor() {
     let (_env, report) = run_one("02-two-phase-refactor");
     let calls = sim_calls(&report);
-    assert_eq!(calls.iter().filter(|c| *c == "start").count(), 2, "{calls:?}");
+    assert_eq!(
+        calls.iter().filter(|c| *c == "start").count(),
+        2,
+        "{calls:?}"
+    );
     assert_eq!(calls.iter().filter(|c| *c == "advance complete").count(), 2);
 }
 
@@ -107,8 +139,12 @@ fn scenario_04_crash_and_daemon_restart() {
     assert!(log.contains("[sim] resuming at step"), "{log}");
     assert!(log.contains("daemon started again"), "{log}");
     // The daemon really went down and came back: two start-ups in its log.
-    let daemon_log = std::fs::read_to_string(tina_session::daemon::log_path(&env.config)).unwrap_or_default();
-    assert!(daemon_log.matches("start-up scan done").count() >= 2, "{daemon_log}");
+    let daemon_log =
+        std::fs::read_to_string(tina_session::daemon::log_path(&env.config)).unwrap_or_default();
+    assert!(
+        daemon_log.matches("start-up scan done").count() >= 2,
+        "{daemon_log}"
+    );
 }
 
 /// `auth` and `auth-v2`: each name is a prefix of the other's team names. Run back to
@@ -145,7 +181,12 @@ fn scenario_05_06_prefix_features_back_to_back() {
         .collect();
     assert_eq!(features.len(), 2, "{features:?}");
     let teams_v2 = store
-        .list_teams(&store.get_orchestration_by_feature("auth-v2").expect("auth-v2").id)
+        .list_teams(
+            &store
+                .get_orchestration_by_feature("auth-v2")
+                .expect("auth-v2")
+                .id,
+        )
         .expect("teams");
     let names: Vec<&str> = teams_v2.iter().map(|t| t.team_name.as_str()).collect();
     assert_eq!(names, ["auth-v2-orchestration", "auth-v2-phase-1"]);
@@ -160,7 +201,8 @@ fn broken_expectation_fails_with_a_clear_report() {
     copy_scenarios(&dir);
     let expected_path = dir.join("01-single-phase/expected.json");
     let mut expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&expected_path).expect("read")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(&expected_path).expect("read"))
+            .expect("json");
     expected["final_status"] = "blocked".into();
     expected["min_tasks"] = 50.into();
     expected["file_changes"][0]["contains"] = serde_json::json!(["fn this_is_not_there"]);
@@ -168,16 +210,33 @@ fn broken_expectation_fails_with_a_clear_report() {
 
     let (report, _) = env.run(&dir, "01-single-phase", false);
     assert_eq!(report.status, RunStatus::Failed, "{}", report.render());
-    let failed: Vec<&str> = report.failed_assertions().map(|a| a.name.as_str()).collect();
-    assert_eq!(failed, ["final status", "min tasks", "file src/greet.rs added"]);
+    let failed: Vec<&str> = report
+        .failed_assertions()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["final status", "min tasks", "file src/greet.rs added"]
+    );
     let status = report.failed_assertions().next().expect("failed assertion");
     assert_eq!(status.category, Category::Orchestration);
-    assert_eq!((status.expected.as_str(), status.observed.as_str()), ("blocked", "complete"));
+    assert_eq!(
+        (status.expected.as_str(), status.observed.as_str()),
+        ("blocked", "complete")
+    );
     let text = report.render();
     assert!(text.starts_with("FAIL"), "{text}");
     assert!(text.contains("expected: >= 50"), "{text}");
-    assert!(text.contains("missing [\"fn this_is_not_there\"]"), "{text}");
-    assert_eq!(load_run(&env.config, &report.run_id).expect("report").status, RunStatus::Failed);
+    assert!(
+        text.contains("missing [\"fn this_is_not_there\"]"),
+        "{text}"
+    );
+    assert_eq!(
+        load_run(&env.config, &report.run_id)
+            .expect("report")
+            .status,
+        RunStatus::Failed
+    );
 }
 
 /// Tests that fail without a staged fix: the sim blocks the phase and exits non-zero;
@@ -195,13 +254,20 @@ fn unstaged_test_failure_is_an_orchestration_error() {
     assert_eq!(report.status, RunStatus::Error, "{}", report.render());
     let error = report.error.as_ref().expect("error");
     assert_eq!(error.category, Category::Orchestration);
-    assert!(error.message.contains("sim runtime exited"), "{}", error.message);
+    assert!(
+        error.message.contains("sim runtime exited"),
+        "{}",
+        error.message
+    );
     let status = report
         .assertions
         .iter()
         .find(|a| a.name == "final status")
         .expect("final status assertion");
-    assert_eq!((status.passed, status.observed.as_str()), (false, "blocked"));
+    assert_eq!(
+        (status.passed, status.observed.as_str()),
+        (false, "blocked")
+    );
 }
 
 /// A setup.patch that does not apply is a setup error naming the patch.

@@ -33,11 +33,17 @@ pub struct TaskFile<'a> {
 
 impl ClaudeFiles {
     pub fn team_config_path(&self, team: &str) -> PathBuf {
-        self.claude_home.join("teams").join(team).join("config.json")
+        self.claude_home
+            .join("teams")
+            .join(team)
+            .join("config.json")
     }
 
     pub fn task_path(&self, team: &str, id: &str) -> PathBuf {
-        self.claude_home.join("tasks").join(team).join(format!("{id}.json"))
+        self.claude_home
+            .join("tasks")
+            .join(team)
+            .join(format!("{id}.json"))
     }
 
     /// Writes the team's config.json listing `members` (the first is the lead).
@@ -50,7 +56,10 @@ impl ClaudeFiles {
         cwd: &str,
         members: &[MemberScript],
     ) -> std::io::Result<()> {
-        let lead = members.first().map(|m| m.name.as_str()).unwrap_or("team-lead");
+        let lead = members
+            .first()
+            .map(|m| m.name.as_str())
+            .unwrap_or("team-lead");
         let members: Vec<Value> = members
             .iter()
             .enumerate()
@@ -87,7 +96,10 @@ impl ClaudeFiles {
     pub fn write_task_half(&self, team: &str, task: &TaskFile<'_>) -> std::io::Result<()> {
         let text = pretty(&task_json(task));
         let half = text.len() / 2;
-        let cut = (0..=half).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=half)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
         let path = self.task_path(team, task.id);
         let mut f = std::fs::File::create(path)?;
         f.write_all(&text.as_bytes()[..cut])?;

@@ -140,12 +140,21 @@ pub fn run(args: &SimArgs) -> anyhow::Result<i32> {
     if args.resume {
         log_line(
             &args.run_log,
-            &format!("[sim] resuming at step {} of {}", sim.state.next_step, steps.len()),
+            &format!(
+                "[sim] resuming at step {} of {}",
+                sim.state.next_step,
+                steps.len()
+            ),
         );
     }
     while sim.state.next_step < steps.len() {
         let step = &steps[sim.state.next_step];
-        if let Step::Crash { phase, task, status } = step {
+        if let Step::Crash {
+            phase,
+            task,
+            status,
+        } = step
+        {
             if !sim.state.crashed {
                 sim.state.crashed = true;
                 sim.state.next_step += 1;
@@ -331,10 +340,10 @@ impl Sim<'_> {
     }
 
     fn plan_path(&self, phase: u32) -> PathBuf {
-        self.args
-            .work_dir
-            .join("plans")
-            .join(format!("{}-phase-{phase}.md", self.scenario.script.feature_name))
+        self.args.work_dir.join("plans").join(format!(
+            "{}-phase-{phase}.md",
+            self.scenario.script.feature_name
+        ))
     }
 
     fn do_init(&mut self) -> anyhow::Result<()> {
@@ -350,8 +359,8 @@ impl Sim<'_> {
             "--total-phases".into(),
             s.total_phases.to_string(),
         ])?;
-        let init: InitOutcome =
-            serde_json::from_str(&out).context("tina-session init --json printed no InitOutcome")?;
+        let init: InitOutcome = serde_json::from_str(&out)
+            .context("tina-session init --json printed no InitOutcome")?;
         if init.feature_name != s.feature_name {
             bail!(
                 "init answered for feature '{}' but the scenario's feature is '{}'",
@@ -410,7 +419,13 @@ impl Sim<'_> {
             .filter(|(_, _, b)| b.contains(&id))
             .map(|(i, _, _)| i.clone())
             .collect();
-        let lead = self.scenario.script.orchestrator.members.first().map(|m| m.name.clone());
+        let lead = self
+            .scenario
+            .script
+            .orchestrator
+            .members
+            .first()
+            .map(|m| m.name.clone());
         self.files.write_task(
             &team,
             &TaskFile {
@@ -442,8 +457,8 @@ impl Sim<'_> {
             "--runtime".into(),
             "sim".into(),
         ])?;
-        let started: StartOutcome =
-            serde_json::from_str(&out).context("tina-session start --json printed no StartOutcome")?;
+        let started: StartOutcome = serde_json::from_str(&out)
+            .context("tina-session start --json printed no StartOutcome")?;
         if started.parent_team_id.as_str() != parent || started.phase_number != phase {
             bail!(
                 "start registered team {} under parent {} for phase {}, asked parent {parent} phase {phase}",
@@ -510,9 +525,9 @@ impl Sim<'_> {
         );
         match (run.passed, expect_pass) {
             (true, true) | (false, false) => Ok(()),
-            (true, false) => bail!(
-                "phase {phase}: the scenario stages a test failure but the tests passed"
-            ),
+            (true, false) => {
+                bail!("phase {phase}: the scenario stages a test failure but the tests passed")
+            }
             (false, true) => {
                 let feature = self.scenario.script.feature_name.clone();
                 // Do what an agent would: report the phase blocked, then stop.

@@ -147,16 +147,14 @@ pub fn compile(script: &ScenarioScript) -> Vec<Step> {
         for task in &phase.tasks {
             let last = task.progression.len() - 1;
             for (k, status) in task.progression.iter().enumerate() {
-                if k == last {
-                    if task.run_tests {
-                        steps.push(Step::RunTests {
-                            phase: n,
-                            expect_pass: !failure_pending,
-                        });
-                        if failure_pending {
-                            failure_pending = false;
-                            push_fix(&mut steps, script, n);
-                        }
+                if k == last && task.run_tests {
+                    steps.push(Step::RunTests {
+                        phase: n,
+                        expect_pass: !failure_pending,
+                    });
+                    if failure_pending {
+                        failure_pending = false;
+                        push_fix(&mut steps, script, n);
                     }
                 }
                 steps.push(Step::TaskStatus {
@@ -170,14 +168,16 @@ pub fn compile(script: &ScenarioScript) -> Vec<Step> {
                         task: task.id.clone(),
                     });
                 }
-                if let Some(crash) = &phase.crash {
-                    if crash.task == task.id && &crash.status == status && k < last {
-                        steps.push(Step::Crash {
-                            phase: n,
-                            task: task.id.clone(),
-                            status: task.progression[k + 1].clone(),
-                        });
-                    }
+                if let Some(crash) = &phase.crash
+                    && crash.task == task.id
+                    && &crash.status == status
+                    && k < last
+                {
+                    steps.push(Step::Crash {
+                        phase: n,
+                        task: task.id.clone(),
+                        status: task.progression[k + 1].clone(),
+                    });
                 }
             }
         }

@@ -15,7 +15,10 @@ pub fn ensure_built() {
         let config = Config::at(dir.path().join("tina"), dir.path().join("claude"));
         let report = rebuild_binaries(&config);
         if report.success {
-            assert!(!report.daemon_restarted, "no daemon runs for a fresh TINA_HOME");
+            assert!(
+                !report.daemon_restarted,
+                "no daemon runs for a fresh TINA_HOME"
+            );
             Ok(())
         } else {
             Err(report.log_tail)
@@ -41,7 +44,12 @@ impl Env {
     }
 
     /// Runs one scenario with the sim runtime; returns the report and the progress seen.
-    pub fn run(&self, scenarios_dir: &Path, scenario: &str, keep: bool) -> (RunReport, Vec<Progress>) {
+    pub fn run(
+        &self,
+        scenarios_dir: &Path,
+        scenario: &str,
+        keep: bool,
+    ) -> (RunReport, Vec<Progress>) {
         let seen = Mutex::new(Vec::new());
         let opts = RunOptions {
             run_id: new_run_id(),
