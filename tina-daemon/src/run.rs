@@ -38,6 +38,7 @@ const DEBOUNCE: Duration = Duration::from_millis(50);
 const MAX_DELAY: Duration = Duration::from_millis(200);
 const TICK: Duration = Duration::from_millis(200);
 const ROOT_CHECK: Duration = Duration::from_secs(2);
+const LOCK_WAIT: Duration = Duration::from_secs(3);
 
 /// How the daemon runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +108,13 @@ pub fn open_engine(config: &Config) -> Result<Engine, RunError> {
 /// Runs the daemon in `mode` and returns what the start-up scan (and, for `Watch`, the
 /// whole run) did.
 pub fn run(config: &Config, mode: Mode) -> Result<Report, RunError> {
-    let _lock = lock(config)?;
+    // A daemon that was just killed can hold the lock a moment longer than its pid
+    // lives (its threads exit after the main one): a watching daemon waits briefly.
+    let wait = match mode {
+        Mode::Once => Duration::ZERO,
+        Mode::Watch => LOCK_WAIT,
+    };
+    let _lock = lock(config, wait)?;
     let mut engine = open_engine(config)?;
     match mode {
         Mode::Once => {
@@ -145,7 +152,7 @@ fn startup(engine: &mut Engine) -> Result<Report, RunError> {
     Ok(report)
 }
 
-fn lock(config: &Config) -> Result<Flock<File>, RunError> {
+fn lock(config: &Config, wait: Duration) -> Result<Flock<File>, RunError> {
     let path = control::lock_path(config);
     std::fs::create_dir_all(&config.tina_home).map_err(|source| RunError::Io {
         action: "create",
@@ -162,7 +169,25 @@ fn lock(config: &Config) -> Result<Flock<File>, RunError> {
             path: path.clone(),
             source,
         })?;
-    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+    let deadline = Instant::now() + wait;
+    let mut file = file;
+    loop {
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Err((f, Errno::EWOULDBLOCK)) if Instant::now() < deadline => {
+                file = f;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => break lock_result(config, path, other),
+        }
+    }
+}
+
+fn lock_result(
+    config: &Config,
+    path: PathBuf,
+    result: Result<Flock<File>, (File, Errno)>,
+) -> Result<Flock<File>, RunError> {
+    match result {
         Ok(lock) => Ok(lock),
         Err((_, Errno::EWOULDBLOCK)) => Err(RunError::AlreadyRunning {
             tina_home: config.tina_home.clone(),

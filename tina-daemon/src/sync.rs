@@ -319,9 +319,16 @@ impl Engine {
         let mut batch: Vec<(String, NewTaskEvent, ContentHash)> = Vec::new();
         // Versions chosen in this batch, so two files naming the same task stay ordered.
         let mut chosen: HashMap<(TeamId, String), Synced> = HashMap::new();
-        for (name, files) in by_team {
+        for (name, mut files) in by_team {
+            let was_pending = self.pending.contains(&name);
             let team = match self.resolve(&name) {
-                Ok(Some(team)) => team,
+                Ok(Some(team)) => {
+                    if was_pending {
+                        // Linked just now: every file of the team waited, not only these.
+                        files = self.team_files(&name);
+                    }
+                    team
+                }
                 Ok(None) => continue,
                 Err(e) => {
                     tracing::warn!(team = name, error = %e, "cannot look up team; will retry");
@@ -668,18 +675,4 @@ fn canonicalize(v: &Value) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn hash_ignores_key_order_but_not_content() {
-        let a = content_hash("s", "", "pending", None, &[], &json!({"a": 1, "b": {"x": 1, "y": 2}}));
-        let b = content_hash("s", "", "pending", None, &[], &json!({"b": {"y": 2, "x": 1}, "a": 1}));
-        let c = content_hash("s", "", "in_progress", None, &[], &json!({"a": 1, "b": {"x": 1, "y": 2}}));
-        let d = content_hash("s", "", "pending", Some(""), &[], &json!({"a": 1, "b": {"x": 1, "y": 2}}));
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-        assert_ne!(a, d);
-    }
-}
+mod tests;

@@ -269,10 +269,11 @@ fn wait_started(config: &Config, mut child: Child, log: PathBuf) -> Result<Start
                 std::thread::spawn(move || child.wait());
                 return Ok(StartOutcome::Started { status: st });
             }
-            // Another start won the race; ours exits (or has exited) on the lock.
-            if exited.is_some() {
-                return Ok(StartOutcome::AlreadyRunning { status: st });
+            // Another start won the race; ours exits on the lock (reaped here).
+            if exited.is_none() {
+                std::thread::spawn(move || child.wait());
             }
+            return Ok(StartOutcome::AlreadyRunning { status: st });
         }
         if let Some(code) = exited {
             if code.code() != Some(EXIT_ALREADY_RUNNING) {

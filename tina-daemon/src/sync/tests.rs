@@ -1,0 +1,277 @@
+//! Engine tests against a real SQLite store: crash windows of the exactly-once protocol,
+//! a lost state file, identity conflicts, a team registered again under a new id.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde_json::json;
+use tina_session::store::sqlite::SqliteStore;
+use tina_session::*;
+
+use super::*;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    claude: PathBuf,
+    state_path: PathBuf,
+    store: Arc<dyn Store>,
+    team: Team,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let claude = dir.path().join("claude");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("tina.db")).unwrap());
+    let (_, team) = store.create_orchestration(&new_orch("feat", false)).unwrap();
+    Fixture {
+        state_path: dir.path().join("daemon-state.db"),
+        _dir: dir,
+        claude,
+        store,
+        team,
+    }
+}
+
+fn new_orch(feature: &str, replace: bool) -> NewOrchestration {
+    NewOrchestration {
+        feature_name: feature.into(),
+        design_doc: "d.md".into(),
+        branch: None,
+        worktree_path: None,
+        total_phases: 1,
+        orchestrator_team_name: orchestrator_team_name(feature),
+        lead_session_id: None,
+        replace,
+    }
+}
+
+impl Fixture {
+    fn engine(&self) -> Engine {
+        Engine::new(
+            self.store.clone(),
+            ClaudeSource::new(&self.claude),
+            StateDb::open(&self.state_path).unwrap(),
+        )
+    }
+
+    /// Writes a task file and sets its mtime to `mtime_ms`.
+    fn write_task(&self, id: &str, status: &str, mtime_ms: u64) -> PathBuf {
+        let dir = self.claude.join("tasks").join(&self.team.team_name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{id}.json"));
+        let body = json!({"id": id, "subject": format!("task {id}"), "description": "",
+                          "status": status, "blocks": [], "blockedBy": [], "metadata": {}});
+        std::fs::write(&path, body.to_string()).unwrap();
+        set_mtime(&path, mtime_ms);
+        path
+    }
+
+    fn events(&self) -> Vec<TaskEvent> {
+        self.store.list_task_events(&self.team.orchestration_id).unwrap()
+    }
+}
+
+fn set_mtime(path: &Path, ms: u64) {
+    let f = File::options().write(true).open(path).unwrap();
+    f.set_modified(UNIX_EPOCH + Duration::from_millis(ms)).unwrap();
+}
+
+fn pending_batch(engine: &mut Engine, team: &Team) -> Vec<(String, NewTaskEvent, ContentHash)> {
+    let files = engine.team_files(&team.team_name);
+    engine.ensure_seeded(team).unwrap();
+    let mut batch = Vec::new();
+    for f in files {
+        let r = engine.source.read_task(&team.team_name, f.path()).unwrap();
+        if let Some((e, h)) = engine.next_event(team, &r, &HashMap::new()) {
+            batch.push((team.team_name.clone(), e, h));
+        }
+    }
+    batch
+}
+
+#[test]
+fn hash_ignores_key_order_but_not_content() {
+    let meta = json!({"a": 1, "b": {"x": 1, "y": 2}});
+    let a = content_hash("s", "", "pending", None, &[], &meta);
+    let b = content_hash("s", "", "pending", None, &[], &json!({"b": {"y": 2, "x": 1}, "a": 1}));
+    let c = content_hash("s", "", "in_progress", None, &[], &meta);
+    let d = content_hash("s", "", "pending", Some(""), &[], &meta);
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert_ne!(a, d);
+}
+
+#[test]
+fn crash_after_store_write_before_confirm_is_deduplicated() {
+    let f = fixture();
+    f.write_task("1", "pending", 1_000);
+    let mut engine = f.engine();
+    assert_eq!(engine.startup().unwrap().events_recorded, 1);
+
+    f.write_task("1", "in_progress", 2_000);
+    let batch = pending_batch(&mut engine, &f.team);
+    assert_eq!(batch.len(), 1);
+    engine.state.begin(&batch).unwrap();
+    let events: Vec<NewTaskEvent> = batch.iter().map(|(_, e, _)| e.clone()).collect();
+    f.store.record_task_events(&events).unwrap();
+    drop(engine); // the crash: the intent is never confirmed
+
+    let mut engine = f.engine();
+    let report = engine.startup().unwrap();
+    assert_eq!((report.events_recorded, report.duplicates), (0, 1));
+    assert_eq!(report.unchanged, 1);
+    assert_eq!(engine.outstanding().unwrap(), 0);
+    let events = f.events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].status, TaskStatus::InProgress);
+    assert_eq!((events[1].recorded_at, events[1].sequence), (2_000, 2));
+}
+
+#[test]
+fn crash_before_store_write_replays_the_intent() {
+    let f = fixture();
+    f.write_task("1", "pending", 1_000);
+    let mut engine = f.engine();
+    engine.startup().unwrap();
+    f.write_task("1", "completed", 3_000);
+    let batch = pending_batch(&mut engine, &f.team);
+    engine.state.begin(&batch).unwrap();
+    drop(engine);
+
+    let mut engine = f.engine();
+    let report = engine.startup().unwrap();
+    assert_eq!(report.events_recorded, 1);
+    assert_eq!(f.events().len(), 2);
+    let current = f.store.get_current_tasks(&f.team.orchestration_id).unwrap();
+    assert_eq!(current[0].status, TaskStatus::Completed);
+}
+
+#[test]
+fn lost_state_file_records_nothing_twice() {
+    let f = fixture();
+    f.write_task("1", "pending", 1_000);
+    f.write_task("2", "pending", 1_000);
+    f.engine().startup().unwrap();
+    std::fs::remove_file(&f.state_path).unwrap();
+
+    let mut engine = f.engine();
+    let report = engine.startup().unwrap();
+    assert_eq!((report.events_recorded, report.unchanged), (0, 2));
+    // A change after the loss still sorts after what the store has.
+    f.write_task("1", "completed", 500);
+    engine.full_scan().unwrap();
+    let events = f.events();
+    assert_eq!(events.len(), 3);
+    let current = f.store.get_current_tasks(&f.team.orchestration_id).unwrap();
+    let t1 = current.iter().find(|t| t.task_id == "1").unwrap();
+    assert_eq!(t1.status, TaskStatus::Completed);
+    assert_eq!((t1.recorded_at, t1.sequence), (1_000, 2));
+}
+
+#[test]
+fn identity_taken_by_another_writer_moves_to_the_next_sequence() {
+    let f = fixture();
+    f.write_task("1", "pending", 1_000);
+    let mut engine = f.engine();
+    engine.startup().unwrap();
+    // Someone else records (1000, 2) with other content.
+    let mut foreign = f.events()[0].clone();
+    foreign.sequence = 2;
+    foreign.subject = "foreign".into();
+    f.store
+        .record_task_event(&NewTaskEvent {
+            team_id: foreign.team_id,
+            task_id: foreign.task_id,
+            subject: foreign.subject,
+            description: foreign.description,
+            status: foreign.status,
+            owner: foreign.owner,
+            blocked_by: foreign.blocked_by,
+            metadata: foreign.metadata,
+            recorded_at: 1_000,
+            sequence: 2,
+        })
+        .unwrap();
+
+    f.write_task("1", "in_progress", 1_000);
+    let report = engine.full_scan().unwrap();
+    assert_eq!(report.events_recorded, 1);
+    assert_eq!(engine.outstanding().unwrap(), 0);
+    let current = f.store.get_current_tasks(&f.team.orchestration_id).unwrap();
+    assert_eq!(current[0].status, TaskStatus::InProgress);
+    assert_eq!(current[0].sequence, 3);
+    // The next change continues after the moved sequence.
+    f.write_task("1", "completed", 1_000);
+    engine.full_scan().unwrap();
+    let current = f.store.get_current_tasks(&f.team.orchestration_id).unwrap();
+    assert_eq!((current[0].status.clone(), current[0].sequence), (TaskStatus::Completed, 4));
+}
+
+#[test]
+fn team_registered_again_gets_the_files_again() {
+    let f = fixture();
+    f.write_task("1", "pending", 1_000);
+    let mut engine = f.engine();
+    engine.startup().unwrap();
+    let (orch, team) = f.store.create_orchestration(&new_orch("feat", true)).unwrap();
+    assert_ne!(team.id, f.team.id);
+    assert!(f.store.get_current_tasks(&orch.id).unwrap().is_empty());
+
+    let report = engine.revalidate().unwrap();
+    assert_eq!(report.events_recorded, 1);
+    let current = f.store.get_current_tasks(&orch.id).unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].team_id, team.id);
+}
+
+#[test]
+fn store_refusing_a_deleted_team_keeps_the_files_pending() {
+    let f = fixture();
+    f.write_task("1", "pending", 1_000);
+    let mut engine = f.engine();
+    engine.startup().unwrap();
+    f.store.delete_orchestration(&f.team.orchestration_id).unwrap();
+    f.write_task("1", "completed", 2_000);
+    let report = engine.full_scan().unwrap();
+    assert_eq!(report.events_recorded, 0);
+    assert_eq!(engine.pending_teams().collect::<Vec<_>>(), vec!["feat-orchestration"]);
+    assert_eq!(engine.outstanding().unwrap(), 0);
+
+    let (orch, _) = f.store.create_orchestration(&new_orch("feat", false)).unwrap();
+    engine.check_pending().unwrap();
+    let current = f.store.get_current_tasks(&orch.id).unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].status, TaskStatus::Completed);
+}
+
+#[test]
+fn a_single_file_change_of_a_newly_registered_team_syncs_all_its_files() {
+    let f = fixture();
+    let orch = f.store.get_orchestration(&f.team.orchestration_id).unwrap();
+    let name = phase_team_name(&orch.feature_name, 1);
+    let dir = f.claude.join("tasks").join(&name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for id in ["1", "2"] {
+        let body = json!({"id": id, "subject": "s", "status": "pending"});
+        std::fs::write(dir.join(format!("{id}.json")), body.to_string()).unwrap();
+    }
+    let mut engine = f.engine();
+    assert_eq!(engine.startup().unwrap().events_recorded, 0);
+    assert_eq!(engine.pending_teams().collect::<Vec<_>>(), vec![name.as_str()]);
+
+    f.store
+        .register_team(&TeamRegistration {
+            team_name: name.clone(),
+            orchestration_id: orch.id.clone(),
+            parent_team_id: Some(f.team.id.clone()),
+            phase_number: Some(1),
+            lead_session_id: None,
+        })
+        .unwrap();
+    let change = engine.source.classify(&dir.join("2.json")).unwrap();
+    let report = engine.apply(vec![change]).unwrap();
+    assert_eq!(report.events_recorded, 2);
+    assert_eq!(engine.pending_teams().count(), 0);
+}
