@@ -147,3 +147,20 @@ fn generated_typescript_matches_the_rust_types() {
         );
     }
 }
+
+#[test]
+fn differences_report_stale_missing_and_extra_files() {
+    let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let expected = map(&[("A.ts", "a"), ("B.ts", "b")]);
+    assert!(differences(&expected, &expected).is_empty());
+    let diffs = differences(&expected, &map(&[("A.ts", "old"), ("C.ts", "c")]));
+    assert_eq!(diffs.len(), 3, "{diffs:?}");
+    assert!(diffs[0].starts_with("stale: A.ts"));
+    assert!(diffs[1].starts_with("missing: B.ts"));
+    assert!(diffs[2].contains("C.ts"));
+}

@@ -107,12 +107,7 @@ async fn shutdown_ends_open_event_streams() {
     // `stop` asserts the server finishes within 5 s although this client is still connected.
     server.stop().await;
     let end = tokio::time::timeout(Duration::from_secs(2), async {
-        loop {
-            match resp.chunk().await {
-                Ok(Some(_)) => continue,
-                _ => break,
-            }
-        }
+        while let Ok(Some(_)) = resp.chunk().await {}
     })
     .await;
     assert!(end.is_ok(), "the event stream closed on shutdown");
