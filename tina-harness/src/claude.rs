@@ -2,6 +2,7 @@
 //! orchestrate skill. The harness only launches it and watches the store until the
 //! orchestration (found by exact feature name) is complete or blocked.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -15,9 +16,8 @@ use crate::scenario::Scenario;
 /// How long a real orchestration may take before the harness gives up.
 pub const DEADLINE: Duration = Duration::from_secs(60 * 60);
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+fn on_path(path_var: Option<&OsStr>, program: &str) -> bool {
+    path_var.is_some_and(|paths| std::env::split_paths(paths).any(|d| d.join(program).is_file()))
 }
 
 /// The orchestrate skill the agents follow.
@@ -30,16 +30,20 @@ pub fn skill_path() -> PathBuf {
 
 /// Fails at once, with what to do, when the runtime cannot work here.
 pub fn preflight() -> anyhow::Result<()> {
-    if !on_path("claude") {
+    preflight_with(std::env::var_os("PATH").as_deref(), &skill_path())
+}
+
+/// [`preflight`] against a given `PATH` value and skill file.
+pub fn preflight_with(path_var: Option<&OsStr>, skill: &Path) -> anyhow::Result<()> {
+    if !on_path(path_var, "claude") {
         bail!(
             "--full runs the real Claude Code CLI, but `claude` is not on PATH; install Claude Code \
              (https://docs.anthropic.com/claude-code) or drop --full to use the sim runtime"
         );
     }
-    if !on_path("tmux") {
+    if !on_path(path_var, "tmux") {
         bail!("--full runs Claude Code in tmux, but `tmux` is not on PATH; install tmux");
     }
-    let skill = skill_path();
     if !skill.is_file() {
         bail!(
             "--full needs the orchestrate skill at {}, which does not exist",
@@ -116,4 +120,21 @@ fn wait_finished(config: &Config, feature: &str, session: &str) -> anyhow::Resul
         "feature '{feature}' did not finish within {} minutes",
         DEADLINE.as_secs() / 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_claude_on_path_it_says_so() {
+        let empty = std::env::temp_dir().join("tina-harness-no-such-bin-dir");
+        let err = preflight_with(Some(empty.as_os_str()), &skill_path())
+            .expect_err("no claude there")
+            .to_string();
+        assert!(err.contains("`claude` is not on PATH"), "{err}");
+        assert!(err.contains("drop --full"), "{err}");
+        let err = preflight_with(None, &skill_path()).expect_err("no PATH");
+        assert!(err.to_string().contains("`claude`"), "{err}");
+    }
 }

@@ -64,7 +64,8 @@ struct Runner<'a> {
     progress: &'a dyn Fn(&Progress),
     report: RunReport,
     started: Instant,
-    stage: Stage,
+    /// The current stage, once one was entered.
+    stage: Option<Stage>,
     stage_started: Instant,
 }
 
@@ -115,7 +116,7 @@ pub fn run_scenario(
             worktree: None,
         },
         started: Instant::now(),
-        stage: Stage::Build,
+        stage: None,
         stage_started: Instant::now(),
     };
     r.report.save()?;
@@ -142,7 +143,7 @@ pub fn run_scenario(
     r.report.duration_ms = r.started.elapsed().as_millis() as u64;
     r.report.save()?;
     let status = format!("{:?}", r.report.status).to_lowercase();
-    r.stage = Stage::Done;
+    r.stage = Some(Stage::Done);
     r.notify(&format!("{status} in {} ms", r.report.duration_ms));
     r.log(&format!("run {status}"));
     Ok(r.report)
@@ -157,25 +158,25 @@ impl Runner<'_> {
         (self.progress)(&Progress {
             run_id: self.opts.run_id.clone(),
             scenario: self.opts.scenario.clone(),
-            stage: self.stage,
+            stage: self.stage.unwrap_or(Stage::Setup),
             message: message.to_owned(),
             elapsed_ms: self.started.elapsed().as_millis() as u64,
         });
     }
 
     fn end_stage(&mut self) {
-        self.report.timings.push(StageTiming {
-            stage: self.stage,
-            duration_ms: self.stage_started.elapsed().as_millis() as u64,
-        });
+        if let Some(stage) = self.stage {
+            self.report.timings.push(StageTiming {
+                stage,
+                duration_ms: self.stage_started.elapsed().as_millis() as u64,
+            });
+        }
         let _ = self.report.save();
     }
 
     fn enter(&mut self, stage: Stage, message: &str) {
-        if self.stage != stage {
-            self.end_stage();
-        }
-        self.stage = stage;
+        self.end_stage();
+        self.stage = Some(stage);
         self.stage_started = Instant::now();
         self.log(&format!("{stage}: {message}"));
         self.notify(message);
