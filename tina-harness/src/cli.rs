@@ -80,6 +80,10 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     pub scenario: String,
+    /// The run was played by real agents (--full): do not expect the sim's exact
+    /// tasks and members.
+    #[arg(long)]
+    pub unscripted: bool,
     #[arg(long, value_name = "DIR")]
     pub scenarios_dir: Option<PathBuf>,
     #[arg(long)]
@@ -231,6 +235,7 @@ fn verify_now(config: &Config, a: VerifyArgs) -> anyhow::Result<ExitCode> {
             sync_deadline: Duration::from_secs(5),
             check_worktree: true,
             cargo_target: config.tina_home.join("harness").join("cargo-target"),
+            scripted: !a.unscripted,
         },
     )?;
     let passed = assertions.iter().all(|x| x.passed);

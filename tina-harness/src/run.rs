@@ -312,6 +312,7 @@ impl Runner<'_> {
                 },
                 check_worktree: true,
                 cargo_target: self.cargo_target(),
+                scripted: !self.opts.full,
             },
         )
         .cat(Category::Verification)?;

@@ -27,6 +27,10 @@ pub struct VerifyOptions {
     pub check_worktree: bool,
     /// CARGO_TARGET_DIR for the verification `cargo test`.
     pub cargo_target: PathBuf,
+    /// The sim played the script: the store must hold exactly the scripted tasks and
+    /// members. False for real agents, whose tasks are their own: then every team
+    /// must have tasks, and `expected.json` is checked as usual.
+    pub scripted: bool,
 }
 
 fn assertion(
@@ -145,10 +149,18 @@ impl Observed {
             .collect()
     }
 
-    /// Every scripted task present and completed, every scripted member present.
-    fn synced(&self, want: &ScriptedTeams) -> bool {
+    /// Every scripted task present and completed, every scripted member present;
+    /// without a script, every team has tasks.
+    fn synced(&self, want: Option<&ScriptedTeams>) -> bool {
         let [root] = self.roots.as_slice() else {
             return false;
+        };
+        let Some(want) = want else {
+            return !self.tasks_of(root).is_empty()
+                && self.detail.phases.iter().all(|p| {
+                    let teams = self.phase_teams(p.phase_number);
+                    teams.len() == 1 && !self.tasks_of(teams[0]).is_empty()
+                });
         };
         let done = |tasks: Vec<&CurrentTask>, ids: &BTreeSet<String>| {
             ids.iter().all(|id| {
@@ -187,14 +199,15 @@ pub fn verify(
 ) -> anyhow::Result<Vec<Assertion>> {
     let feature = &scenario.script.feature_name;
     let expected = &scenario.expected;
-    let want = ScriptedTeams::of(scenario);
+    let want = opts.scripted.then(|| ScriptedTeams::of(scenario));
+    let want = want.as_ref();
     let mut out = Vec::new();
     let deadline = Instant::now() + opts.sync_deadline;
     let observed = loop {
         let observed = Observed::load(store, feature)?;
         let settled = match &observed {
             None => !expected.has_orchestration,
-            Some(o) => o.synced(&want) || !expected.has_orchestration,
+            Some(o) => o.synced(want) || !expected.has_orchestration,
         };
         if settled || Instant::now() >= deadline {
             break observed;
@@ -217,16 +230,16 @@ pub fn verify(
     let Some(o) = observed else {
         return Ok(out);
     };
-    let sync_timed_out = !o.synced(&want);
+    let sync_timed_out = !o.synced(want);
     check_orchestration(&o, scenario, &mut out);
-    check_sync(store, &o, &want, scenario, &mut out)?;
+    check_sync(store, &o, want, scenario, &mut out)?;
     if sync_timed_out {
         out.push(assertion(
             "daemon synced the scripted files before the deadline",
             Category::Sync,
             false,
             format!(
-                "all scripted tasks completed and members present within {:?}",
+                "the agents' tasks and members in the store within {:?}",
                 opts.sync_deadline
             ),
             "still missing at the deadline (see the failed sync assertions)",
@@ -335,11 +348,47 @@ fn check_orchestration(o: &Observed, s: &Scenario, out: &mut Vec<Assertion>) {
 fn check_sync(
     store: &dyn Store,
     o: &Observed,
-    want: &ScriptedTeams,
+    want: Option<&ScriptedTeams>,
     s: &Scenario,
     out: &mut Vec<Assertion>,
 ) -> anyhow::Result<()> {
-    let e = &s.expected;
+    match want {
+        Some(want) => check_scripted(o, want, out),
+        None => check_unscripted(o, out),
+    }
+    check_counts_and_events(store, o, s, out)
+}
+
+/// Real agents: each team of the hierarchy has tasks.
+fn check_unscripted(o: &Observed, out: &mut Vec<Assertion>) {
+    if let [root] = o.roots.as_slice() {
+        let n = o.tasks_of(root).len();
+        out.push(assertion(
+            "orchestrator tasks present",
+            Category::Sync,
+            n > 0,
+            "> 0 tasks",
+            n,
+        ));
+    }
+    for phase in &o.detail.phases {
+        let n: usize = o
+            .phase_teams(phase.phase_number)
+            .iter()
+            .map(|t| o.tasks_of(t).len())
+            .sum();
+        out.push(assertion(
+            format!("phase {}: team has tasks", phase.phase_number),
+            Category::Sync,
+            n > 0,
+            "> 0 tasks",
+            n,
+        ));
+    }
+}
+
+/// The sim: exactly the scripted tasks and members, per team record.
+fn check_scripted(o: &Observed, want: &ScriptedTeams, out: &mut Vec<Assertion>) {
     if let [root] = o.roots.as_slice() {
         let tasks = o.tasks_of(root);
         let seen: BTreeMap<String, String> = tasks
@@ -412,6 +461,15 @@ fn check_sync(
             format!("{members:?}"),
         ));
     }
+}
+
+fn check_counts_and_events(
+    store: &dyn Store,
+    o: &Observed,
+    s: &Scenario,
+    out: &mut Vec<Assertion>,
+) -> anyhow::Result<()> {
+    let e = &s.expected;
     let total_tasks = o.detail.orchestrator_tasks.len()
         + o.detail.phase_tasks.values().map(Vec::len).sum::<usize>();
     out.push(assertion(

@@ -166,12 +166,25 @@ fn scenario_05_06_prefix_features_back_to_back() {
         sync_deadline: Duration::from_secs(10),
         check_worktree: true,
         cargo_target: env.config.tina_home.join("harness").join("cargo-target"),
+        scripted: true,
     };
     for name in ["05-prefix-auth", "06-prefix-auth-v2"] {
         let scenario = Scenario::load(&dir, name).expect("scenario");
         let assertions = verify(&*store, &scenario, &opts).expect("verify");
         let failed: Vec<_> = assertions.iter().filter(|a| !a.passed).collect();
         assert!(failed.is_empty(), "{name} after both ran: {failed:#?}");
+        // As the claude runtime would judge it: no script, same store.
+        let loose = VerifyOptions {
+            scripted: false,
+            ..opts.clone()
+        };
+        let assertions = verify(&*store, &scenario, &loose).expect("verify");
+        assert!(assertions.iter().all(|a| a.passed), "{assertions:#?}");
+        assert!(
+            assertions
+                .iter()
+                .any(|a| a.name == "orchestrator tasks present")
+        );
     }
     let features: Vec<String> = store
         .list_orchestrations()
