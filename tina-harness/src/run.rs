@@ -355,6 +355,20 @@ impl Runner<'_> {
         ran.cat(Category::Orchestration)
     }
 
+    /// A progress line for each phase team the sim has started since the last call.
+    fn report_phases(&self, state_path: &Path, seen: &mut usize) {
+        let Ok(Some(state)) = SimState::load(state_path) else {
+            return;
+        };
+        for started in state.phase_teams.values().skip(*seen) {
+            self.notify(&format!(
+                "phase {} started: team {} ({}) under parent {}",
+                started.phase_number, started.team_name, started.team_id, started.parent_team_id
+            ));
+        }
+        *seen = (*seen).max(state.phase_teams.len());
+    }
+
     fn cargo_target(&self) -> PathBuf {
         self.config.tina_home.join("harness").join("cargo-target")
     }
@@ -437,20 +451,27 @@ impl Runner<'_> {
         guard: &mut DaemonGuard,
     ) -> anyhow::Result<()> {
         let staged_crash = scenario.script.phases.iter().any(|p| p.crash.is_some());
+        let state_path = work_dir.join("sim-state.json");
+        let mut phases_seen = 0;
         let child = self.spawn_sim(bins, scenario, repo, work_dir, false)?;
-        let code = wait_child(child, SIM_TIMEOUT, |_| false)?;
+        let code = wait_child(child, SIM_TIMEOUT, || {
+            self.report_phases(&state_path, &mut phases_seen);
+        })?;
         let code = match code {
             Some(CRASH_EXIT_CODE) if staged_crash => {
                 self.notify("agents crashed as staged; stopping the daemon and resuming them");
                 self.log("sim crashed as staged: stopping the daemon, resuming the sim");
                 guard.stop()?;
-                let state_path = work_dir.join("sim-state.json");
                 let at_crash = SimState::load(&state_path)?.map_or(0, |s| s.next_step);
                 let child = self.spawn_sim(bins, scenario, repo, work_dir, true)?;
                 // Let the resumed agents write a few steps while the daemon is down, so
                 // its start-up scan has changes to pick up; then start it again.
                 let mut restart: Option<anyhow::Result<()>> = None;
-                let code = wait_child(child, SIM_TIMEOUT, |_| {
+                let code = wait_child(child, SIM_TIMEOUT, || {
+                    self.report_phases(&state_path, &mut phases_seen);
+                    if restart.is_some() {
+                        return;
+                    }
                     let progressed = SimState::load(&state_path)
                         .ok()
                         .flatten()
@@ -458,8 +479,8 @@ impl Runner<'_> {
                     if progressed {
                         restart = Some(guard.start_again());
                         self.log(&format!("daemon started again (pid {:?})", guard.pid));
+                        self.notify("daemon started again; agents resumed");
                     }
-                    progressed
                 });
                 let restart = restart.unwrap_or_else(|| {
                     let r = guard.start_again();
@@ -482,21 +503,18 @@ impl Runner<'_> {
     }
 }
 
-/// Waits for `child` with a deadline; `tick` runs on every poll (true = stop calling).
+/// Waits for `child` with a deadline; `tick` runs on every poll.
 fn wait_child(
     mut child: Child,
     timeout: Duration,
-    mut tick: impl FnMut(&mut Child) -> bool,
+    mut tick: impl FnMut(),
 ) -> anyhow::Result<Option<i32>> {
     let deadline = Instant::now() + timeout;
-    let mut ticking = true;
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(status.code());
         }
-        if ticking && tick(&mut child) {
-            ticking = false;
-        }
+        tick();
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
