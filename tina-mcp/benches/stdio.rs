@@ -1,1 +1,211 @@
-fn main() {}
+//! Benchmark: `tools/call get_current_tasks` round trips over stdio against the built
+//! `tina-mcp` binary (200 current tasks, 100,000 events in the store), and the time from
+//! spawning the binary to a completed MCP handshake.
+//!
+//! Run: `cargo bench -p tina-mcp --bench stdio` (release build). Prints p50/p90/p99.
+//! Sizes can be changed with BENCH_CALLS and BENCH_SPAWNS.
+
+use std::time::{Duration, Instant};
+
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::TokioChildProcess;
+use tina_session::Config;
+use tina_session::lifecycle::{self, InitRequest, Runtime, StartRequest};
+use tina_session::model::{NewTaskEvent, TaskStatus, TeamId, now_ms};
+
+const TASKS: usize = 200;
+const EVENTS: usize = 100_000;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
+    println!(
+        "{name:<40} n={:<5} p50={:>9.3?} p90={:>9.3?} p99={:>9.3?} mean={:>9.3?}",
+        samples.len(),
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.9),
+        percentile(&samples, 0.99),
+        mean
+    );
+}
+
+/// One orchestration "bench" (2 phases): 20 orchestrator tasks and 180 phase-1 tasks,
+/// 500 events each (statuses cycling), recorded in batches.
+fn seed(dir: &std::path::Path) -> Config {
+    let config = Config::at(dir.join("tina"), dir.join("claude"));
+    std::fs::create_dir_all(&config.tina_home).expect("tina home");
+    let store = config.open_store().expect("store");
+    let design = dir.join("design.md");
+    std::fs::write(&design, "# d").expect("design");
+    let plan = dir.join("plan.md");
+    std::fs::write(&plan, "# p").expect("plan");
+    let init = lifecycle::init(
+        &*store,
+        &InitRequest {
+            feature: "bench".into(),
+            design_doc: design,
+            repo: None,
+            branch: None,
+            total_phases: 2,
+            no_worktree: true,
+            replace: false,
+            worktrees_dir: config.tina_home.join("worktrees"),
+        },
+    )
+    .expect("init");
+    let phase = lifecycle::start(
+        &*store,
+        &StartRequest {
+            orchestration: "bench".into(),
+            phase: 1,
+            plan,
+            parent_team_id: Some(init.team_id.clone()),
+            runtime: Runtime::None,
+        },
+    )
+    .expect("start");
+    let per_task = EVENTS / TASKS;
+    let base = now_ms() - (per_task as i64) * 1000;
+    let statuses = [
+        TaskStatus::Pending,
+        TaskStatus::InProgress,
+        TaskStatus::Completed,
+    ];
+    let mut batch = Vec::with_capacity(10_000);
+    for round in 0..per_task {
+        for task in 0..TASKS {
+            let team: &TeamId = if task < 20 {
+                &init.team_id
+            } else {
+                &phase.team_id
+            };
+            batch.push(NewTaskEvent {
+                team_id: team.clone(),
+                task_id: (task + 1).to_string(),
+                subject: format!("task {task}"),
+                description: "benchmark task with a description of ordinary length".into(),
+                status: statuses[(round + task) % 3].clone(),
+                owner: Some("executor".into()),
+                blocked_by: vec![],
+                metadata: serde_json::Value::Null,
+                recorded_at: base + round as i64 * 1000,
+                sequence: (round * TASKS + task) as i64,
+            });
+            if batch.len() == 10_000 {
+                store.record_task_events(&batch).expect("record");
+                batch.clear();
+            }
+        }
+    }
+    if !batch.is_empty() {
+        store.record_task_events(&batch).expect("record");
+    }
+    config
+}
+
+fn command(config: &Config) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tina-mcp"));
+    cmd.arg("serve")
+        .env("TINA_HOME", &config.tina_home)
+        .env("CLAUDE_HOME", &config.claude_home)
+        .env_remove("TINA_CONVEX_URL")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+fn main() {
+    let calls = env_usize("BENCH_CALLS", 2000);
+    let spawns = env_usize("BENCH_SPAWNS", 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Instant::now();
+    let config = seed(dir.path());
+    println!(
+        "seeded {TASKS} tasks / {EVENTS} events in {:.1?} ({})",
+        t.elapsed(),
+        config.db_path().display()
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        // Spawn to ready: process start, store open, initialize round trip.
+        let mut ready = Vec::with_capacity(spawns);
+        for _ in 0..spawns {
+            let start = Instant::now();
+            let transport = TokioChildProcess::new(command(&config)).expect("spawn");
+            let client = ().serve(transport).await.expect("handshake");
+            ready.push(start.elapsed());
+            client.cancel().await.expect("close");
+        }
+        report("spawn -> initialized", ready);
+
+        let transport = TokioChildProcess::new(command(&config)).expect("spawn");
+        let client = ().serve(transport).await.expect("handshake");
+        let args = serde_json::json!({"orchestration": "bench"});
+        let params = CallToolRequestParams::new("get_current_tasks")
+            .with_arguments(args.as_object().cloned().unwrap_or_default());
+        let first = client.call_tool(params.clone()).await.expect("call");
+        let count = first
+            .structured_content
+            .as_ref()
+            .map(|v| v["count"].clone());
+        assert_eq!(count, Some(serde_json::json!(TASKS)), "unexpected result");
+        for _ in 0..100 {
+            client.call_tool(params.clone()).await.expect("warm-up");
+        }
+        let mut samples = Vec::with_capacity(calls);
+        for _ in 0..calls {
+            let start = Instant::now();
+            let r = client.call_tool(params.clone()).await.expect("call");
+            samples.push(start.elapsed());
+            assert_ne!(r.is_error, Some(true));
+        }
+        report("tools/call get_current_tasks (200)", samples);
+
+        let filtered = CallToolRequestParams::new("get_current_tasks").with_arguments(
+            serde_json::json!({"orchestration": "bench", "phase": 1, "status": "completed"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let mut samples = Vec::with_capacity(calls);
+        for _ in 0..calls {
+            let start = Instant::now();
+            client.call_tool(filtered.clone()).await.expect("call");
+            samples.push(start.elapsed());
+        }
+        report("tools/call get_current_tasks filtered", samples);
+
+        let mut samples = Vec::with_capacity(calls);
+        for _ in 0..calls {
+            let start = Instant::now();
+            client.list_tools(None).await.expect("list");
+            samples.push(start.elapsed());
+        }
+        report("tools/list", samples);
+        client.cancel().await.expect("close");
+    });
+
+    // The store call alone, in-process, for the protocol overhead by difference.
+    let store = config.open_store().expect("store");
+    let orch = store.get_orchestration_by_feature("bench").expect("orch");
+    let mut samples = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let start = Instant::now();
+        let tasks = store.get_current_tasks(&orch.id).expect("tasks");
+        samples.push(start.elapsed());
+        assert_eq!(tasks.len(), TASKS);
+    }
+    report("in-process store.get_current_tasks", samples);
+}

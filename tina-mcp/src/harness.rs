@@ -12,10 +12,10 @@ use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use rmcp::RoleServer;
 use rmcp::model::ProgressNotificationParam;
 use rmcp::schemars::{self, JsonSchema};
 use rmcp::service::RequestContext;
-use rmcp::RoleServer;
 use serde::Serialize;
 use tina_harness::{BuildReport, Progress, RunOptions, RunReport, RunStatus, ScenarioSummary};
 
@@ -218,7 +218,11 @@ pub async fn start(
     // Progress goes to the registry always, and to the client while a waiting request
     // is open and carries a progress token (notifications must belong to an open
     // request, so a run that returned at once reports progress via get_scenario_run).
-    let token = if p.wait { rc.meta.get_progress_token() } else { None };
+    let token = if p.wait {
+        rc.meta.get_progress_token()
+    } else {
+        None
+    };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
     let config = ctx.config.clone();
     let worker_live = live.clone();
@@ -268,7 +272,10 @@ fn view(run_id: &str, live: &Mutex<LiveRun>, on_disk: Option<RunReport>) -> RunV
     };
     let report = run.report.clone().or(on_disk);
     let (status, finished) = match (&run.report, &run.failure) {
-        (Some(r), _) => (status_name(r.status).to_owned(), r.status != RunStatus::Running),
+        (Some(r), _) => (
+            status_name(r.status).to_owned(),
+            r.status != RunStatus::Running,
+        ),
         (None, Some(_)) => ("error".to_owned(), true),
         (None, None) => ("running".to_owned(), false),
     };

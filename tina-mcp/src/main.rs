@@ -12,7 +12,11 @@ use tina_session::config::{Config, Overrides};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
-#[command(name = "tina-mcp", version, about = "TINA MCP server (stdio by default)")]
+#[command(
+    name = "tina-mcp",
+    version,
+    about = "TINA MCP server (stdio by default)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

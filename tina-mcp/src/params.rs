@@ -35,7 +35,11 @@ impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Paramet
             .map(Parameters)
             .map_err(|e| {
                 let path = e.path().to_string();
-                let at = if path == "." { String::new() } else { format!("{path}: ") };
+                let at = if path == "." {
+                    String::new()
+                } else {
+                    format!("{path}: ")
+                };
                 rmcp::ErrorData::invalid_params(
                     format!(
                         "failed to deserialize parameters: {at}{}; the tool's inputSchema \

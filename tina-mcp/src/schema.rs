@@ -221,7 +221,10 @@ mod tests {
         let json = serde_json::to_value(real).expect("serialize real");
         let mirror: Mirror = serde_json::from_value(json.clone())
             .unwrap_or_else(|e| panic!("mirror rejects {json}: {e}"));
-        assert_eq!(serde_json::to_value(&mirror).expect("serialize mirror"), json);
+        assert_eq!(
+            serde_json::to_value(&mirror).expect("serialize mirror"),
+            json
+        );
     }
 
     fn orch() -> m::Orchestration {

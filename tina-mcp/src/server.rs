@@ -405,7 +405,8 @@ impl TinaMcp {
                 _ = rc.ct.cancelled() => {}
             }
             let rev = revision(self.store()).await?;
-            if rev != last_rev || last_read.elapsed() >= RECHECK
+            if rev != last_rev
+                || last_read.elapsed() >= RECHECK
                 || tokio::time::Instant::now() >= deadline
             {
                 last_rev = rev;

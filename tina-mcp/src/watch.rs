@@ -20,7 +20,7 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use tina_session::lifecycle::resolve_orchestration;
 use tina_session::model::{
-    CurrentTask, Millis, Orchestration, Phase, PhaseStatus, Team, TaskStatus,
+    CurrentTask, Millis, Orchestration, Phase, PhaseStatus, TaskStatus, Team,
 };
 use tina_session::store::Store;
 
@@ -277,9 +277,15 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
                 ));
             }
         }
-        Some(orch) => {
-            evaluate_orchestration(seen, snap, orch, t, &mut next, &mut milestones, &mut holding)
-        }
+        Some(orch) => evaluate_orchestration(
+            seen,
+            snap,
+            orch,
+            t,
+            &mut next,
+            &mut milestones,
+            &mut holding,
+        ),
     }
 
     // A finished orchestration no longer needs the daemon.
@@ -292,14 +298,13 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
             "daemon_not_running".into(),
             event(
                 AnomalyKind::DaemonNotRunning,
-                "the tina daemon is not running: task files are not synced into the store"
-                    .into(),
+                "the tina daemon is not running: task files are not synced into the store".into(),
                 None,
                 None,
             ),
         )),
-        Some(DaemonHealth::Heartbeat { age_ms }) if age_ms >= t.heartbeat_stale_ms => holding
-            .push((
+        Some(DaemonHealth::Heartbeat { age_ms }) if age_ms >= t.heartbeat_stale_ms => {
+            holding.push((
                 "daemon_heartbeat_stale".into(),
                 event(
                     AnomalyKind::DaemonHeartbeatStale,
@@ -307,7 +312,8 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
                     None,
                     None,
                 ),
-            )),
+            ))
+        }
         _ => {}
     }
 
@@ -426,7 +432,11 @@ fn evaluate_orchestration(
 
     for team in &teams {
         let now_counts = counts.get(team.id.as_str()).copied().unwrap_or_default();
-        let before = seen.teams.get(team.id.as_str()).copied().unwrap_or_default();
+        let before = seen
+            .teams
+            .get(team.id.as_str())
+            .copied()
+            .unwrap_or_default();
         next.teams.insert(team.id.0.clone(), now_counts);
         if now_counts != before && now_counts[1] > 0 {
             milestones.push(event(
@@ -467,7 +477,11 @@ fn evaluate_orchestration(
         }
     }
 
-    for phase in snap.phases.iter().filter(|p| p.status == PhaseStatus::Blocked) {
+    for phase in snap
+        .phases
+        .iter()
+        .filter(|p| p.status == PhaseStatus::Blocked)
+    {
         let reason = phase.blocked_reason.as_deref().unwrap_or("no reason given");
         holding.push((
             format!("phase_blocked:{}:{}", phase.phase_number, phase.updated_at),

@@ -41,15 +41,33 @@ async fn list_scenarios_and_refuse_bad_names() {
         .map(|sc| sc["name"].as_str().expect("name"))
         .collect();
     assert!(names.contains(&"01-single-phase"), "{names:?}");
-    assert!(!names.contains(&"test-project"), "not a scenario: {names:?}");
+    assert!(
+        !names.contains(&"test-project"),
+        "not a scenario: {names:?}"
+    );
 
-    for bad in ["../01-single-phase", "01/../../etc", "a/b", "..", "a\\b", ""] {
+    for bad in [
+        "../01-single-phase",
+        "01/../../etc",
+        "a/b",
+        "..",
+        "a\\b",
+        "",
+    ] {
         let msg = tool_error(&s.client, "run_scenario", json!({"scenario": bad})).await;
         assert!(msg.contains("invalid scenario name"), "{bad}: {msg}");
         assert!(msg.contains("list_scenarios"), "{msg}");
     }
-    let msg = tool_error(&s.client, "run_scenario", json!({"scenario": "99-nope", "skip_build": true})).await;
-    assert!(msg.contains("scenario not found") && msg.contains("01-single-phase"), "{msg}");
+    let msg = tool_error(
+        &s.client,
+        "run_scenario",
+        json!({"scenario": "99-nope", "skip_build": true}),
+    )
+    .await;
+    assert!(
+        msg.contains("scenario not found") && msg.contains("01-single-phase"),
+        "{msg}"
+    );
     // Nothing was started by the refusals.
     assert!(!s.seeded.config.runs_dir().exists());
 }
@@ -71,7 +89,12 @@ async fn run_returns_at_once_and_get_scenario_run_follows_it() {
         .await,
         ..s
     };
-    let started = ok(&s.client, "run_scenario", json!({"scenario": "90-broken", "skip_build": true})).await;
+    let started = ok(
+        &s.client,
+        "run_scenario",
+        json!({"scenario": "90-broken", "skip_build": true}),
+    )
+    .await;
     let run_id = started["run_id"].as_str().expect("run id").to_owned();
     assert!(run_id.starts_with("run-"), "{run_id}");
     assert_eq!(started["scenario"], "90-broken");
@@ -89,16 +112,27 @@ async fn run_returns_at_once_and_get_scenario_run_follows_it() {
     assert_eq!(report["run_id"], run_id.as_str());
     assert_eq!(report["error"]["category"], "setup");
     assert!(
-        report["error"]["message"].as_str().expect("message").contains("scenario.json"),
+        report["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("scenario.json"),
         "{report}"
     );
     assert!(
-        done["progress"].as_array().expect("progress").iter().any(|p| p.as_str().is_some_and(|p| p.starts_with("[done] error"))),
+        done["progress"]
+            .as_array()
+            .expect("progress")
+            .iter()
+            .any(|p| p.as_str().is_some_and(|p| p.starts_with("[done] error"))),
         "{done}"
     );
     // The report is on disk: a fresh server (no live state) finds the same run.
     let fresh = connect(
-        TinaMcp::new(Context::new(s.seeded.config.clone(), s.seeded.store.clone(), dir)),
+        TinaMcp::new(Context::new(
+            s.seeded.config.clone(),
+            s.seeded.store.clone(),
+            dir,
+        )),
         (),
     )
     .await;
@@ -107,8 +141,16 @@ async fn run_returns_at_once_and_get_scenario_run_follows_it() {
     assert_eq!(again["report"]["error"], report["error"]);
 
     let msg = tool_error(&s.client, "get_scenario_run", json!({"run_id": "run-0000"})).await;
-    assert!(msg.contains("scenario run not found") && msg.contains(&run_id), "{msg}");
-    let msg = tool_error(&s.client, "get_scenario_run", json!({"run_id": "../../etc"})).await;
+    assert!(
+        msg.contains("scenario run not found") && msg.contains(&run_id),
+        "{msg}"
+    );
+    let msg = tool_error(
+        &s.client,
+        "get_scenario_run",
+        json!({"run_id": "../../etc"}),
+    )
+    .await;
     assert!(msg.contains("invalid run id"), "{msg}");
 }
 
@@ -117,7 +159,11 @@ async fn run_returns_at_once_and_get_scenario_run_follows_it() {
 struct Progress(Arc<Mutex<Vec<ProgressNotificationParam>>>);
 
 impl ClientHandler for Progress {
-    async fn on_progress(&self, params: ProgressNotificationParam, _: NotificationContext<RoleClient>) {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
         if let Ok(mut v) = self.0.lock() {
             v.push(params);
         }
@@ -130,7 +176,11 @@ async fn wait_blocks_until_done_and_sends_progress() {
     let dir = broken_scenarios(&s);
     let progress = Progress::default();
     let client = connect(
-        TinaMcp::new(Context::new(s.seeded.config.clone(), s.seeded.store.clone(), dir)),
+        TinaMcp::new(Context::new(
+            s.seeded.config.clone(),
+            s.seeded.store.clone(),
+            dir,
+        )),
         progress.clone(),
     )
     .await;
@@ -156,10 +206,18 @@ async fn wait_blocks_until_done_and_sends_progress() {
             // rmcp's client assigns its own token to each request; every notification
             // must carry the one the server received.
             assert!(got.iter().all(|p| p.progress_token == last.progress_token));
-            assert!(last.message.as_deref().is_some_and(|m| m.starts_with("[done] error")), "{got:?}");
+            assert!(
+                last.message
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("[done] error")),
+                "{got:?}"
+            );
             break;
         }
-        assert!(Instant::now() < deadline, "no progress notification arrived");
+        assert!(
+            Instant::now() < deadline,
+            "no progress notification arrived"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -175,7 +233,11 @@ async fn rebuild_binaries_builds_the_fixed_list() {
     let exe_dir = PathBuf::from(env!("CARGO_BIN_EXE_tina-mcp"));
     let bin_dir = exe_dir.parent().expect("bin dir");
     for bin in ["tina-session", "tina-daemon", "tina-harness"] {
-        assert!(bin_dir.join(bin).is_file(), "{bin} not built in {}", bin_dir.display());
+        assert!(
+            bin_dir.join(bin).is_file(),
+            "{bin} not built in {}",
+            bin_dir.display()
+        );
     }
     let msg = tool_error(&s.client, "rebuild_binaries", json!({"packages": ["evil"]})).await;
     assert!(msg.contains("unknown field `packages`"), "{msg}");

@@ -35,6 +35,9 @@ fn python_sdk_lists_tools_and_reads_tasks_and_hierarchy() {
         !stderr.contains("No module named 'mcp'"),
         "the Python MCP SDK is missing: run `{python} -m pip install mcp`"
     );
-    assert!(out.status.success(), "python client failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "python client failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
 }

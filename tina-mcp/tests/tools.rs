@@ -34,12 +34,18 @@ async fn lists_every_tool_with_documented_schemas_and_instructions() {
             "{} has no description",
             tool.name
         );
-        assert!(tool.output_schema.is_some(), "{} has no outputSchema", tool.name);
+        assert!(
+            tool.output_schema.is_some(),
+            "{} has no outputSchema",
+            tool.name
+        );
         let schema = Value::Object((*tool.input_schema).clone());
         if let Some(props) = schema.get("properties").and_then(Value::as_object) {
             for (field, prop) in props {
                 assert!(
-                    prop.get("description").and_then(Value::as_str).is_some_and(|d| !d.is_empty()),
+                    prop.get("description")
+                        .and_then(Value::as_str)
+                        .is_some_and(|d| !d.is_empty()),
                     "{}.{field} has no description: {prop}",
                     tool.name
                 );
@@ -48,8 +54,16 @@ async fn lists_every_tool_with_documented_schemas_and_instructions() {
     }
     let info = s.client.peer_info().expect("server info");
     let instructions = info.instructions.clone().unwrap_or_default();
-    for tool in ["watch_orchestration", "get_current_tasks", "run_scenario", "start_phase"] {
-        assert!(instructions.contains(tool), "instructions do not mention {tool}");
+    for tool in [
+        "watch_orchestration",
+        "get_current_tasks",
+        "run_scenario",
+        "start_phase",
+    ] {
+        assert!(
+            instructions.contains(tool),
+            "instructions do not mention {tool}"
+        );
     }
 }
 
@@ -65,11 +79,25 @@ async fn list_orchestrations_with_and_without_status_filter() {
         .collect();
     assert_eq!(features.len(), 2);
     assert!(features.contains(&"auth") && features.contains(&"billing"));
-    let executing = ok(&s.client, "list_orchestrations", json!({"status": "executing"})).await;
-    let only: Vec<&Value> = executing["orchestrations"].as_array().expect("array").iter().collect();
+    let executing = ok(
+        &s.client,
+        "list_orchestrations",
+        json!({"status": "executing"}),
+    )
+    .await;
+    let only: Vec<&Value> = executing["orchestrations"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .collect();
     assert_eq!(only.len(), 1);
     assert_eq!(only[0]["feature_name"], "auth");
-    let complete = ok(&s.client, "list_orchestrations", json!({"status": "complete"})).await;
+    let complete = ok(
+        &s.client,
+        "list_orchestrations",
+        json!({"status": "complete"}),
+    )
+    .await;
     assert_eq!(complete["orchestrations"], json!([]));
     let bad = call(&s.client, "list_orchestrations", json!({"status": "done"})).await;
     assert_eq!(bad.is_error, Some(true));
@@ -79,8 +107,16 @@ async fn list_orchestrations_with_and_without_status_filter() {
 #[tokio::test]
 async fn get_orchestration_by_feature_or_id_and_unknown() {
     let s = session().await;
-    let by_name = ok(&s.client, "get_orchestration", json!({"orchestration": "auth"})).await;
-    assert_eq!(by_name["orchestration"]["id"], s.seeded.orchestration_id.as_str());
+    let by_name = ok(
+        &s.client,
+        "get_orchestration",
+        json!({"orchestration": "auth"}),
+    )
+    .await;
+    assert_eq!(
+        by_name["orchestration"]["id"],
+        s.seeded.orchestration_id.as_str()
+    );
     assert_eq!(by_name["orchestration"]["status"], "executing");
     assert_eq!(by_name["phases"][0]["phase_number"], 1);
     assert_eq!(by_name["phases"][0]["status"], "executing");
@@ -97,7 +133,12 @@ async fn get_orchestration_by_feature_or_id_and_unknown() {
     assert_eq!(by_id, by_name);
     // Exact names only: a prefix or different case is not found.
     for key in ["aut", "AUTH", "auth-orchestration", ""] {
-        let msg = tool_error(&s.client, "get_orchestration", json!({"orchestration": key})).await;
+        let msg = tool_error(
+            &s.client,
+            "get_orchestration",
+            json!({"orchestration": key}),
+        )
+        .await;
         assert!(msg.contains("not found"), "{msg}");
         assert!(msg.contains(&format!("'{key}'")), "{msg}");
         assert!(msg.contains("list_orchestrations"), "{msg}");
@@ -107,11 +148,20 @@ async fn get_orchestration_by_feature_or_id_and_unknown() {
 #[tokio::test]
 async fn detail_groups_tasks_by_team_record() {
     let s = session().await;
-    let d = ok(&s.client, "get_orchestration_detail", json!({"orchestration": "auth"})).await;
+    let d = ok(
+        &s.client,
+        "get_orchestration_detail",
+        json!({"orchestration": "auth"}),
+    )
+    .await;
     assert_eq!(d["orchestration"]["feature_name"], "auth");
     let orch_tasks = d["orchestrator_tasks"].as_array().expect("array");
     assert_eq!(orch_tasks.len(), 2);
-    assert!(orch_tasks.iter().all(|t| t["team_id"] == s.seeded.orchestrator_team_id.as_str()));
+    assert!(
+        orch_tasks
+            .iter()
+            .all(|t| t["team_id"] == s.seeded.orchestrator_team_id.as_str())
+    );
     let p1 = d["phase_tasks"]["1"].as_array().expect("phase 1 tasks");
     assert_eq!(p1.len(), 5);
     // Task "1" exists in both teams: two distinct tasks.
@@ -119,14 +169,24 @@ async fn detail_groups_tasks_by_team_record() {
     assert!(p1.iter().any(|t| t["task_id"] == "1"));
     assert_eq!(d["teams"].as_array().expect("teams").len(), 2);
     assert_eq!(d["team_members"][0]["agent_name"], "executor");
-    let msg = tool_error(&s.client, "get_orchestration_detail", json!({"orchestration": "nope"})).await;
+    let msg = tool_error(
+        &s.client,
+        "get_orchestration_detail",
+        json!({"orchestration": "nope"}),
+    )
+    .await;
     assert!(msg.contains("list_orchestrations"), "{msg}");
 }
 
 #[tokio::test]
 async fn hierarchy_has_the_phase_team_under_the_orchestrator_team() {
     let s = session().await;
-    let h = ok(&s.client, "get_team_hierarchy", json!({"orchestration": "auth"})).await;
+    let h = ok(
+        &s.client,
+        "get_team_hierarchy",
+        json!({"orchestration": "auth"}),
+    )
+    .await;
     let roots = h["teams"].as_array().expect("roots");
     assert_eq!(roots.len(), 1);
     let root = &roots[0];
@@ -136,9 +196,17 @@ async fn hierarchy_has_the_phase_team_under_the_orchestrator_team() {
     assert_eq!(kids.len(), 1);
     assert_eq!(kids[0]["team"]["id"], s.seeded.phase1_team_id.as_str());
     assert_eq!(kids[0]["team"]["phase_number"], 1);
-    assert_eq!(kids[0]["task_counts"], json!({"completed": 3, "in_progress": 1, "needs_review": 1}));
+    assert_eq!(
+        kids[0]["task_counts"],
+        json!({"completed": 3, "in_progress": 1, "needs_review": 1})
+    );
     assert_eq!(kids[0]["members"][0]["agent_type"], "phase-executor");
-    let msg = tool_error(&s.client, "get_team_hierarchy", json!({"orchestration": "x"})).await;
+    let msg = tool_error(
+        &s.client,
+        "get_team_hierarchy",
+        json!({"orchestration": "x"}),
+    )
+    .await;
     assert!(msg.contains("'x'"), "{msg}");
 }
 
@@ -146,12 +214,27 @@ async fn hierarchy_has_the_phase_team_under_the_orchestrator_team() {
 async fn current_tasks_filters() {
     let s = session().await;
     let count = |v: &Value| v["count"].as_u64().expect("count");
-    let all = ok(&s.client, "get_current_tasks", json!({"orchestration": "auth"})).await;
+    let all = ok(
+        &s.client,
+        "get_current_tasks",
+        json!({"orchestration": "auth"}),
+    )
+    .await;
     assert_eq!(count(&all), 7);
     assert_eq!(all["tasks"].as_array().expect("tasks").len(), 7);
-    let p1 = ok(&s.client, "get_current_tasks", json!({"orchestration": "auth", "phase": 1})).await;
+    let p1 = ok(
+        &s.client,
+        "get_current_tasks",
+        json!({"orchestration": "auth", "phase": 1}),
+    )
+    .await;
     assert_eq!(count(&p1), 5);
-    let p2 = ok(&s.client, "get_current_tasks", json!({"orchestration": "auth", "phase": 2})).await;
+    let p2 = ok(
+        &s.client,
+        "get_current_tasks",
+        json!({"orchestration": "auth", "phase": 2}),
+    )
+    .await;
     assert_eq!(count(&p2), 0);
     let team = ok(
         &s.client,
@@ -182,7 +265,10 @@ async fn current_tasks_filters() {
         json!({"orchestration": "auth", "team": "auth-phase"}),
     )
     .await;
-    assert!(msg.contains("team not found") && msg.contains("get_team_hierarchy"), "{msg}");
+    assert!(
+        msg.contains("team not found") && msg.contains("get_team_hierarchy"),
+        "{msg}"
+    );
     // A team of another orchestration is not a team of this one.
     let msg = tool_error(
         &s.client,
@@ -200,7 +286,12 @@ async fn current_tasks_filters() {
         .await;
         assert!(msg.contains("outside 1..=2"), "{msg}");
     }
-    let msg = tool_error(&s.client, "get_current_tasks", json!({"orchestration": "zzz"})).await;
+    let msg = tool_error(
+        &s.client,
+        "get_current_tasks",
+        json!({"orchestration": "zzz"}),
+    )
+    .await;
     assert!(msg.contains("list_orchestrations"), "{msg}");
 }
 
@@ -215,8 +306,20 @@ async fn active_teams_are_those_of_running_orchestrations() {
         .map(|t| t["team_name"].as_str().expect("name"))
         .collect();
     names.sort();
-    assert_eq!(names, ["auth-orchestration", "auth-phase-1", "billing-orchestration"]);
-    ok(&s.client, "advance_phase", json!({"orchestration": "auth", "phase": 1, "event": "block", "reason": "tests fail"})).await;
+    assert_eq!(
+        names,
+        [
+            "auth-orchestration",
+            "auth-phase-1",
+            "billing-orchestration"
+        ]
+    );
+    ok(
+        &s.client,
+        "advance_phase",
+        json!({"orchestration": "auth", "phase": 1, "event": "block", "reason": "tests fail"}),
+    )
+    .await;
     let r = ok(&s.client, "list_active_teams", json!({})).await;
     let names: Vec<&str> = r["teams"]
         .as_array()
@@ -242,9 +345,17 @@ async fn init_orchestration_and_its_refusals() {
     assert_eq!(out["team_name"], "search-orchestration");
     assert_eq!(out["worktree_path"], Value::Null);
     // The store agrees with what the tool returned.
-    let o = s.seeded.store.get_orchestration_by_feature("search").expect("stored");
+    let o = s
+        .seeded
+        .store
+        .get_orchestration_by_feature("search")
+        .expect("stored");
     assert_eq!(o.id.as_str(), out["orchestration_id"].as_str().expect("id"));
-    let team = s.seeded.store.get_team_by_name("search-orchestration").expect("team");
+    let team = s
+        .seeded
+        .store
+        .get_team_by_name("search-orchestration")
+        .expect("team");
     assert_eq!(team.id.as_str(), out["team_id"].as_str().expect("team id"));
 
     let msg = tool_error(
@@ -306,7 +417,10 @@ async fn init_orchestration_creates_a_worktree_in_a_git_repo() {
     .await;
     assert_eq!(out["branch"], "tina/wt");
     let wt = out["worktree_path"].as_str().expect("worktree path");
-    assert!(std::path::Path::new(wt).join("README").is_file(), "worktree at {wt}");
+    assert!(
+        std::path::Path::new(wt).join("README").is_file(),
+        "worktree at {wt}"
+    );
 }
 
 #[tokio::test]
@@ -323,10 +437,20 @@ async fn start_phase_registers_the_team_under_its_parent() {
     .await;
     assert_eq!(out["team_name"], "auth-phase-2");
     assert_eq!(out["phase_number"], 2);
-    assert_eq!(out["parent_team_id"], s.seeded.orchestrator_team_id.as_str());
+    assert_eq!(
+        out["parent_team_id"],
+        s.seeded.orchestrator_team_id.as_str()
+    );
     assert_eq!(out["runtime"], "none");
-    let team = s.seeded.store.get_team_by_name("auth-phase-2").expect("registered");
-    assert_eq!(team.parent_team_id.map(|t| t.0), Some(s.seeded.orchestrator_team_id.clone()));
+    let team = s
+        .seeded
+        .store
+        .get_team_by_name("auth-phase-2")
+        .expect("registered");
+    assert_eq!(
+        team.parent_team_id.map(|t| t.0),
+        Some(s.seeded.orchestrator_team_id.clone())
+    );
     assert_eq!(team.phase_number, Some(2));
 
     let msg = tool_error(
@@ -379,7 +503,12 @@ async fn advance_phase_walks_the_state_machine() {
     assert_ne!(r["orchestration_status"], "complete");
     let msg = tool_error(&s.client, "advance_phase", adv("complete")).await;
     assert!(msg.contains("cannot apply 'complete'"), "{msg}");
-    let msg = tool_error(&s.client, "advance_phase", json!({"orchestration": "auth", "phase": 2, "event": "block"})).await;
+    let msg = tool_error(
+        &s.client,
+        "advance_phase",
+        json!({"orchestration": "auth", "phase": 2, "event": "block"}),
+    )
+    .await;
     assert!(msg.contains("reason"), "{msg}");
     let r = ok(
         &s.client,
@@ -390,9 +519,19 @@ async fn advance_phase_walks_the_state_machine() {
     assert_eq!(r["phase_status"], "blocked");
     assert_eq!(r["blocked_reason"], "flaky CI");
     assert_eq!(r["orchestration_status"], "blocked");
-    let msg = tool_error(&s.client, "advance_phase", json!({"orchestration": "nope", "phase": 1, "event": "review"})).await;
+    let msg = tool_error(
+        &s.client,
+        "advance_phase",
+        json!({"orchestration": "nope", "phase": 1, "event": "review"}),
+    )
+    .await;
     assert!(msg.contains("list_orchestrations"), "{msg}");
-    let bad = call(&s.client, "advance_phase", json!({"orchestration": "auth", "phase": 1, "event": "finish"})).await;
+    let bad = call(
+        &s.client,
+        "advance_phase",
+        json!({"orchestration": "auth", "phase": 1, "event": "finish"}),
+    )
+    .await;
     assert_eq!(bad.is_error, Some(true));
     assert!(text(&bad).contains("finish"), "{}", text(&bad));
 }
@@ -407,7 +546,10 @@ async fn register_team_upserts_by_exact_name() {
     )
     .await;
     assert_eq!(r["team"]["team_name"], "auth-reviewers");
-    assert_eq!(r["team"]["orchestration_id"], s.seeded.orchestration_id.as_str());
+    assert_eq!(
+        r["team"]["orchestration_id"],
+        s.seeded.orchestration_id.as_str()
+    );
     assert_eq!(r["team"]["lead_session_id"], "sess-1");
     let again = ok(
         &s.client,
@@ -431,10 +573,23 @@ async fn register_team_upserts_by_exact_name() {
         json!({"orchestration": "auth", "team_name": "x", "parent_team_id": s.seeded.other_orchestrator_team_id}),
     )
     .await;
-    assert!(msg.contains("invalid") || msg.contains("not found"), "{msg}");
-    let msg = tool_error(&s.client, "register_team", json!({"orchestration": "nope", "team_name": "x"})).await;
+    assert!(
+        msg.contains("invalid") || msg.contains("not found"),
+        "{msg}"
+    );
+    let msg = tool_error(
+        &s.client,
+        "register_team",
+        json!({"orchestration": "nope", "team_name": "x"}),
+    )
+    .await;
     assert!(msg.contains("list_orchestrations"), "{msg}");
-    let msg = tool_error(&s.client, "register_team", json!({"orchestration": "auth", "team_name": "  "})).await;
+    let msg = tool_error(
+        &s.client,
+        "register_team",
+        json!({"orchestration": "auth", "team_name": "  "}),
+    )
+    .await;
     assert!(msg.contains("empty"), "{msg}");
 }
 
@@ -444,12 +599,36 @@ async fn malformed_arguments_are_clear_errors_and_the_server_keeps_serving() {
     // Arguments that do not fit the schema come back as tool errors that name the
     // argument, not as protocol errors.
     let cases = [
-        ("get_orchestration", json!({}), "missing field `orchestration`"),
-        ("get_orchestration", json!({"orchestration": 5}), "orchestration: invalid type"),
-        ("get_current_tasks", json!({"orchestration": "auth", "phase": -1}), "phase: invalid value"),
-        ("get_current_tasks", json!({"orchestration": "auth", "feature": "auth"}), "unknown field `feature`"),
-        ("start_phase", json!({"orchestration": "auth", "phase": 1, "plan": "p", "runtime": "bash"}), "runtime: unknown variant `bash`"),
-        ("watch_orchestration", json!({"orchestration": "auth", "timeout_seconds": "soon"}), "timeout_seconds: invalid type"),
+        (
+            "get_orchestration",
+            json!({}),
+            "missing field `orchestration`",
+        ),
+        (
+            "get_orchestration",
+            json!({"orchestration": 5}),
+            "orchestration: invalid type",
+        ),
+        (
+            "get_current_tasks",
+            json!({"orchestration": "auth", "phase": -1}),
+            "phase: invalid value",
+        ),
+        (
+            "get_current_tasks",
+            json!({"orchestration": "auth", "feature": "auth"}),
+            "unknown field `feature`",
+        ),
+        (
+            "start_phase",
+            json!({"orchestration": "auth", "phase": 1, "plan": "p", "runtime": "bash"}),
+            "runtime: unknown variant `bash`",
+        ),
+        (
+            "watch_orchestration",
+            json!({"orchestration": "auth", "timeout_seconds": "soon"}),
+            "timeout_seconds: invalid type",
+        ),
     ];
     for (tool, args, needle) in cases {
         let r = call(&s.client, tool, args.clone()).await;
@@ -462,7 +641,12 @@ async fn malformed_arguments_are_clear_errors_and_the_server_keeps_serving() {
     let err = unknown.expect_err("unknown tool must be a protocol error");
     assert!(err.to_string().contains("tool not found"), "{err}");
     // Still serving, and nothing was changed by the failed calls.
-    let all = ok(&s.client, "get_current_tasks", json!({"orchestration": "auth"})).await;
+    let all = ok(
+        &s.client,
+        "get_current_tasks",
+        json!({"orchestration": "auth"}),
+    )
+    .await;
     assert_eq!(all["count"], 7);
 }
 
@@ -485,7 +669,10 @@ async fn concurrent_calls_are_served_together() {
         let (i, r) = joined.expect("task");
         let r = r.expect("call");
         let want = if i % 2 == 0 { 5 } else { 7 };
-        assert_eq!(r.structured_content.as_ref().expect("structured")["count"], want);
+        assert_eq!(
+            r.structured_content.as_ref().expect("structured")["count"],
+            want
+        );
         seen += 1;
     }
     assert_eq!(seen, 16);
@@ -495,5 +682,11 @@ async fn concurrent_calls_are_served_together() {
         .store
         .get_current_tasks(&s.seeded.orchestration_id.as_str().into())
         .expect("tasks");
-    assert_eq!(tasks.iter().filter(|t| t.status == TaskStatus::Completed).count(), 4);
+    assert_eq!(
+        tasks
+            .iter()
+            .filter(|t| t.status == TaskStatus::Completed)
+            .count(),
+        4
+    );
 }

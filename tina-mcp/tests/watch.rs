@@ -37,9 +37,21 @@ async fn first_call_reports_state_then_the_cursor_suppresses_repeats() {
     )
     .await;
     let m = messages(&first);
-    assert!(m.contains(&format!("orchestration 'auth' appeared (id {}, 2 phases)", s.seeded.orchestration_id)), "{m:?}");
-    assert!(m.contains(&"phase 1 team registered: auth-phase-1".to_owned()), "{m:?}");
-    assert!(m.contains(&"phase 1 (auth-phase-1): 3/5 tasks completed".to_owned()), "{m:?}");
+    assert!(
+        m.contains(&format!(
+            "orchestration 'auth' appeared (id {}, 2 phases)",
+            s.seeded.orchestration_id
+        )),
+        "{m:?}"
+    );
+    assert!(
+        m.contains(&"phase 1 team registered: auth-phase-1".to_owned()),
+        "{m:?}"
+    );
+    assert!(
+        m.contains(&"phase 1 (auth-phase-1): 3/5 tasks completed".to_owned()),
+        "{m:?}"
+    );
     assert!(m.contains(&"phase 1 executing".to_owned()), "{m:?}");
     assert_eq!(first["terminal"], false);
     assert_eq!(first["tasks_completed"], 4);
@@ -55,7 +67,10 @@ async fn first_call_reports_state_then_the_cursor_suppresses_repeats() {
         json!({"orchestration": "auth", "cursor": first["cursor"], "timeout_seconds": 1}),
     )
     .await;
-    assert!(started.elapsed() >= Duration::from_millis(900), "returned before the timeout");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "returned before the timeout"
+    );
     assert_eq!(second["milestones"], json!([]));
     assert_eq!(second["anomalies"], json!([]));
     assert_eq!(kinds(&second, "ongoing_anomalies"), ["daemon_not_running"]);
@@ -65,14 +80,25 @@ async fn first_call_reports_state_then_the_cursor_suppresses_repeats() {
 #[tokio::test]
 async fn a_change_wakes_the_long_poll() {
     let s = session().await;
-    let first = ok(&s.client, "watch_orchestration", json!({"orchestration": "auth", "timeout_seconds": 0})).await;
+    let first = ok(
+        &s.client,
+        "watch_orchestration",
+        json!({"orchestration": "auth", "timeout_seconds": 0}),
+    )
+    .await;
     let store = s.seeded.store.clone();
     let team = s.seeded.phase1_team_id.clone();
     let writer = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
         tokio::task::spawn_blocking(move || {
             store
-                .record_task_event(&seed::event(&team, "4", TaskStatus::Completed, now_ms(), 100))
+                .record_task_event(&seed::event(
+                    &team,
+                    "4",
+                    TaskStatus::Completed,
+                    now_ms(),
+                    100,
+                ))
                 .expect("record")
         })
         .await
@@ -86,8 +112,14 @@ async fn a_change_wakes_the_long_poll() {
     )
     .await;
     writer.await.expect("writer");
-    assert!(started.elapsed() < Duration::from_secs(10), "long poll did not wake");
-    assert_eq!(messages(&next), ["phase 1 (auth-phase-1): 4/5 tasks completed"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "long poll did not wake"
+    );
+    assert_eq!(
+        messages(&next),
+        ["phase 1 (auth-phase-1): 4/5 tasks completed"]
+    );
     assert_eq!(next["timed_out"], false);
     // And once more with the new cursor: nothing new.
     let after = ok(
@@ -103,11 +135,26 @@ async fn a_change_wakes_the_long_poll() {
 async fn terminal_orchestration_returns_at_once() {
     let s = session().await;
     let plan = s.dir.path().join("plan-1.md");
-    ok(&s.client, "start_phase", json!({"orchestration": "billing", "phase": 1, "plan": plan, "runtime": "none"})).await;
-    let first = ok(&s.client, "watch_orchestration", json!({"orchestration": "billing", "timeout_seconds": 0})).await;
+    ok(
+        &s.client,
+        "start_phase",
+        json!({"orchestration": "billing", "phase": 1, "plan": plan, "runtime": "none"}),
+    )
+    .await;
+    let first = ok(
+        &s.client,
+        "watch_orchestration",
+        json!({"orchestration": "billing", "timeout_seconds": 0}),
+    )
+    .await;
     assert_eq!(first["terminal"], false);
     for event in ["review", "complete"] {
-        ok(&s.client, "advance_phase", json!({"orchestration": "billing", "phase": 1, "event": event})).await;
+        ok(
+            &s.client,
+            "advance_phase",
+            json!({"orchestration": "billing", "phase": 1, "event": event}),
+        )
+        .await;
     }
     let started = Instant::now();
     let done = ok(
@@ -122,7 +169,10 @@ async fn terminal_orchestration_returns_at_once() {
     assert_eq!(done["phases_complete"], 1);
     let m = messages(&done);
     assert!(m.contains(&"phase 1 complete".to_owned()), "{m:?}");
-    assert!(m.contains(&"orchestration 'billing' is complete".to_owned()), "{m:?}");
+    assert!(
+        m.contains(&"orchestration 'billing' is complete".to_owned()),
+        "{m:?}"
+    );
     // Terminal: a further call returns immediately, with nothing repeated.
     let started = Instant::now();
     let again = ok(
@@ -134,7 +184,11 @@ async fn terminal_orchestration_returns_at_once() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(again["milestones"], json!([]));
     assert_eq!(again["terminal"], true);
-    assert_eq!(again["anomalies"], json!([]), "no daemon anomaly once terminal");
+    assert_eq!(
+        again["anomalies"],
+        json!([]),
+        "no daemon anomaly once terminal"
+    );
 }
 
 #[tokio::test]
@@ -149,12 +203,30 @@ async fn anomalies_follow_the_thresholds_given() {
     )
     .await;
     assert_eq!(missing["orchestration_id"], Value::Null);
-    assert_eq!(kinds(&missing, "anomalies"), ["no_orchestration", "daemon_not_running"]);
-    assert!(missing["anomalies"][0]["message"].as_str().expect("msg").contains("2.0 minutes"));
+    assert_eq!(
+        kinds(&missing, "anomalies"),
+        ["no_orchestration", "daemon_not_running"]
+    );
+    assert!(
+        missing["anomalies"][0]["message"]
+            .as_str()
+            .expect("msg")
+            .contains("2.0 minutes")
+    );
 
     let plan = s.dir.path().join("plan-1.md");
-    ok(&s.client, "start_phase", json!({"orchestration": "auth", "phase": 2, "plan": plan, "runtime": "none"})).await;
-    ok(&s.client, "advance_phase", json!({"orchestration": "auth", "phase": 1, "event": "block", "reason": "tests fail"})).await;
+    ok(
+        &s.client,
+        "start_phase",
+        json!({"orchestration": "auth", "phase": 2, "plan": plan, "runtime": "none"}),
+    )
+    .await;
+    ok(
+        &s.client,
+        "advance_phase",
+        json!({"orchestration": "auth", "phase": 1, "event": "block", "reason": "tests fail"}),
+    )
+    .await;
     let w = ok(
         &s.client,
         "watch_orchestration",
@@ -164,7 +236,10 @@ async fn anomalies_follow_the_thresholds_given() {
     .await;
     let got = kinds(&w, "anomalies");
     for want in ["team_without_tasks", "phase_blocked"] {
-        assert!(got.contains(&want.to_owned()), "{want} missing from {got:?}");
+        assert!(
+            got.contains(&want.to_owned()),
+            "{want} missing from {got:?}"
+        );
     }
     let blocked = w["anomalies"]
         .as_array()
@@ -179,7 +254,12 @@ async fn anomalies_follow_the_thresholds_given() {
     assert!(!got.contains(&"no_task_progress".to_owned()), "{got:?}");
     assert!(!got.contains(&"daemon_not_running".to_owned()), "{got:?}");
     // Resumed, it runs again: now a stall with threshold 0 is reported.
-    ok(&s.client, "advance_phase", json!({"orchestration": "auth", "phase": 1, "event": "resume"})).await;
+    ok(
+        &s.client,
+        "advance_phase",
+        json!({"orchestration": "auth", "phase": 1, "event": "resume"}),
+    )
+    .await;
     let w = ok(
         &s.client,
         "watch_orchestration",
@@ -197,7 +277,12 @@ async fn anomalies_follow_the_thresholds_given() {
 #[tokio::test]
 async fn bad_watch_input_is_a_tool_error() {
     let s = session().await;
-    let first = ok(&s.client, "watch_orchestration", json!({"orchestration": "auth", "timeout_seconds": 0})).await;
+    let first = ok(
+        &s.client,
+        "watch_orchestration",
+        json!({"orchestration": "auth", "timeout_seconds": 0}),
+    )
+    .await;
     let msg = tool_error(
         &s.client,
         "watch_orchestration",
@@ -212,7 +297,12 @@ async fn bad_watch_input_is_a_tool_error() {
     )
     .await;
     assert!(msg.contains("invalid cursor"), "{msg}");
-    let msg = tool_error(&s.client, "watch_orchestration", json!({"orchestration": "auth", "timeout_seconds": 301})).await;
+    let msg = tool_error(
+        &s.client,
+        "watch_orchestration",
+        json!({"orchestration": "auth", "timeout_seconds": 301}),
+    )
+    .await;
     assert!(msg.contains("at most 300"), "{msg}");
     let msg = tool_error(
         &s.client,
@@ -221,6 +311,11 @@ async fn bad_watch_input_is_a_tool_error() {
     )
     .await;
     assert!(msg.contains("no_progress_minutes"), "{msg}");
-    let msg = tool_error(&s.client, "watch_orchestration", json!({"orchestration": ""})).await;
+    let msg = tool_error(
+        &s.client,
+        "watch_orchestration",
+        json!({"orchestration": ""}),
+    )
+    .await;
     assert!(msg.contains("orchestration"), "{msg}");
 }

@@ -94,7 +94,11 @@ fn running(now: i64) -> Snapshot {
     let t1 = team("t1", Some(1), T0 + 1);
     let mut tasks = vec![task(&t0, "1", TaskStatus::InProgress, T0 + 2)];
     for i in 1..=5 {
-        let status = if i <= 3 { TaskStatus::Completed } else { TaskStatus::Pending };
+        let status = if i <= 3 {
+            TaskStatus::Completed
+        } else {
+            TaskStatus::Pending
+        };
         tasks.push(task(&t1, &i.to_string(), status, T0 + 3));
     }
     Snapshot {
@@ -146,7 +150,10 @@ fn progress_and_phase_completion_are_reported_as_they_happen() {
         t.status = TaskStatus::Completed;
     }
     let e = evaluate(&again(&e), &snap, &th());
-    assert_eq!(messages(&e.milestones), ["phase 1 (auth-phase-1): 5/5 tasks completed"]);
+    assert_eq!(
+        messages(&e.milestones),
+        ["phase 1 (auth-phase-1): 5/5 tasks completed"]
+    );
     snap.phases[0].status = PhaseStatus::Complete;
     snap.orchestration = Some(orch("o1", OrchestrationStatus::Complete));
     let e = evaluate(&again(&e), &snap, &th());
@@ -165,7 +172,11 @@ fn no_orchestration_is_raised_once_after_the_threshold() {
     let e = evaluate(&again(&e), &empty(T0 + 6 * MIN), &th());
     assert_eq!(e.new_anomalies.len(), 1);
     assert_eq!(e.new_anomalies[0].kind, AnomalyKind::NoOrchestration);
-    assert!(e.new_anomalies[0].message.contains("6.0 minutes"), "{}", e.new_anomalies[0].message);
+    assert!(
+        e.new_anomalies[0].message.contains("6.0 minutes"),
+        "{}",
+        e.new_anomalies[0].message
+    );
     let e = evaluate(&again(&e), &empty(T0 + 7 * MIN), &th());
     assert!(e.new_anomalies.is_empty());
     assert_eq!(e.ongoing_anomalies.len(), 1);
@@ -186,7 +197,10 @@ fn phase_team_without_tasks_after_threshold() {
     let e = evaluate(&again(&e), &snap, &th());
     assert_eq!(e.new_anomalies.len(), 1);
     assert_eq!(e.new_anomalies[0].kind, AnomalyKind::TeamWithoutTasks);
-    assert_eq!(e.new_anomalies[0].team_name.as_deref(), Some("auth-phase-2"));
+    assert_eq!(
+        e.new_anomalies[0].team_name.as_deref(),
+        Some("auth-phase-2")
+    );
     let e = evaluate(&again(&e), &snap, &th());
     assert!(e.new_anomalies.is_empty());
     assert_eq!(e.ongoing_anomalies.len(), 1);
@@ -223,9 +237,16 @@ fn blocked_phase_and_daemon_health() {
     snap.daemon = Some(DaemonHealth::Heartbeat { age_ms: 90_000 });
     let e = evaluate(&Seen::new("auth", T0), &snap, &th());
     let kinds: Vec<_> = e.new_anomalies.iter().map(|a| a.kind).collect();
-    assert_eq!(kinds, [AnomalyKind::PhaseBlocked, AnomalyKind::DaemonHeartbeatStale]);
+    assert_eq!(
+        kinds,
+        [AnomalyKind::PhaseBlocked, AnomalyKind::DaemonHeartbeatStale]
+    );
     assert_eq!(e.new_anomalies[0].message, "phase 1 blocked: tests fail");
-    assert!(!messages(&e.milestones).iter().any(|m| m.contains("blocked")));
+    assert!(
+        !messages(&e.milestones)
+            .iter()
+            .any(|m| m.contains("blocked"))
+    );
     snap.daemon = Some(DaemonHealth::NotRunning);
     let e = evaluate(&again(&e), &snap, &th());
     let kinds: Vec<_> = e.new_anomalies.iter().map(|a| a.kind).collect();
@@ -263,7 +284,10 @@ fn cursors_are_checked() {
     let cursor = e.next.encode();
     assert!(Seen::decode(&cursor, "auth").is_ok());
     let other = Seen::decode(&cursor, "billing").expect_err("other key");
-    assert!(other.to_string().contains("belongs to a watch of 'auth'"), "{other}");
+    assert!(
+        other.to_string().contains("belongs to a watch of 'auth'"),
+        "{other}"
+    );
     for bad in ["", "w1.!!!", "xyz", "w1.eyJ9"] {
         let err = Seen::decode(bad, "auth").expect_err("bad cursor");
         assert!(err.to_string().contains("invalid cursor"), "{err}");

@@ -44,7 +44,10 @@ pub async fn session_with(adjust: impl FnOnce(&mut Context)) -> Session {
     }
 }
 
-pub async fn connect<C: rmcp::ClientHandler>(server: TinaMcp, handler: C) -> RunningService<RoleClient, C> {
+pub async fn connect<C: rmcp::ClientHandler>(
+    server: TinaMcp,
+    handler: C,
+) -> RunningService<RoleClient, C> {
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(server_io).await {
@@ -67,7 +70,11 @@ fn params(name: &str, args: Value) -> CallToolRequestParams {
 }
 
 /// Calls a tool; a protocol error panics (use `call_raw` to inspect those).
-pub async fn call<C: rmcp::ClientHandler>(client: &RunningService<RoleClient, C>, name: &str, args: Value) -> CallToolResult {
+pub async fn call<C: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, C>,
+    name: &str,
+    args: Value,
+) -> CallToolResult {
     client
         .call_tool(params(name, args))
         .await
@@ -83,7 +90,11 @@ pub async fn call_raw<C: rmcp::ClientHandler>(
 }
 
 /// The structured content of a successful call.
-pub async fn ok<C: rmcp::ClientHandler>(client: &RunningService<RoleClient, C>, name: &str, args: Value) -> Value {
+pub async fn ok<C: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, C>,
+    name: &str,
+    args: Value,
+) -> Value {
     let r = call(client, name, args).await;
     assert_ne!(r.is_error, Some(true), "{name} failed: {}", text(&r));
     let structured = r
@@ -92,14 +103,26 @@ pub async fn ok<C: rmcp::ClientHandler>(client: &RunningService<RoleClient, C>, 
         .unwrap_or_else(|| panic!("{name}: no structured content"));
     // The text block carries the same JSON for clients that ignore structuredContent.
     let from_text: Value = serde_json::from_str(&text(&r)).expect("text block is JSON");
-    assert_eq!(from_text, structured, "{name}: text and structured content differ");
+    assert_eq!(
+        from_text, structured,
+        "{name}: text and structured content differ"
+    );
     structured
 }
 
 /// The message of a call that must fail with a tool error (`isError: true`).
-pub async fn tool_error<C: rmcp::ClientHandler>(client: &RunningService<RoleClient, C>, name: &str, args: Value) -> String {
+pub async fn tool_error<C: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, C>,
+    name: &str,
+    args: Value,
+) -> String {
     let r = call(client, name, args).await;
-    assert_eq!(r.is_error, Some(true), "{name} should fail, got {:?}", r.structured_content);
+    assert_eq!(
+        r.is_error,
+        Some(true),
+        "{name} should fail, got {:?}",
+        r.structured_content
+    );
     text(&r)
 }
 
