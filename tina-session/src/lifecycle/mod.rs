@@ -479,11 +479,9 @@ pub fn cleanup(store: &dyn Store, feature: &str, remove_worktree: bool) -> Resul
     };
     store.delete_orchestration(&orch.id)?;
     let mut worktree_removed = None;
-    if remove_worktree {
-        if let Some(path) = &orch.worktree_path {
-            worktree::remove_standalone(Path::new(path));
-            worktree_removed = Some(path.clone());
-        }
+    if let (true, Some(path)) = (remove_worktree, &orch.worktree_path) {
+        worktree::remove_standalone(Path::new(path));
+        worktree_removed = Some(path.clone());
     }
     Ok(CleanupOutcome {
         feature_name: orch.feature_name,

@@ -260,14 +260,15 @@ fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Result<Team> {
     }
     get_orchestration_tx(conn, &reg.orchestration_id)?;
     let existing = get_team_by_name_tx(conn, &reg.team_name)?;
-    if let Some(existing) = &existing {
-        if existing.orchestration_id != reg.orchestration_id {
-            return Err(StoreError::TeamOwnedByOther {
-                team_name: reg.team_name.clone(),
-                owner: existing.orchestration_id.clone(),
-                requested: reg.orchestration_id.clone(),
-            });
-        }
+    if let Some(existing) = existing
+        .as_ref()
+        .filter(|e| e.orchestration_id != reg.orchestration_id)
+    {
+        return Err(StoreError::TeamOwnedByOther {
+            team_name: reg.team_name.clone(),
+            owner: existing.orchestration_id.clone(),
+            requested: reg.orchestration_id.clone(),
+        });
     }
     if let Some(parent_id) = &reg.parent_team_id {
         let parent = get_team_tx(conn, parent_id).map_err(|_| StoreError::Invalid {

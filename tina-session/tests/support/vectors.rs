@@ -154,7 +154,7 @@ pub fn run_vector(store: &dyn Store, path: &Path) {
         );
         let hierarchy = store.get_team_hierarchy(id).unwrap();
         assert_eq!(
-            Value::Array(hierarchy.teams.iter().map(|t| node_projection(t)).collect()),
+            Value::Array(hierarchy.teams.iter().map(node_projection).collect()),
             expected["hierarchy"],
             "{ctx}: hierarchy"
         );
