@@ -44,8 +44,10 @@ fn write_config(claude: &Path, team: &str) {
     std::fs::create_dir_all(&dir).expect("create team dir");
     let members: Vec<_> = ["team-lead", "executor", "reviewer"]
         .iter()
-        .map(|n| json!({"agentId": format!("{n}@{team}"), "name": n, "model": "sonnet",
-                        "joinedAt": 1_700_000_000_000_i64, "cwd": "/tmp"}))
+        .map(|n| {
+            json!({"agentId": format!("{n}@{team}"), "name": n, "model": "sonnet",
+                        "joinedAt": 1_700_000_000_000_i64, "cwd": "/tmp"})
+        })
         .collect();
     let body = json!({"name": team, "createdAt": 1_700_000_000_000_i64,
                       "leadAgentId": format!("team-lead@{team}"), "leadSessionId": "s",
@@ -89,7 +91,13 @@ fn seed(config: &Config, teams: usize) -> Vec<(Orchestration, Vec<Team>)> {
         for t in &ts {
             write_config(&config.claude_home, &t.team_name);
             for id in 1..=TASKS_PER_TEAM {
-                write_task(&config.claude_home, &t.team_name, id, &format!("task {id}"), "pending");
+                write_task(
+                    &config.claude_home,
+                    &t.team_name,
+                    id,
+                    &format!("task {id}"),
+                    "pending",
+                );
             }
         }
         out.push((orch, ts));
@@ -139,7 +147,10 @@ fn main() {
     let t = Instant::now();
     let seeded = seed(&config, teams);
     let files = teams * TASKS_PER_TEAM;
-    println!("seeded {teams} teams, {files} task files in {}", ms(t.elapsed()));
+    println!(
+        "seeded {teams} teams, {files} task files in {}",
+        ms(t.elapsed())
+    );
 
     // 1a. In-process start-up scan on a fresh state (a copy of the empty store).
     {
@@ -164,7 +175,10 @@ fn main() {
     // 1b. The real binary, --once, fresh and then unchanged.
     for label in ["fresh", "unchanged"] {
         let t = Instant::now();
-        let status = daemon_cmd(&config).arg("--once").status().expect("run --once");
+        let status = daemon_cmd(&config)
+            .arg("--once")
+            .status()
+            .expect("run --once");
         assert!(status.success(), "--once failed");
         println!("tina-daemon --once ({label}): {}", ms(t.elapsed()));
     }
@@ -180,7 +194,10 @@ fn main() {
     {
         std::thread::sleep(Duration::from_millis(5));
     }
-    println!("watching daemon ready (scan of unchanged files): {}", ms(t.elapsed()));
+    println!(
+        "watching daemon ready (scan of unchanged files): {}",
+        ms(t.elapsed())
+    );
     std::thread::sleep(Duration::from_millis(500));
     println!(
         "daemon RSS while watching {files} files: {} KiB (peak {} KiB)",
@@ -197,16 +214,24 @@ fn main() {
         let id = 1 + i % TASKS_PER_TEAM;
         let subject = format!("rev {i}");
         let t = Instant::now();
-        write_task(&config.claude_home, &team.team_name, id, &subject, "in_progress");
+        write_task(
+            &config.claude_home,
+            &team.team_name,
+            id,
+            &subject,
+            "in_progress",
+        );
         loop {
             let tasks = store.get_current_tasks(&orch.id).expect("current tasks");
-            if tasks
-                .iter()
-                .any(|c| c.team_id == team.id && c.task_id == id.to_string() && c.subject == subject)
-            {
+            if tasks.iter().any(|c| {
+                c.team_id == team.id && c.task_id == id.to_string() && c.subject == subject
+            }) {
                 break;
             }
-            assert!(t.elapsed() < Duration::from_secs(30), "write {i} never became visible");
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "write {i} never became visible"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
         lat.push(t.elapsed());

@@ -11,7 +11,11 @@ use tina_daemon::{Mode, run};
 use tina_session::config::{Config, Overrides};
 
 #[derive(Debug, Parser)]
-#[command(name = "tina-daemon", version, about = "Sync agent-team files into the TINA store")]
+#[command(
+    name = "tina-daemon",
+    version,
+    about = "Sync agent-team files into the TINA store"
+)]
 struct Args {
     /// Scan and sync once, then exit (non-zero if anything could not be recorded).
     #[arg(long)]
@@ -42,7 +46,10 @@ fn main() -> ExitCode {
         }
     };
     if let Err(e) = tina_daemon::logging::init(&config, !args.detached) {
-        eprintln!("tina-daemon: cannot open the log in {}: {e}", config.logs_dir().display());
+        eprintln!(
+            "tina-daemon: cannot open the log in {}: {e}",
+            config.logs_dir().display()
+        );
         return ExitCode::from(1);
     }
     let mode = if args.once { Mode::Once } else { Mode::Watch };

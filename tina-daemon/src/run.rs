@@ -79,7 +79,9 @@ pub enum RunError {
         source: notify::Error,
     },
     /// `--once` finished with work the store did not accept; it is kept for the next run.
-    #[error("{0} events or files could not be written to the store; they are kept and retried by the next run")]
+    #[error(
+        "{0} events or files could not be written to the store; they are kept and retried by the next run"
+    )]
     Incomplete(usize),
 }
 
@@ -102,7 +104,11 @@ pub fn open_engine(config: &Config) -> Result<Engine, RunError> {
     })?;
     let store = config.open_store()?;
     let state = StateDb::open(&control::state_path(config))?;
-    Ok(Engine::new(store, ClaudeSource::new(&config.claude_home), state))
+    Ok(Engine::new(
+        store,
+        ClaudeSource::new(&config.claude_home),
+        state,
+    ))
 }
 
 /// Runs the daemon in `mode` and returns what the start-up scan (and, for `Watch`, the
@@ -301,7 +307,11 @@ struct Roots {
 
 impl Roots {
     fn new(source: &ClaudeSource) -> Self {
-        let paths: Vec<PathBuf> = source.watch_roots().iter().map(|p| p.to_path_buf()).collect();
+        let paths: Vec<PathBuf> = source
+            .watch_roots()
+            .iter()
+            .map(|p| p.to_path_buf())
+            .collect();
         let inodes = vec![None; paths.len()];
         Self { paths, inodes }
     }
@@ -350,10 +360,7 @@ fn watch(engine: &mut Engine) -> Result<Report, RunError> {
 
     let mut total = startup(engine)?;
     total += event_loop(engine, &rx, &mut watcher, &mut roots)?;
-    tracing::info!(
-        events = total.events_recorded,
-        "tina-daemon stopped"
-    );
+    tracing::info!(events = total.events_recorded, "tina-daemon stopped");
     Ok(total)
 }
 
@@ -401,7 +408,12 @@ fn event_loop(
                 }
                 if relevant(&event.kind) {
                     let before = changes.len();
-                    changes.extend(event.paths.iter().filter_map(|p| engine.source().classify(p)));
+                    changes.extend(
+                        event
+                            .paths
+                            .iter()
+                            .filter_map(|p| engine.source().classify(p)),
+                    );
                     if changes.len() > before {
                         first.get_or_insert_with(Instant::now);
                         last = Instant::now();
@@ -416,12 +428,12 @@ fn event_loop(
             Err(RecvTimeoutError::Timeout) => {}
         }
         let now = Instant::now();
-        if let Some(f) = first {
-            if shutdown || now >= last + DEBOUNCE || now >= f + MAX_DELAY {
-                first = None;
-                let batch = std::mem::take(&mut changes);
-                total += engine.apply(batch)?;
-            }
+        if let Some(f) = first
+            && (shutdown || now >= last + DEBOUNCE || now >= f + MAX_DELAY)
+        {
+            first = None;
+            let batch = std::mem::take(&mut changes);
+            total += engine.apply(batch)?;
         }
         if shutdown {
             break;

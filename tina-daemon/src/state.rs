@@ -284,9 +284,7 @@ impl StateDb {
     pub fn intents(&self) -> Result<Vec<NewTaskEvent>, StateError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT event FROM intents ORDER BY team_id, task_id, recorded_at, sequence",
-            )
+            .prepare("SELECT event FROM intents ORDER BY team_id, task_id, recorded_at, sequence")
             .map_err(|e| self.err(e))?;
         let rows: Vec<String> = stmt
             .query_map([], |r| r.get(0))
@@ -387,9 +385,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
         let mut state = StateDb::open(&path).unwrap();
-        state
-            .begin(&[("t".into(), event(1), [7; 32])])
-            .unwrap();
+        state.begin(&[("t".into(), event(1), [7; 32])]).unwrap();
         drop(state);
 
         let mut state = StateDb::open(&path).unwrap();
@@ -411,7 +407,10 @@ mod tests {
         state.begin(&[("t".into(), event(1), [1; 32])]).unwrap();
         state.reidentify(&event(1), &event(5)).unwrap();
         assert_eq!(state.intents().unwrap(), vec![event(5)]);
-        assert_eq!(state.task(&TeamId::from("team-1"), "1").unwrap().sequence, 5);
+        assert_eq!(
+            state.task(&TeamId::from("team-1"), "1").unwrap().sequence,
+            5
+        );
         state.forget_team(&TeamId::from("team-1")).unwrap();
         assert_eq!(state.task_count(), 0);
         assert_eq!(state.intent_count().unwrap(), 0);

@@ -520,7 +520,10 @@ impl Engine {
     ) -> Result<(), EngineError> {
         match classify(&e) {
             Failure::TeamGone => {
-                tracing::info!(team = team.team_name, "team record was removed; files kept pending");
+                tracing::info!(
+                    team = team.team_name,
+                    "team record was removed; files kept pending"
+                );
                 self.forget_team(&team.id)?;
                 self.pending.insert(team.team_name.clone());
             }
@@ -536,7 +539,10 @@ impl Engine {
     }
 
     /// Persists intents, then records them, then confirms them.
-    fn commit(&mut self, batch: &[(String, NewTaskEvent, ContentHash)]) -> Result<Report, EngineError> {
+    fn commit(
+        &mut self,
+        batch: &[(String, NewTaskEvent, ContentHash)],
+    ) -> Result<Report, EngineError> {
         self.state.begin(batch)?;
         let events: Vec<NewTaskEvent> = batch.iter().map(|(_, e, _)| e.clone()).collect();
         self.record(&events)
@@ -549,7 +555,10 @@ impl Engine {
         if intents.is_empty() {
             return Ok(Report::default());
         }
-        tracing::info!(count = intents.len(), "replaying events not yet confirmed by the store");
+        tracing::info!(
+            count = intents.len(),
+            "replaying events not yet confirmed by the store"
+        );
         let mut report = Report::default();
         for chunk in intents.chunks(BATCH) {
             report += self.record(chunk)?;
@@ -612,7 +621,10 @@ impl Engine {
                             .map(|(n, _)| n.clone());
                         self.forget_team(&current.team_id)?;
                         if let Some(name) = name {
-                            tracing::info!(team = name, "team record was removed; files kept pending");
+                            tracing::info!(
+                                team = name,
+                                "team record was removed; files kept pending"
+                            );
                             self.pending.insert(name);
                         }
                         return Ok(report);

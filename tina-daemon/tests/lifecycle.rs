@@ -20,9 +20,7 @@ fn daemons_for(env: &Env) -> Vec<u32> {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
         let is_daemon = String::from_utf8_lossy(&cmdline).contains("tina-daemon");
-        let ours = environ
-            .split(|b| *b == 0)
-            .any(|kv| kv == needle.as_bytes());
+        let ours = environ.split(|b| *b == 0).any(|kv| kv == needle.as_bytes());
         if is_daemon && ours && process_alive(pid) {
             pids.push(pid);
         }
@@ -54,13 +52,19 @@ fn start_is_idempotent_and_stop_waits_for_exit() {
     assert!(status.running);
 
     let second = daemon::start(&env.config).unwrap();
-    assert!(matches!(second, StartOutcome::AlreadyRunning { .. }), "{second:?}");
+    assert!(
+        matches!(second, StartOutcome::AlreadyRunning { .. }),
+        "{second:?}"
+    );
     assert_eq!(second.status().pid, Some(pid));
     assert_eq!(daemons_for(&env), vec![pid]);
 
     let st = daemon::status(&env.config).unwrap();
     assert_eq!(st.state, DaemonState::Running);
-    assert!(st.heartbeat_age_ms.is_some_and(|age| age < daemon::HEARTBEAT_STALE_MS));
+    assert!(
+        st.heartbeat_age_ms
+            .is_some_and(|age| age < daemon::HEARTBEAT_STALE_MS)
+    );
 
     // The started daemon syncs.
     let (orch, lead, _) = env.orchestration("lifecycle", 0);
@@ -69,9 +73,15 @@ fn start_is_idempotent_and_stop_waits_for_exit() {
 
     let stopped = daemon::stop(&env.config).unwrap();
     assert_eq!(stopped, StopOutcome::Stopped { pid, forced: false });
-    assert!(!process_alive(pid), "stop returned before the daemon exited");
+    assert!(
+        !process_alive(pid),
+        "stop returned before the daemon exited"
+    );
     assert!(!env.config.daemon_pid_path().exists());
-    assert_eq!(daemon::status(&env.config).unwrap().state, DaemonState::Stopped);
+    assert_eq!(
+        daemon::status(&env.config).unwrap().state,
+        DaemonState::Stopped
+    );
     assert_eq!(
         daemon::stop(&env.config).unwrap(),
         StopOutcome::NotRunning {
@@ -99,7 +109,9 @@ fn concurrent_starts_leave_one_daemon() {
             .count(),
         1
     );
-    wait_for("the losing daemons to exit", || daemons_for(&env).len() == 1);
+    wait_for("the losing daemons to exit", || {
+        daemons_for(&env).len() == 1
+    });
     assert_eq!(daemons_for(&env), vec![pids[0].unwrap()]);
 }
 
@@ -119,11 +131,16 @@ fn stale_pid_file_is_detected_and_cleaned_by_start() {
     assert!(!st.running);
 
     let started = daemon::start(&env.config).unwrap();
-    assert!(matches!(started, StartOutcome::Started { .. }), "{started:?}");
+    assert!(
+        matches!(started, StartOutcome::Started { .. }),
+        "{started:?}"
+    );
     let pid = started.status().pid.unwrap();
     assert_ne!(pid, dead_pid);
     assert_eq!(
-        std::fs::read_to_string(env.config.daemon_pid_path()).unwrap().trim(),
+        std::fs::read_to_string(env.config.daemon_pid_path())
+            .unwrap()
+            .trim(),
         pid.to_string()
     );
 }
@@ -135,10 +152,16 @@ fn killed_daemon_is_reported_stale_and_restart_replaces_it() {
     let pid = daemon::start(&env.config).unwrap().status().pid.unwrap();
     kill(Pid::from_raw(pid as i32), Signal::SIGKILL).unwrap();
     wait_for("the killed daemon to be gone", || !process_alive(pid));
-    assert_eq!(daemon::status(&env.config).unwrap().state, DaemonState::Stale);
+    assert_eq!(
+        daemon::status(&env.config).unwrap().state,
+        DaemonState::Stale
+    );
 
     let restarted = daemon::restart(&env.config).unwrap_or_else(|e| panic!("{e}\n{}", env.log()));
-    assert!(matches!(restarted, StartOutcome::Started { .. }), "{restarted:?}");
+    assert!(
+        matches!(restarted, StartOutcome::Started { .. }),
+        "{restarted:?}"
+    );
     let new_pid = restarted.status().pid.unwrap();
     assert_ne!(new_pid, pid);
     assert_eq!(daemons_for(&env), vec![new_pid]);

@@ -19,7 +19,12 @@ fn once_syncs_members_and_tasks_of_orchestrator_and_phase_teams_with_colliding_i
     env.write_config(&phases[0].team_name, &[("executor", "sonnet")]);
     env.write_task(lead_name, "1", "plan phase 1", "completed");
     env.write_task(lead_name, "2", "plan phase 2", "in_progress");
-    env.write_task(&phases[0].team_name, "1", "write the login form", "in_progress");
+    env.write_task(
+        &phases[0].team_name,
+        "1",
+        "write the login form",
+        "in_progress",
+    );
     env.write_task(&phases[1].team_name, "1", "add tests", "pending");
     // Unknown status and fields stay visible.
     let mut odd = task_json("2", "odd one", "deferred");
@@ -27,7 +32,11 @@ fn once_syncs_members_and_tasks_of_orchestrator_and_phase_teams_with_colliding_i
     env.write_task_json(&phases[1].team_name, "2", &odd);
 
     let out = env.once();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let current = env.current(&orch);
     assert_eq!(current.len(), 5);
@@ -111,7 +120,10 @@ fn restart_records_changes_made_while_down_and_nothing_twice() {
     env.write_task(t, "1", "a", "in_progress");
     env.wait_task(&orch, &lead, "1", "a", "in_progress");
     assert!(daemon.terminate().success());
-    assert!(!env.config.daemon_pid_path().exists(), "pid file removed on shutdown");
+    assert!(
+        !env.config.daemon_pid_path().exists(),
+        "pid file removed on shutdown"
+    );
 
     // While down: one change, one new task, one untouched, one rewritten unchanged.
     env.write_task(t, "1", "a", "completed");
@@ -159,7 +171,10 @@ fn deleted_task_keeps_its_last_state_and_history() {
     // A later change proves the deletion was seen.
     env.write_task(t, "2", "marker", "pending");
     env.wait_task(&orch, &lead, "2", "marker", "pending");
-    assert_eq!(env.task(&orch, &lead, "1").unwrap().status, TaskStatus::InProgress);
+    assert_eq!(
+        env.task(&orch, &lead, "1").unwrap().status,
+        TaskStatus::InProgress
+    );
     assert_eq!(env.events_of(&orch, &lead, "1").len(), 1);
 
     // Back with the same content: nothing; with new content: one event.
@@ -216,9 +231,16 @@ fn file_rewritten_a_hundred_times_ends_right_without_duplicate_content() {
     assert!(daemon.terminate().success());
 
     let history = env.events_of(&orch, &lead, "1");
-    assert!(history.len() >= 2 && history.len() <= 101, "{}", history.len());
+    assert!(
+        history.len() >= 2 && history.len() <= 101,
+        "{}",
+        history.len()
+    );
     for pair in history.windows(2) {
-        assert!(!pair[0].same_content(&pair[1]), "consecutive identical events");
+        assert!(
+            !pair[0].same_content(&pair[1]),
+            "consecutive identical events"
+        );
         assert!(pair[0].order_key() < pair[1].order_key());
     }
     assert_eq!(env.events_of(&orch, &lead, "2").len(), 1);
@@ -255,7 +277,12 @@ fn sigkill_mid_sync_then_restart_loses_and_duplicates_nothing() {
     let teams = [&lead, &phases[0], &phases[1]];
     for team in teams {
         for i in 1..=1_500 {
-            env.write_task(&team.team_name, &i.to_string(), &format!("task {i}"), "pending");
+            env.write_task(
+                &team.team_name,
+                &i.to_string(),
+                &format!("task {i}"),
+                "pending",
+            );
         }
     }
     let mut child = env.command().spawn().unwrap();
@@ -270,7 +297,11 @@ fn sigkill_mid_sync_then_restart_loses_and_duplicates_nothing() {
     env.write_task(&phases[0].team_name, "7", "task 7", "completed");
 
     let out = env.once();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let events = env.events(&orch);
     let current = env.current(&orch);
     assert_eq!(current.len(), 4_500);
@@ -290,7 +321,13 @@ fn second_daemon_on_the_same_home_refuses() {
     let env = Env::new();
     let daemon = env.spawn();
     let out = env.once();
-    assert_eq!(out.status.code(), Some(tina_session::daemon::EXIT_ALREADY_RUNNING));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already") || env.log().contains("another tina-daemon"));
+    assert_eq!(
+        out.status.code(),
+        Some(tina_session::daemon::EXIT_ALREADY_RUNNING)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already")
+            || env.log().contains("another tina-daemon")
+    );
     assert!(daemon.terminate().success());
 }

@@ -133,7 +133,10 @@ pub enum DaemonError {
     },
     /// The binary could not be executed.
     #[error("cannot run {bin}: {source}")]
-    Spawn { bin: PathBuf, source: std::io::Error },
+    Spawn {
+        bin: PathBuf,
+        source: std::io::Error,
+    },
     /// The daemon exited during start-up.
     #[error("tina-daemon exited during start-up ({status}); see {log}")]
     ExitedEarly { status: String, log: PathBuf },
@@ -254,7 +257,11 @@ pub fn start(config: &Config) -> Result<StartOutcome, DaemonError> {
     wait_started(config, child, log)
 }
 
-fn wait_started(config: &Config, mut child: Child, log: PathBuf) -> Result<StartOutcome, DaemonError> {
+fn wait_started(
+    config: &Config,
+    mut child: Child,
+    log: PathBuf,
+) -> Result<StartOutcome, DaemonError> {
     let pid = child.id();
     let deadline = Instant::now() + START_TIMEOUT;
     let mut exited = None;
@@ -275,13 +282,13 @@ fn wait_started(config: &Config, mut child: Child, log: PathBuf) -> Result<Start
             }
             return Ok(StartOutcome::AlreadyRunning { status: st });
         }
-        if let Some(code) = exited {
-            if code.code() != Some(EXIT_ALREADY_RUNNING) {
-                return Err(DaemonError::ExitedEarly {
-                    status: code.to_string(),
-                    log,
-                });
-            }
+        if let Some(code) = exited
+            && code.code() != Some(EXIT_ALREADY_RUNNING)
+        {
+            return Err(DaemonError::ExitedEarly {
+                status: code.to_string(),
+                log,
+            });
         }
         std::thread::sleep(POLL);
     }
@@ -329,7 +336,10 @@ fn terminate(pid: u32) -> Result<bool, DaemonError> {
     if wait_gone(pid, TERM_TIMEOUT) {
         return Ok(false);
     }
-    tracing::warn!(pid, "tina-daemon did not stop after SIGTERM; sending SIGKILL");
+    tracing::warn!(
+        pid,
+        "tina-daemon did not stop after SIGTERM; sending SIGKILL"
+    );
     send_signal(pid, "KILL")?;
     if wait_gone(pid, KILL_TIMEOUT) {
         Ok(true)
@@ -379,7 +389,9 @@ fn send_signal(pid: u32, signal: &'static str) -> Result<(), DaemonError> {
 fn remove_run_files(config: &Config, pid: Option<u32>) -> Result<(), DaemonError> {
     let pid_file = config.daemon_pid_path();
     let owned = |text: &str| pid.is_none() || text.trim().parse::<u32>().ok() == pid;
-    if std::fs::read_to_string(&pid_file).is_ok_and(|t| owned(&t) || t.trim().parse::<u32>().is_err()) {
+    if std::fs::read_to_string(&pid_file)
+        .is_ok_and(|t| owned(&t) || t.trim().parse::<u32>().is_err())
+    {
         remove_file(&pid_file)?;
     }
     let hb = heartbeat_path(config);
@@ -407,7 +419,9 @@ pub fn read_heartbeat(config: &Config) -> Option<Heartbeat> {
 
 fn file_age_ms(path: &Path) -> Option<Millis> {
     let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-    let age = std::time::SystemTime::now().duration_since(modified).unwrap_or_default();
+    let age = std::time::SystemTime::now()
+        .duration_since(modified)
+        .unwrap_or_default();
     Some(age.as_millis() as Millis)
 }
 

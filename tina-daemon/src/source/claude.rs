@@ -49,12 +49,10 @@ impl ClaudeSource {
         if let Some(rest) = relative(path, &self.teams_dir) {
             return match rest.as_slice() {
                 [team] => Some(Change::Team(team.clone())),
-                [team, file] if file == CONFIG_FILE => {
-                    Some(Change::File(SourceFile::TeamConfig {
-                        team: team.clone(),
-                        path: path.to_owned(),
-                    }))
-                }
+                [team, file] if file == CONFIG_FILE => Some(Change::File(SourceFile::TeamConfig {
+                    team: team.clone(),
+                    path: path.to_owned(),
+                })),
                 _ => None,
             };
         }

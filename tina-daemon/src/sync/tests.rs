@@ -24,7 +24,9 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let claude = dir.path().join("claude");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("tina.db")).unwrap());
-    let (_, team) = store.create_orchestration(&new_orch("feat", false)).unwrap();
+    let (_, team) = store
+        .create_orchestration(&new_orch("feat", false))
+        .unwrap();
     Fixture {
         state_path: dir.path().join("daemon-state.db"),
         _dir: dir,
@@ -69,13 +71,16 @@ impl Fixture {
     }
 
     fn events(&self) -> Vec<TaskEvent> {
-        self.store.list_task_events(&self.team.orchestration_id).unwrap()
+        self.store
+            .list_task_events(&self.team.orchestration_id)
+            .unwrap()
     }
 }
 
 fn set_mtime(path: &Path, ms: u64) {
     let f = File::options().write(true).open(path).unwrap();
-    f.set_modified(UNIX_EPOCH + Duration::from_millis(ms)).unwrap();
+    f.set_modified(UNIX_EPOCH + Duration::from_millis(ms))
+        .unwrap();
 }
 
 fn pending_batch(engine: &mut Engine, team: &Team) -> Vec<(String, NewTaskEvent, ContentHash)> {
@@ -95,7 +100,14 @@ fn pending_batch(engine: &mut Engine, team: &Team) -> Vec<(String, NewTaskEvent,
 fn hash_ignores_key_order_but_not_content() {
     let meta = json!({"a": 1, "b": {"x": 1, "y": 2}});
     let a = content_hash("s", "", "pending", None, &[], &meta);
-    let b = content_hash("s", "", "pending", None, &[], &json!({"b": {"y": 2, "x": 1}, "a": 1}));
+    let b = content_hash(
+        "s",
+        "",
+        "pending",
+        None,
+        &[],
+        &json!({"b": {"y": 2, "x": 1}, "a": 1}),
+    );
     let c = content_hash("s", "", "in_progress", None, &[], &meta);
     let d = content_hash("s", "", "pending", Some(""), &[], &meta);
     assert_eq!(a, b);
@@ -206,7 +218,10 @@ fn identity_taken_by_another_writer_moves_to_the_next_sequence() {
     f.write_task("1", "completed", 1_000);
     engine.full_scan().unwrap();
     let current = f.store.get_current_tasks(&f.team.orchestration_id).unwrap();
-    assert_eq!((current[0].status.clone(), current[0].sequence), (TaskStatus::Completed, 4));
+    assert_eq!(
+        (current[0].status.clone(), current[0].sequence),
+        (TaskStatus::Completed, 4)
+    );
 }
 
 #[test]
@@ -215,7 +230,10 @@ fn team_registered_again_gets_the_files_again() {
     f.write_task("1", "pending", 1_000);
     let mut engine = f.engine();
     engine.startup().unwrap();
-    let (orch, team) = f.store.create_orchestration(&new_orch("feat", true)).unwrap();
+    let (orch, team) = f
+        .store
+        .create_orchestration(&new_orch("feat", true))
+        .unwrap();
     assert_ne!(team.id, f.team.id);
     assert!(f.store.get_current_tasks(&orch.id).unwrap().is_empty());
 
@@ -232,14 +250,22 @@ fn store_refusing_a_deleted_team_keeps_the_files_pending() {
     f.write_task("1", "pending", 1_000);
     let mut engine = f.engine();
     engine.startup().unwrap();
-    f.store.delete_orchestration(&f.team.orchestration_id).unwrap();
+    f.store
+        .delete_orchestration(&f.team.orchestration_id)
+        .unwrap();
     f.write_task("1", "completed", 2_000);
     let report = engine.full_scan().unwrap();
     assert_eq!(report.events_recorded, 0);
-    assert_eq!(engine.pending_teams().collect::<Vec<_>>(), vec!["feat-orchestration"]);
+    assert_eq!(
+        engine.pending_teams().collect::<Vec<_>>(),
+        vec!["feat-orchestration"]
+    );
     assert_eq!(engine.outstanding().unwrap(), 0);
 
-    let (orch, _) = f.store.create_orchestration(&new_orch("feat", false)).unwrap();
+    let (orch, _) = f
+        .store
+        .create_orchestration(&new_orch("feat", false))
+        .unwrap();
     engine.check_pending().unwrap();
     let current = f.store.get_current_tasks(&orch.id).unwrap();
     assert_eq!(current.len(), 1);
@@ -259,7 +285,10 @@ fn a_single_file_change_of_a_newly_registered_team_syncs_all_its_files() {
     }
     let mut engine = f.engine();
     assert_eq!(engine.startup().unwrap().events_recorded, 0);
-    assert_eq!(engine.pending_teams().collect::<Vec<_>>(), vec![name.as_str()]);
+    assert_eq!(
+        engine.pending_teams().collect::<Vec<_>>(),
+        vec![name.as_str()]
+    );
 
     f.store
         .register_team(&TeamRegistration {

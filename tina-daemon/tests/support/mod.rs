@@ -98,7 +98,12 @@ impl Env {
         let body = json!({"name": team, "description": "d", "createdAt": 1_700_000_000_000_i64,
                           "leadAgentId": format!("team-lead@{team}"), "leadSessionId": "s",
                           "members": members});
-        let path = self.config.claude_home.join("teams").join(team).join("config.json");
+        let path = self
+            .config
+            .claude_home
+            .join("teams")
+            .join(team)
+            .join("config.json");
         write_in_place(&path, body.to_string().as_bytes());
     }
 
@@ -131,7 +136,8 @@ impl Env {
             .expect("spawn tina-daemon");
         let daemon = Daemon { child: Some(child) };
         wait_for("the daemon's start-up scan", || {
-            std::fs::read_to_string(&log).is_ok_and(|s| s[before.min(s.len())..].contains("start-up scan done"))
+            std::fs::read_to_string(&log)
+                .is_ok_and(|s| s[before.min(s.len())..].contains("start-up scan done"))
         });
         daemon
     }
@@ -149,7 +155,9 @@ impl Env {
     }
 
     pub fn current(&self, orch: &Orchestration) -> Vec<CurrentTask> {
-        self.store.get_current_tasks(&orch.id).expect("current tasks")
+        self.store
+            .get_current_tasks(&orch.id)
+            .expect("current tasks")
     }
 
     pub fn task(&self, orch: &Orchestration, team: &Team, id: &str) -> Option<CurrentTask> {
@@ -166,11 +174,21 @@ impl Env {
     }
 
     /// Waits until the task's current subject and status are these.
-    pub fn wait_task(&self, orch: &Orchestration, team: &Team, id: &str, subject: &str, status: &str) {
-        wait_for(&format!("task {id} of {} to be '{subject}' {status}", team.team_name), || {
-            self.task(orch, team, id)
-                .is_some_and(|t| t.subject == subject && t.status.as_str() == status)
-        });
+    pub fn wait_task(
+        &self,
+        orch: &Orchestration,
+        team: &Team,
+        id: &str,
+        subject: &str,
+        status: &str,
+    ) {
+        wait_for(
+            &format!("task {id} of {} to be '{subject}' {status}", team.team_name),
+            || {
+                self.task(orch, team, id)
+                    .is_some_and(|t| t.subject == subject && t.status.as_str() == status)
+            },
+        );
     }
 }
 

@@ -41,7 +41,9 @@ pub fn run(args: DaemonArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         DaemonAction::Stop => {
             let outcome = daemon::stop(config)?;
             ctx.emit(&outcome, || match &outcome {
-                StopOutcome::Stopped { pid, forced: false } => format!("daemon stopped (pid {pid})"),
+                StopOutcome::Stopped { pid, forced: false } => {
+                    format!("daemon stopped (pid {pid})")
+                }
                 StopOutcome::Stopped { pid, forced: true } => {
                     format!("daemon killed (pid {pid}): it did not stop after SIGTERM")
                 }
@@ -69,7 +71,11 @@ fn emit_start(ctx: &Context, outcome: &StartOutcome) -> anyhow::Result<()> {
             StartOutcome::Started { .. } => "daemon started",
             StartOutcome::AlreadyRunning { .. } => "daemon already running",
         };
-        format!("{what} (pid {}); log: {}", or_dash(st.pid), st.log_file.display())
+        format!(
+            "{what} (pid {}); log: {}",
+            or_dash(st.pid),
+            st.log_file.display()
+        )
     })
 }
 
@@ -89,4 +95,27 @@ fn describe(st: &DaemonStatus) -> String {
         st.pid_file.display(),
         st.log_file.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn status_exits_one_when_not_running_and_stop_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Context {
+            config: Config::at(dir.path().join("tina"), dir.path().join("claude")),
+            json: true,
+        };
+        let status = DaemonArgs {
+            action: DaemonAction::Status,
+        };
+        assert_eq!(run(status, &ctx).unwrap(), ExitCode::from(1));
+        let stop = DaemonArgs {
+            action: DaemonAction::Stop,
+        };
+        assert_eq!(run(stop, &ctx).unwrap(), ExitCode::SUCCESS);
+    }
 }
