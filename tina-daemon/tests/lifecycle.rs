@@ -173,3 +173,36 @@ fn killed_daemon_is_reported_stale_and_restart_replaces_it() {
     assert!(!process_alive(new_pid));
     assert_eq!(daemons_for(&env), vec![third]);
 }
+
+#[test]
+fn unresponsive_daemon_is_replaced_by_start() {
+    let env = Env::new();
+    let _guard = StopOnDrop(&env);
+    let pid = daemon::start(&env.config).unwrap().status().pid.unwrap();
+    // Freeze it and age its heartbeat past the limit.
+    kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
+    wait_for("the daemon to be stopped", || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'))
+        })
+    });
+    let mut hb = daemon::read_heartbeat(&env.config).unwrap();
+    hb.updated_at -= daemon::HEARTBEAT_STALE_MS + 1_000;
+    std::fs::write(
+        daemon::heartbeat_path(&env.config),
+        serde_json::to_string(&hb).unwrap(),
+    )
+    .unwrap();
+    let st = daemon::status(&env.config).unwrap();
+    assert_eq!(st.state, DaemonState::Unresponsive);
+    assert!(!st.running);
+
+    let started = daemon::start(&env.config).unwrap();
+    assert!(
+        matches!(started, StartOutcome::Started { .. }),
+        "{started:?}"
+    );
+    assert!(!process_alive(pid));
+    assert_eq!(daemons_for(&env), vec![started.status().pid.unwrap()]);
+}

@@ -333,6 +333,8 @@ pub fn restart(config: &Config) -> Result<StartOutcome, DaemonError> {
 /// SIGTERM, wait, SIGKILL, wait. Returns whether SIGKILL was needed.
 fn terminate(pid: u32) -> Result<bool, DaemonError> {
     send_signal(pid, "TERM")?;
+    // A stopped (SIGSTOP) daemon handles the SIGTERM only once continued.
+    send_signal(pid, "CONT")?;
     if wait_gone(pid, TERM_TIMEOUT) {
         return Ok(false);
     }
