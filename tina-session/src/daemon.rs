@@ -466,7 +466,7 @@ fn is_daemon_process(pid: u32) -> bool {
             .and_then(|n| n.to_str())
             .map(str::to_owned)
     });
-    name.starts_with("tina-daemon") || custom.is_some_and(|c| c == name)
+    name == "tina-daemon" || custom.is_some_and(|c| c == name)
 }
 
 /// `TINA_DAEMON_BIN`, then beside the current executable, then `PATH`.
