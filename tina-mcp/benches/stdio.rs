@@ -126,12 +126,63 @@ fn command(config: &Config) -> tokio::process::Command {
     cmd
 }
 
+async fn raw_client(config: &Config, calls: usize) -> Vec<Duration> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut child = command(config)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    let send = async |msg: serde_json::Value, stdin: &mut tokio::process::ChildStdin| {
+        let mut text = msg.to_string();
+        text.push('\n');
+        stdin.write_all(text.as_bytes()).await.expect("write");
+    };
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "bench", "version": "0"}}}),
+        &mut stdin,
+    )
+    .await;
+    stdout.read_line(&mut line).await.expect("init response");
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        &mut stdin,
+    )
+    .await;
+    let mut samples = Vec::with_capacity(calls);
+    for id in 1..=(calls + 100) {
+        let start = Instant::now();
+        send(
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                "name": "get_current_tasks", "arguments": {"orchestration": "bench"}}}),
+            &mut stdin,
+        )
+        .await;
+        line.clear();
+        stdout.read_line(&mut line).await.expect("response");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("json");
+        if id > 100 {
+            samples.push(start.elapsed());
+        }
+        assert_eq!(v["result"]["structuredContent"]["count"], TASKS);
+    }
+    samples
+}
+
 fn main() {
     let calls = env_usize("BENCH_CALLS", 2000);
     let spawns = env_usize("BENCH_SPAWNS", 30);
-    let dir = tempfile::tempdir().expect("tempdir");
+    // BENCH_DIR keeps the seeded store (for profiling the server against it).
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = std::env::var_os("BENCH_DIR").map_or_else(|| tmp.path().to_owned(), Into::into);
     let t = Instant::now();
-    let config = seed(dir.path());
+    let config = seed(&dir);
     println!(
         "seeded {TASKS} tasks / {EVENTS} events in {:.1?} ({})",
         t.elapsed(),
@@ -187,6 +238,20 @@ fn main() {
         }
         report("tools/call get_current_tasks filtered", samples);
 
+        let small = CallToolRequestParams::new("get_orchestration").with_arguments(
+            serde_json::json!({"orchestration": "bench"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let mut samples = Vec::with_capacity(calls);
+        for _ in 0..calls {
+            let start = Instant::now();
+            client.call_tool(small.clone()).await.expect("call");
+            samples.push(start.elapsed());
+        }
+        report("tools/call get_orchestration (small)", samples);
+
         let mut samples = Vec::with_capacity(calls);
         for _ in 0..calls {
             let start = Instant::now();
@@ -195,6 +260,14 @@ fn main() {
         }
         report("tools/list", samples);
         client.cancel().await.expect("close");
+
+        // The same call from a minimal client: JSON lines written and read by hand,
+        // responses parsed as untyped JSON. Separates the server's share from the rmcp
+        // client's typed deserialization of a ~150 KB response.
+        report(
+            "raw JSON-RPC get_current_tasks (200)",
+            raw_client(&config, calls).await,
+        );
     });
 
     // The store call alone, in-process, for the protocol overhead by difference.

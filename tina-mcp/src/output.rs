@@ -4,12 +4,45 @@
 
 use std::collections::BTreeMap;
 
+use rmcp::handler::server::tool::IntoCallToolResult;
+use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 use rmcp::schemars::{self, JsonSchema};
 use serde::Serialize;
 use tina_session::lifecycle::{AdvanceOutcome, InitOutcome, StartOutcome};
 use tina_session::model as m;
 
 use crate::schema;
+
+/// A structured tool result: `structuredContent` plus the same JSON as a text block.
+///
+/// Named `Json` so rmcp's `#[tool]` macro derives the `outputSchema` from `T`, as it
+/// does for its own `Json`. The difference is speed: rmcp builds the text block by
+/// formatting the `Value` tree through `Display`; this serializes `T` directly, which
+/// is a good part of a large result's cost (see `benches/stdio.rs`).
+pub struct Json<T>(pub T);
+
+impl<T: JsonSchema> JsonSchema for Json<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+impl<T: Serialize> IntoCallToolResult for Json<T> {
+    fn into_call_tool_result(self) -> Result<CallToolResponse, rmcp::ErrorData> {
+        let failed = |e: serde_json::Error| {
+            rmcp::ErrorData::internal_error(format!("cannot serialize the result: {e}"), None)
+        };
+        let text = serde_json::to_string(&self.0).map_err(failed)?;
+        let value = serde_json::to_value(&self.0).map_err(failed)?;
+        let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+        result.structured_content = Some(value);
+        Ok(result.into())
+    }
+}
 
 /// `list_orchestrations`.
 #[derive(Debug, Serialize, JsonSchema)]

@@ -15,16 +15,34 @@ use crate::TinaMcp;
 /// Serves one client over stdin/stdout until it disconnects or `shutdown` fires.
 /// Nothing else may write to stdout while this runs.
 pub async fn serve_stdio(server: TinaMcp, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let running = server
-        .serve(rmcp::transport::stdio())
-        .await
-        .context("MCP handshake over stdio failed")?;
+    let running = match pipes() {
+        Some(io) => server.serve(io).await,
+        None => server.serve(rmcp::transport::stdio()).await,
+    }
+    .context("MCP handshake over stdio failed")?;
     let ct = running.cancellation_token();
     tokio::select! {
         r = running.waiting() => { r.context("MCP stdio session failed")?; }
         _ = shutdown.cancelled() => { ct.cancel(); }
     }
     Ok(())
+}
+
+/// Stdin and stdout as non-blocking pipes registered with the reactor, when both are
+/// pipes (as when a client spawns the server). Tokio's `stdin()`/`stdout()` go through
+/// a blocking thread for every read and write, which costs a thread hand-off per
+/// message each way; reading the pipes directly removes it. Anything else (a file, a
+/// terminal) gets `None` and the ordinary stdio transport.
+fn pipes() -> Option<(
+    tokio::net::unix::pipe::Receiver,
+    tokio::net::unix::pipe::Sender,
+)> {
+    use std::os::fd::AsFd;
+    let input = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let output = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+    let rx = tokio::net::unix::pipe::Receiver::from_owned_fd(input).ok()?;
+    let tx = tokio::net::unix::pipe::Sender::from_owned_fd(output).ok()?;
+    Some((rx, tx))
 }
 
 /// Refuses anything but a loopback address: the tools can start builds and runs.
