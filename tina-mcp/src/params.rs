@@ -282,9 +282,9 @@ pub struct RebuildBinariesParams {}
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunScenarioParams {
-    /// The scenario: the name of one folder of the scenarios directory (letters,
-    /// digits, '-', '_'; no path separators, no ".."). `list_scenarios` in the result of
-    /// an unknown name shows the valid ones.
+    /// The scenario: the name of one folder of the scenarios directory, e.g.
+    /// "01-single-phase" (letters, digits, '-', '_', '.'; no path separators, no "..").
+    /// `list_scenarios` lists the valid names.
     pub scenario: String,
     /// Block until the run finishes and return its report (sending progress
     /// notifications if the request carried a progress token). Default false: return the
@@ -295,11 +295,12 @@ pub struct RunScenarioParams {
     /// Default false.
     #[serde(default)]
     pub skip_build: bool,
-    /// Run the full scenario (every phase and assertion) rather than the quick subset.
-    /// Default false.
+    /// Play the agents with the real Claude Code CLI (in tmux; needs `claude` and
+    /// `tmux`) instead of the scripted simulated agents. Default false (simulated).
     #[serde(default)]
     pub full: bool,
-    /// Keep the run's temporary directories for inspection. Default false.
+    /// Keep the run's project copy and worktree after the run, for inspection.
+    /// Default false.
     #[serde(default)]
     pub keep: bool,
 }
