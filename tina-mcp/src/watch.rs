@@ -413,6 +413,9 @@ fn evaluate_orchestration(
             .find(|p| p.phase_number == n)
             .map(|p| p.status)
     };
+    // A completion is listed after the task progress of the same call (the tasks
+    // finished first); other phase changes before it.
+    let mut completed_phases = Vec::new();
     for phase in &snap.phases {
         let status = phase.status.as_str();
         next.phases.insert(phase.phase_number, status.to_owned());
@@ -422,12 +425,17 @@ fn evaluate_orchestration(
         if phase.status == PhaseStatus::Blocked {
             continue; // reported as an anomaly below, with its reason
         }
-        milestones.push(event(
+        let milestone = event(
             MilestoneKind::PhaseStatus,
             format!("phase {} {status}", phase.phase_number),
             Some(phase.phase_number),
             None,
-        ));
+        );
+        if phase.status == PhaseStatus::Complete {
+            completed_phases.push(milestone);
+        } else {
+            milestones.push(milestone);
+        }
     }
 
     for team in &teams {
@@ -476,6 +484,7 @@ fn evaluate_orchestration(
             ));
         }
     }
+    milestones.append(&mut completed_phases);
 
     for phase in snap
         .phases

@@ -293,3 +293,24 @@ fn cursors_are_checked() {
         assert!(err.to_string().contains("invalid cursor"), "{err}");
     }
 }
+
+#[test]
+fn a_phase_completes_after_its_tasks_within_one_call() {
+    let e = evaluate(&Seen::new("auth", T0), &running(T0), &th());
+    let mut snap = running(T0 + MIN);
+    for t in snap.tasks.iter_mut() {
+        t.status = TaskStatus::Completed;
+    }
+    snap.phases[0].status = PhaseStatus::Complete;
+    snap.orchestration = Some(orch("o1", OrchestrationStatus::Complete));
+    let e = evaluate(&again(&e), &snap, &th());
+    assert_eq!(
+        messages(&e.milestones),
+        [
+            "orchestrator (auth-orchestration): 1/1 tasks completed",
+            "phase 1 (auth-phase-1): 5/5 tasks completed",
+            "phase 1 complete",
+            "orchestration 'auth' is complete",
+        ]
+    );
+}
