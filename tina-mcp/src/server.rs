@@ -14,7 +14,7 @@ use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use tina_session::Config;
 use tina_session::lifecycle::{self, InitRequest, StartRequest, resolve_orchestration};
-use tina_session::model::{OrchestrationId, TeamId, TeamRegistration, now_ms};
+use tina_session::model::{TeamId, TeamRegistration, now_ms};
 use tina_session::store::Store;
 
 use crate::error::{ToolError, ToolResult, blocking};
@@ -69,7 +69,9 @@ cursor it returns and stop when terminal is true. Do not poll the get_* tools in
 - Test TINA: rebuild_binaries; run_scenario returns a run id at once (wait=true blocks); \
 get_scenario_run gives its status and per-assertion report.";
 
-fn orch_id(key: &str, store: &dyn Store) -> ToolResult<tina_session::Orchestration> {
+/// The orchestration by id or exact feature name; not found names the key and the tool
+/// that lists valid ones.
+fn resolve(key: &str, store: &dyn Store) -> ToolResult<tina_session::Orchestration> {
     resolve_orchestration(store, key).map_err(|e| {
         if e.is_not_found() {
             ToolError::orchestration_not_found(key)
@@ -123,7 +125,7 @@ impl TinaMcp {
     ) -> Result<Json<OrchestrationSummary>, ToolError> {
         let store = self.store();
         let summary = blocking(move || {
-            let orchestration = orch_id(&p.orchestration, &*store)?;
+            let orchestration = resolve(&p.orchestration, &*store)?;
             let phases = store.list_phases(&orchestration.id)?;
             let team_count = store.list_teams(&orchestration.id)?.len() as u32;
             let tasks = store.get_current_tasks(&orchestration.id)?;
@@ -152,7 +154,7 @@ impl TinaMcp {
     ) -> Result<Json<Detail>, ToolError> {
         let store = self.store();
         let detail = blocking(move || {
-            let o = orch_id(&p.orchestration, &*store)?;
+            let o = resolve(&p.orchestration, &*store)?;
             Ok(store.get_orchestration_detail(&o.id)?)
         })
         .await?;
@@ -168,7 +170,7 @@ impl TinaMcp {
     ) -> Result<Json<Hierarchy>, ToolError> {
         let store = self.store();
         let hierarchy = blocking(move || {
-            let o = orch_id(&p.orchestration, &*store)?;
+            let o = resolve(&p.orchestration, &*store)?;
             Ok(store.get_team_hierarchy(&o.id)?)
         })
         .await?;
@@ -184,7 +186,7 @@ impl TinaMcp {
     ) -> Result<Json<CurrentTasks>, ToolError> {
         let store = self.store();
         let out = blocking(move || {
-            let orch = orch_id(&p.orchestration, &*store)?;
+            let orch = resolve(&p.orchestration, &*store)?;
             if let Some(phase) = p.phase
                 && (phase == 0 || phase > orch.total_phases)
             {
@@ -281,7 +283,7 @@ impl TinaMcp {
         let store = self.store();
         let out = blocking(move || {
             // Resolve first so an unknown orchestration gets the MCP hint.
-            let orch = orch_id(&p.orchestration, &*store)?;
+            let orch = resolve(&p.orchestration, &*store)?;
             Ok(lifecycle::start(
                 &*store,
                 &StartRequest {
@@ -306,7 +308,7 @@ impl TinaMcp {
     ) -> Result<Json<Advanced>, ToolError> {
         let store = self.store();
         let out = blocking(move || {
-            let orch = orch_id(&p.orchestration, &*store)?;
+            let orch = resolve(&p.orchestration, &*store)?;
             Ok(lifecycle::advance(
                 &*store,
                 orch.id.as_str(),
@@ -328,13 +330,13 @@ impl TinaMcp {
     ) -> Result<Json<Registered>, ToolError> {
         let store = self.store();
         let team = blocking(move || {
-            let orch = orch_id(&p.orchestration, &*store)?;
+            let orch = resolve(&p.orchestration, &*store)?;
             if p.team_name.trim().is_empty() {
                 return Err(ToolError::Invalid("team_name must not be empty".into()));
             }
             Ok(store.register_team(&TeamRegistration {
                 team_name: p.team_name,
-                orchestration_id: OrchestrationId::from(orch.id.0),
+                orchestration_id: orch.id,
                 parent_team_id: p.parent_team_id.map(TeamId::from),
                 phase_number: p.phase_number,
                 lead_session_id: p.lead_session_id,
