@@ -66,8 +66,9 @@ parent_team_id = the orchestrator team id it returned, then advance_phase \
 (review/complete/block/resume); register_team for any other team.
 - Follow a run: watch_orchestration long-polls for milestones and anomalies; pass back the \
 cursor it returns and stop when terminal is true. Do not poll the get_* tools in a loop.
-- Test TINA: rebuild_binaries; run_scenario returns a run id at once (wait=true blocks); \
-get_scenario_run gives its status and per-assertion report.";
+- Test TINA: list_scenarios; rebuild_binaries; run_scenario returns a run id at once \
+(wait=true blocks); get_scenario_run gives its status and per-assertion report.
+Errors say what was not found and which tool lists the valid values.";
 
 /// The orchestration by id or exact feature name; not found names the key and the tool
 /// that lists valid ones.
@@ -244,6 +245,19 @@ impl TinaMcp {
     ) -> Result<Json<Initialized>, ToolError> {
         let store = self.store();
         let worktrees_dir = self.ctx.config.tina_home.join("worktrees");
+        if let Some(branch) = &p.branch
+            && (branch.is_empty()
+                || branch.starts_with('-')
+                || branch.contains("..")
+                || branch.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            // git would refuse most of these itself; refusing here keeps anything
+            // option-like away from its command line.
+            return Err(ToolError::Invalid(format!(
+                "invalid branch '{branch}': a git branch name, not starting with '-', \
+                 without spaces or '..'; omit it for tina/<feature>"
+            )));
+        }
         let out = blocking(move || {
             let repo = match p.repo {
                 Some(r) => Some(PathBuf::from(r)),

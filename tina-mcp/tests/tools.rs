@@ -386,6 +386,16 @@ async fn init_orchestration_and_its_refusals() {
     )
     .await;
     assert!(msg.contains("at least 1"), "{msg}");
+    for branch in ["--upload-pack=x", "a b", "a..b", ""] {
+        let msg = tool_error(
+            &s.client,
+            "init_orchestration",
+            json!({"feature": "z", "design_doc": design, "branch": branch}),
+        )
+        .await;
+        assert!(msg.contains("invalid branch"), "{branch}: {msg}");
+    }
+    assert!(s.seeded.store.get_orchestration_by_feature("z").is_err());
 }
 
 #[tokio::test]
