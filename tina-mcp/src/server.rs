@@ -289,7 +289,7 @@ impl TinaMcp {
 
     /// Start a phase: register its phase team under the parent team (by id), set the
     /// phase executing and launch the runtime. Same as `tina-session start`.
-    #[tool]
+    #[tool(annotations(destructive_hint = false))]
     async fn start_phase(
         &self,
         Parameters(p): Parameters<StartPhaseParams>,
@@ -315,7 +315,7 @@ impl TinaMcp {
 
     /// Apply a state-machine event (plan, execute, review, complete, block, resume) to a
     /// phase; the orchestration status follows. Same as `tina-session advance`.
-    #[tool]
+    #[tool(annotations(destructive_hint = false))]
     async fn advance_phase(
         &self,
         Parameters(p): Parameters<AdvancePhaseParams>,
@@ -337,7 +337,7 @@ impl TinaMcp {
 
     /// Register (or update) a team by exact name, linked to its orchestration and parent
     /// team by id. Same as `tina-session register-team`.
-    #[tool]
+    #[tool(annotations(destructive_hint = false, idempotent_hint = true))]
     async fn register_team(
         &self,
         Parameters(p): Parameters<RegisterTeamParams>,
@@ -434,7 +434,7 @@ impl TinaMcp {
     /// Rebuild TINA's binaries (tina-session, tina-daemon, tina-harness: a fixed list;
     /// takes no arguments) and restart the daemon if one was running. Returns success,
     /// duration, the build log's tail and whether the daemon was restarted.
-    #[tool]
+    #[tool(annotations(destructive_hint = false, idempotent_hint = true))]
     async fn rebuild_binaries(
         &self,
         Parameters(_): Parameters<RebuildBinariesParams>,

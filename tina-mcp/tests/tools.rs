@@ -52,6 +52,29 @@ async fn lists_every_tool_with_documented_schemas_and_instructions() {
             }
         }
     }
+    let read_only = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.annotations.as_ref())
+            .and_then(|a| a.read_only_hint)
+            == Some(true)
+    };
+    for name in [
+        "get_current_tasks",
+        "get_team_hierarchy",
+        "watch_orchestration",
+    ] {
+        assert!(read_only(name), "{name} should be marked read-only");
+    }
+    for name in [
+        "init_orchestration",
+        "start_phase",
+        "run_scenario",
+        "rebuild_binaries",
+    ] {
+        assert!(!read_only(name), "{name} changes things");
+    }
     let info = s.client.peer_info().expect("server info");
     let instructions = info.instructions.clone().unwrap_or_default();
     for tool in [
