@@ -14,6 +14,8 @@ fn python_sdk_lists_tools_and_reads_tasks_and_hierarchy() {
         "orchestration_id": seeded.orchestration_id,
         "orchestrator_team_id": seeded.orchestrator_team_id,
         "phase1_team_id": seeded.phase1_team_id,
+        "plan": dir.path().join("plan-1.md"),
+        "design_doc": dir.path().join("design.md"),
     });
     let expected_path = dir.path().join("expected.json");
     std::fs::write(&expected_path, expected.to_string()).expect("write expected");
@@ -27,6 +29,10 @@ fn python_sdk_lists_tools_and_reads_tasks_and_hierarchy() {
         .env("TINA_HOME", dir.path().join("tina"))
         .env("CLAUDE_HOME", dir.path().join("claude"))
         .env_remove("TINA_CONVEX_URL")
+        .env(
+            "TINA_SCENARIOS_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios"),
+        )
         .output()
         .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);

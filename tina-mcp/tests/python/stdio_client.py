@@ -99,6 +99,52 @@ async def main(binary, expected):
                 await session.call_tool("get_current_tasks", {"orchestration": "auth"}),
                 "get_current_tasks")
             assert again["count"] == 7
+
+            # Every other tool's result, checked by the SDK against its outputSchema
+            # (call_tool validates structuredContent with jsonschema).
+            listed = structured(await session.call_tool("list_orchestrations", {}),
+                                "list_orchestrations")
+            assert {o["feature_name"] for o in listed["orchestrations"]} == {"auth", "billing"}
+            one = structured(await session.call_tool("get_orchestration",
+                                                     {"orchestration": "auth"}),
+                             "get_orchestration")
+            assert one["task_total"] == 7
+            detail = structured(await session.call_tool("get_orchestration_detail",
+                                                        {"orchestration": "auth"}),
+                                "get_orchestration_detail")
+            assert len(detail["phase_tasks"]["1"]) == 5
+            active = structured(await session.call_tool("list_active_teams", {}),
+                                "list_active_teams")
+            assert len(active["teams"]) == 3
+            watch = structured(await session.call_tool(
+                "watch_orchestration", {"orchestration": "auth", "timeout_seconds": 0}),
+                "watch_orchestration")
+            assert watch["milestones"] and watch["cursor"]
+            team = structured(await session.call_tool(
+                "register_team", {"orchestration": "auth", "team_name": "auth-review",
+                                  "phase_number": 1,
+                                  "parent_team_id": expected["orchestrator_team_id"]}),
+                "register_team")
+            assert team["team"]["parent_team_id"] == expected["orchestrator_team_id"]
+            started = structured(await session.call_tool(
+                "start_phase", {"orchestration": "auth", "phase": 2, "runtime": "none",
+                                "plan": expected["plan"]}),
+                "start_phase")
+            assert started["team_name"] == "auth-phase-2"
+            advanced = structured(await session.call_tool(
+                "advance_phase", {"orchestration": "auth", "phase": 1, "event": "review"}),
+                "advance_phase")
+            assert advanced["phase_status"] == "reviewing"
+            init = structured(await session.call_tool(
+                "init_orchestration", {"feature": "py", "design_doc": expected["design_doc"],
+                                       "no_worktree": True}),
+                "init_orchestration")
+            assert init["team_name"] == "py-orchestration"
+            scenarios = structured(await session.call_tool("list_scenarios", {}),
+                                   "list_scenarios")
+            assert any(sc["name"] == "01-single-phase" for sc in scenarios["scenarios"])
+            missing = await session.call_tool("get_scenario_run", {"run_id": "run-none"})
+            assert is_error(missing) and "run_scenario" in missing.content[0].text
     print("python mcp client: 1 passed, 0 failed")
 
 
