@@ -574,6 +574,8 @@ pub struct WatchResult {
     pub tasks_total: u32,
     /// True when the call returned because the timeout passed with nothing new.
     pub timed_out: bool,
+    /// Set while the orchestration does not exist: what the watch is waiting for.
+    pub note: Option<String>,
 }
 
 impl WatchResult {
@@ -598,6 +600,13 @@ impl WatchResult {
             tasks_completed,
             tasks_total,
             timed_out,
+            note: orch.is_none().then(|| {
+                format!(
+                    "no orchestration has the id or feature name '{}' yet; the watch waits \
+                     for it (list_orchestrations lists the existing ones)",
+                    eval.next.key
+                )
+            }),
         }
     }
 }

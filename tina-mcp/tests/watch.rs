@@ -54,6 +54,7 @@ async fn first_call_reports_state_then_the_cursor_suppresses_repeats() {
     );
     assert!(m.contains(&"phase 1 executing".to_owned()), "{m:?}");
     assert_eq!(first["terminal"], false);
+    assert_eq!(first["note"], Value::Null);
     assert_eq!(first["tasks_completed"], 4);
     assert_eq!(first["tasks_total"], 7);
     assert_eq!(first["total_phases"], 2);
@@ -203,6 +204,11 @@ async fn anomalies_follow_the_thresholds_given() {
     )
     .await;
     assert_eq!(missing["orchestration_id"], Value::Null);
+    let note = missing["note"].as_str().expect("note while waiting");
+    assert!(
+        note.contains("'later'") && note.contains("list_orchestrations"),
+        "{note}"
+    );
     assert_eq!(
         kinds(&missing, "anomalies"),
         ["no_orchestration", "daemon_not_running"]
