@@ -26,6 +26,8 @@ use crate::server::Context;
 
 /// How many progress lines a run keeps for `get_scenario_run`.
 const PROGRESS_KEPT: usize = 50;
+/// How many runs the registry holds before it forgets the finished ones.
+const RUNS_KEPT: usize = 100;
 
 /// Runs started by this server, by run id.
 #[derive(Default)]
@@ -60,10 +62,19 @@ impl RunRegistry {
     }
 
     fn insert(&self, run_id: &str, run: Arc<Mutex<LiveRun>>) -> ToolResult<()> {
-        self.runs
+        let mut runs = self
+            .runs
             .lock()
-            .map_err(|_| ToolError::Internal("run registry poisoned".into()))?
-            .insert(run_id.to_owned(), run);
+            .map_err(|_| ToolError::Internal("run registry poisoned".into()))?;
+        // Finished runs are on disk; forget them once there are many, so a long-lived
+        // server does not grow without bound.
+        if runs.len() >= RUNS_KEPT {
+            runs.retain(|_, r| {
+                r.lock()
+                    .is_ok_and(|r| r.report.is_none() && r.failure.is_none())
+            });
+        }
+        runs.insert(run_id.to_owned(), run);
         Ok(())
     }
 }
