@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tina_session::store::StoreError;
-use tina_session::{NewTaskEvent, Store, Team, TeamId, TeamMember};
+use tina_session::{NewTaskEvent, Store, Team, TeamId, TeamMember, TeamRegistration};
 
 use crate::source::{Change, ClaudeSource, ReadError, SourceFile, TaskRecord, TeamRecord};
 use crate::state::{ContentHash, StateDb, StateError, Synced};
@@ -487,6 +487,14 @@ impl Engine {
 
     fn sync_members(&mut self, team: &Team, record: &TeamRecord) -> Result<usize, StoreError> {
         let mut hasher = Sha256::new();
+        hasher.update(
+            record
+                .lead_session_id
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        hasher.update(b"\n");
         for m in &record.members {
             let json = serde_json::json!([m.agent_name, m.agent_type, m.model, m.joined_at]);
             hasher.update(json.to_string().as_bytes());
@@ -495,6 +503,16 @@ impl Engine {
         let hash: ContentHash = hasher.finalize().into();
         if self.state.config(&team.id) == Some(hash) {
             return Ok(0);
+        }
+        if record.lead_session_id.is_some() && record.lead_session_id != team.lead_session_id {
+            // Re-registering with the record's own links changes only the lead session.
+            self.store.register_team(&TeamRegistration {
+                team_name: team.team_name.clone(),
+                orchestration_id: team.orchestration_id.clone(),
+                parent_team_id: team.parent_team_id.clone(),
+                phase_number: team.phase_number,
+                lead_session_id: record.lead_session_id.clone(),
+            })?;
         }
         for m in &record.members {
             self.store.upsert_team_member(&TeamMember {

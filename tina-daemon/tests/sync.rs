@@ -72,6 +72,18 @@ fn once_syncs_members_and_tasks_of_orchestrator_and_phase_teams_with_colliding_i
     assert_eq!(members.len(), 3);
     assert_eq!(env.events(&orch).len(), 5);
 
+    // config.json's leadSessionId lands on the team record; links stay as registered.
+    let lead_now = env.store.get_team(&lead.id).unwrap();
+    assert_eq!(lead_now.lead_session_id.as_deref(), Some("s"));
+    assert_eq!(
+        (lead_now.parent_team_id, lead_now.phase_number),
+        (None, None)
+    );
+    let phase1 = env.store.get_team(&phases[0].id).unwrap();
+    assert_eq!(phase1.lead_session_id.as_deref(), Some("s"));
+    assert_eq!(phase1.parent_team_id.as_ref(), Some(&lead.id));
+    assert_eq!(phase1.phase_number, Some(1));
+
     // A second run (a restart) records nothing.
     let out = env.once();
     assert!(out.status.success());

@@ -136,6 +136,7 @@ impl ClaudeSource {
             .collect();
         Ok(TeamRecord {
             team_name: team.to_owned(),
+            lead_session_id: file.lead_session_id.filter(|s| !s.is_empty()),
             members,
         })
     }
@@ -264,6 +265,7 @@ fn number_ms(n: &serde_json::Number) -> Option<Millis> {
 struct ConfigFile {
     name: Option<String>,
     created_at: Option<serde_json::Number>,
+    lead_session_id: Option<String>,
     #[serde(default)]
     members: Vec<MemberFile>,
 }

@@ -50,6 +50,8 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TeamRecord {
     pub team_name: String,
+    /// The Claude Code session of the team lead, copied onto the team record.
+    pub lead_session_id: Option<String>,
     pub members: Vec<MemberRecord>,
 }
 
