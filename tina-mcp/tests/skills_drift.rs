@@ -289,3 +289,45 @@ async fn drift_check_catches_a_drifted_skill() {
     assert_eq!(findings.len(), expect.len(), "{findings:#?}");
     assert_eq!(parse_keys(r#"x_y { "a": 1, "b": "c:d" }"#), ["a", "b"]);
 }
+
+/// The plugin manifest and `.mcp.json` point at files and a package that exist.
+#[test]
+fn plugin_wiring_points_at_real_things() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(p)).expect(p)).expect(p)
+    };
+    let plugin = read(".claude-plugin/plugin.json");
+    assert_eq!(plugin["name"], "tina");
+    let skills = root.join(plugin["skills"].as_str().expect("skills path"));
+    for skill in [
+        "orchestrate",
+        "phase-executor",
+        "team-lead-init",
+        "harness-team",
+    ] {
+        assert!(skills.join(skill).join("SKILL.md").is_file(), "{skill}");
+    }
+    for agent in plugin["agents"].as_array().expect("agents") {
+        let path = root.join(agent.as_str().expect("agent path"));
+        let text = std::fs::read_to_string(&path).expect("agent file");
+        assert!(text.starts_with("---\nname: "), "{}", path.display());
+    }
+    for (file, servers) in [
+        ("plugin.json", &plugin["mcpServers"]),
+        (".mcp.json", &read(".mcp.json")["mcpServers"]),
+    ] {
+        let args: Vec<&str> = servers["tina"]["args"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{file}: tina server args"))
+            .iter()
+            .filter_map(|a| a.as_str())
+            .collect();
+        assert_eq!(servers["tina"]["command"], "cargo", "{file}");
+        assert!(
+            args.windows(2).any(|w| w == ["-p", "tina-mcp"]),
+            "{file}: {args:?}"
+        );
+        assert_eq!(args.last(), Some(&"serve"), "{file}");
+    }
+}
