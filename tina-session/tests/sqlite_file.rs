@@ -168,3 +168,72 @@ fn reopening_keeps_data_and_does_not_remigrate() {
 fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
+
+#[test]
+fn readers_in_threads_see_every_commit_while_a_writer_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(&dir.path().join("tina.db")).unwrap());
+    let (orch, root) = store
+        .create_orchestration(&NewOrchestration {
+            feature_name: "threads".into(),
+            design_doc: "d.md".into(),
+            branch: None,
+            worktree_path: None,
+            total_phases: 1,
+            orchestrator_team_name: "threads-orchestration".into(),
+            lead_session_id: None,
+            replace: false,
+        })
+        .unwrap();
+    let total = 400;
+    let writer = {
+        let store = store.clone();
+        let team = root.id.clone();
+        std::thread::spawn(move || {
+            for i in 0..total {
+                store
+                    .record_task_event(&NewTaskEvent {
+                        team_id: team.clone(),
+                        task_id: i.to_string(),
+                        subject: "s".into(),
+                        description: String::new(),
+                        status: TaskStatus::Pending,
+                        owner: None,
+                        blocked_by: vec![],
+                        metadata: json!({}),
+                        recorded_at: i,
+                        sequence: 1,
+                    })
+                    .unwrap();
+            }
+        })
+    };
+    let readers: Vec<_> = (0..6)
+        .map(|_| {
+            let store = store.clone();
+            let id = orch.id.clone();
+            std::thread::spawn(move || {
+                // Counts only grow: every read sees a committed prefix of the writes.
+                let mut last = 0;
+                loop {
+                    let n = store.get_current_tasks(&id).unwrap().len();
+                    assert!(n >= last, "went back from {last} to {n}");
+                    last = n;
+                    if n == total as usize {
+                        break;
+                    }
+                    std::thread::yield_now();
+                }
+            })
+        })
+        .collect();
+    writer.join().unwrap();
+    for r in readers {
+        r.join().unwrap();
+    }
+    // A write is visible to the next read on any pooled connection.
+    assert_eq!(
+        store.get_current_tasks(&orch.id).unwrap().len(),
+        total as usize
+    );
+}

@@ -4,6 +4,10 @@
 //! Several processes (CLI, daemon, MCP server, web server) open the same file. Writes use
 //! `BEGIN IMMEDIATE` and a generous busy timeout, so concurrent writers queue instead of
 //! failing with "database is locked".
+//!
+//! Within a process, writes go through one connection; reads take a connection from a
+//! small pool of read-only ones, so concurrent readers (web requests, MCP calls) do not
+//! wait for each other or for a writer (WAL lets readers see the last commit).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -19,9 +23,44 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Idle read connections kept for reuse; more may be open while busy.
+const MAX_IDLE_READERS: usize = 4;
+
 pub struct SqliteStore {
     path: PathBuf,
     conn: Mutex<Connection>,
+    idle_readers: Mutex<Vec<Connection>>,
+}
+
+/// A pooled read-only connection, returned to the pool when dropped.
+struct Reader<'a> {
+    store: &'a SqliteStore,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Only `drop` takes the connection out.
+        self.conn
+            .as_ref()
+            .expect("reader connection present until drop")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut idle = self
+                .store
+                .idle_readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+    }
 }
 
 impl SqliteStore {
@@ -36,6 +75,7 @@ impl SqliteStore {
         let store = Self {
             path: path.to_owned(),
             conn: Mutex::new(conn),
+            idle_readers: Mutex::new(Vec::new()),
         };
         store.configure()?;
         store.migrate()?;
@@ -93,6 +133,35 @@ impl SqliteStore {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions
         // roll back on drop), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A read-only connection from the pool (opened on demand).
+    fn reader(&self) -> Result<Reader<'_>> {
+        let pooled = self
+            .idle_readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+                )
+                .map_err(|e| self.err(e))?;
+                conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
+                conn.execute_batch("PRAGMA cache_size = -16384;")
+                    .map_err(|e| self.err(e))?;
+                conn
+            }
+        };
+        Ok(Reader {
+            store: self,
+            conn: Some(conn),
+        })
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
@@ -424,11 +493,11 @@ impl Store for SqliteStore {
     }
 
     fn get_orchestration(&self, id: &OrchestrationId) -> Result<Orchestration> {
-        get_orchestration_tx(&self.conn(), id)
+        get_orchestration_tx(&*self.reader()?, id)
     }
 
     fn get_orchestration_by_feature(&self, feature: &str) -> Result<Orchestration> {
-        self.conn()
+        self.reader()?
             .query_row(
                 &format!("SELECT {ORCH_COLS} FROM orchestrations WHERE feature_name = ?1"),
                 [feature],
@@ -440,7 +509,7 @@ impl Store for SqliteStore {
     }
 
     fn list_orchestrations(&self) -> Result<Vec<Orchestration>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {ORCH_COLS} FROM orchestrations ORDER BY started_at DESC, id DESC"
@@ -561,7 +630,7 @@ impl Store for SqliteStore {
     }
 
     fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {PHASE_COLS} FROM phases WHERE orchestration_id = ?1 ORDER BY phase_number"
@@ -577,16 +646,16 @@ impl Store for SqliteStore {
     }
 
     fn get_team(&self, id: &TeamId) -> Result<Team> {
-        get_team_tx(&self.conn(), id)
+        get_team_tx(&*self.reader()?, id)
     }
 
     fn get_team_by_name(&self, team_name: &str) -> Result<Team> {
-        get_team_by_name_tx(&self.conn(), team_name)?
+        get_team_by_name_tx(&*self.reader()?, team_name)?
             .ok_or_else(|| StoreError::team_not_found(format!("name '{team_name}'")))
     }
 
     fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {TEAM_COLS} FROM teams WHERE orchestration_id = ?1 \
@@ -599,7 +668,7 @@ impl Store for SqliteStore {
     }
 
     fn list_by_parent(&self, parent: &TeamId) -> Result<Vec<Team>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         get_team_tx(&conn, parent)?;
         let mut stmt = conn
             .prepare_cached(&format!(
@@ -613,7 +682,7 @@ impl Store for SqliteStore {
     }
 
     fn list_active_teams(&self) -> Result<Vec<Team>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let cols = TEAM_COLS
             .split(", ")
             .map(|c| format!("t.{c}"))
@@ -657,7 +726,7 @@ impl Store for SqliteStore {
     }
 
     fn list_team_members(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamMember>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT m.team_id, m.agent_name, m.agent_type, m.model, m.joined_at \
@@ -778,7 +847,7 @@ impl Store for SqliteStore {
     }
 
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {EVENT_COLS} FROM task_events WHERE orchestration_id = ?1 \
@@ -791,7 +860,7 @@ impl Store for SqliteStore {
     }
 
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT c.orchestration_id, c.team_id, t.team_name, t.phase_number, c.task_id, \
@@ -831,7 +900,7 @@ impl Store for SqliteStore {
     }
 
     fn revision(&self) -> Result<i64> {
-        self.conn()
+        self.reader()?
             .query_row("SELECT value FROM revision WHERE id = 1", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
