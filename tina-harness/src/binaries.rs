@@ -19,7 +19,9 @@ pub const PACKAGES: [&str; 3] = ["tina-session", "tina-daemon", "tina-harness"];
 
 /// The outcome of [`rebuild_binaries`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct BuildReport {
+    /// True when every package built (and a running daemon, if any, restarted).
     pub success: bool,
     pub duration_ms: u64,
     /// The last lines of cargo's output (the errors, when it failed).

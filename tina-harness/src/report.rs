@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Running,
@@ -19,6 +20,7 @@ pub enum RunStatus {
 
 /// Which part of the pipeline an assertion or error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     /// Building, copying the test project, patching, daemon start-up.
@@ -33,6 +35,7 @@ pub enum Category {
 
 /// One checked expectation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct Assertion {
     pub name: String,
     pub category: Category,
@@ -43,6 +46,7 @@ pub struct Assertion {
 
 /// The time one stage took.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct StageTiming {
     pub stage: Stage,
     pub duration_ms: u64,
@@ -50,6 +54,7 @@ pub struct StageTiming {
 
 /// The stages of a scenario run, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Build,
@@ -80,6 +85,7 @@ impl std::fmt::Display for Stage {
 
 /// A progress notification while a run goes on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct Progress {
     pub run_id: String,
     pub scenario: String,
@@ -90,6 +96,7 @@ pub struct Progress {
 
 /// The error that stopped a run before it could be judged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct RunError {
     pub category: Category,
     pub message: String,
@@ -97,22 +104,31 @@ pub struct RunError {
 
 /// Everything a run did and found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct RunReport {
     pub run_id: String,
     pub scenario: String,
-    /// From `scenario.json` (None if the scenario did not load).
+    /// From `scenario.json` (null if the scenario did not load).
     pub feature_name: Option<String>,
+    /// The agent runtime: `sim` or `claude`.
     pub runtime: String,
     pub status: RunStatus,
+    /// RFC 3339, UTC.
     pub started_at: String,
+    /// RFC 3339, UTC; null while the run goes on.
     pub finished_at: Option<String>,
     pub duration_ms: u64,
+    /// The stages run so far, in order.
     pub timings: Vec<StageTiming>,
+    /// Every checked expectation; those with `passed: false` explain a failure.
     pub assertions: Vec<Assertion>,
+    /// What stopped the run before it could be judged.
     pub error: Option<RunError>,
     /// `tina-session hierarchy` text of the feature at the end of the run.
     pub hierarchy: Option<String>,
+    /// The run's folder, `$TINA_HOME/runs/<run_id>/`.
     pub run_dir: PathBuf,
+    /// The run's log file.
     pub log_path: PathBuf,
     /// The worktree, when kept (`--keep`).
     pub worktree: Option<String>,

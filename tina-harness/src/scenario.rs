@@ -238,7 +238,9 @@ pub struct Scenario {
 
 /// One line of `list_scenarios`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct ScenarioSummary {
+    /// The folder name: the name `run_scenario` takes.
     pub name: String,
     /// Set when the scenario loaded.
     pub feature_name: Option<String>,

@@ -21,7 +21,6 @@ use tina_harness::{BuildReport, Progress, RunOptions, RunReport, RunStatus, Scen
 
 use crate::error::{ToolError, ToolResult, blocking};
 use crate::params::RunScenarioParams;
-use crate::schema::harness as mirror;
 use crate::server::Context;
 
 /// How many progress lines a run keeps for `get_scenario_run`.
@@ -79,35 +78,11 @@ impl RunRegistry {
     }
 }
 
-/// `rebuild_binaries`.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct BuildResult {
-    /// True when every package built (and a running daemon, if any, restarted).
-    pub success: bool,
-    pub duration_ms: u64,
-    /// The last lines of cargo's output: the errors, when it failed.
-    pub log_tail: String,
-    /// A daemon was running for this TINA_HOME and was restarted on the new binary.
-    pub daemon_restarted: bool,
-}
-
-impl From<BuildReport> for BuildResult {
-    fn from(r: BuildReport) -> Self {
-        Self {
-            success: r.success,
-            duration_ms: r.duration_ms,
-            log_tail: r.log_tail,
-            daemon_restarted: r.daemon_restarted,
-        }
-    }
-}
-
 /// `list_scenarios`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ScenarioList {
     /// The scenarios directory that was listed.
     pub scenarios_dir: String,
-    #[schemars(with = "Vec<mirror::ScenarioSummary>")]
     pub scenarios: Vec<ScenarioSummary>,
 }
 
@@ -116,8 +91,9 @@ pub struct ScenarioList {
 pub struct RunView {
     pub run_id: String,
     pub scenario: String,
-    /// running | passed | failed | error
-    pub status: String,
+    /// Where the run stands; `error` also when the run could not even start (the
+    /// reason is the last progress line).
+    pub status: RunStatus,
     /// True once the run ended (passed, failed or error).
     pub finished: bool,
     /// The latest progress lines ("[stage] message"), oldest first, while this server
@@ -125,17 +101,7 @@ pub struct RunView {
     pub progress: Vec<String>,
     /// The run's report: per-stage timings, per-assertion results, the error if any.
     /// While running it is the report as of the last finished stage.
-    #[schemars(with = "Option<mirror::RunReport>")]
     pub report: Option<RunReport>,
-}
-
-fn status_name(s: RunStatus) -> &'static str {
-    match s {
-        RunStatus::Running => "running",
-        RunStatus::Passed => "passed",
-        RunStatus::Failed => "failed",
-        RunStatus::Error => "error",
-    }
 }
 
 fn progress_line(p: &Progress) -> String {
@@ -143,9 +109,9 @@ fn progress_line(p: &Progress) -> String {
 }
 
 /// `rebuild_binaries`: the harness's fixed package list.
-pub async fn rebuild(ctx: &Context) -> ToolResult<BuildResult> {
+pub async fn rebuild(ctx: &Context) -> ToolResult<BuildReport> {
     let config = ctx.config.clone();
-    blocking(move || Ok(tina_harness::rebuild_binaries(&config).into())).await
+    blocking(move || Ok(tina_harness::rebuild_binaries(&config))).await
 }
 
 /// `list_scenarios`.
@@ -283,12 +249,9 @@ fn view(run_id: &str, live: &Mutex<LiveRun>, on_disk: Option<RunReport>) -> RunV
     };
     let report = run.report.clone().or(on_disk);
     let (status, finished) = match (&run.report, &run.failure) {
-        (Some(r), _) => (
-            status_name(r.status).to_owned(),
-            r.status != RunStatus::Running,
-        ),
-        (None, Some(_)) => ("error".to_owned(), true),
-        (None, None) => ("running".to_owned(), false),
+        (Some(r), _) => (r.status, r.status != RunStatus::Running),
+        (None, Some(_)) => (RunStatus::Error, true),
+        (None, None) => (RunStatus::Running, false),
     };
     let mut progress: Vec<String> = run.progress.into_iter().collect();
     if let Some(f) = run.failure {
@@ -322,7 +285,7 @@ pub async fn get(ctx: &Context, run_id: &str) -> ToolResult<RunView> {
         Some(report) => Ok(RunView {
             run_id: run_id.to_owned(),
             scenario: report.scenario.clone(),
-            status: status_name(report.status).to_owned(),
+            status: report.status,
             finished: report.status != RunStatus::Running,
             progress: Vec::new(),
             report: Some(report),

@@ -1,7 +1,7 @@
 //! tina-mcp: the MCP server that gives agents typed tools over TINA.
 //!
 //! - [`params`]: one input struct per tool (its docs are the schema agents read).
-//! - [`output`] and [`schema`]: the structured results and their JSON Schemas.
+//! - [`output`]: the structured results (their JSON Schemas are the tools' outputSchema).
 //! - [`server`]: the tools themselves ([`TinaMcp`]).
 //! - [`watch`]: the long-poll watch with its opaque cursor.
 //! - [`harness`]: rebuild and scenario runs over `tina-harness`.
@@ -14,7 +14,6 @@ pub mod error;
 pub mod harness;
 pub mod output;
 pub mod params;
-pub mod schema;
 pub mod server;
 pub mod transport;
 pub mod watch;

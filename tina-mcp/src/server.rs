@@ -12,13 +12,17 @@ use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
+use tina_harness::BuildReport;
 use tina_session::Config;
-use tina_session::lifecycle::{self, InitRequest, StartRequest, resolve_orchestration};
-use tina_session::model::{TeamId, TeamRegistration, now_ms};
+use tina_session::lifecycle::{
+    self, AdvanceOutcome, InitOutcome, InitRequest, StartOutcome, StartRequest,
+    resolve_orchestration,
+};
+use tina_session::model::{OrchestrationDetail, TeamHierarchy, TeamId, TeamRegistration, now_ms};
 use tina_session::store::Store;
 
 use crate::error::{ToolError, ToolResult, blocking};
-use crate::harness::{self, BuildResult, RunRegistry, RunView, ScenarioList};
+use crate::harness::{self, RunRegistry, RunView, ScenarioList};
 use crate::output::*;
 use crate::params::*;
 use crate::watch::{self, Seen, Snapshot, Thresholds, WatchResult};
@@ -152,14 +156,14 @@ impl TinaMcp {
     async fn get_orchestration_detail(
         &self,
         Parameters(p): Parameters<OrchestrationParams>,
-    ) -> Result<Json<Detail>, ToolError> {
+    ) -> Result<Json<OrchestrationDetail>, ToolError> {
         let store = self.store();
         let detail = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
             Ok(store.get_orchestration_detail(&o.id)?)
         })
         .await?;
-        Ok(Json(Detail(detail)))
+        Ok(Json(detail))
     }
 
     /// The team tree of one orchestration: the orchestrator team with its phase teams,
@@ -168,14 +172,14 @@ impl TinaMcp {
     async fn get_team_hierarchy(
         &self,
         Parameters(p): Parameters<OrchestrationParams>,
-    ) -> Result<Json<Hierarchy>, ToolError> {
+    ) -> Result<Json<TeamHierarchy>, ToolError> {
         let store = self.store();
         let hierarchy = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
             Ok(store.get_team_hierarchy(&o.id)?)
         })
         .await?;
-        Ok(Json(Hierarchy(hierarchy)))
+        Ok(Json(hierarchy))
     }
 
     /// The current tasks of an orchestration (orchestrator and phase teams), optionally
@@ -242,7 +246,7 @@ impl TinaMcp {
     async fn init_orchestration(
         &self,
         Parameters(p): Parameters<InitOrchestrationParams>,
-    ) -> Result<Json<Initialized>, ToolError> {
+    ) -> Result<Json<InitOutcome>, ToolError> {
         let store = self.store();
         let worktrees_dir = self.ctx.config.tina_home.join("worktrees");
         if let Some(branch) = &p.branch
@@ -284,7 +288,7 @@ impl TinaMcp {
             )?)
         })
         .await?;
-        Ok(Json(out.into()))
+        Ok(Json(out))
     }
 
     /// Start a phase: register its phase team under the parent team (by id), set the
@@ -293,7 +297,7 @@ impl TinaMcp {
     async fn start_phase(
         &self,
         Parameters(p): Parameters<StartPhaseParams>,
-    ) -> Result<Json<Started>, ToolError> {
+    ) -> Result<Json<StartOutcome>, ToolError> {
         let store = self.store();
         let out = blocking(move || {
             // Resolve first so an unknown orchestration gets the MCP hint.
@@ -310,7 +314,7 @@ impl TinaMcp {
             )?)
         })
         .await?;
-        Ok(Json(out.into()))
+        Ok(Json(out))
     }
 
     /// Apply a state-machine event (plan, execute, review, complete, block, resume) to a
@@ -319,7 +323,7 @@ impl TinaMcp {
     async fn advance_phase(
         &self,
         Parameters(p): Parameters<AdvancePhaseParams>,
-    ) -> Result<Json<Advanced>, ToolError> {
+    ) -> Result<Json<AdvanceOutcome>, ToolError> {
         let store = self.store();
         let out = blocking(move || {
             let orch = resolve(&p.orchestration, &*store)?;
@@ -332,7 +336,7 @@ impl TinaMcp {
             )?)
         })
         .await?;
-        Ok(Json(out.into()))
+        Ok(Json(out))
     }
 
     /// Register (or update) a team by exact name, linked to its orchestration and parent
@@ -438,7 +442,7 @@ impl TinaMcp {
     async fn rebuild_binaries(
         &self,
         Parameters(_): Parameters<RebuildBinariesParams>,
-    ) -> Result<Json<BuildResult>, ToolError> {
+    ) -> Result<Json<BuildReport>, ToolError> {
         harness::rebuild(&self.ctx).await.map(Json)
     }
 

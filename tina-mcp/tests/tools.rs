@@ -34,9 +34,19 @@ async fn lists_every_tool_with_documented_schemas_and_instructions() {
             "{} has no description",
             tool.name
         );
+        // The schemas come from the real records (derived, not mirrored); each result
+        // must still be an object with its fields described, or clients get no schema.
+        let output = tool
+            .output_schema
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no outputSchema", tool.name));
         assert!(
-            tool.output_schema.is_some(),
-            "{} has no outputSchema",
+            output.get("type") == Some(&Value::from("object"))
+                && output
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .is_some_and(|p| !p.is_empty()),
+            "{}: outputSchema is not an object with properties: {output:?}",
             tool.name
         );
         let schema = Value::Object((*tool.input_schema).clone());

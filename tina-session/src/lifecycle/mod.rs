@@ -53,9 +53,12 @@ pub struct InitRequest {
 
 /// Output of [`init`]: what every later step needs, ids first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct InitOutcome {
     pub orchestration_id: OrchestrationId,
     pub feature_name: String,
+    /// The orchestrator team's id: the parent of every phase team (pass it as
+    /// `parent_team_id` when starting a phase).
     pub team_id: TeamId,
     pub team_name: String,
     pub worktree_path: Option<String>,
@@ -159,6 +162,7 @@ pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
 
 /// Who plays the agents of a phase team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Runtime {
     /// The real Claude Code CLI in a tmux session.
@@ -197,8 +201,10 @@ pub struct StartRequest {
 
 /// Output of [`start`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct StartOutcome {
     pub orchestration_id: OrchestrationId,
+    /// The phase team's id.
     pub team_id: TeamId,
     pub team_name: String,
     pub phase_number: u32,
@@ -386,10 +392,12 @@ fn launch_claude(orch: &Orchestration, team: &Team, plan: &Path) -> Result<Strin
 
 /// Output of [`advance`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct AdvanceOutcome {
     pub orchestration_id: OrchestrationId,
     pub feature_name: String,
     pub phase_number: u32,
+    /// The phase status before the event; null if the phase had not started.
     pub previous_status: Option<PhaseStatus>,
     pub phase_status: PhaseStatus,
     pub orchestration_status: OrchestrationStatus,
@@ -457,6 +465,7 @@ pub fn advance(
 
 /// Output of [`cleanup`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct CleanupOutcome {
     pub feature_name: String,
     pub removed: bool,

@@ -8,6 +8,8 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, TS)]
         #[ts(export, type = "string")]
+        // A newtype: its schema is the string's, like its (hand-written) serde.
+        #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
         pub struct $name(pub String);
 
         impl Serialize for $name {

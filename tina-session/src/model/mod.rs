@@ -15,6 +15,18 @@ pub use status::{OrchestrationStatus, PhaseStatus, TaskStatus};
 /// Milliseconds since the Unix epoch, the one timestamp unit of every record.
 pub type Millis = i64;
 
+/// Schema-only wording. The records' `///` docs are also exported to TypeScript (ts-rs),
+/// so wording aimed at JSON readers (null rather than `None`, a type alias's meaning)
+/// is set with `schemars(description = ..)` from here.
+#[cfg(feature = "json-schema")]
+mod schema_text {
+    /// [`super::Millis`] is an alias, so its meaning is restated on every field.
+    pub const EPOCH_MS: &str = "Milliseconds since the Unix epoch.";
+    pub const FEATURE_NAME: &str = "Unique (one orchestration per feature), matched exactly.";
+    pub const NULL_FOR_ORCHESTRATOR: &str = "Null for the orchestrator team.";
+    pub const NULL_FOR_ORCHESTRATOR_TASKS: &str = "Null for tasks of the orchestrator team.";
+}
+
 /// The current time in [`Millis`].
 pub fn now_ms() -> Millis {
     std::time::SystemTime::now()

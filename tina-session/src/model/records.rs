@@ -6,13 +6,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+#[cfg(feature = "json-schema")]
+use super::schema_text;
 use super::{Millis, OrchestrationId, OrchestrationStatus, PhaseStatus, TaskStatus, TeamId};
 
 /// One feature implementation run, found by id or by its exact feature name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct Orchestration {
     pub id: OrchestrationId,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::FEATURE_NAME))]
     pub feature_name: String,
     pub design_doc: String,
     pub branch: Option<String>,
@@ -20,10 +24,13 @@ pub struct Orchestration {
     pub total_phases: u32,
     pub current_phase: Option<u32>,
     pub status: OrchestrationStatus,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number")]
     pub started_at: Millis,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number | null")]
     pub completed_at: Option<Millis>,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number")]
     pub updated_at: Millis,
 }
@@ -31,6 +38,7 @@ pub struct Orchestration {
 /// What `create_orchestration` needs. The orchestrator team is created in the same
 /// transaction, so an orchestration never exists without it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct NewOrchestration {
     pub feature_name: String,
     pub design_doc: String,
@@ -46,6 +54,7 @@ pub struct NewOrchestration {
 
 /// One phase of an orchestration, unique by (orchestration, phase number).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct Phase {
     pub orchestration_id: OrchestrationId,
@@ -53,32 +62,40 @@ pub struct Phase {
     pub status: PhaseStatus,
     pub plan_path: Option<String>,
     pub blocked_reason: Option<String>,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number | null")]
     pub started_at: Option<Millis>,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number | null")]
     pub completed_at: Option<Millis>,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number")]
     pub updated_at: Millis,
 }
 
 /// An agent team. Its phase and parent come from this record, never from its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct Team {
     pub id: TeamId,
     pub team_name: String,
     pub orchestration_id: OrchestrationId,
     /// `None` for the orchestrator team.
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::NULL_FOR_ORCHESTRATOR))]
     pub parent_team_id: Option<TeamId>,
     /// `None` for the orchestrator team.
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::NULL_FOR_ORCHESTRATOR))]
     pub phase_number: Option<u32>,
     pub lead_session_id: Option<String>,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number")]
     pub created_at: Millis,
 }
 
 /// Registers (or updates) a team, keyed by its exact name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct TeamRegistration {
     pub team_name: String,
     pub orchestration_id: OrchestrationId,
@@ -89,12 +106,14 @@ pub struct TeamRegistration {
 
 /// One agent of a team, unique by (team, agent name).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct TeamMember {
     pub team_id: TeamId,
     pub agent_name: String,
     pub agent_type: Option<String>,
     pub model: Option<String>,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number")]
     pub joined_at: Millis,
 }
@@ -105,6 +124,7 @@ pub struct TeamMember {
 /// An event is identified by (team, task_id, recorded_at, sequence): recording it again
 /// is a no-op, and the latest by (recorded_at, sequence) is the task's current state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct NewTaskEvent {
     pub team_id: TeamId,
     pub task_id: String,
@@ -118,16 +138,19 @@ pub struct NewTaskEvent {
     pub blocked_by: Vec<String>,
     #[serde(default)]
     pub metadata: Value,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     pub recorded_at: Millis,
     pub sequence: i64,
 }
 
 /// One entry of the append-only task history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct TaskEvent {
     pub orchestration_id: OrchestrationId,
     pub team_id: TeamId,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::NULL_FOR_ORCHESTRATOR_TASKS))]
     pub phase_number: Option<u32>,
     pub task_id: String,
     pub subject: String,
@@ -136,6 +159,7 @@ pub struct TaskEvent {
     pub owner: Option<String>,
     pub blocked_by: Vec<String>,
     pub metadata: Value,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number")]
     pub recorded_at: Millis,
     #[ts(type = "number")]
@@ -162,11 +186,13 @@ impl TaskEvent {
 /// The current state of one task of one team: the latest event for (team, task_id).
 /// Team name and phase number are read from the team record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct CurrentTask {
     pub orchestration_id: OrchestrationId,
     pub team_id: TeamId,
     pub team_name: String,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::NULL_FOR_ORCHESTRATOR_TASKS))]
     pub phase_number: Option<u32>,
     pub task_id: String,
     pub subject: String,
@@ -175,6 +201,7 @@ pub struct CurrentTask {
     pub owner: Option<String>,
     pub blocked_by: Vec<String>,
     pub metadata: Value,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number")]
     pub recorded_at: Millis,
     #[ts(type = "number")]
@@ -183,6 +210,7 @@ pub struct CurrentTask {
 
 /// What recording a batch of events did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct RecordSummary {
     /// Events appended to the history.
     pub inserted: usize,
@@ -210,6 +238,7 @@ pub struct PhaseTransition {
 
 /// The result of a [`PhaseTransition`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct TransitionOutcome {
     pub phase: Phase,
     pub orchestration: Orchestration,
@@ -218,6 +247,7 @@ pub struct TransitionOutcome {
 
 /// Everything about one orchestration, tasks grouped the way people read them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct OrchestrationDetail {
     pub orchestration: Orchestration,
@@ -233,15 +263,23 @@ pub struct OrchestrationDetail {
 /// The team tree of one orchestration: root teams (normally exactly one, the
 /// orchestrator team) with their child teams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct TeamHierarchy {
     pub orchestration_id: OrchestrationId,
     pub feature_name: String,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(
+            description = "Root teams (normally one: the orchestrator team) with their children."
+        )
+    )]
     pub teams: Vec<TeamNode>,
 }
 
 /// One team in the hierarchy, with its members, task counts and child teams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[ts(export)]
 pub struct TeamNode {
     pub team: Team,

@@ -8,6 +8,7 @@ macro_rules! closed_status {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
         #[serde(rename_all = "snake_case")]
         #[ts(export)]
         pub enum $name { $($variant),+ }
@@ -117,6 +118,24 @@ impl Serialize for TaskStatus {
 impl<'de> Deserialize<'de> for TaskStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(Self::parse(&String::deserialize(d)?))
+    }
+}
+
+/// Any string: the known values are listed as examples, not as an enum, because an
+/// unknown status is valid and kept.
+#[cfg(feature = "json-schema")]
+impl schemars::JsonSchema for TaskStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TaskStatus".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A task's status as its team reported it: pending, in_progress, \
+                completed, or any other status the agent reported (kept verbatim).",
+            "examples": ["pending", "in_progress", "completed"]
+        })
     }
 }
 
