@@ -25,7 +25,8 @@ pub struct Seeded {
 
 /// `verbose-flag`: phase 1 complete, phase 2 executing. The orchestrator team and both
 /// phase teams each have a task "1"; phase 1 has a task with a status TINA does not know
-/// (`deleted`); phase 2 has an unowned task.
+/// (`deleted`); phase 2 has an unowned task. The orchestrator's per-phase tasks (1-5)
+/// carry `metadata.phase_number` (see [`for_phase`]); its task "6" belongs to no phase.
 pub fn seed_demo(store: &dyn Store) -> Result<Seeded, StoreError> {
     let (orch, root) = create(store, DEMO_FEATURE, 2)?;
     member(store, &root, "team-lead", "team-lead", "opus", 1_000)?;
@@ -50,12 +51,15 @@ pub fn seed_demo(store: &dyn Store) -> Result<Seeded, StoreError> {
     }
 
     let lead = Some("team-lead");
+    let of_phase =
+        |n, id, subject, status, at| for_phase(task(&root, id, subject, status, lead, at), n);
     let events = vec![
-        task(&root, "1", "plan-phase-1", "completed", lead, 1_000),
-        task(&root, "2", "execute-phase-1", "completed", lead, 1_001),
-        task(&root, "3", "review-phase-1", "completed", lead, 1_002),
-        task(&root, "4", "plan-phase-2", "completed", lead, 2_000),
-        task(&root, "5", "execute-phase-2", "in_progress", lead, 2_001),
+        of_phase(1, "1", "plan-phase-1", "completed", 1_000),
+        of_phase(1, "2", "execute-phase-1", "completed", 1_001),
+        of_phase(1, "3", "review-phase-1", "completed", 1_002),
+        of_phase(2, "4", "plan-phase-2", "completed", 2_000),
+        of_phase(2, "5", "execute-phase-2", "in_progress", 2_001),
+        task(&root, "6", "finish-orchestration", "pending", lead, 2_002),
         task(
             &p1,
             "1",
@@ -111,7 +115,8 @@ pub fn seed_demo(store: &dyn Store) -> Result<Seeded, StoreError> {
 }
 
 /// An orchestration of `phases` phases (all but the last complete) with exactly
-/// `total_tasks` current tasks: three orchestrator tasks per phase, the rest spread evenly
+/// `total_tasks` current tasks: three orchestrator tasks per phase (each
+/// tagged with its phase), the rest spread evenly
 /// over the phase teams, four members each.
 pub fn seed_bulk(
     store: &dyn Store,
@@ -156,13 +161,16 @@ pub fn seed_bulk(
             ["plan", "execute", "review"][i % 3],
             i / 3 + 1
         );
-        events.push(task(
-            &root,
-            &(i + 1).to_string(),
-            &subject,
-            status,
-            Some("team-lead"),
-            i as i64,
+        events.push(for_phase(
+            task(
+                &root,
+                &(i + 1).to_string(),
+                &subject,
+                status,
+                Some("team-lead"),
+                i as i64,
+            ),
+            (i / 3 + 1) as u32,
         ));
     }
     let rest = total_tasks - orchestrator_tasks;
@@ -218,6 +226,13 @@ pub fn task(
         recorded_at: at,
         sequence: 1,
     }
+}
+
+/// Marks an orchestrator task as belonging to phase `n`: the dashboard places an
+/// orchestrator task under a phase by `metadata.phase_number`, never by its subject.
+pub fn for_phase(mut event: NewTaskEvent, n: u32) -> NewTaskEvent {
+    event.metadata = json!({ "phase_number": n });
+    event
 }
 
 fn create(

@@ -44,10 +44,10 @@ async fn list_has_task_counts_of_every_status() {
     assert_eq!(row.orchestration.id, seeded.orchestration_id);
     assert_eq!(row.orchestration.feature_name, DEMO_FEATURE);
     assert_eq!(row.orchestration.current_phase, Some(2));
-    assert_eq!(row.task_total, 12);
+    assert_eq!(row.task_total, 13);
     assert_eq!(row.task_counts.get("completed"), Some(&7));
     assert_eq!(row.task_counts.get("in_progress"), Some(&2));
-    assert_eq!(row.task_counts.get("pending"), Some(&2));
+    assert_eq!(row.task_counts.get("pending"), Some(&3));
     assert_eq!(
         row.task_counts.get("deleted"),
         Some(&1),
@@ -65,7 +65,31 @@ async fn detail_groups_orchestrator_and_phase_tasks() {
         .await;
     assert_eq!(status, 200);
     let orch = task_keys(&body["orchestrator_tasks"]);
-    assert_eq!(orch.len(), 5);
+    assert_eq!(orch.len(), 6);
+    // The phase an orchestrator task belongs to travels in its metadata, verbatim.
+    let phase_of: Vec<(String, Value)> = body["orchestrator_tasks"]
+        .as_array()
+        .expect("task array")
+        .iter()
+        .map(|t| {
+            (
+                t["task_id"].as_str().unwrap_or_default().to_owned(),
+                t["metadata"]["phase_number"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        phase_of,
+        [
+            ("1", serde_json::json!(1)),
+            ("2", serde_json::json!(1)),
+            ("3", serde_json::json!(1)),
+            ("4", serde_json::json!(2)),
+            ("5", serde_json::json!(2)),
+            ("6", Value::Null),
+        ]
+        .map(|(id, n)| (id.to_owned(), n))
+    );
     assert!(orch.contains(&(
         "verbose-flag-orchestration".into(),
         "1".into(),
@@ -159,7 +183,7 @@ async fn hierarchy_nests_phase_teams_under_the_orchestrator() {
     assert_eq!(h.teams.len(), 1);
     let root = &h.teams[0];
     assert_eq!(root.team.id, seeded.orchestrator_team.id);
-    assert_eq!(root.task_total, 5);
+    assert_eq!(root.task_total, 6);
     let kids: Vec<(Option<u32>, &str, usize)> = root
         .children
         .iter()
@@ -193,7 +217,7 @@ async fn current_tasks_keep_same_ids_of_different_teams() {
         .await;
     assert_eq!(status, 200);
     let keys = task_keys(&body);
-    assert_eq!(keys.len(), 12);
+    assert_eq!(keys.len(), 13);
     let ones: Vec<&str> = keys
         .iter()
         .filter(|k| k.1 == "1")

@@ -29,6 +29,9 @@ pub struct TaskFile<'a> {
     pub owner: Option<&'a str>,
     pub blocks: Vec<String>,
     pub blocked_by: &'a [String],
+    /// Written verbatim; `{}` for none. Orchestrator tasks of a phase carry
+    /// `{"phase_number": N}`.
+    pub metadata: Value,
 }
 
 impl ClaudeFiles {
@@ -116,7 +119,7 @@ fn task_json(task: &TaskFile<'_>) -> Value {
         "status": task.status,
         "blocks": task.blocks,
         "blockedBy": task.blocked_by,
-        "metadata": {},
+        "metadata": task.metadata,
     });
     if let (Some(owner), Some(obj)) = (task.owner, value.as_object_mut()) {
         obj.insert("owner".into(), Value::String(owner.to_owned()));
@@ -144,4 +147,35 @@ pub fn write_non_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     std::thread::sleep(Duration::from_millis(2));
     f.write_all(&bytes[half..])?;
     f.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_files_carry_metadata_verbatim() {
+        let blocked_by = vec!["1".to_owned()];
+        let task = TaskFile {
+            id: "2",
+            subject: "execute-phase-1",
+            description: "execute-phase-1",
+            status: "pending",
+            owner: Some("team-lead"),
+            blocks: vec!["3".to_owned()],
+            blocked_by: &blocked_by,
+            metadata: json!({"phase_number": 1}),
+        };
+        let value = task_json(&task);
+        assert_eq!(value["metadata"], json!({"phase_number": 1}));
+        assert_eq!(value["owner"], "team-lead");
+        assert_eq!(value["blockedBy"], json!(["1"]));
+        let plain = task_json(&TaskFile {
+            metadata: json!({}),
+            owner: None,
+            ..task
+        });
+        assert_eq!(plain["metadata"], json!({}));
+        assert!(plain.get("owner").is_none());
+    }
 }

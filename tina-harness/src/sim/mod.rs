@@ -383,23 +383,19 @@ impl Sim<'_> {
         self.pause();
         let total = self.scenario.script.total_phases;
         let lead = members.first().map(|m| m.name.clone());
-        let tasks = plan::orchestrator_tasks(total);
-        for (id, subject, blocked_by) in &tasks {
-            let blocks = tasks
-                .iter()
-                .filter(|(_, _, b)| b.contains(id))
-                .map(|(i, _, _)| i.clone())
-                .collect();
+        let tasks = plan::orchestrator_task_defs(total);
+        for task in &tasks {
             self.files.write_task(
                 &team,
                 &TaskFile {
-                    id,
-                    subject,
-                    description: subject,
+                    id: &task.id,
+                    subject: &task.subject,
+                    description: &task.subject,
                     status: "pending",
                     owner: lead.as_deref(),
-                    blocks,
-                    blocked_by,
+                    blocks: blocks_of(&tasks, &task.id),
+                    blocked_by: &task.blocked_by,
+                    metadata: task.metadata(),
                 },
             )?;
         }
@@ -410,15 +406,10 @@ impl Sim<'_> {
     fn orch_task(&mut self, phase: u32, kind: OrchTask, status: &str) -> anyhow::Result<()> {
         let team = self.init()?.team_name.clone();
         let id = kind.task_id(phase);
-        let tasks = plan::orchestrator_tasks(self.scenario.script.total_phases);
-        let Some((_, subject, blocked_by)) = tasks.iter().find(|t| t.0 == id) else {
+        let tasks = plan::orchestrator_task_defs(self.scenario.script.total_phases);
+        let Some(task) = tasks.iter().find(|t| t.id == id) else {
             bail!("no orchestrator task {id}");
         };
-        let blocks = tasks
-            .iter()
-            .filter(|(_, _, b)| b.contains(&id))
-            .map(|(i, _, _)| i.clone())
-            .collect();
         let lead = self
             .scenario
             .script
@@ -430,12 +421,13 @@ impl Sim<'_> {
             &team,
             &TaskFile {
                 id: &id,
-                subject,
-                description: subject,
+                subject: &task.subject,
+                description: &task.subject,
                 status,
                 owner: lead.as_deref(),
-                blocks,
-                blocked_by,
+                blocks: blocks_of(&tasks, &id),
+                blocked_by: &task.blocked_by,
+                metadata: task.metadata(),
             },
         )?;
         self.pause();
@@ -498,6 +490,7 @@ impl Sim<'_> {
             owner: Some(&t.owner),
             blocks,
             blocked_by: &t.blocked_by,
+            metadata: serde_json::json!({}),
         };
         if half {
             self.files.write_task_half(&team, &file)?;
@@ -546,4 +539,13 @@ impl Sim<'_> {
             }
         }
     }
+}
+
+/// The ids of the orchestrator tasks that wait on `id` (Claude Code's `blocks`).
+fn blocks_of(tasks: &[plan::OrchTaskDef], id: &str) -> Vec<String> {
+    tasks
+        .iter()
+        .filter(|t| t.blocked_by.iter().any(|b| b == id))
+        .map(|t| t.id.clone())
+        .collect()
 }

@@ -8,6 +8,7 @@
 //! (`advance review`, tests again) and completes the phase.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::scenario::{ScenarioScript, TaskScript};
 
@@ -42,22 +43,49 @@ impl OrchTask {
     }
 }
 
-/// The orchestrator team's tasks for a script: (task id, subject, blocked by).
-pub fn orchestrator_tasks(total_phases: u32) -> Vec<(String, String, Vec<String>)> {
+/// One task of the orchestrator team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrchTaskDef {
+    pub id: String,
+    pub subject: String,
+    pub blocked_by: Vec<String>,
+    /// The phase the task belongs to; written as `metadata.phase_number` (the dashboard
+    /// places orchestrator tasks by it, never by the subject).
+    pub phase: u32,
+}
+
+impl OrchTaskDef {
+    /// The task file's `metadata`.
+    pub fn metadata(&self) -> Value {
+        json!({ "phase_number": self.phase })
+    }
+}
+
+/// The orchestrator team's tasks for a script, in id order, each blocked by the previous.
+pub fn orchestrator_task_defs(total_phases: u32) -> Vec<OrchTaskDef> {
     let mut out = Vec::new();
     let mut previous: Option<String> = None;
     for phase in 1..=total_phases {
         for kind in OrchTask::ALL {
             let id = kind.task_id(phase);
-            out.push((
-                id.clone(),
-                kind.subject(phase),
-                previous.iter().cloned().collect(),
-            ));
+            out.push(OrchTaskDef {
+                id: id.clone(),
+                subject: kind.subject(phase),
+                blocked_by: previous.iter().cloned().collect(),
+                phase,
+            });
             previous = Some(id);
         }
     }
     out
+}
+
+/// The orchestrator team's tasks for a script: (task id, subject, blocked by).
+pub fn orchestrator_tasks(total_phases: u32) -> Vec<(String, String, Vec<String>)> {
+    orchestrator_task_defs(total_phases)
+        .into_iter()
+        .map(|t| (t.id, t.subject, t.blocked_by))
+        .collect()
 }
 
 /// One step of the simulated agents.
@@ -263,5 +291,31 @@ mod tests {
         assert_eq!(tasks[3].1, "plan-phase-2");
         assert_eq!(tasks[3].2, vec!["3".to_owned()]);
         assert!(tasks[0].2.is_empty());
+    }
+
+    #[test]
+    fn orchestrator_tasks_carry_their_phase_in_metadata() {
+        let defs = orchestrator_task_defs(2);
+        let tagged: Vec<(&str, &str, Value)> = defs
+            .iter()
+            .map(|t| (t.id.as_str(), t.subject.as_str(), t.metadata()))
+            .collect();
+        assert_eq!(
+            tagged,
+            [
+                ("1", "plan-phase-1", json!({"phase_number": 1})),
+                ("2", "execute-phase-1", json!({"phase_number": 1})),
+                ("3", "review-phase-1", json!({"phase_number": 1})),
+                ("4", "plan-phase-2", json!({"phase_number": 2})),
+                ("5", "execute-phase-2", json!({"phase_number": 2})),
+                ("6", "review-phase-2", json!({"phase_number": 2})),
+            ]
+        );
+        // The tuple view verify uses is the same list.
+        let tuples = orchestrator_tasks(2);
+        assert_eq!(tuples.len(), defs.len());
+        for (t, d) in tuples.iter().zip(&defs) {
+            assert_eq!((&t.0, &t.1, &t.2), (&d.id, &d.subject, &d.blocked_by));
+        }
     }
 }

@@ -43,7 +43,7 @@ describe("tina-web dashboard", () => {
     const text = await row.innerText();
     assert.match(text, /executing/);
     assert.match(text, /2 \/ 2/);
-    assert.match(text, /7 \/ 12 tasks/);
+    assert.match(text, /7 \/ 13 tasks/);
     await page.screenshot({ path: screenshotPath("list-laptop.png"), fullPage: true });
     await row.getByRole("link", { name: "verbose-flag" }).click();
     await page.getByTestId("orchestration-tree").waitFor();
@@ -60,19 +60,40 @@ describe("tina-web dashboard", () => {
       "Orchestration: verbose-flag executing",
     );
 
-    // Orchestrator task "1", apart from the phases.
+    // The orchestrator team apart from the phases, with only its task of no phase
+    // (no metadata.phase_number) listed there; its lead owns all its tasks.
     const orchestrator = page.getByTestId("orchestrator");
-    assert.match(await orchestrator.getByTestId("task-verbose-flag-orchestration-1").innerText(), /plan-phase-1/);
-    assert.match(await orchestrator.getByTestId("member-verbose-flag-orchestration-team-lead").innerText(), /owns #1 #2 #3 #4 #5/);
+    const apart = orchestrator.locator("[data-task-id]");
+    assert.deepEqual(await apart.evaluateAll((els) => els.map((e) => e.getAttribute("data-task-id"))), ["6"]);
+    assert.match(await orchestrator.getByTestId("task-verbose-flag-orchestration-6").innerText(), /pending[\s\S]*finish-orchestration/);
+    assert.match(await orchestrator.getByTestId("member-verbose-flag-orchestration-team-lead").innerText(), /owns #1 #2 #3 #4 #5 #6/);
 
-    // Phase 2 is current: open by default. Phase 1 is closed; open it with the keyboard.
+    // Phase 2 is current: open by default, with its orchestrator tasks inside it.
     const phase1Button = page.getByTestId("phase-1").getByRole("button");
     const phase2Button = page.getByTestId("phase-2").getByRole("button");
     assert.equal(await phase2Button.getAttribute("aria-expanded"), "true");
     assert.equal(await phase1Button.getAttribute("aria-expanded"), "false");
+    const phase2Orch = page.getByTestId("phase-2").getByTestId("phase-2-orchestrator-tasks");
+    assert.deepEqual(
+      await phase2Orch.locator("[data-task-id]").evaluateAll((els) => els.map((e) => e.getAttribute("data-task-id"))),
+      ["4", "5"],
+    );
+    // Phase 1 is closed; open it with the keyboard.
+    assert.match(await phase1Button.innerText(), /3 orchestrator tasks/);
     await phase1Button.focus();
     await page.keyboard.press("Enter");
     assert.equal(await phase1Button.getAttribute("aria-expanded"), "true");
+
+    // Orchestrator task "1" (plan-phase-1) is inside phase 1, under "Orchestrator tasks",
+    // with phase 1's other orchestrator tasks and their status badges.
+    const phase1Orch = page.getByTestId("phase-1").getByTestId("phase-1-orchestrator-tasks");
+    assert.match(await phase1Orch.innerText(), /^Orchestrator tasks/);
+    for (const [id, subject] of [["1", "plan-phase-1"], ["2", "execute-phase-1"], ["3", "review-phase-1"]]) {
+      const row = phase1Orch.getByTestId(`task-verbose-flag-orchestration-${id}`);
+      assert.match(await row.innerText(), new RegExp(subject));
+      assert.equal(await row.locator(".badge").innerText(), "completed");
+    }
+    assert.equal(await orchestrator.getByTestId("task-verbose-flag-orchestration-1").count(), 0);
 
     for (const [n, teamName, members, tasks] of [
       [1, "verbose-flag-phase-1", ["implementer", "team-lead", "tester"], { 1: "Implement --verbose flag", 2: "Add tests", 3: "Update README", 4: "Drop legacy logging shim" }],
@@ -87,9 +108,11 @@ describe("tina-web dashboard", () => {
     }
     assert.match(await page.getByTestId("member-verbose-flag-phase-1-implementer").innerText(), /owns #1 #3 #4/);
 
-    // Task "1" of the orchestrator and of each phase team: three distinct rows.
+    // Task "1" of the orchestrator and of each phase team: three distinct rows, the
+    // orchestrator's after phase 1's team (it belongs to phase 1).
     const ones = await page.locator('[data-task-id="1"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-team")));
-    assert.deepEqual(ones, ["verbose-flag-orchestration", "verbose-flag-phase-1", "verbose-flag-phase-2"]);
+    assert.deepEqual(ones, ["verbose-flag-phase-1", "verbose-flag-orchestration", "verbose-flag-phase-2"]);
+    assert.equal(await page.getByTestId("phase-1").locator('[data-task-id="1"]').count(), 2);
 
     // An unknown status is shown verbatim.
     assert.equal(await page.getByTestId("task-verbose-flag-phase-1-4").locator(".badge").innerText(), "deleted");

@@ -1,8 +1,11 @@
 // Turns an OrchestrationDetail into the tree the page shows:
-//   orchestration → orchestrator team(s) with their tasks (no phase)
+//   orchestration → orchestrator team(s) with their members and the tasks of no phase
 //                 → phase N → team(s) of phase N → members (with the tasks they own) and tasks
-// Phase and parent come from the team records, never from team names. Tasks are keyed by
-// (team, task id): the orchestrator's task "1" and a phase team's task "1" are distinct.
+//                           → orchestrator tasks of phase N
+// Phase and parent come from the team records, never from team names. An orchestrator
+// task belongs to a phase only through its `metadata.phase_number` (see
+// orchestratorTaskPhase); "plan-phase-1" is a label. Tasks are keyed by (team, task id):
+// the orchestrator's task "1" and a phase team's task "1" are distinct.
 import type { CurrentTask } from "./generated/CurrentTask";
 import type { OrchestrationDetail } from "./generated/OrchestrationDetail";
 import type { Phase } from "./generated/Phase";
@@ -27,13 +30,19 @@ export type PhaseView = {
   number: number;
   phase: Phase | null;
   teams: TeamView[];
+  /** Tasks of the phase's teams. */
   taskCount: number;
   counts: Record<string, number>;
+  /** Orchestrator tasks whose metadata names this phase, in team then store order. */
+  orchestratorTasks: CurrentTask[];
 };
 
 export type DetailView = {
+  /** Teams without a phase; their `tasks` are all their tasks, phased or not. */
   orchestratorTeams: TeamView[];
   orchestratorTaskCount: number;
+  /** Orchestrator tasks that belong to no phase of this orchestration, in team then store order. */
+  unphasedOrchestratorTasks: CurrentTask[];
   phases: PhaseView[];
   counts: Record<string, number>;
   taskTotal: number;
@@ -43,6 +52,42 @@ export function countByStatus(tasks: CurrentTask[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * The phase an orchestrator task belongs to: its `metadata.phase_number` when that is a
+ * positive integer naming one of `phases`, else null ("no phase"). Strings ("1"),
+ * fractions, zero, negatives and phases the orchestration does not have are all "no
+ * phase": a task is never placed by guessing, and never by its subject.
+ */
+export function orchestratorTaskPhase(task: CurrentTask, phases: ReadonlySet<number>): number | null {
+  const meta = task.metadata;
+  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) return null;
+  const n = meta["phase_number"];
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1 || !phases.has(n)) return null;
+  return n;
+}
+
+export type OrchestratorTaskGroups = {
+  byPhase: Map<number, CurrentTask[]>;
+  noPhase: CurrentTask[];
+};
+
+/** Splits orchestrator tasks by the phase each belongs to (orchestratorTaskPhase), keeping their order. */
+export function groupOrchestratorTasks(tasks: CurrentTask[], phases: ReadonlySet<number>): OrchestratorTaskGroups {
+  const byPhase = new Map<number, CurrentTask[]>();
+  const noPhase: CurrentTask[] = [];
+  for (const task of tasks) {
+    const n = orchestratorTaskPhase(task, phases);
+    if (n === null) {
+      noPhase.push(task);
+      continue;
+    }
+    const list = byPhase.get(n);
+    if (list) list.push(task);
+    else byPhase.set(n, [task]);
+  }
+  return { byPhase, noPhase };
 }
 
 export function buildDetailView(detail: OrchestrationDetail): DetailView {
@@ -104,6 +149,11 @@ export function buildDetailView(detail: OrchestrationDetail): DetailView {
     if (Number.isInteger(n)) numbers.add(n);
   }
   const phaseRecords = new Map(detail.phases.map((p) => [p.phase_number, p]));
+  const sortedOrchestratorTeams = orchestratorTeams.sort((a, b) => a.teamName.localeCompare(b.teamName));
+  const orchestratorTasks = groupOrchestratorTasks(
+    sortedOrchestratorTeams.flatMap((t) => t.tasks),
+    numbers,
+  );
   const phases = [...numbers]
     .sort((a, b) => a - b)
     .map((number) => {
@@ -115,12 +165,14 @@ export function buildDetailView(detail: OrchestrationDetail): DetailView {
         teams,
         taskCount: tasks.length,
         counts: countByStatus(tasks),
+        orchestratorTasks: orchestratorTasks.byPhase.get(number) ?? [],
       };
     });
 
   return {
-    orchestratorTeams: orchestratorTeams.sort((a, b) => a.teamName.localeCompare(b.teamName)),
-    orchestratorTaskCount: orchestratorTeams.reduce((n, t) => n + t.tasks.length, 0),
+    orchestratorTeams: sortedOrchestratorTeams,
+    orchestratorTaskCount: sortedOrchestratorTeams.reduce((n, t) => n + t.tasks.length, 0),
+    unphasedOrchestratorTasks: orchestratorTasks.noPhase,
     phases,
     counts: countByStatus(allTasks),
     taskTotal: allTasks.length,

@@ -2,8 +2,17 @@
 import type { CurrentTask } from "../generated/CurrentTask";
 import { StatusBadge } from "./StatusBadge";
 
-export function TaskList({ tasks, label }: { tasks: CurrentTask[]; label: string }) {
-  if (tasks.length === 0) return <p className="muted">No tasks yet.</p>;
+export function TaskList({
+  tasks,
+  label,
+  empty = "No tasks yet.",
+}: {
+  tasks: CurrentTask[];
+  label: string;
+  /** What to say when there are no tasks. */
+  empty?: string;
+}) {
+  if (tasks.length === 0) return <p className="muted">{empty}</p>;
   return (
     <ul className="tasks" aria-label={label}>
       {tasks.map((t) => (

@@ -1,9 +1,24 @@
 // One team: its name and parent (from the record), its members with the tasks each owns,
-// and its tasks.
+// and its tasks (all of them, or the subset the caller shows here, e.g. the orchestrator
+// tasks of no phase while the others appear under their phases).
+import type { CurrentTask } from "../generated/CurrentTask";
 import type { TeamView } from "../tree";
 import { TaskList } from "./TaskList";
 
-export function TeamBlock({ view, tasksLabel }: { view: TeamView; tasksLabel: string }) {
+export function TeamBlock({
+  view,
+  tasksLabel,
+  tasks = view.tasks,
+  tasksTitle,
+  emptyTasks,
+}: {
+  view: TeamView;
+  tasksLabel: string;
+  tasks?: CurrentTask[];
+  /** A visible heading over the task list, when the list is not all the team's tasks. */
+  tasksTitle?: string;
+  emptyTasks?: string;
+}) {
   return (
     <section className="team" data-testid={`team-${view.teamName}`} aria-label={`Team ${view.teamName}`}>
       <h4 className="team-title">
@@ -35,7 +50,8 @@ export function TeamBlock({ view, tasksLabel }: { view: TeamView; tasksLabel: st
           <p className="muted">Also owning tasks (not members): {view.otherOwners.join(", ")}</p>
         )}
       </div>
-      <TaskList tasks={view.tasks} label={tasksLabel} />
+      {tasksTitle && <h5 className="tasks-title">{tasksTitle}</h5>}
+      <TaskList tasks={tasks} label={tasksLabel} empty={emptyTasks} />
     </section>
   );
 }

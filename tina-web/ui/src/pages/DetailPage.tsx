@@ -1,5 +1,6 @@
-// One orchestration as a tree: orchestrator team(s) and their tasks apart, then each
-// phase (collapsible; the current phase open unless the user closed it) with its teams.
+// One orchestration as a tree: orchestrator team(s) with the orchestrator tasks of no phase
+// apart, then each phase (collapsible; the current phase open unless the user closed it)
+// with its teams and the orchestrator tasks that belong to it.
 import { useMemo, useState } from "react";
 import { paths } from "../api";
 import { PhaseSection } from "../components/PhaseSection";
@@ -86,12 +87,21 @@ function Tree({ detail }: { detail: OrchestrationDetail }) {
 
       <ul className="tree">
         <li className="tree-node orchestrator" data-testid="orchestrator">
-          <h2 className="node-title">Orchestrator tasks</h2>
+          <h2 className="node-title">Orchestrator</h2>
           {view.orchestratorTeams.length === 0 ? (
             <p className="muted">No orchestrator team recorded.</p>
           ) : (
             view.orchestratorTeams.map((team) => (
-              <TeamBlock key={team.teamId} view={team} tasksLabel={`Orchestrator tasks of ${team.teamName}`} />
+              <TeamBlock
+                key={team.teamId}
+                view={team}
+                tasks={view.unphasedOrchestratorTasks.filter((t) => t.team_id === team.teamId)}
+                tasksTitle="Orchestrator tasks of no phase"
+                tasksLabel={`Orchestrator tasks of no phase of ${team.teamName}`}
+                emptyTasks={
+                  team.tasks.length === 0 ? "No tasks yet." : "None: each of its tasks is shown under its phase."
+                }
+              />
             ))
           )}
         </li>

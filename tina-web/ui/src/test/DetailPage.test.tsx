@@ -2,7 +2,7 @@ import { act, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import { App } from "../App";
-import { demoDetail, task } from "./fixtures";
+import { demoDetail, forPhase, task } from "./fixtures";
 import { installEventSource, MockEventSource, mockFetch } from "./mocks";
 
 beforeEach(() => {
@@ -24,15 +24,78 @@ async function openDemo() {
 }
 
 describe("orchestration detail", () => {
-  it("shows the orchestration with its orchestrator tasks apart", async () => {
+  it("shows the orchestrator team with its tasks of no phase apart", async () => {
     await openDemo();
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Orchestration: verbose-flag executing");
     const orch = screen.getByTestId("orchestrator");
-    expect(within(orch).getByText("Orchestrator tasks")).toBeTruthy();
-    expect(within(orch).getByTestId("task-verbose-flag-orchestration-1").textContent).toContain("plan-phase-1");
+    expect(within(orch).getByText("Orchestrator tasks of no phase")).toBeTruthy();
+    const apart = within(orch).getAllByTestId(/^task-/);
+    expect(apart.map((el) => el.dataset.taskId)).toEqual(["6"]);
+    expect(apart[0]?.textContent).toContain("finish-orchestration");
+    expect(apart[0]?.querySelector(".badge")?.textContent).toBe("pending");
+    // Members own all their tasks, wherever each is shown.
     expect(within(orch).getByTestId("member-verbose-flag-orchestration-team-lead").textContent).toContain(
-      "owns #1 #2 #3 #4 #5",
+      "owns #1 #2 #3 #4 #5 #6",
     );
+  });
+
+  it("shows a phase's orchestrator tasks inside that phase, after its team", async () => {
+    await openDemo();
+    // Phase 2 is open: its orchestrator tasks are there, with status badges.
+    const p2 = screen.getByTestId("phase-2");
+    const p2orch = within(p2).getByTestId("phase-2-orchestrator-tasks");
+    expect(within(p2orch).getByText("Orchestrator tasks")).toBeTruthy();
+    expect(within(p2orch).getAllByTestId(/^task-/).map((el) => el.dataset.taskId)).toEqual(["4", "5"]);
+    expect(within(p2orch).getByTestId("task-verbose-flag-orchestration-5").querySelector(".badge")?.textContent).toBe(
+      "in_progress",
+    );
+    const order = [...p2.querySelectorAll("[data-testid^='team-'], [data-testid$='-orchestrator-tasks']")].map(
+      (el) => el.getAttribute("data-testid"),
+    );
+    expect(order).toEqual(["team-verbose-flag-phase-2", "phase-2-orchestrator-tasks"]);
+
+    // Phase 1 is closed: its orchestrator tasks are counted in the header, shown once opened.
+    expect(phaseButton(1).textContent).toContain("3 orchestrator tasks");
+    expect(screen.queryByTestId("task-verbose-flag-orchestration-1")).toBeNull();
+    await userEvent.click(phaseButton(1));
+    const p1orch = within(screen.getByTestId("phase-1")).getByTestId("phase-1-orchestrator-tasks");
+    expect(within(p1orch).getAllByTestId(/^task-/).map((el) => el.textContent)).toEqual([
+      expect.stringContaining("plan-phase-1"),
+      expect.stringContaining("execute-phase-1"),
+      expect.stringContaining("review-phase-1"),
+    ]);
+    // The orchestrator's task "1" and phase 1's task "1" are two rows in the same phase.
+    expect(within(screen.getByTestId("phase-1")).getAllByTestId(/^task-.*-1$/).map((el) => el.dataset.team)).toEqual([
+      "verbose-flag-phase-1",
+      "verbose-flag-orchestration",
+    ]);
+  });
+
+  it("says so when every orchestrator task belongs to a phase", async () => {
+    const detail = demoDetail();
+    detail.orchestrator_tasks = detail.orchestrator_tasks.filter((t) => t.task_id !== "6");
+    mockFetch(() => ({ status: 200, body: detail }));
+    window.location.hash = "#/orchestrations/0195-orch";
+    render(<App />);
+    const orch = await screen.findByTestId("orchestrator");
+    expect(within(orch).queryAllByTestId(/^task-/)).toHaveLength(0);
+    expect(within(orch).getByText("None: each of its tasks is shown under its phase.")).toBeTruthy();
+  });
+
+  it("shows a phase without a team yet with the orchestrator tasks already under way", async () => {
+    const detail = demoDetail();
+    detail.orchestration.total_phases = 3;
+    detail.orchestrator_tasks.push(
+      forPhase(task("team-root", "verbose-flag-orchestration", null, "7", "plan-phase-3", "in_progress", "team-lead"), 3),
+    );
+    mockFetch(() => ({ status: 200, body: detail }));
+    window.location.hash = "#/orchestrations/0195-orch";
+    render(<App />);
+    await screen.findByTestId("orchestration-tree");
+    await userEvent.click(phaseButton(3));
+    const p3 = screen.getByTestId("phase-3");
+    expect(within(p3).getByText("No team registered for this phase yet.")).toBeTruthy();
+    expect(within(p3).getByTestId("task-verbose-flag-orchestration-7").textContent).toContain("plan-phase-3");
   });
 
   it("opens the current phase and collapses the others", async () => {
@@ -68,10 +131,11 @@ describe("orchestration detail", () => {
     await openDemo();
     await userEvent.click(screen.getByRole("button", { name: "Expand all" }));
     expect(phaseButton(1).getAttribute("aria-expanded")).toBe("true");
-    expect(screen.getAllByTestId(/^task-/)).toHaveLength(12);
+    expect(screen.getAllByTestId(/^task-/)).toHaveLength(13);
     await userEvent.click(screen.getByRole("button", { name: "Collapse all" }));
     expect(phaseButton(2).getAttribute("aria-expanded")).toBe("false");
-    expect(screen.getAllByTestId(/^task-/)).toHaveLength(5);
+    // Only the orchestrator task of no phase stays visible.
+    expect(screen.getAllByTestId(/^task-/).map((el) => el.dataset.taskId)).toEqual(["6"]);
   });
 
   it("shows unknown task statuses verbatim", async () => {

@@ -31,7 +31,7 @@ describe("orchestration list", () => {
     expect(link.getAttribute("href")).toBe("#/orchestrations/0195-orch");
     expect(within(row).getByText("executing")).toBeTruthy();
     expect(row.textContent).toContain("2 / 2");
-    expect(row.textContent).toContain("7 / 12 tasks");
+    expect(row.textContent).toContain("7 / 13 tasks");
     expect(row.textContent).toContain("5 min ago");
   });
 

@@ -48,6 +48,11 @@ export function task(
   };
 }
 
+/** Mirrors tina_web::fixture::for_phase: the orchestrator task belongs to phase `n`. */
+export function forPhase(t: CurrentTask, n: number): CurrentTask {
+  return { ...t, metadata: { phase_number: n } };
+}
+
 export function demoDetail(): OrchestrationDetail {
   const o = "verbose-flag-orchestration";
   const t1 = "verbose-flag-phase-1";
@@ -89,11 +94,12 @@ export function demoDetail(): OrchestrationDetail {
       },
     ],
     orchestrator_tasks: [
-      task(ROOT, o, null, "1", "plan-phase-1", "completed", "team-lead"),
-      task(ROOT, o, null, "2", "execute-phase-1", "completed", "team-lead"),
-      task(ROOT, o, null, "3", "review-phase-1", "completed", "team-lead"),
-      task(ROOT, o, null, "4", "plan-phase-2", "completed", "team-lead"),
-      task(ROOT, o, null, "5", "execute-phase-2", "in_progress", "team-lead"),
+      forPhase(task(ROOT, o, null, "1", "plan-phase-1", "completed", "team-lead"), 1),
+      forPhase(task(ROOT, o, null, "2", "execute-phase-1", "completed", "team-lead"), 1),
+      forPhase(task(ROOT, o, null, "3", "review-phase-1", "completed", "team-lead"), 1),
+      forPhase(task(ROOT, o, null, "4", "plan-phase-2", "completed", "team-lead"), 2),
+      forPhase(task(ROOT, o, null, "5", "execute-phase-2", "in_progress", "team-lead"), 2),
+      task(ROOT, o, null, "6", "finish-orchestration", "pending", "team-lead"),
     ],
     phase_tasks: {
       "1": [
@@ -124,7 +130,7 @@ export function demoDetail(): OrchestrationDetail {
 export function demoSummary(): OrchestrationSummary {
   return {
     orchestration: demoDetail().orchestration,
-    task_counts: { completed: 7, in_progress: 2, pending: 2, deleted: 1 },
-    task_total: 12,
+    task_counts: { completed: 7, in_progress: 2, pending: 3, deleted: 1 },
+    task_total: 13,
   };
 }
