@@ -53,6 +53,8 @@ fn assertion(
 struct ScriptedTeams {
     /// Orchestrator task id -> subject.
     orchestrator_tasks: BTreeMap<String, String>,
+    /// Orchestrator task id -> the phase its `metadata.phase_number` must name.
+    orchestrator_task_phases: BTreeMap<String, u32>,
     orchestrator_members: BTreeSet<String>,
     /// Phase -> task ids (regular and fix tasks).
     phase_tasks: BTreeMap<u32, BTreeSet<String>>,
@@ -63,9 +65,13 @@ impl ScriptedTeams {
     fn of(s: &Scenario) -> Self {
         let script = &s.script;
         Self {
-            orchestrator_tasks: plan::orchestrator_tasks(script.total_phases)
+            orchestrator_tasks: plan::orchestrator_task_defs(script.total_phases)
                 .into_iter()
-                .map(|(id, subject, _)| (id, subject))
+                .map(|t| (t.id, t.subject))
+                .collect(),
+            orchestrator_task_phases: plan::orchestrator_task_defs(script.total_phases)
+                .into_iter()
+                .map(|t| (t.id, t.phase))
                 .collect(),
             orchestrator_members: script
                 .orchestrator
@@ -406,6 +412,23 @@ fn check_scripted(o: &Observed, want: &ScriptedTeams, out: &mut Vec<Assertion>) 
             present && tasks.len() == want.orchestrator_tasks.len(),
             format!("{:?}, all completed", want.orchestrator_tasks),
             format!("{seen:?}"),
+        ));
+        // The dashboard places orchestrator tasks by metadata.phase_number.
+        let phases: BTreeMap<String, Option<u64>> = tasks
+            .iter()
+            .map(|t| (t.task_id.clone(), t.metadata["phase_number"].as_u64()))
+            .collect();
+        let wanted: BTreeMap<String, Option<u64>> = want
+            .orchestrator_task_phases
+            .iter()
+            .map(|(id, p)| (id.clone(), Some(u64::from(*p))))
+            .collect();
+        out.push(assertion(
+            "orchestrator tasks carry their phase in metadata",
+            Category::Sync,
+            phases == wanted,
+            format!("{wanted:?}"),
+            format!("{phases:?}"),
         ));
         let members = o.members_of(root);
         out.push(assertion(

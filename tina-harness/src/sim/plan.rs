@@ -80,14 +80,6 @@ pub fn orchestrator_task_defs(total_phases: u32) -> Vec<OrchTaskDef> {
     out
 }
 
-/// The orchestrator team's tasks for a script: (task id, subject, blocked by).
-pub fn orchestrator_tasks(total_phases: u32) -> Vec<(String, String, Vec<String>)> {
-    orchestrator_task_defs(total_phases)
-        .into_iter()
-        .map(|t| (t.id, t.subject, t.blocked_by))
-        .collect()
-}
-
 /// One step of the simulated agents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -285,12 +277,12 @@ mod tests {
 
     #[test]
     fn orchestrator_tasks_are_numbered_per_team_and_chained() {
-        let tasks = orchestrator_tasks(2);
-        let ids: Vec<&str> = tasks.iter().map(|t| t.0.as_str()).collect();
+        let tasks = orchestrator_task_defs(2);
+        let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["1", "2", "3", "4", "5", "6"]);
-        assert_eq!(tasks[3].1, "plan-phase-2");
-        assert_eq!(tasks[3].2, vec!["3".to_owned()]);
-        assert!(tasks[0].2.is_empty());
+        assert_eq!(tasks[3].subject, "plan-phase-2");
+        assert_eq!(tasks[3].blocked_by, vec!["3".to_owned()]);
+        assert!(tasks[0].blocked_by.is_empty());
     }
 
     #[test]
@@ -311,11 +303,5 @@ mod tests {
                 ("6", "review-phase-2", json!({"phase_number": 2})),
             ]
         );
-        // The tuple view verify uses is the same list.
-        let tuples = orchestrator_tasks(2);
-        assert_eq!(tuples.len(), defs.len());
-        for (t, d) in tuples.iter().zip(&defs) {
-            assert_eq!((&t.0, &t.1, &t.2), (&d.id, &d.subject, &d.blocked_by));
-        }
     }
 }
