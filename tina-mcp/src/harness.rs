@@ -32,6 +32,62 @@ const RUNS_KEPT: usize = 100;
 #[derive(Default)]
 pub struct RunRegistry {
     runs: Mutex<HashMap<String, Arc<Mutex<LiveRun>>>>,
+    /// The daemon the runs use, held by the server rather than by any one run.
+    daemon: Arc<Mutex<Option<DaemonLease>>>,
+}
+
+/// Keeps a daemon running while any of the server's runs is in progress. A run stops
+/// only a daemon it started itself; with the server holding the daemon across
+/// overlapping runs, one run ending never stops the daemon another run still needs.
+/// When the last run ends, the daemon is stopped if the server started it.
+struct DaemonLease {
+    config: tina_session::Config,
+    started: bool,
+    active: usize,
+}
+
+impl DaemonLease {
+    /// Called before a run: starts the daemon for the first active run.
+    fn acquire(slot: &Mutex<Option<DaemonLease>>, config: &tina_session::Config) {
+        let Ok(mut slot) = slot.lock() else { return };
+        if let Some(lease) = slot.as_mut() {
+            lease.active += 1;
+            return;
+        }
+        let _ = std::fs::create_dir_all(&config.claude_home);
+        match tina_session::daemon::start(config) {
+            Ok(outcome) => {
+                *slot = Some(DaemonLease {
+                    config: config.clone(),
+                    started: matches!(outcome, tina_session::daemon::StartOutcome::Started { .. }),
+                    active: 1,
+                });
+            }
+            // The run makes its own attempt and reports the failure in its report.
+            Err(e) => tracing::warn!("could not start the daemon for scenario runs: {e}"),
+        }
+    }
+
+    /// Called after a run: the last active run lets the daemon go.
+    fn release(slot: &Mutex<Option<DaemonLease>>) {
+        let Ok(mut slot) = slot.lock() else { return };
+        if let Some(lease) = slot.as_mut() {
+            lease.active = lease.active.saturating_sub(1);
+            if lease.active == 0 {
+                *slot = None; // Drop stops it if the server started it.
+            }
+        }
+    }
+}
+
+impl Drop for DaemonLease {
+    fn drop(&mut self) {
+        if self.started
+            && let Err(e) = tina_session::daemon::stop(&self.config)
+        {
+            tracing::warn!("could not stop the daemon this server started: {e}");
+        }
+    }
 }
 
 /// What this server knows of a run it started.
@@ -203,7 +259,9 @@ pub async fn start(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
     let config = ctx.config.clone();
     let worker_live = live.clone();
+    let daemon = runs.daemon.clone();
     let worker = tokio::task::spawn_blocking(move || {
+        DaemonLease::acquire(&daemon, &config);
         let on_progress = |p: &Progress| {
             if let Ok(mut run) = worker_live.lock() {
                 if run.progress.len() == PROGRESS_KEPT {
@@ -214,6 +272,7 @@ pub async fn start(
             let _ = tx.send(p.clone());
         };
         let outcome = tina_harness::run_scenario(&config, &opts, &on_progress);
+        DaemonLease::release(&daemon);
         if let Ok(mut run) = worker_live.lock() {
             match outcome {
                 Ok(report) => run.report = Some(report),

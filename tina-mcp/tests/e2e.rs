@@ -79,3 +79,38 @@ async fn run_scenario_and_watch_it_to_the_end() {
         "a milestone repeated: {milestones:?}"
     );
 }
+
+/// Two runs at once share one daemon: the first to finish must not stop the daemon the
+/// other still needs, and the daemon stops once both are done.
+#[tokio::test(flavor = "multi_thread")]
+async fn overlapping_runs_share_the_daemon() {
+    let scenarios = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let s = session_with(|ctx| ctx.scenarios_dir = scenarios).await;
+    let start = |scenario: &'static str| {
+        ok(
+            &s.client,
+            "run_scenario",
+            json!({"scenario": scenario, "skip_build": true}),
+        )
+    };
+    let a = start("01-single-phase").await;
+    let b = start("02-two-phase-refactor").await;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    for run in [a, b] {
+        let run_id = run["run_id"].as_str().expect("run id").to_owned();
+        let status = loop {
+            assert!(Instant::now() < deadline, "run {run_id} did not finish");
+            let r = ok(&s.client, "get_scenario_run", json!({"run_id": run_id})).await;
+            if r["finished"] == true {
+                break r;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(status["status"], "passed", "report: {}", status["report"]);
+    }
+    let daemon = tina_session::daemon::status(&s.seeded.config).expect("daemon status");
+    assert!(
+        !daemon.running,
+        "the server stops the daemon it started: {daemon:?}"
+    );
+}
