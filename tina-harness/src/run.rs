@@ -250,8 +250,8 @@ impl Runner<'_> {
         self.enter(Stage::Daemon, "making sure a daemon syncs this store");
         let mut guard = DaemonGuard::ensure(self.config).cat(Category::Setup)?;
         self.log(&format!(
-            "daemon pid {:?} ({})",
-            guard.pid,
+            "daemon pid {} ({})",
+            pid_text(guard.pid),
             if guard.started_here() {
                 "started by this run"
             } else {
@@ -478,13 +478,19 @@ impl Runner<'_> {
                         .is_some_and(|s| s.next_step >= at_crash + 3);
                     if progressed {
                         restart = Some(guard.start_again());
-                        self.log(&format!("daemon started again (pid {:?})", guard.pid));
+                        self.log(&format!(
+                            "daemon started again (pid {})",
+                            pid_text(guard.pid)
+                        ));
                         self.notify("daemon started again; agents resumed");
                     }
                 });
                 let restart = restart.unwrap_or_else(|| {
                     let r = guard.start_again();
-                    self.log(&format!("daemon started again (pid {:?})", guard.pid));
+                    self.log(&format!(
+                        "daemon started again (pid {})",
+                        pid_text(guard.pid)
+                    ));
                     r
                 });
                 restart?;
@@ -529,3 +535,7 @@ fn wait_child(
 
 /// Exposed for `tina-harness sim`, which is spawned by [`run_scenario`].
 pub use sim::run as run_sim_process;
+
+fn pid_text(pid: Option<u32>) -> String {
+    pid.map_or_else(|| "unknown".to_owned(), |p| p.to_string())
+}
