@@ -66,7 +66,9 @@ pub struct InitOutcome {
     pub total_phases: u32,
 }
 
-fn validate_feature(feature: &str) -> Result<()> {
+/// Checks a feature name: it names a git branch and a directory, so it is limited to
+/// letters, digits, '-', '_' and '.', not starting with '-' or '.'.
+pub fn validate_feature(feature: &str) -> Result<()> {
     let ok = !feature.is_empty()
         && feature.len() <= 100
         && feature
@@ -352,7 +354,8 @@ fn phase_status(
         .map(|p| p.status))
 }
 
-fn on_path(program: &str) -> bool {
+/// True when `program` is an executable file on PATH.
+pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
