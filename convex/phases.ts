@@ -16,10 +16,30 @@ import {
   teamRegistration,
 } from "./model/validators";
 
+type OrchestrationStatus = "planning" | "executing" | "reviewing" | "complete" | "blocked";
+
+/**
+ * The orchestration's status after a phase change, from every phase as stored in the
+ * same transaction: blocked while any phase is blocked; complete once all phases are
+ * complete; otherwise what the changed phase implies, except that a completed or
+ * resolved phase with others still open means planning the next one. The same rule as
+ * `OrchestrationStatus::derive` in tina-session.
+ */
+export function deriveOrchestrationStatus(
+  implied: OrchestrationStatus,
+  phases: { status: string }[],
+  total: bigint,
+): OrchestrationStatus {
+  if (phases.some((p) => p.status === "blocked")) return "blocked";
+  if (BigInt(phases.filter((p) => p.status === "complete").length) >= total) return "complete";
+  if (implied === "complete" || implied === "blocked") return "planning";
+  return implied;
+}
+
 /**
  * Moves a phase to `status` if its stored status is `expected` (null: no record yet),
- * sets the orchestration's status and current phase, and registers the phase team if
- * given; all or nothing. A stale `expected` is a `conflict`.
+ * sets the orchestration's status (derived from every phase) and current phase, and
+ * registers the phase team if given; all or nothing. A stale `expected` is a `conflict`.
  */
 export const applyTransition = mutation({
   args: {
@@ -72,10 +92,15 @@ export const applyTransition = mutation({
             ...fields,
           })
         : (await ctx.db.patch(current._id, fields), current._id);
+    const status = deriveOrchestrationStatus(
+      t.orchestration_status,
+      await phasesOf(ctx.db, orch._id),
+      orch.total_phases,
+    );
     await ctx.db.patch(orch._id, {
-      status: t.orchestration_status,
+      status,
       current_phase: t.phase_number,
-      completed_at: t.orchestration_status === "complete" ? now : null,
+      completed_at: status === "complete" ? now : null,
       updated_at: now,
     });
     await bumpRevision(ctx.db);

@@ -218,6 +218,33 @@ describe("error codes", () => {
     });
     expect(done.phase.plan_path).toBe("plans/2.md");
     expect(done.phase.completed_at).not.toBeNull();
+    // The last phase is complete but phase 1 never ran: the orchestration is not done.
+    expect(done.orchestration).toMatchObject({ status: "planning", completed_at: null });
+  });
+
+  test("the orchestration status follows every phase", async () => {
+    const t = newDeployment();
+    const { orch } = await setup(t, "st");
+    const move = (phase: bigint, expected: any, status: any, implied: any, reason: string | null = null) =>
+      t.mutation(api.phases.applyTransition, {
+        orchestration_id: orch.id,
+        phase_number: phase,
+        expected,
+        status,
+        plan_path: null,
+        blocked_reason: reason,
+        orchestration_status: implied,
+        register_team: null,
+      });
+    await move(1n, null, "executing", "executing");
+    await move(2n, null, "blocked", "blocked", "waiting on phase 1");
+    // Phase 1 moving on does not hide that phase 2 is blocked.
+    expect((await move(1n, "executing", "reviewing", "reviewing")).orchestration.status).toBe("blocked");
+    expect((await move(1n, "reviewing", "complete", "planning")).orchestration.status).toBe("blocked");
+    expect((await move(2n, "blocked", "executing", "executing")).orchestration.status).toBe("executing");
+    expect((await move(2n, "executing", "reviewing", "reviewing")).orchestration.status).toBe("reviewing");
+    const done = await move(2n, "reviewing", "complete", "complete");
+    expect(done.orchestration).toMatchObject({ status: "complete" });
     expect(done.orchestration.completed_at).not.toBeNull();
   });
 

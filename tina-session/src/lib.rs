@@ -3,6 +3,10 @@
 //! - [`model`]: the domain types (ids, statuses, records); no I/O.
 //! - [`store`]: the `Store` trait, the SQLite and Convex backends, the reference fold.
 //! - [`config`]: `TINA_HOME` / `CLAUDE_HOME` / `TINA_CONVEX_URL` resolution.
+//! - [`lifecycle`]: init / start / advance / cleanup, the phase state machine, worktrees;
+//!   the CLI and the MCP server both call these.
+//! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
+//! - [`cli`]: the `tina-session` command, one module per subcommand.
 //!
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
 //! this crate and nothing here depends on them.

@@ -203,6 +203,41 @@ fn two_phase_orchestration_from_init_to_complete() {
     assert!(env.json(&["list"]).as_array().unwrap().is_empty());
     let again = env.json(&["cleanup", "--feature", "verbose-flag"]);
     assert_eq!(again["removed"], false);
+
+    // The branch (the delivered work) outlives cleanup; a re-run says what to do.
+    let err = env.fails(&[
+        "init",
+        "--feature",
+        "verbose-flag",
+        "--design-doc",
+        &env.path("design.md"),
+        "--repo",
+        &env.path("repo"),
+        "--total-phases",
+        "2",
+    ]);
+    assert!(
+        err.contains("branch 'tina/verbose-flag' already exists") && err.contains("--branch"),
+        "{err}"
+    );
+    assert!(
+        env.json(&["list"]).as_array().unwrap().is_empty(),
+        "nothing half-written"
+    );
+    let rerun = env.json(&[
+        "init",
+        "--feature",
+        "verbose-flag",
+        "--design-doc",
+        &env.path("design.md"),
+        "--repo",
+        &env.path("repo"),
+        "--total-phases",
+        "2",
+        "--branch",
+        "tina/verbose-flag-2",
+    ]);
+    assert_eq!(s(&rerun, "branch"), "tina/verbose-flag-2");
 }
 
 #[test]
@@ -374,7 +409,8 @@ fn refusals_exit_1_and_write_nothing() {
         "none",
     ]);
     assert_eq!(s(&start, "parent_team_id"), orch_team);
-    let err = env.fails(&[
+    // Starting an executing phase again relaunches the same team under the same parent.
+    let again = env.json(&[
         "start",
         "--feature",
         "auth",
@@ -385,7 +421,40 @@ fn refusals_exit_1_and_write_nothing() {
         "--runtime",
         "none",
     ]);
-    assert!(err.contains("the phase is executing"), "{err}");
+    assert_eq!(again["team_id"], start["team_id"]);
+    assert_eq!(s(&again, "parent_team_id"), orch_team);
+    let err = env.fails(&[
+        "advance",
+        "--feature",
+        "auth",
+        "--phase",
+        "0",
+        "--event",
+        "review",
+    ]);
+    assert!(err.contains("outside 1..=2"), "{err}");
+    let err = env.fails(&[
+        "advance",
+        "--feature",
+        "auth",
+        "--phase",
+        "3",
+        "--event",
+        "review",
+    ]);
+    assert!(err.contains("outside 1..=2"), "{err}");
+    // Re-registering the phase team without its links keeps them.
+    let kept = env.json(&[
+        "register-team",
+        "--orchestration-id",
+        s(&init, "orchestration_id"),
+        "--team",
+        "auth-phase-1",
+        "--lead-session-id",
+        "s-1",
+    ]);
+    assert_eq!(kept["phase_number"], 1);
+    assert_eq!(s(&kept, "parent_team_id"), orch_team);
 
     // Blocked, then resumed.
     let blocked = env.json(&[

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use tina_session::store::sqlite::SqliteStore;
 
 fn sqlite() -> Arc<dyn tina_session::Store> {
-    let dir = tempfile::tempdir().expect("tempdir").keep();
+    // Under cargo's per-target scratch folder, not /tmp, so runs do not litter the system.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("tempdir")
+        .keep();
     Arc::new(SqliteStore::open(&dir.join("tina.db")).expect("open sqlite"))
 }
 

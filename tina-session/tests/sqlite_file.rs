@@ -86,12 +86,13 @@ fn concurrent_process_writers_lose_nothing() {
         })
         .collect();
     // This process writes too, while the children run.
+    let root = store.get_team_by_name("shared-orchestration").unwrap();
     for i in 0..100 {
         store
             .register_team(&TeamRegistration {
                 team_name: format!("parent-team-{i}"),
                 orchestration_id: orch.id.clone(),
-                parent_team_id: None,
+                parent_team_id: Some(root.id.clone()),
                 phase_number: None,
                 lead_session_id: None,
             })

@@ -5,9 +5,12 @@
 //!   (none) --execute--> executing          reviewing --execute--> executing   (rework)
 //!   any but complete --block(reason)--> blocked --resume--> executing
 //! ```
-//! The orchestration follows its latest-changed phase: blocked when a phase is blocked,
-//! complete when its last phase completes (and every other phase is complete), planning
-//! between phases.
+//! `start` also accepts an executing phase: it relaunches the team (same record).
+//!
+//! [`next_orchestration_status`] says what one phase change implies for the
+//! orchestration; the store turns that into the stored status from every phase in the
+//! same transaction (`OrchestrationStatus::derive`: blocked while any phase is blocked,
+//! complete once all phases are).
 
 use serde::{Deserialize, Serialize};
 

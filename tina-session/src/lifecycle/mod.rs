@@ -74,13 +74,16 @@ pub fn validate_feature(feature: &str) -> Result<()> {
         && feature
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !feature.starts_with(['-', '.']);
+        && !feature.starts_with(['-', '.'])
+        // A name shaped like an id would make "id or feature name" lookups ambiguous.
+        && uuid::Uuid::parse_str(feature).is_err();
     if ok {
         Ok(())
     } else {
         Err(LifecycleError::Invalid(format!(
             "invalid feature name '{feature}': use 1-100 letters, digits, '-', '_' or '.', \
-             not starting with '-' or '.' (it names a git branch and a directory)"
+             not starting with '-' or '.', and not shaped like an id (it names a git branch \
+             and a directory)"
         )))
     }
 }
@@ -146,7 +149,7 @@ pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
         Ok(pair) => pair,
         Err(e) => {
             if let (Some(repo), Some(path)) = (req.repo.as_deref(), worktree.as_deref()) {
-                worktree::remove(repo, path);
+                worktree::undo_create(repo, path, &branch, req.replace);
             }
             return Err(e.into());
         }
@@ -217,12 +220,18 @@ pub struct StartOutcome {
 }
 
 /// Finds an orchestration by id, or else by exact feature name.
+/// Feature names cannot look like ids (see [`validate_feature`]), so at most one of the
+/// two exact lookups can match. Store failures are passed through, never reported as
+/// "not found".
 pub fn resolve_orchestration(store: &dyn Store, key: &str) -> Result<Orchestration, StoreError> {
-    match store.get_orchestration(&OrchestrationId::from(key)) {
+    match store.get_orchestration_by_feature(key) {
         Ok(o) => Ok(o),
-        Err(e) if e.is_not_found() => store.get_orchestration_by_feature(key).map_err(|_| {
-            StoreError::orchestration_not_found(format!("id or feature name '{key}'"))
-        }),
+        Err(e) if e.is_not_found() => match store.get_orchestration(&OrchestrationId::from(key)) {
+            Err(e) if e.is_not_found() => Err(StoreError::orchestration_not_found(format!(
+                "feature name or id '{key}'"
+            ))),
+            other => other,
+        },
         Err(e) => Err(e),
     }
 }
@@ -261,11 +270,15 @@ pub fn start(store: &dyn Store, req: &StartRequest) -> Result<StartOutcome> {
     }
     let parent = match &req.parent_team_id {
         Some(id) => {
-            let parent = store.get_team(id).map_err(|_| {
-                LifecycleError::Invalid(format!(
-                    "unknown parent team id '{id}'; `tina-session hierarchy --feature {}` lists team ids",
-                    orch.feature_name
-                ))
+            let parent = store.get_team(id).map_err(|e| {
+                if e.is_not_found() {
+                    LifecycleError::Invalid(format!(
+                        "unknown parent team id '{id}'; `tina-session hierarchy --feature {}` lists team ids",
+                        orch.feature_name
+                    ))
+                } else {
+                    e.into()
+                }
             })?;
             if parent.orchestration_id != orch.id {
                 return Err(LifecycleError::Invalid(format!(
@@ -290,12 +303,18 @@ pub fn start(store: &dyn Store, req: &StartRequest) -> Result<StartOutcome> {
         ));
     }
     let current = phase_status(store, &orch, req.phase)?;
-    let status = next_phase_status(current, PhaseEvent::Execute).map_err(|msg| {
-        LifecycleError::Transition(format!(
-            "cannot start phase {} of '{}': {msg}",
-            req.phase, orch.feature_name
-        ))
-    })?;
+    // Starting an executing phase again relaunches its team (same record, same parent):
+    // the way back after a phase team's session died or its launch failed.
+    let status = if current == Some(PhaseStatus::Executing) {
+        PhaseStatus::Executing
+    } else {
+        next_phase_status(current, PhaseEvent::Execute).map_err(|msg| {
+            LifecycleError::Transition(format!(
+                "cannot start phase {} of '{}': {msg}",
+                req.phase, orch.feature_name
+            ))
+        })?
+    };
     let team_name = phase_team_name(&orch.feature_name, req.phase);
     let plan = std::fs::canonicalize(&req.plan).unwrap_or_else(|_| req.plan.clone());
     let out = store.apply_phase_transition(&PhaseTransition {
@@ -361,7 +380,8 @@ pub fn on_path(program: &str) -> bool {
 }
 
 fn launch_claude(orch: &Orchestration, team: &Team, plan: &Path) -> Result<String> {
-    let session = team.team_name.clone();
+    // tmux does not allow '.' or ':' in session names.
+    let session = team.team_name.replace(['.', ':'], "_");
     let cwd = orch.worktree_path.clone().unwrap_or_else(|| ".".into());
     let prompt = format!(
         "You lead team {} (team id {}), phase {} of feature '{}'. Follow the phase-executor \
@@ -372,7 +392,8 @@ fn launch_claude(orch: &Orchestration, team: &Team, plan: &Path) -> Result<Strin
         orch.feature_name,
         plan.display()
     );
-    let status = std::process::Command::new("tmux")
+    // stdout stays closed: the MCP server calls this, and its stdout is the protocol.
+    let out = std::process::Command::new("tmux")
         .args([
             "new-session",
             "-d",
@@ -383,11 +404,16 @@ fn launch_claude(orch: &Orchestration, team: &Team, plan: &Path) -> Result<Strin
             "claude",
             &prompt,
         ])
-        .status()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .output()
         .map_err(|e| LifecycleError::Command(format!("cannot run tmux: {e}")))?;
-    if !status.success() {
+    if !out.status.success() {
         return Err(LifecycleError::Command(format!(
-            "tmux new-session for '{session}' failed ({status}); is a session of that name already running?"
+            "tmux new-session for '{session}' failed ({}): {}; the phase team is registered and \
+             the phase executing: fix the cause and run the same start again to relaunch it",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
     Ok(session)
@@ -430,17 +456,8 @@ pub fn advance(
             orch.feature_name
         ))
     })?;
-    let others_complete = store
-        .list_phases(&orch.id)?
-        .iter()
-        .filter(|p| p.phase_number != phase)
-        .filter(|p| p.status == PhaseStatus::Complete)
-        .count() as u32;
-    let mut orch_status = next_orchestration_status(&orch, phase, status);
-    if orch_status == OrchestrationStatus::Complete && others_complete + 1 < orch.total_phases {
-        // The last phase finished but an earlier one did not: the run is not done.
-        orch_status = OrchestrationStatus::Planning;
-    }
+    // The store derives the final status from every phase, in the same transaction.
+    let orch_status = next_orchestration_status(&orch, phase, status);
     let out = store.apply_phase_transition(&PhaseTransition {
         orchestration_id: orch.id.clone(),
         phase_number: phase,

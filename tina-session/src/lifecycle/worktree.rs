@@ -59,10 +59,37 @@ pub fn create(repo: &Path, path: &Path, branch: &str, replace: bool) -> Result<(
             LifecycleError::Command(format!("cannot create {}: {e}", parent.display()))
         })?;
     }
+    if !replace
+        && git(
+            repo,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("refs/heads/{branch}"),
+            ],
+        )
+        .is_ok()
+    {
+        return Err(LifecycleError::Invalid(format!(
+            "branch '{branch}' already exists in {} (an earlier run's work?); keep it and pass \
+             --branch <new name>, or pass --replace to reset it to HEAD",
+            repo.display()
+        )));
+    }
     let path_str = path.display().to_string();
     let flag = if replace { "-B" } else { "-b" };
     git(repo, &["worktree", "add", flag, branch, &path_str, "HEAD"])?;
     Ok(())
+}
+
+/// Undoes [`create`] after a later step failed: removes the worktree, and the branch
+/// when `create` made it new (a `--replace` reset an existing branch, which stays).
+pub fn undo_create(repo: &Path, path: &Path, branch: &str, replace: bool) {
+    remove(repo, path);
+    if !replace {
+        let _ = git(repo, &["branch", "-D", branch]);
+    }
 }
 
 /// Best-effort removal of a worktree created by [`create`] (used to undo a failed init).

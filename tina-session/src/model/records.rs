@@ -93,7 +93,8 @@ pub struct Team {
     pub created_at: Millis,
 }
 
-/// Registers (or updates) a team, keyed by its exact name.
+/// Registers (or updates) a team, keyed by its exact name. Updating an existing team,
+/// a `None` field keeps the stored value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct TeamRegistration {
@@ -232,6 +233,8 @@ pub struct PhaseTransition {
     pub status: PhaseStatus,
     pub plan_path: Option<String>,
     pub blocked_reason: Option<String>,
+    /// What this phase change implies for the orchestration; the store derives the
+    /// stored status from every phase ([`OrchestrationStatus::derive`]).
     pub orchestration_status: OrchestrationStatus,
     pub register_team: Option<TeamRegistration>,
 }

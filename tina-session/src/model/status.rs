@@ -70,6 +70,23 @@ impl OrchestrationStatus {
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Complete | Self::Blocked)
     }
+
+    /// The orchestration's status after a phase change, from every phase as stored in
+    /// the same transaction: blocked while any phase is blocked; complete once all
+    /// `total` phases are complete; otherwise what the changed phase implies, except
+    /// that a completed phase with others still open means planning the next one.
+    /// Both store backends apply exactly this rule.
+    pub fn derive(implied: Self, blocked: u32, complete: u32, total: u32) -> Self {
+        if blocked > 0 {
+            Self::Blocked
+        } else if complete >= total {
+            Self::Complete
+        } else if implied == Self::Complete || implied == Self::Blocked {
+            Self::Planning
+        } else {
+            implied
+        }
+    }
 }
 
 /// A task's status as its team reported it. Known values get variants; anything else is
@@ -149,6 +166,17 @@ mod tests {
         assert_eq!(s, TaskStatus::Other("deleted".into()));
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"deleted\"");
         assert_eq!(TaskStatus::parse("in_progress"), TaskStatus::InProgress);
+    }
+
+    #[test]
+    fn orchestration_status_follows_every_phase() {
+        use OrchestrationStatus as O;
+        // Resuming one phase while another is blocked keeps the run blocked.
+        assert_eq!(O::derive(O::Executing, 1, 0, 2), O::Blocked);
+        // The last phase completing while an earlier one is open is not the end.
+        assert_eq!(O::derive(O::Complete, 0, 1, 2), O::Planning);
+        assert_eq!(O::derive(O::Planning, 0, 2, 2), O::Complete);
+        assert_eq!(O::derive(O::Reviewing, 0, 0, 2), O::Reviewing);
     }
 
     #[test]

@@ -362,6 +362,7 @@ fn invalid_subject(what: Option<&str>) -> &'static str {
         Some("total phases") => "total phases",
         Some("phase number") => "phase number",
         Some("parent team") => "parent team",
+        Some("orchestrator team") => "orchestrator team",
         Some("task event") => "task event",
         _ => "request",
     }

@@ -1,8 +1,9 @@
 //! The `Store` trait: the one interface over persistence, and its errors.
 //!
-//! Two backends implement it: [`sqlite::SqliteStore`] (the embedded default) and the
-//! Convex backend. Both must pass the conformance suite in `tests/conformance.rs` and
-//! the shared JSON vectors in `tests/vectors/`.
+//! Two backends implement it: [`sqlite::SqliteStore`] (the embedded default) and
+//! [`convex::ConvexStore`]. Both must pass the conformance suite in
+//! `tests/support/conformance.rs` (run by `tests/conformance_sqlite.rs` and
+//! `tests/conformance_convex.rs`) and the shared JSON vectors in `tests/vectors/`.
 //!
 //! The trait is synchronous: the CLI, tests and benches call it directly; async callers
 //! (daemon, MCP server, web server) go through `tokio::task::spawn_blocking`.

@@ -16,6 +16,7 @@ macro_rules! conformance_tests {
             team_registration_rules, members_upsert, events_and_current_state,
             batch_is_atomic, conflicting_event_is_refused, phase_transitions,
             delete_removes_everything, active_teams, revision_grows,
+            orchestration_status_follows_every_phase,
             shared_vectors, materialized_equals_fold);
     };
     (@tests $factory:expr; $($name:ident),+) => {
@@ -157,6 +158,65 @@ pub fn team_registration_rules(store: &dyn Store) {
         .unwrap();
     assert_eq!(again.id, t1.id);
     assert_eq!(again.phase_number, Some(2));
+    // Re-registering without phase or parent keeps them (never turns it into a root).
+    let kept = store
+        .register_team(&TeamRegistration {
+            parent_team_id: None,
+            phase_number: None,
+            lead_session_id: Some("lead-2".into()),
+            ..phase_team(&a, &a_root, 1)
+        })
+        .unwrap();
+    assert_eq!(kept.id, t1.id);
+    assert_eq!(kept.parent_team_id.as_ref(), Some(&a_root.id));
+    assert_eq!(kept.phase_number, Some(2));
+    assert_eq!(kept.lead_session_id.as_deref(), Some("lead-2"));
+    // A second root team (no parent, no phase) in one orchestration is refused.
+    let err = store
+        .register_team(&TeamRegistration {
+            team_name: "alpha-second-root".into(),
+            orchestration_id: a.id.clone(),
+            parent_team_id: None,
+            phase_number: None,
+            lead_session_id: None,
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                what: "orchestrator team",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("alpha-orchestration"), "{err}");
+    // A parent that would close a cycle is refused.
+    let child = store
+        .register_team(&TeamRegistration {
+            team_name: "alpha-helpers".into(),
+            parent_team_id: Some(t1.id.clone()),
+            ..phase_team(&a, &a_root, 1)
+        })
+        .unwrap();
+    let err = store
+        .register_team(&TeamRegistration {
+            parent_team_id: Some(child.id.clone()),
+            ..phase_team(&a, &a_root, 1)
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                what: "parent team",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("descendant of itself"), "{err}");
     // Owned by another orchestration.
     let err = store
         .register_team(&TeamRegistration {
@@ -480,6 +540,71 @@ pub fn active_teams(store: &dyn Store) {
     let _ = p1;
 }
 
+/// The orchestration's status is derived from every phase, in the transaction that
+/// changes one of them.
+pub fn orchestration_status_follows_every_phase(store: &dyn Store) {
+    let (o, _) = store.create_orchestration(&new_orch("status", 2)).unwrap();
+    let step = |phase: u32, expected: Option<PhaseStatus>, status: PhaseStatus, implied| {
+        store
+            .apply_phase_transition(&PhaseTransition {
+                orchestration_id: o.id.clone(),
+                phase_number: phase,
+                expected,
+                status,
+                plan_path: None,
+                blocked_reason: (status == PhaseStatus::Blocked).then(|| "waiting".to_owned()),
+                orchestration_status: implied,
+                register_team: None,
+            })
+            .unwrap()
+            .orchestration
+    };
+    use OrchestrationStatus as O;
+    use PhaseStatus as P;
+    step(1, None, P::Executing, O::Executing);
+    step(2, None, P::Blocked, O::Blocked);
+    // Phase 1 moving on does not hide that phase 2 is blocked.
+    assert_eq!(
+        step(1, Some(P::Executing), P::Reviewing, O::Reviewing).status,
+        O::Blocked
+    );
+    assert_eq!(
+        step(1, Some(P::Reviewing), P::Complete, O::Planning).status,
+        O::Blocked
+    );
+    assert_eq!(
+        step(2, Some(P::Blocked), P::Executing, O::Executing).status,
+        O::Executing
+    );
+    assert_eq!(
+        step(2, Some(P::Executing), P::Reviewing, O::Reviewing).status,
+        O::Reviewing
+    );
+    let done = step(2, Some(P::Reviewing), P::Complete, O::Complete);
+    assert_eq!(done.status, O::Complete);
+    assert!(done.completed_at.is_some());
+    // The last phase completing while an earlier one is open is not the end.
+    let (o2, _) = store
+        .create_orchestration(&new_orch("status-early", 2))
+        .unwrap();
+    let out = store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: o2.id.clone(),
+            phase_number: 2,
+            expected: None,
+            status: P::Complete,
+            plan_path: None,
+            blocked_reason: None,
+            orchestration_status: O::Complete,
+            register_team: None,
+        })
+        .unwrap();
+    assert_eq!(
+        (out.orchestration.status, out.orchestration.completed_at),
+        (O::Planning, None)
+    );
+}
+
 pub fn revision_grows(store: &dyn Store) {
     let r0 = store.revision().unwrap();
     let (_, root) = store.create_orchestration(&new_orch("rev", 1)).unwrap();
@@ -512,10 +637,11 @@ pub fn materialized_equals_fold(store: &dyn Store) {
     let strategy = (
         prop::collection::vec((0usize..2, 1u8..5, 0usize..4, 0i64..6, 0i64..3), 1..40),
         prop::collection::vec(any::<usize>(), 0..6),
+        1usize..8,
     );
     let rounds = std::cell::Cell::new(0i64);
     runner
-        .run(&strategy, |(raw, dupes)| {
+        .run(&strategy, |(raw, dupes, chunk)| {
             rounds.set(rounds.get() + 1);
             let round = rounds.get();
             // Fresh task ids per case keep cases independent on one store.
@@ -538,15 +664,37 @@ pub fn materialized_equals_fold(store: &dyn Store) {
                     events.push(e);
                 }
             }
-            for e in &events {
-                store.record_task_event(e).unwrap();
+            // Arrival in batches of random size (the daemon's path), in generated order.
+            for batch in events.chunks(chunk) {
+                store.record_task_events(batch).unwrap();
             }
-            let stored = store.list_task_events(&o.id).unwrap();
-            let expected = fold_current(
-                stored
-                    .iter()
-                    .filter(|e| e.task_id.starts_with(&format!("r{round}-"))),
-            );
+            // The reference: the fold over what was SUBMITTED, so a store that dropped
+            // an event could not hide it behind a matching history.
+            let submitted: Vec<TaskEvent> = events
+                .iter()
+                .map(|e| TaskEvent {
+                    orchestration_id: o.id.clone(),
+                    team_id: e.team_id.clone(),
+                    phase_number: None,
+                    task_id: e.task_id.clone(),
+                    subject: e.subject.clone(),
+                    description: e.description.clone(),
+                    status: e.status.clone(),
+                    owner: e.owner.clone(),
+                    blocked_by: e.blocked_by.clone(),
+                    metadata: e.metadata.clone(),
+                    recorded_at: e.recorded_at,
+                    sequence: e.sequence,
+                })
+                .collect();
+            let expected = fold_current(&submitted);
+            let history = store
+                .list_task_events(&o.id)
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.task_id.starts_with(&format!("r{round}-")))
+                .count();
+            prop_assert_eq!(history, seen.len(), "every distinct event kept once");
             let actual: Vec<CurrentTask> = store
                 .get_current_tasks(&o.id)
                 .unwrap()

@@ -13,9 +13,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Result, Store, StoreError, sort_current_tasks};
+mod queries;
+mod rows;
+
+use queries::*;
+use rows::*;
+
+use super::{Result, Store, StoreError, compose};
 use crate::model::*;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` holds how many ran.
@@ -164,6 +170,17 @@ impl SqliteStore {
         })
     }
 
+    /// Runs several reads on one connection inside one read transaction, so a view
+    /// built from them is a single consistent snapshot even while a writer commits.
+    fn snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.reader()?;
+        conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
+        let out = f(&conn);
+        // A read transaction has nothing to keep: end it either way.
+        let _ = conn.execute_batch("COMMIT");
+        out
+    }
+
     fn err(&self, e: rusqlite::Error) -> StoreError {
         corrupt_or_backend(&self.path, e)
     }
@@ -179,227 +196,6 @@ impl SqliteStore {
             .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(out)
-    }
-}
-
-fn corrupt_or_backend(path: &Path, e: rusqlite::Error) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        },
-        _ => StoreError::Backend(format!("{} ({})", e, path.display())),
-    }
-}
-
-fn db(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
-fn parse_col<T: std::str::FromStr<Err = String>>(idx: usize, s: String) -> rusqlite::Result<T> {
-    s.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
-    })
-}
-
-fn json_col<T: serde::de::DeserializeOwned>(idx: usize, s: String) -> rusqlite::Result<T> {
-    serde_json::from_str(&s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-const ORCH_COLS: &str = "id, feature_name, design_doc, branch, worktree_path, total_phases, \
-                         current_phase, status, started_at, completed_at, updated_at";
-
-fn orchestration_row(r: &Row<'_>) -> rusqlite::Result<Orchestration> {
-    Ok(Orchestration {
-        id: OrchestrationId(r.get(0)?),
-        feature_name: r.get(1)?,
-        design_doc: r.get(2)?,
-        branch: r.get(3)?,
-        worktree_path: r.get(4)?,
-        total_phases: r.get(5)?,
-        current_phase: r.get(6)?,
-        status: parse_col(7, r.get(7)?)?,
-        started_at: r.get(8)?,
-        completed_at: r.get(9)?,
-        updated_at: r.get(10)?,
-    })
-}
-
-const PHASE_COLS: &str = "orchestration_id, phase_number, status, plan_path, blocked_reason, \
-                          started_at, completed_at, updated_at";
-
-fn phase_row(r: &Row<'_>) -> rusqlite::Result<Phase> {
-    Ok(Phase {
-        orchestration_id: OrchestrationId(r.get(0)?),
-        phase_number: r.get(1)?,
-        status: parse_col(2, r.get(2)?)?,
-        plan_path: r.get(3)?,
-        blocked_reason: r.get(4)?,
-        started_at: r.get(5)?,
-        completed_at: r.get(6)?,
-        updated_at: r.get(7)?,
-    })
-}
-
-const TEAM_COLS: &str =
-    "id, team_name, orchestration_id, parent_team_id, phase_number, lead_session_id, created_at";
-
-fn team_row(r: &Row<'_>) -> rusqlite::Result<Team> {
-    Ok(Team {
-        id: TeamId(r.get(0)?),
-        team_name: r.get(1)?,
-        orchestration_id: OrchestrationId(r.get(2)?),
-        parent_team_id: r.get::<_, Option<String>>(3)?.map(TeamId),
-        phase_number: r.get(4)?,
-        lead_session_id: r.get(5)?,
-        created_at: r.get(6)?,
-    })
-}
-
-fn member_row(r: &Row<'_>) -> rusqlite::Result<TeamMember> {
-    Ok(TeamMember {
-        team_id: TeamId(r.get(0)?),
-        agent_name: r.get(1)?,
-        agent_type: r.get(2)?,
-        model: r.get(3)?,
-        joined_at: r.get(4)?,
-    })
-}
-
-const EVENT_COLS: &str = "orchestration_id, team_id, phase_number, task_id, subject, description, \
-                          status, owner, blocked_by, metadata, recorded_at, sequence";
-
-fn event_row(r: &Row<'_>) -> rusqlite::Result<TaskEvent> {
-    Ok(TaskEvent {
-        orchestration_id: OrchestrationId(r.get(0)?),
-        team_id: TeamId(r.get(1)?),
-        phase_number: r.get(2)?,
-        task_id: r.get(3)?,
-        subject: r.get(4)?,
-        description: r.get(5)?,
-        status: TaskStatus::parse(&r.get::<_, String>(6)?),
-        owner: r.get(7)?,
-        blocked_by: json_col(8, r.get(8)?)?,
-        metadata: json_col(9, r.get(9)?)?,
-        recorded_at: r.get(10)?,
-        sequence: r.get(11)?,
-    })
-}
-
-fn get_orchestration_tx(conn: &Connection, id: &OrchestrationId) -> Result<Orchestration> {
-    conn.query_row(
-        &format!("SELECT {ORCH_COLS} FROM orchestrations WHERE id = ?1"),
-        [id.as_str()],
-        orchestration_row,
-    )
-    .optional()
-    .map_err(db)?
-    .ok_or_else(|| StoreError::orchestration_not_found(format!("id {id}")))
-}
-
-fn get_team_tx(conn: &Connection, id: &TeamId) -> Result<Team> {
-    conn.query_row(
-        &format!("SELECT {TEAM_COLS} FROM teams WHERE id = ?1"),
-        [id.as_str()],
-        team_row,
-    )
-    .optional()
-    .map_err(db)?
-    .ok_or_else(|| StoreError::team_not_found(format!("id {id}")))
-}
-
-fn get_team_by_name_tx(conn: &Connection, name: &str) -> Result<Option<Team>> {
-    conn.query_row(
-        &format!("SELECT {TEAM_COLS} FROM teams WHERE team_name = ?1"),
-        [name],
-        team_row,
-    )
-    .optional()
-    .map_err(db)
-}
-
-fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Result<Team> {
-    if reg.team_name.trim().is_empty() {
-        return Err(StoreError::Invalid {
-            what: "team name",
-            reason: "it is empty".into(),
-        });
-    }
-    get_orchestration_tx(conn, &reg.orchestration_id)?;
-    let existing = get_team_by_name_tx(conn, &reg.team_name)?;
-    if let Some(existing) = existing
-        .as_ref()
-        .filter(|e| e.orchestration_id != reg.orchestration_id)
-    {
-        return Err(StoreError::TeamOwnedByOther {
-            team_name: reg.team_name.clone(),
-            owner: existing.orchestration_id.clone(),
-            requested: reg.orchestration_id.clone(),
-        });
-    }
-    if let Some(parent_id) = &reg.parent_team_id {
-        let parent = get_team_tx(conn, parent_id).map_err(|_| StoreError::Invalid {
-            what: "parent team",
-            reason: format!("no team has id {parent_id}"),
-        })?;
-        if parent.orchestration_id != reg.orchestration_id {
-            return Err(StoreError::Invalid {
-                what: "parent team",
-                reason: format!(
-                    "team {parent_id} ('{}') belongs to orchestration {}, not {}",
-                    parent.team_name, parent.orchestration_id, reg.orchestration_id
-                ),
-            });
-        }
-        if existing.as_ref().is_some_and(|e| &e.id == parent_id) {
-            return Err(StoreError::Invalid {
-                what: "parent team",
-                reason: format!("team '{}' cannot be its own parent", reg.team_name),
-            });
-        }
-    }
-    match existing {
-        Some(existing) => {
-            conn.execute(
-                "UPDATE teams SET parent_team_id = ?2, phase_number = ?3, \
-                 lead_session_id = COALESCE(?4, lead_session_id) WHERE id = ?1",
-                params![
-                    existing.id.as_str(),
-                    reg.parent_team_id.as_ref().map(|t| t.as_str()),
-                    reg.phase_number,
-                    reg.lead_session_id
-                ],
-            )
-            .map_err(db)?;
-            get_team_tx(conn, &existing.id)
-        }
-        None => {
-            let team = Team {
-                id: TeamId::generate(),
-                team_name: reg.team_name.clone(),
-                orchestration_id: reg.orchestration_id.clone(),
-                parent_team_id: reg.parent_team_id.clone(),
-                phase_number: reg.phase_number,
-                lead_session_id: reg.lead_session_id.clone(),
-                created_at: now_ms(),
-            };
-            conn.execute(
-                &format!("INSERT INTO teams ({TEAM_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-                params![
-                    team.id.as_str(),
-                    team.team_name,
-                    team.orchestration_id.as_str(),
-                    team.parent_team_id.as_ref().map(|t| t.as_str()),
-                    team.phase_number,
-                    team.lead_session_id,
-                    team.created_at
-                ],
-            )
-            .map_err(db)?;
-            Ok(team)
-        }
     }
 }
 
@@ -597,14 +393,28 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(db)?;
-            let orch_completed =
-                (t.orchestration_status == OrchestrationStatus::Complete).then_some(now);
+            let (blocked, complete): (u32, u32) = tx
+                .query_row(
+                    "SELECT COUNT(*) FILTER (WHERE status = 'blocked'), \
+                     COUNT(*) FILTER (WHERE status = 'complete') \
+                     FROM phases WHERE orchestration_id = ?1",
+                    [t.orchestration_id.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(db)?;
+            let status = OrchestrationStatus::derive(
+                t.orchestration_status,
+                blocked,
+                complete,
+                orchestration.total_phases,
+            );
+            let orch_completed = (status == OrchestrationStatus::Complete).then_some(now);
             tx.execute(
                 "UPDATE orchestrations SET status = ?2, current_phase = ?3, completed_at = ?4, \
                  updated_at = ?5 WHERE id = ?1",
                 params![
                     t.orchestration_id.as_str(),
-                    t.orchestration_status.as_str(),
+                    status.as_str(),
                     t.phase_number,
                     orch_completed,
                     now
@@ -630,15 +440,7 @@ impl Store for SqliteStore {
     }
 
     fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {PHASE_COLS} FROM phases WHERE orchestration_id = ?1 ORDER BY phase_number"
-            ))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([orchestration.as_str()], phase_row)
-            .and_then(|rows| rows.collect())
-            .map_err(db)
+        list_phases_on(&*self.reader()?, orchestration)
     }
 
     fn register_team(&self, reg: &TeamRegistration) -> Result<Team> {
@@ -655,16 +457,7 @@ impl Store for SqliteStore {
     }
 
     fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {TEAM_COLS} FROM teams WHERE orchestration_id = ?1 \
-                 ORDER BY created_at, team_name"
-            ))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([orchestration.as_str()], team_row)
-            .and_then(|rows| rows.collect())
-            .map_err(db)
+        list_teams_on(&*self.reader()?, orchestration)
     }
 
     fn list_by_parent(&self, parent: &TeamId) -> Result<Vec<Team>> {
@@ -726,17 +519,7 @@ impl Store for SqliteStore {
     }
 
     fn list_team_members(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamMember>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT m.team_id, m.agent_name, m.agent_type, m.model, m.joined_at \
-                 FROM team_members m JOIN teams t ON t.id = m.team_id \
-                 WHERE t.orchestration_id = ?1 ORDER BY t.created_at, t.team_name, m.agent_name",
-            )
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([orchestration.as_str()], member_row)
-            .and_then(|rows| rows.collect())
-            .map_err(db)
+        list_team_members_on(&*self.reader()?, orchestration)
     }
 
     fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary> {
@@ -860,65 +643,35 @@ impl Store for SqliteStore {
     }
 
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT c.orchestration_id, c.team_id, t.team_name, t.phase_number, c.task_id, \
-                 c.subject, c.description, c.status, c.owner, c.blocked_by, c.metadata, \
-                 c.recorded_at, c.sequence \
-                 FROM current_tasks c JOIN teams t ON t.id = c.team_id \
-                 WHERE c.orchestration_id = ?1",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut tasks: Vec<CurrentTask> = stmt
-            .query_map([orchestration.as_str()], |r| {
-                Ok(CurrentTask {
-                    orchestration_id: OrchestrationId(r.get(0)?),
-                    team_id: TeamId(r.get(1)?),
-                    team_name: r.get(2)?,
-                    phase_number: r.get(3)?,
-                    task_id: r.get(4)?,
-                    subject: r.get(5)?,
-                    description: r.get(6)?,
-                    status: TaskStatus::parse(&r.get::<_, String>(7)?),
-                    owner: r.get(8)?,
-                    blocked_by: json_col(9, r.get(9)?)?,
-                    metadata: json_col(10, r.get(10)?)?,
-                    recorded_at: r.get(11)?,
-                    sequence: r.get(12)?,
-                })
-            })
-            .and_then(|rows| rows.collect())
-            .map_err(db)?;
-        drop(stmt);
-        if tasks.is_empty() {
-            // Distinguish "no tasks yet" from "no such orchestration".
-            get_orchestration_tx(&conn, orchestration)?;
-        }
-        sort_current_tasks(&mut tasks);
-        Ok(tasks)
+        get_current_tasks_on(&*self.reader()?, orchestration)
+    }
+
+    fn get_orchestration_detail(&self, id: &OrchestrationId) -> Result<OrchestrationDetail> {
+        self.snapshot(|conn| {
+            Ok(compose::group_detail(
+                get_orchestration_tx(conn, id)?,
+                list_phases_on(conn, id)?,
+                get_current_tasks_on(conn, id)?,
+                list_teams_on(conn, id)?,
+                list_team_members_on(conn, id)?,
+            ))
+        })
+    }
+
+    fn get_team_hierarchy(&self, id: &OrchestrationId) -> Result<TeamHierarchy> {
+        self.snapshot(|conn| {
+            Ok(compose::build_hierarchy(
+                &get_orchestration_tx(conn, id)?,
+                list_teams_on(conn, id)?,
+                list_team_members_on(conn, id)?,
+                &get_current_tasks_on(conn, id)?,
+            ))
+        })
     }
 
     fn revision(&self) -> Result<i64> {
         self.reader()?
             .query_row("SELECT value FROM revision WHERE id = 1", [], |r| r.get(0))
             .map_err(|e| self.err(e))
-    }
-}
-
-fn to_event(e: &NewTaskEvent, team: &Team) -> TaskEvent {
-    TaskEvent {
-        orchestration_id: team.orchestration_id.clone(),
-        team_id: e.team_id.clone(),
-        phase_number: team.phase_number,
-        task_id: e.task_id.clone(),
-        subject: e.subject.clone(),
-        description: e.description.clone(),
-        status: e.status.clone(),
-        owner: e.owner.clone(),
-        blocked_by: e.blocked_by.clone(),
-        metadata: e.metadata.clone(),
-        recorded_at: e.recorded_at,
-        sequence: e.sequence,
     }
 }
