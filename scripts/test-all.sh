@@ -1,38 +1,77 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (unit, integration, conformance on SQLite and on the
 # Convex double, CLI, daemon, harness scenarios, MCP in-process and over stdio with the
-# Python SDK, skills drift), Convex functions (vitest + convex-test), web (vitest +
-# headless Chromium). Installs what it needs first. Fails on the first failing suite.
-set -euo pipefail
+# Python SDK, skills drift, web API), Convex functions (vitest + convex-test), web (vitest +
+# headless Chromium), plus format and lint checks. Installs what it needs first.
+#
+# Every suite runs even when an earlier one fails; the summary at the end lists each
+# suite's result, and the script exits non-zero if any failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 
 step() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+
+# --- requirements ----------------------------------------------------------------------
+node_version=$(node --version 2>/dev/null) || die "Node.js is not installed (need >= 20.19)"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || die "Node.js $node_version is too old: Vite 8 and Vitest 4 need >= 20.19"
+command -v cargo >/dev/null || die "cargo is not installed"
+command -v python3 >/dev/null || die "python3 is not installed (the MCP client test uses the official Python SDK)"
 
 step "system packages"
 if ! command -v chromium >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  command -v chromium >/dev/null || die "Chromium is missing: apt-get install chromium (as root)"
 fi
-python3 -c 'import mcp' 2>/dev/null || python3 -m pip install -q mcp
+
+step "Python MCP SDK (in target/py-venv)"
+venv=$root/target/py-venv
+if ! "$venv/bin/python" -c 'import mcp' 2>/dev/null; then
+  python3 -m venv "$venv" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  "$venv/bin/python" -m pip install -q 'mcp>=2.3,<3' || die "pip install mcp failed"
+fi
+export PYTHON=$venv/bin/python
 
 step "npm dependencies"
-(cd convex && npm ci --no-audit --no-fund)
-(cd tina-web/ui && npm ci --no-audit --no-fund)
+(cd convex && npm ci --no-audit --no-fund) || die "npm ci in convex/ failed"
+(cd tina-web/ui && npm ci --no-audit --no-fund) || die "npm ci in tina-web/ui failed"
 
-step "web UI build"
-(cd tina-web/ui && npm run build)
+step "web UI build (embedded into the tina-web binary)"
+(cd tina-web/ui && npm run build) || die "the web UI does not build"
 
-step "Rust build"
-cargo build --workspace --all-targets
+# --- suites ------------------------------------------------------------------------------
+results=()
+failed=0
+suite() {
+  local name=$1; shift
+  step "$name"
+  local start=$SECONDS
+  if "$@"; then
+    results+=("PASS  $name ($((SECONDS - start)) s)")
+  else
+    results+=("FAIL  $name ($((SECONDS - start)) s)")
+    failed=1
+  fi
+}
 
-step "Rust tests"
-cargo test --workspace --no-fail-fast
+suite "format (cargo fmt --check)" cargo fmt --all -- --check
+suite "Rust tests (cargo test --workspace)" cargo test --workspace --no-fail-fast
+suite "lint (cargo clippy -D warnings)" cargo clippy --workspace --all-targets -- -D warnings
+suite "Convex functions (vitest + convex-test, typecheck)" \
+  bash -c 'cd convex && npm test && npm run typecheck'
+suite "web UI (typecheck, vitest, headless Chromium e2e)" \
+  bash -c 'cd tina-web/ui && npm run test:all'
 
-step "Convex function tests"
-(cd convex && npm test && npm run typecheck)
-
-step "web tests (components + headless Chromium)"
-(cd tina-web/ui && npm run test:all)
-
-echo
+printf '\n==> summary\n'
+printf '%s\n' "${results[@]}"
+if [ "$failed" -ne 0 ]; then
+  echo "some suites failed"
+  exit 1
+fi
 echo "all suites passed"
