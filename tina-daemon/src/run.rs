@@ -3,10 +3,12 @@
 //! - One daemon per `$TINA_HOME`: an exclusive `flock` on `daemon.lock` (released by the
 //!   kernel however the process dies, so a crash never leaves it stuck).
 //! - [`Mode::Watch`] writes `daemon.pid` and a heartbeat every second (from its own
-//!   thread), watches `$CLAUDE_HOME/teams` and `$CLAUDE_HOME/tasks` recursively (created
-//!   if missing, re-watched if removed), debounces changes (50 ms quiet, at most 200 ms
-//!   after the first change, so a file rewritten continuously is still synced), and on a
-//!   signal finishes the batch at hand, then removes its pid and heartbeat files.
+//!   thread, but only while the sync loop has passed within the last few seconds, so a
+//!   wedged loop shows as an unresponsive daemon), watches `$CLAUDE_HOME/teams` and
+//!   `$CLAUDE_HOME/tasks` recursively (created if missing, re-watched if removed),
+//!   debounces changes (50 ms quiet, at most 200 ms after the first change, so a file
+//!   rewritten continuously is still synced), and on a signal finishes the batch at
+//!   hand, then removes its pid and heartbeat files.
 //! - [`Mode::Once`] syncs everything once and returns; it fails if events could not be
 //!   recorded (they stay queued for the next run).
 //!
@@ -28,17 +30,22 @@ use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use tina_session::daemon::{self as control, Heartbeat};
 use tina_session::store::StoreError;
-use tina_session::{Config, now_ms};
+use tina_session::{Config, Millis, now_ms};
 
 use crate::source::{Change, ClaudeSource};
 use crate::state::{StateDb, StateError};
-use crate::sync::{Engine, EngineError, Report};
+use crate::sync::{Engine, EngineError, Pulse, Report};
 
 const DEBOUNCE: Duration = Duration::from_millis(50);
 const MAX_DELAY: Duration = Duration::from_millis(200);
 const TICK: Duration = Duration::from_millis(200);
 const ROOT_CHECK: Duration = Duration::from_secs(2);
 const LOCK_WAIT: Duration = Duration::from_secs(3);
+/// The heartbeat is rewritten only while the sync loop passed within this long. The loop
+/// passes at least every [`TICK`]; the margin is for a slow store write. A loop stuck
+/// longer shows as unresponsive once the heartbeat is older than
+/// [`control::HEARTBEAT_STALE_MS`].
+const LOOP_FRESH_MS: Millis = 5_000;
 
 /// How the daemon runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +139,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report, RunError> {
             Ok(report)
         }
         Mode::Watch => {
-            let run_files = RunFiles::create(config)?;
+            let run_files = RunFiles::create(config, engine.pulse().clone())?;
             let result = watch(&mut engine);
             run_files.remove();
             result
@@ -218,27 +225,12 @@ struct RunFiles {
 }
 
 impl RunFiles {
-    fn create(config: &Config) -> Result<Self, RunError> {
-        let pid = std::process::id();
+    fn create(config: &Config, pulse: Pulse) -> Result<Self, RunError> {
         let pid_path = config.daemon_pid_path();
-        write_atomic(&pid_path, pid.to_string().as_bytes())?;
+        write_atomic(&pid_path, std::process::id().to_string().as_bytes())?;
         let heartbeat_path = control::heartbeat_path(config);
-        let started_at = now_ms();
-        let beat = {
-            let path = heartbeat_path.clone();
-            move || {
-                let hb = Heartbeat {
-                    pid,
-                    started_at,
-                    updated_at: now_ms(),
-                };
-                let json = serde_json::to_vec(&hb).unwrap_or_default();
-                if let Err(e) = write_atomic(&path, &json) {
-                    tracing::warn!(error = %e, "cannot write heartbeat");
-                }
-            }
-        };
-        beat();
+        let mut heart = HeartbeatWriter::new(heartbeat_path.clone(), pulse);
+        heart.beat(now_ms());
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let stop = stop.clone();
@@ -249,7 +241,7 @@ impl RunFiles {
                         std::thread::sleep(Duration::from_millis(50));
                     }
                     if !stop.load(Ordering::Relaxed) {
-                        beat();
+                        heart.beat(now_ms());
                     }
                 }
             })
@@ -269,6 +261,58 @@ impl RunFiles {
         }
         let _ = std::fs::remove_file(&self.heartbeat_path);
         let _ = std::fs::remove_file(&self.pid_path);
+    }
+}
+
+/// Writes `daemon.heartbeat` (the [`Heartbeat`] `tina-session daemon status` reads) while
+/// the sync loop is alive, and withholds it while the loop is stuck.
+struct HeartbeatWriter {
+    path: PathBuf,
+    pid: u32,
+    started_at: Millis,
+    pulse: Pulse,
+    /// The loop was stale at the last beat (logged once per stall).
+    withheld: bool,
+}
+
+impl HeartbeatWriter {
+    fn new(path: PathBuf, pulse: Pulse) -> Self {
+        Self {
+            path,
+            pid: std::process::id(),
+            started_at: now_ms(),
+            pulse,
+            withheld: false,
+        }
+    }
+
+    /// Rewrites the heartbeat as of `now` if the loop passed within [`LOOP_FRESH_MS`];
+    /// returns whether it did.
+    fn beat(&mut self, now: Millis) -> bool {
+        let since = now - self.pulse.last();
+        if since > LOOP_FRESH_MS {
+            if !self.withheld {
+                self.withheld = true;
+                tracing::error!(
+                    stalled_ms = since,
+                    "the sync loop has made no progress; heartbeat withheld until it does"
+                );
+            }
+            return false;
+        }
+        if std::mem::take(&mut self.withheld) {
+            tracing::info!("the sync loop is making progress again; heartbeat resumed");
+        }
+        let hb = Heartbeat {
+            pid: self.pid,
+            started_at: self.started_at,
+            updated_at: now,
+        };
+        let json = serde_json::to_vec(&hb).unwrap_or_default();
+        if let Err(e) = write_atomic(&self.path, &json) {
+            tracing::warn!(error = %e, "cannot write heartbeat");
+        }
+        true
     }
 }
 
@@ -358,6 +402,7 @@ fn watch(engine: &mut Engine) -> Result<Report, RunError> {
     roots.ensure(&mut watcher)?;
     spawn_signal_thread(tx)?;
 
+    engine.pulse().beat();
     let mut total = startup(engine)?;
     total += event_loop(engine, &rx, &mut watcher, &mut roots)?;
     tracing::info!(events = total.events_recorded, "tina-daemon stopped");
@@ -396,6 +441,8 @@ fn event_loop(
     let mut rescan = false;
     let mut shutdown = false;
     while !shutdown {
+        // Each pass says the loop is alive; the heartbeat thread follows it.
+        engine.pulse().beat();
         let now = Instant::now();
         let wake = match first {
             Some(first) => (last + DEBOUNCE).min(first + MAX_DELAY).min(next_tick),
@@ -455,4 +502,55 @@ fn event_loop(
         }
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StateDb;
+
+    #[test]
+    fn heartbeat_is_written_only_while_the_loop_is_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("daemon.heartbeat");
+        let pulse = Pulse::new();
+        let mut heart = HeartbeatWriter::new(path.clone(), pulse.clone());
+        let read =
+            || -> Heartbeat { serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap() };
+
+        let now = pulse.last() + LOOP_FRESH_MS;
+        assert!(heart.beat(now));
+        let hb = read();
+        assert_eq!((hb.pid, hb.updated_at), (std::process::id(), now));
+
+        // The loop has not passed for longer than allowed: the heartbeat is left to age.
+        assert!(!heart.beat(now + 1));
+        assert!(!heart.beat(now + 60_000));
+        assert_eq!(read().updated_at, now);
+
+        // It passes again: the heartbeat resumes.
+        pulse.beat();
+        let now = pulse.last();
+        assert!(heart.beat(now));
+        assert_eq!(read().updated_at, now);
+    }
+
+    #[test]
+    fn each_pass_of_the_event_loop_beats_the_pulse() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::at(dir.path().join("tina"), dir.path().join("claude"));
+        std::fs::create_dir_all(&config.tina_home).unwrap();
+        let store = config.open_store().unwrap();
+        let state = StateDb::open(&control::state_path(&config)).unwrap();
+        let mut engine = Engine::new(store, ClaudeSource::new(&config.claude_home), state);
+        let stale = engine.pulse().last() - 60_000;
+        engine.pulse().set_for_test(stale);
+
+        let (tx, rx) = channel();
+        tx.send(Msg::Shutdown).unwrap();
+        let mut watcher = notify::NullWatcher;
+        let mut roots = Roots::new(engine.source());
+        event_loop(&mut engine, &rx, &mut watcher, &mut roots).unwrap();
+        assert!(engine.pulse().last() > stale + LOOP_FRESH_MS);
+    }
 }

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use tina_session::{Millis, NewTaskEvent, TeamId};
 
 /// A SHA-256 of a record's normalized content.
@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS intents (
     team_id TEXT NOT NULL, task_id TEXT NOT NULL,
     recorded_at INTEGER NOT NULL, sequence INTEGER NOT NULL, event TEXT NOT NULL,
     PRIMARY KEY (team_id, task_id, recorded_at, sequence)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intents_dead (
+    team_id TEXT, task_id TEXT, recorded_at INTEGER, sequence INTEGER, event,
+    error TEXT NOT NULL, moved_at INTEGER NOT NULL);
 ";
 
 type TaskKey = (TeamId, String);
@@ -281,29 +284,77 @@ impl StateDb {
     }
 
     /// Events persisted as intents and not yet confirmed, oldest first.
-    pub fn intents(&self) -> Result<Vec<NewTaskEvent>, StateError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT event FROM intents ORDER BY team_id, task_id, recorded_at, sequence")
-            .map_err(|e| self.err(e))?;
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))?;
+    ///
+    /// An intent that no longer reads as an event (written by another version, or
+    /// damaged) can never be replayed: it is moved to `intents_dead`, logged once with
+    /// its row, and left out, so it does not keep `--once` failing forever.
+    pub fn intents(&mut self) -> Result<Vec<NewTaskEvent>, StateError> {
+        let rows = self.intent_rows().map_err(|e| self.err(e))?;
         let mut events = Vec::with_capacity(rows.len());
-        for json in rows {
-            match serde_json::from_str::<NewTaskEvent>(&json) {
+        let mut dead = Vec::new();
+        for row in rows {
+            let parsed = match &row.event {
+                Some(json) => serde_json::from_str::<NewTaskEvent>(json).map_err(|e| e.to_string()),
+                None => Err("the event column is not text".to_owned()),
+            };
+            match parsed {
                 Ok(e) => events.push(e),
-                Err(e) => tracing::error!(
-                    path = %self.path.display(),
-                    error = %e,
-                    "skipping an unreadable intent in the daemon state"
-                ),
+                Err(error) => dead.push((row, error)),
             }
+        }
+        if !dead.is_empty() {
+            self.bury(&dead).map_err(|e| self.err(e))?;
         }
         Ok(events)
     }
 
+    fn intent_rows(&self) -> rusqlite::Result<Vec<IntentRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT team_id, task_id, recorded_at, sequence, event FROM intents \
+             ORDER BY team_id, task_id, recorded_at, sequence",
+        )?;
+        stmt.query_map([], |r| {
+            Ok(IntentRow {
+                key: (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                event: r.get_ref(4)?.as_str().ok().map(str::to_owned),
+            })
+        })?
+        .collect()
+    }
+
+    /// Moves unreadable intents to `intents_dead` (copied verbatim, with the reason).
+    fn bury(&mut self, dead: &[(IntentRow, String)]) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut copy = tx.prepare(
+                "INSERT INTO intents_dead \
+                 (team_id, task_id, recorded_at, sequence, event, error, moved_at) \
+                 SELECT team_id, task_id, recorded_at, sequence, event, ?5, ?6 FROM intents \
+                 WHERE team_id = ?1 AND task_id = ?2 AND recorded_at = ?3 AND sequence = ?4",
+            )?;
+            let mut delete = tx.prepare(
+                "DELETE FROM intents WHERE team_id = ?1 AND task_id = ?2 \
+                 AND recorded_at = ?3 AND sequence = ?4",
+            )?;
+            for (row, error) in dead {
+                let (team, task, at, seq) = &row.key;
+                copy.execute(params![team, task, at, seq, error, tina_session::now_ms()])?;
+                delete.execute(params![team, task, at, seq])?;
+            }
+        }
+        tx.commit()?;
+        for (row, error) in dead {
+            let (team, task, at, seq) = &row.key;
+            tracing::error!(
+                path = %self.path.display(),
+                team_id = team, task_id = task, recorded_at = at, sequence = seq,
+                event = row.event.as_deref().unwrap_or("<not text>"),
+                error,
+                "unreadable intent in the daemon state; moved to its intents_dead table"
+            );
+        }
+        Ok(())
+    }
     /// Drops everything about a team that no longer exists in the store.
     pub fn forget_team(&mut self, team: &TeamId) -> Result<(), StateError> {
         let tx = self.conn.transaction().map_err(|e| StateError {
@@ -347,14 +398,27 @@ impl StateDb {
         Ok(())
     }
 
-    /// The number of intents on disk (used by tests and `--once`'s exit status).
-    pub fn intent_count(&self) -> Result<i64, StateError> {
+    /// The number of intents that can still be replayed (used by tests and `--once`'s
+    /// exit status); unreadable ones are moved aside first, see [`Self::intents`].
+    pub fn intent_count(&mut self) -> Result<usize, StateError> {
+        Ok(self.intents()?.len())
+    }
+
+    /// The number of intents moved aside as unreadable.
+    pub fn dead_intent_count(&self) -> Result<usize, StateError> {
         self.conn
-            .query_row("SELECT COUNT(*) FROM intents", [], |r| r.get(0))
-            .optional()
-            .map(|n| n.unwrap_or(0))
+            .query_row("SELECT COUNT(*) FROM intents_dead", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as usize)
             .map_err(|e| self.err(e))
     }
+}
+
+/// One row of `intents` as stored: its key, and its event if the column is text.
+struct IntentRow {
+    key: (String, String, Millis, i64),
+    event: Option<String>,
 }
 
 fn hash_col(bytes: Vec<u8>) -> Option<ContentHash> {
@@ -395,9 +459,44 @@ mod tests {
         state.confirm([&event(1)]).unwrap();
         drop(state);
 
-        let state = StateDb::open(&path).unwrap();
+        let mut state = StateDb::open(&path).unwrap();
         assert!(state.intents().unwrap().is_empty());
         assert_eq!(state.task_count(), 1);
+    }
+
+    #[test]
+    fn unreadable_intents_are_moved_aside_once_and_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut state = StateDb::open(&path).unwrap();
+        state.begin(&[("t".into(), event(1), [7; 32])]).unwrap();
+        // An intent from another version, and one whose event is not even text.
+        state
+            .conn
+            .execute_batch(
+                "INSERT INTO intents VALUES ('team-1', '2', 100, 1, '{\"other\": \"shape\"}');
+                 INSERT INTO intents VALUES ('team-1', '3', 100, 1, x'00ff');",
+            )
+            .unwrap();
+        drop(state);
+
+        let mut state = StateDb::open(&path).unwrap();
+        assert_eq!(state.intent_count().unwrap(), 1);
+        assert_eq!(state.dead_intent_count().unwrap(), 2);
+        assert_eq!(state.intents().unwrap(), vec![event(1)]);
+        let kept: String = state
+            .conn
+            .query_row(
+                "SELECT event FROM intents_dead WHERE task_id = '2'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, r#"{"other": "shape"}"#);
+        state.confirm([&event(1)]).unwrap();
+        assert_eq!(state.intent_count().unwrap(), 0);
+        // Moved once: reading again neither finds nor moves them again.
+        assert_eq!(state.dead_intent_count().unwrap(), 2);
     }
 
     #[test]

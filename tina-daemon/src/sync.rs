@@ -15,12 +15,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tina_session::store::StoreError;
-use tina_session::{NewTaskEvent, Store, Team, TeamId, TeamMember, TeamRegistration};
+use tina_session::{
+    Millis, NewTaskEvent, Store, Team, TeamId, TeamMember, TeamRegistration, now_ms,
+};
 
 use crate::source::{Change, ClaudeSource, ReadError, SourceFile, TaskRecord, TeamRecord};
 use crate::state::{ContentHash, StateDb, StateError, Synced};
@@ -34,6 +37,39 @@ const REVALIDATE_EVERY: Duration = Duration::from_secs(5);
 /// Pending teams are looked up at least this often, and whenever the store changes.
 const PENDING_EVERY: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// When the engine last made progress (ms since the epoch), shared with the heartbeat
+/// thread so a wedged sync loop stops the heartbeat. The event loop beats it every pass
+/// (at least every 200 ms); the engine also beats it per team and per store write, so a
+/// long start-up scan that is making progress counts as alive.
+#[derive(Debug, Clone)]
+pub struct Pulse(Arc<AtomicI64>);
+
+impl Pulse {
+    pub fn new() -> Self {
+        Self(Arc::new(AtomicI64::new(now_ms())))
+    }
+
+    pub fn beat(&self) {
+        self.0.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// The last beat.
+    pub fn last(&self) -> Millis {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn set_for_test(&self, at: Millis) {
+        self.0.store(at, Ordering::Relaxed);
+    }
+}
+
+impl Default for Pulse {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// A failure the engine cannot work around: its own state file is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +146,7 @@ pub struct Engine {
     last_revision: Option<i64>,
     last_pending_check: Instant,
     last_revalidate: Instant,
+    pulse: Pulse,
 }
 
 impl Engine {
@@ -130,11 +167,17 @@ impl Engine {
             last_revision: None,
             last_pending_check: now,
             last_revalidate: now,
+            pulse: Pulse::new(),
         }
     }
 
     pub fn source(&self) -> &ClaudeSource {
         &self.source
+    }
+
+    /// The engine's progress signal, for the event loop and the heartbeat.
+    pub fn pulse(&self) -> &Pulse {
+        &self.pulse
     }
 
     /// Team names that have files but no team record.
@@ -144,8 +187,8 @@ impl Engine {
 
     /// Work that is queued because the store refused it for now: events not yet
     /// confirmed and files to retry.
-    pub fn outstanding(&self) -> Result<usize, EngineError> {
-        Ok(self.state.intent_count()? as usize + self.retry.len())
+    pub fn outstanding(&mut self) -> Result<usize, EngineError> {
+        Ok(self.state.intent_count()? + self.retry.len())
     }
 
     /// Replays unconfirmed events (left by a crash), then syncs every file.
@@ -188,6 +231,7 @@ impl Engine {
     /// Periodic work: replay queued events and files (with back-off), link pending teams
     /// once they are registered, notice teams re-registered under a new id.
     pub fn tick(&mut self) -> Result<Report, EngineError> {
+        self.pulse.beat();
         let mut report = Report::default();
         let now = Instant::now();
         if (self.intents_waiting || !self.retry.is_empty()) && now >= self.retry_after {
@@ -320,6 +364,7 @@ impl Engine {
         // Versions chosen in this batch, so two files naming the same task stay ordered.
         let mut chosen: HashMap<(TeamId, String), Synced> = HashMap::new();
         for (name, mut files) in by_team {
+            self.pulse.beat();
             let was_pending = self.pending.contains(&name);
             let team = match self.resolve(&name) {
                 Ok(Some(team)) => {
@@ -505,14 +550,19 @@ impl Engine {
             return Ok(0);
         }
         if record.lead_session_id.is_some() && record.lead_session_id != team.lead_session_id {
-            // Re-registering with the record's own links changes only the lead session.
-            self.store.register_team(&TeamRegistration {
+            // `None` links keep the stored ones: the daemon only ever sets the lead
+            // session, and never writes back links it cached earlier.
+            let updated = self.store.register_team(&TeamRegistration {
                 team_name: team.team_name.clone(),
                 orchestration_id: team.orchestration_id.clone(),
-                parent_team_id: team.parent_team_id.clone(),
-                phase_number: team.phase_number,
+                parent_team_id: None,
+                phase_number: None,
                 lead_session_id: record.lead_session_id.clone(),
             })?;
+            // So the next config change with the same lead session registers nothing.
+            if updated.id == team.id {
+                self.teams.insert(team.team_name.clone(), updated);
+            }
         }
         for m in &record.members {
             self.store.upsert_team_member(&TeamMember {
@@ -585,6 +635,7 @@ impl Engine {
     }
 
     fn record(&mut self, events: &[NewTaskEvent]) -> Result<Report, EngineError> {
+        self.pulse.beat();
         let mut report = Report::default();
         match self.store.record_task_events(events) {
             Ok(summary) => {

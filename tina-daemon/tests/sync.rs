@@ -305,6 +305,11 @@ fn sigkill_mid_sync_then_restart_loses_and_duplicates_nothing() {
     )
     .unwrap();
     let _ = child.wait();
+    // Where the kill lands is up to the scheduler; the checks below hold wherever it does.
+    println!(
+        "events in the store when the daemon was killed: {} of 4500",
+        env.events(&orch).len()
+    );
     // Changes made while it was dead.
     env.write_task(&phases[0].team_name, "7", "task 7", "completed");
 
@@ -317,15 +322,116 @@ fn sigkill_mid_sync_then_restart_loses_and_duplicates_nothing() {
     let events = env.events(&orch);
     let current = env.current(&orch);
     assert_eq!(current.len(), 4_500);
-    assert_eq!(events.len(), 4_501);
-    let mut per_task: HashMap<(&TeamId, &str), usize> = HashMap::new();
+    assert!(events.len() >= 4_500, "{} events", events.len());
+
+    let mut history: HashMap<(&TeamId, &str), Vec<&TaskEvent>> = HashMap::new();
     for e in &events {
-        *per_task.entry((&e.team_id, &e.task_id)).or_default() += 1;
+        history.entry((&e.team_id, &e.task_id)).or_default().push(e);
     }
-    assert_eq!(per_task[&(&phases[0].id, "7")], 2);
-    assert_eq!(per_task.values().filter(|n| **n == 1).count(), 4_499);
-    let t7 = env.task(&orch, &phases[0], "7").unwrap();
-    assert_eq!(t7.status, TaskStatus::Completed);
+    for team in teams {
+        for i in 1..=1_500 {
+            let id = i.to_string();
+            let task = &history[&(&team.id, id.as_str())];
+            // The latest event is what the file says now.
+            let file: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(env.task_path(&team.team_name, &id)).unwrap(),
+            )
+            .unwrap();
+            let latest = task.last().unwrap();
+            assert_eq!(
+                latest.subject, file["subject"],
+                "{} task {id}",
+                team.team_name
+            );
+            assert_eq!(
+                latest.status.as_str(),
+                file["status"],
+                "{} task {id}",
+                team.team_name
+            );
+            // Nothing recorded twice in a row.
+            for pair in task.windows(2) {
+                assert!(
+                    !pair[0].same_content(pair[1]),
+                    "{} task {id}: consecutive events with the same content",
+                    team.team_name
+                );
+            }
+        }
+    }
+    // Exactly once: one event per file, and one for the change made while down.
+    assert_eq!(history[&(&phases[0].id, "7")].len(), 2);
+    assert_eq!(events.len(), 4_501);
+}
+
+#[test]
+fn files_whose_id_fields_collide_are_separate_tasks_and_stay_quiet() {
+    let env = Env::new();
+    let (orch, lead, _) = env.orchestration("twins", 0);
+    let t = &lead.team_name;
+    // Two files that both claim to be task "1".
+    env.write_task_json(t, "a", &task_json("1", "first", "pending"));
+    env.write_task_json(t, "b", &task_json("1", "second", "in_progress"));
+
+    let out = env.once();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env.once();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let events = env.events(&orch);
+    let ids: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.task_id.as_str(), e.subject.as_str()))
+        .collect();
+    assert_eq!(events.len(), 2, "{ids:?}");
+    assert!(
+        ids.contains(&("a", "first")) && ids.contains(&("b", "second")),
+        "{ids:?}"
+    );
+    assert!(env.log().contains("disagrees with its file name"));
+}
+
+#[test]
+fn an_unreadable_intent_is_moved_aside_and_once_succeeds() {
+    let env = Env::new();
+    let (orch, lead, _) = env.orchestration("stale-state", 0);
+    env.write_task(&lead.team_name, "1", "one", "pending");
+    assert!(env.once().status.success());
+
+    // An intent this version cannot read (left by another version, say).
+    let state = tina_session::daemon::state_path(&env.config);
+    let conn = rusqlite::Connection::open(&state).unwrap();
+    conn.execute(
+        "INSERT INTO intents VALUES (?1, '9', 1, 1, '{\"from\": \"elsewhere\"}')",
+        [lead.id.as_str()],
+    )
+    .unwrap();
+    drop(conn);
+
+    for _ in 0..2 {
+        let out = env.once();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(env.events(&orch).len(), 1);
+    let conn = rusqlite::Connection::open(&state).unwrap();
+    let count = |table: &str| -> i64 {
+        conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!((count("intents"), count("intents_dead")), (0, 1));
+    assert_eq!(env.log().matches("unreadable intent").count(), 1);
 }
 
 #[test]

@@ -8,8 +8,9 @@
 //!
 //! The directory name is the team name, for both the config and the tasks, so members
 //! and tasks always land on the same team; a `name` field in config.json that disagrees
-//! with its directory is logged, not followed. Unknown fields are ignored, unknown task
-//! statuses are kept verbatim, numeric ids are accepted as strings. Hidden files and
+//! with its directory is logged, not followed. Likewise the file name is the task id; an
+//! `id` field that disagrees is logged, not followed. Unknown fields are ignored, unknown
+//! task statuses are kept verbatim, numeric ids are accepted as strings. Hidden files and
 //! non-`.json` files (Claude Code keeps lock files beside the tasks) are skipped.
 
 use std::path::{Component, Path, PathBuf};
@@ -141,23 +142,34 @@ impl ClaudeSource {
         })
     }
 
-    /// Reads one task file. The task id is the file's `id` field, else its file name.
+    /// Reads one task file. The task id is the file name without `.json` (Claude Code
+    /// writes `<id>.json`): one file is one task, so two files can never take turns
+    /// overwriting one task. An `id` field that disagrees is logged, not followed.
     pub fn read_task(&self, team: &str, path: &Path) -> Result<TaskRecord, ReadError> {
         let (bytes, modified_at) = read(path)?;
         let file: TaskFile = parse(path, &bytes)?;
-        let task_id = match file.id {
-            Some(id) => id.into_string(),
-            None => path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-                .to_owned(),
-        };
+        let task_id = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
         if task_id.is_empty() {
             return Err(ReadError::Malformed {
                 path: path.to_owned(),
-                reason: "the task id is empty".into(),
+                reason: "the task file has no name before .json".into(),
             });
+        }
+        if let Some(id) = file
+            .id
+            .map(IdValue::into_string)
+            .filter(|id| *id != task_id)
+        {
+            tracing::warn!(
+                path = %path.display(),
+                json_id = id,
+                file_id = task_id,
+                "task file's id field disagrees with its file name; using the file name"
+            );
         }
         Ok(TaskRecord {
             team_name: team.to_owned(),
@@ -365,6 +377,17 @@ mod tests {
         assert_eq!(t.blocked_by, vec!["1", "2"]);
         assert_eq!(t.metadata, serde_json::json!({"k": 1}));
         assert!(t.modified_at > 0);
+    }
+
+    #[test]
+    fn the_file_name_is_the_task_id_whatever_the_id_field_says() {
+        let (dir, s) = source();
+        for (name, id) in [("a.json", r#""1""#), ("b.json", "1"), ("c.json", "null")] {
+            let path = dir.path().join(name);
+            let body = format!(r#"{{"id": {id}, "subject": "s", "status": "pending"}}"#);
+            std::fs::write(&path, body).unwrap();
+            assert_eq!(s.read_task("t", &path).unwrap().task_id, &name[..1]);
+        }
     }
 
     #[test]

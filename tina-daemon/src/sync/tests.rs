@@ -1,9 +1,11 @@
 //! Engine tests against a real SQLite store: crash windows of the exactly-once protocol,
-//! a lost state file, identity conflicts, a team registered again under a new id.
+//! a lost state file, identity conflicts, a team registered again under a new id, a
+//! store that is locked for a while, and what the daemon may change on a team record.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::json;
@@ -21,9 +23,29 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(|db| Arc::new(SqliteStore::open(db).unwrap()))
+}
+
+/// A fixture over a [`Locking`] store, and that store.
+fn locking_fixture() -> (Fixture, Arc<Locking>) {
+    let mut locking = None;
+    let f = fixture_with(|db| {
+        let store = Arc::new(Locking {
+            inner: SqliteStore::open(db).unwrap(),
+            fail_before: AtomicUsize::new(0),
+            fail_after: AtomicUsize::new(0),
+            registrations: AtomicUsize::new(0),
+        });
+        locking = Some(store.clone());
+        store
+    });
+    (f, locking.unwrap())
+}
+
+fn fixture_with(open: impl FnOnce(&Path) -> Arc<dyn Store>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let claude = dir.path().join("claude");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("tina.db")).unwrap());
+    let store = open(&dir.path().join("tina.db"));
     let (_, team) = store
         .create_orchestration(&new_orch("feat", false))
         .unwrap();
@@ -68,6 +90,18 @@ impl Fixture {
         std::fs::write(&path, body.to_string()).unwrap();
         set_mtime(&path, mtime_ms);
         path
+    }
+
+    /// Writes `teams/<team>/config.json` with this lead session and these members.
+    fn write_config(&self, team: &str, lead_session: &str, members: &[&str]) {
+        let dir = self.claude.join("teams").join(team);
+        std::fs::create_dir_all(&dir).unwrap();
+        let members: Vec<_> = members
+            .iter()
+            .map(|m| json!({"name": m, "agentType": "general-purpose", "joinedAt": 1}))
+            .collect();
+        let body = json!({"name": team, "leadSessionId": lead_session, "members": members});
+        std::fs::write(dir.join("config.json"), body.to_string()).unwrap();
     }
 
     fn events(&self) -> Vec<TaskEvent> {
@@ -303,4 +337,253 @@ fn a_single_file_change_of_a_newly_registered_team_syncs_all_its_files() {
     let report = engine.apply(vec![change]).unwrap();
     assert_eq!(report.events_recorded, 2);
     assert_eq!(engine.pending_teams().count(), 0);
+}
+
+/// A SQLite store that answers `Backend("database is locked")`, the way a busy SQLite
+/// does: its next `fail_before` writes fail without writing, then its next `fail_after`
+/// event writes fail *after* writing (a timeout that hid a commit). It counts team
+/// registrations.
+struct Locking {
+    inner: SqliteStore,
+    fail_before: AtomicUsize,
+    fail_after: AtomicUsize,
+    registrations: AtomicUsize,
+}
+
+impl Locking {
+    /// Consumes one failure from `counter`, if any is left.
+    fn take(counter: &AtomicUsize) -> Result<(), StoreError> {
+        match counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)) {
+            Ok(_) => Err(StoreError::Backend("database is locked".into())),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl Store for Locking {
+    fn describe(&self) -> String {
+        format!("locking {}", self.inner.describe())
+    }
+    fn create_orchestration(
+        &self,
+        new: &NewOrchestration,
+    ) -> Result<(Orchestration, Team), StoreError> {
+        self.inner.create_orchestration(new)
+    }
+    fn get_orchestration(&self, id: &OrchestrationId) -> Result<Orchestration, StoreError> {
+        self.inner.get_orchestration(id)
+    }
+    fn get_orchestration_by_feature(&self, feature: &str) -> Result<Orchestration, StoreError> {
+        self.inner.get_orchestration_by_feature(feature)
+    }
+    fn list_orchestrations(&self) -> Result<Vec<Orchestration>, StoreError> {
+        self.inner.list_orchestrations()
+    }
+    fn delete_orchestration(&self, id: &OrchestrationId) -> Result<(), StoreError> {
+        self.inner.delete_orchestration(id)
+    }
+    fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome, StoreError> {
+        self.inner.apply_phase_transition(t)
+    }
+    fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>, StoreError> {
+        self.inner.list_phases(orchestration)
+    }
+    fn register_team(&self, reg: &TeamRegistration) -> Result<Team, StoreError> {
+        Self::take(&self.fail_before)?;
+        self.registrations.fetch_add(1, Ordering::SeqCst);
+        self.inner.register_team(reg)
+    }
+    fn get_team(&self, id: &TeamId) -> Result<Team, StoreError> {
+        self.inner.get_team(id)
+    }
+    fn get_team_by_name(&self, team_name: &str) -> Result<Team, StoreError> {
+        self.inner.get_team_by_name(team_name)
+    }
+    fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>, StoreError> {
+        self.inner.list_teams(orchestration)
+    }
+    fn list_by_parent(&self, parent: &TeamId) -> Result<Vec<Team>, StoreError> {
+        self.inner.list_by_parent(parent)
+    }
+    fn list_active_teams(&self) -> Result<Vec<Team>, StoreError> {
+        self.inner.list_active_teams()
+    }
+    fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember, StoreError> {
+        Self::take(&self.fail_before)?;
+        self.inner.upsert_team_member(member)
+    }
+    fn list_team_members(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<TeamMember>, StoreError> {
+        self.inner.list_team_members(orchestration)
+    }
+    fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary, StoreError> {
+        Self::take(&self.fail_before)?;
+        let summary = self.inner.record_task_events(events)?;
+        Self::take(&self.fail_after)?;
+        Ok(summary)
+    }
+    fn list_task_events(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<TaskEvent>, StoreError> {
+        self.inner.list_task_events(orchestration)
+    }
+    fn get_current_tasks(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<CurrentTask>, StoreError> {
+        self.inner.get_current_tasks(orchestration)
+    }
+    fn revision(&self) -> Result<i64, StoreError> {
+        self.inner.revision()
+    }
+}
+
+/// Runs one retry pass of `tick` now, without waiting out the back-off.
+fn retry_now(engine: &mut Engine) -> Report {
+    engine.retry_after = std::time::Instant::now();
+    engine.tick().unwrap()
+}
+
+#[test]
+fn locked_store_keeps_work_queued_and_replays_it_without_loss_or_duplicates() {
+    let (f, store) = locking_fixture();
+    let team = f.team.team_name.clone();
+    f.write_task("1", "pending", 1_000);
+    f.write_task("2", "pending", 1_000);
+    f.write_config(&team, "s", &["lead"]);
+    store.fail_before.store(4, Ordering::SeqCst);
+
+    // Locked: the config (lead session) and both events fail and stay queued.
+    let mut engine = f.engine();
+    let report = engine.startup().unwrap();
+    assert_eq!((report.events_recorded, report.members_upserted), (0, 0));
+    assert_eq!(engine.state.intent_count().unwrap(), 2);
+    assert_eq!(engine.retry.len(), 1);
+    // A change while locked queues behind them, under the next sequence.
+    let path = f.write_task("1", "in_progress", 2_000);
+    let change = engine.source.classify(&path).unwrap();
+    assert_eq!(engine.apply(vec![change]).unwrap().events_recorded, 0);
+    assert_eq!(engine.outstanding().unwrap(), 4);
+    assert!(f.events().is_empty());
+
+    // Still locked for the replay; the config goes through and backs off the rest.
+    let report = retry_now(&mut engine);
+    assert_eq!((report.events_recorded, report.members_upserted), (0, 1));
+    assert_eq!(store.fail_before.load(Ordering::SeqCst), 0);
+    assert_eq!(engine.outstanding().unwrap(), 3);
+    assert!(engine.backoff > Duration::from_millis(250));
+
+    // The store writes the events but answers "locked": they stay queued ...
+    store.fail_after.store(1, Ordering::SeqCst);
+    let report = retry_now(&mut engine);
+    assert_eq!(report.events_recorded, 0);
+    assert_eq!(engine.outstanding().unwrap(), 3);
+    assert_eq!(f.events().len(), 3);
+    // ... and their replay is recognised as duplicates.
+    let report = retry_now(&mut engine);
+    assert_eq!((report.events_recorded, report.duplicates), (0, 3));
+    assert_eq!(engine.outstanding().unwrap(), 0);
+    assert_eq!(store.fail_after.load(Ordering::SeqCst), 0);
+
+    let events = f.events();
+    let history = |id: &str| -> Vec<(TaskStatus, i64)> {
+        events
+            .iter()
+            .filter(|e| e.task_id == id)
+            .map(|e| (e.status.clone(), e.sequence))
+            .collect()
+    };
+    assert_eq!(
+        history("1"),
+        vec![(TaskStatus::Pending, 1), (TaskStatus::InProgress, 2)]
+    );
+    assert_eq!(history("2"), vec![(TaskStatus::Pending, 1)]);
+    let members = f.store.list_team_members(&f.team.orchestration_id).unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(
+        f.store
+            .get_team(&f.team.id)
+            .unwrap()
+            .lead_session_id
+            .as_deref(),
+        Some("s")
+    );
+    // Nothing left to do: a full scan records nothing.
+    let report = engine.full_scan().unwrap();
+    assert_eq!((report.events_recorded, report.unchanged), (0, 2));
+    assert_eq!(f.events().len(), 3);
+}
+
+#[test]
+fn an_unchanged_lead_session_registers_the_team_once() {
+    let (f, store) = locking_fixture();
+    let team = f.team.team_name.clone();
+    f.write_config(&team, "s", &["lead"]);
+    let mut engine = f.engine();
+    engine.startup().unwrap();
+    assert_eq!(store.registrations.load(Ordering::SeqCst), 1);
+
+    // Members change, the lead session does not.
+    f.write_config(&team, "s", &["lead", "worker"]);
+    assert_eq!(engine.full_scan().unwrap().members_upserted, 2);
+    assert_eq!(store.registrations.load(Ordering::SeqCst), 1);
+
+    f.write_config(&team, "s2", &["lead", "worker"]);
+    engine.full_scan().unwrap();
+    assert_eq!(store.registrations.load(Ordering::SeqCst), 2);
+    let stored = f.store.get_team(&f.team.id).unwrap();
+    assert_eq!(stored.lead_session_id.as_deref(), Some("s2"));
+}
+
+/// Relies on the store's `register_team` keeping the stored links for `None`.
+#[test]
+fn the_daemon_sets_the_lead_session_and_never_changes_team_links() {
+    let f = fixture();
+    let orch = f.store.get_orchestration(&f.team.orchestration_id).unwrap();
+    let name = phase_team_name(&orch.feature_name, 1);
+    let register = |phase: u32| {
+        f.store
+            .register_team(&TeamRegistration {
+                team_name: name.clone(),
+                orchestration_id: orch.id.clone(),
+                parent_team_id: Some(f.team.id.clone()),
+                phase_number: Some(phase),
+                lead_session_id: None,
+            })
+            .unwrap()
+    };
+    let phase = register(1);
+    f.write_config(&name, "s1", &["executor"]);
+    let mut engine = f.engine();
+    engine.startup().unwrap();
+    let stored = f.store.get_team(&phase.id).unwrap();
+    assert_eq!(stored.lead_session_id.as_deref(), Some("s1"));
+    assert_eq!(
+        (stored.parent_team_id.as_ref(), stored.phase_number),
+        (Some(&f.team.id), Some(1))
+    );
+
+    // Someone else re-links the team after the daemon cached it; then the lead changes.
+    register(2);
+    f.write_config(&name, "s2", &["executor"]);
+    engine.full_scan().unwrap();
+    let stored = f.store.get_team(&phase.id).unwrap();
+    assert_eq!(stored.lead_session_id.as_deref(), Some("s2"));
+    assert_eq!(
+        (stored.parent_team_id.as_ref(), stored.phase_number),
+        (Some(&f.team.id), Some(2))
+    );
+}
+
+#[test]
+fn syncing_beats_the_pulse() {
+    let f = fixture();
+    f.write_task("1", "pending", 1_000);
+    let mut engine = f.engine();
+    engine.pulse().set_for_test(0);
+    engine.startup().unwrap();
+    assert!(engine.pulse().last() > 0);
 }
