@@ -74,6 +74,13 @@ export const applyTransition = mutation({
           `(expected ${t.expected ?? "not started"})`,
       );
     }
+    if (t.register_team !== null && t.register_team.orchestration_id !== t.orchestration_id) {
+      throw invalid(
+        "team",
+        `phase team '${t.register_team.team_name}' is registered for orchestration ` +
+          `${t.register_team.orchestration_id}, not ${t.orchestration_id}`,
+      );
+    }
     const now = BigInt(Date.now());
     const registered = t.register_team === null ? null : await registerTeam(ctx.db, t.register_team, now);
     const fields = {

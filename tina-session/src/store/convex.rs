@@ -193,6 +193,10 @@ impl ConvexTransport for ClientTransport {
 }
 
 /// The `Store` over a Convex deployment.
+/// Events per `recordTaskEvents` mutation: each event writes two documents, so this stays
+/// well inside Convex's per-transaction write limits.
+const EVENTS_PER_MUTATION: usize = 500;
+
 pub struct ConvexStore {
     // `Option` so `Drop` can shut the runtime down without blocking (a store dropped
     // inside async code must not block that thread).
@@ -363,6 +367,7 @@ fn invalid_subject(what: Option<&str>) -> &'static str {
         Some("phase number") => "phase number",
         Some("parent team") => "parent team",
         Some("orchestrator team") => "orchestrator team",
+        Some("team") => "team",
         Some("task event") => "task event",
         _ => "request",
     }
@@ -547,8 +552,19 @@ impl Store for ConvexStore {
         if events.is_empty() {
             return Ok(RecordSummary::default());
         }
-        let events = events.iter().map(event_arg).collect::<Result<Vec<_>>>()?;
-        self.mutation(functions::RECORD_TASK_EVENTS, json!({ "events": events }))
+        // One mutation per chunk keeps each transaction inside Convex's per-mutation
+        // write limits; a batch is therefore atomic per chunk, not as a whole (each
+        // event is idempotent, so replaying a partly recorded batch is safe).
+        let mut total = RecordSummary::default();
+        for chunk in events.chunks(EVENTS_PER_MUTATION) {
+            let args = chunk.iter().map(event_arg).collect::<Result<Vec<_>>>()?;
+            let s: RecordSummary =
+                self.mutation(functions::RECORD_TASK_EVENTS, json!({ "events": args }))?;
+            total.inserted += s.inserted;
+            total.duplicates += s.duplicates;
+            total.current_updated += s.current_updated;
+        }
+        Ok(total)
     }
 
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>> {

@@ -82,7 +82,8 @@ pub enum StoreError {
          move it aside (it is left untouched) and a new one will be created"
     )]
     Corrupt { path: String, detail: String },
-    /// The backend could not be reached in time (Convex).
+    /// The backend could not be reached in time (Convex). For a write the outcome is
+    /// unknown: the deployment may still apply it, so check before retrying a create.
     #[error("store unavailable: {0}")]
     Unavailable(String),
     /// Any other backend failure, with the backend's message.
@@ -165,7 +166,8 @@ pub trait Store: Send + Sync {
     fn record_task_event(&self, event: &NewTaskEvent) -> Result<RecordSummary> {
         self.record_task_events(std::slice::from_ref(event))
     }
-    /// Records a batch atomically: all events or none.
+    /// Records a batch: all events or none on SQLite; on Convex, atomic per chunk of a
+    /// few hundred events (events are idempotent, so re-recording a batch is safe).
     fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary>;
     /// The full history, ordered by (recorded_at, sequence).
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>>;

@@ -451,6 +451,23 @@ pub fn phase_transitions(store: &dyn Store) {
     );
     let phases = store.list_phases(&o.id).unwrap();
     assert_eq!(phases.len(), 1);
+    // The phase team must belong to the orchestration whose phase moves.
+    let (other, other_root) = store
+        .create_orchestration(&new_orch("phases-other", 1))
+        .unwrap();
+    let err = store
+        .apply_phase_transition(&PhaseTransition {
+            phase_number: 2,
+            expected: None,
+            register_team: Some(phase_team(&other, &other_root, 1)),
+            ..start.clone()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid { what: "team", .. }),
+        "{err}"
+    );
+    assert_eq!(store.list_phases(&o.id).unwrap().len(), 1);
 }
 
 pub fn delete_removes_everything(store: &dyn Store) {

@@ -358,6 +358,19 @@ impl Store for SqliteStore {
                     t.expected.map_or("not started".into(), |s| s.to_string()),
                 )));
             }
+            if let Some(reg) = t
+                .register_team
+                .as_ref()
+                .filter(|r| r.orchestration_id != t.orchestration_id)
+            {
+                return Err(StoreError::Invalid {
+                    what: "team",
+                    reason: format!(
+                        "phase team '{}' is registered for orchestration {}, not {}",
+                        reg.team_name, reg.orchestration_id, t.orchestration_id
+                    ),
+                });
+            }
             let team = t
                 .register_team
                 .as_ref()
