@@ -9,8 +9,9 @@
 //! sends reaches a shell or the cargo command line.
 
 use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rmcp::RoleServer;
 use rmcp::model::ProgressNotificationParam;
@@ -33,59 +34,97 @@ const RUNS_KEPT: usize = 100;
 pub struct RunRegistry {
     runs: Mutex<HashMap<String, Arc<Mutex<LiveRun>>>>,
     /// The daemon the runs use, held by the server rather than by any one run.
-    daemon: Arc<Mutex<Option<DaemonLease>>>,
+    daemon: DaemonSlot,
 }
+
+/// The server's hold on the daemon, shared by its runs: `None` while no run holds it.
+type DaemonSlot = Arc<Mutex<Option<SharedDaemon>>>;
 
 /// Keeps a daemon running while any of the server's runs is in progress. A run stops
 /// only a daemon it started itself; with the server holding the daemon across
 /// overlapping runs, one run ending never stops the daemon another run still needs.
 /// When the last run ends, the daemon is stopped if the server started it.
-struct DaemonLease {
+struct SharedDaemon {
     config: tina_session::Config,
     started: bool,
-    active: usize,
+    /// How many [`LeaseGuard`]s are alive.
+    holders: usize,
 }
 
-impl DaemonLease {
-    /// Called before a run: starts the daemon for the first active run.
-    fn acquire(slot: &Mutex<Option<DaemonLease>>, config: &tina_session::Config) {
-        let Ok(mut slot) = slot.lock() else { return };
-        if let Some(lease) = slot.as_mut() {
-            lease.active += 1;
-            return;
-        }
-        let _ = std::fs::create_dir_all(&config.claude_home);
-        match tina_session::daemon::start(config) {
-            Ok(outcome) => {
-                *slot = Some(DaemonLease {
-                    config: config.clone(),
-                    started: matches!(outcome, tina_session::daemon::StartOutcome::Started { .. }),
-                    active: 1,
-                });
-            }
-            // The run makes its own attempt and reports the failure in its report.
-            Err(e) => tracing::warn!("could not start the daemon for scenario runs: {e}"),
-        }
-    }
-
-    /// Called after a run: the last active run lets the daemon go.
-    fn release(slot: &Mutex<Option<DaemonLease>>) {
-        let Ok(mut slot) = slot.lock() else { return };
-        if let Some(lease) = slot.as_mut() {
-            lease.active = lease.active.saturating_sub(1);
-            if lease.active == 0 {
-                *slot = None; // Drop stops it if the server started it.
-            }
-        }
-    }
-}
-
-impl Drop for DaemonLease {
+impl Drop for SharedDaemon {
     fn drop(&mut self) {
         if self.started
             && let Err(e) = tina_session::daemon::stop(&self.config)
         {
             tracing::warn!("could not stop the daemon this server started: {e}");
+        }
+    }
+}
+
+/// One run's hold on the shared daemon. Dropping it (when the run ends, returns early
+/// or panics) releases exactly this hold; the last one lets the daemon go.
+#[must_use = "the daemon is released when the guard is dropped"]
+struct LeaseGuard {
+    slot: DaemonSlot,
+}
+
+fn lock_slot(slot: &Mutex<Option<SharedDaemon>>) -> MutexGuard<'_, Option<SharedDaemon>> {
+    // The slot holds a counter and a config; a panic elsewhere cannot leave it half
+    // updated, so a poisoned lock is still good to use (and must be, or the daemon leaks).
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl LeaseGuard {
+    /// Called before a run: holds the daemon, starting it for the first holder. `None`
+    /// when it could not be started: nothing is held, so nothing will be released.
+    fn acquire(slot: &DaemonSlot, config: &tina_session::Config) -> Option<Self> {
+        Self::acquire_with(slot, config, |config| {
+            let _ = std::fs::create_dir_all(&config.claude_home);
+            tina_session::daemon::start(config).map(|outcome| {
+                matches!(outcome, tina_session::daemon::StartOutcome::Started { .. })
+            })
+        })
+    }
+
+    /// [`Self::acquire`] with the start step given: `start` returns whether it started
+    /// a daemon (which the last holder then stops) or found one running.
+    fn acquire_with(
+        slot: &DaemonSlot,
+        config: &tina_session::Config,
+        start: impl FnOnce(&tina_session::Config) -> Result<bool, tina_session::daemon::DaemonError>,
+    ) -> Option<Self> {
+        let mut shared = lock_slot(slot);
+        match shared.as_mut() {
+            Some(daemon) => daemon.holders += 1,
+            None => match start(config) {
+                Ok(started) => {
+                    *shared = Some(SharedDaemon {
+                        config: config.clone(),
+                        started,
+                        holders: 1,
+                    })
+                }
+                // The run makes its own attempt and reports the failure in its report.
+                Err(e) => {
+                    tracing::warn!("could not start the daemon for scenario runs: {e}");
+                    return None;
+                }
+            },
+        }
+        Some(Self { slot: slot.clone() })
+    }
+}
+
+impl Drop for LeaseGuard {
+    fn drop(&mut self) {
+        let mut shared = lock_slot(&self.slot);
+        if let Some(daemon) = shared.as_mut() {
+            daemon.holders = daemon.holders.saturating_sub(1);
+            if daemon.holders == 0 {
+                // Under the lock, so a run starting now waits for the stop to finish
+                // instead of finding the old daemon on its way out.
+                *shared = None;
+            }
         }
     }
 }
@@ -106,21 +145,31 @@ impl RunRegistry {
         self.runs.lock().ok()?.get(run_id).cloned()
     }
 
-    /// The run id of a run of `scenario` still going on, if any.
-    fn running(&self, scenario: &str) -> Option<String> {
-        let runs = self.runs.lock().ok()?;
-        runs.iter().find_map(|(id, run)| {
-            let run = run.lock().ok()?;
-            (run.scenario == scenario && run.report.is_none() && run.failure.is_none())
-                .then(|| id.clone())
-        })
-    }
-
-    fn insert(&self, run_id: &str, run: Arc<Mutex<LiveRun>>) -> ToolResult<()> {
+    /// Registers `run` under `run_id` unless a run of the same scenario is still going
+    /// on, in which case nothing is registered and that run's id is returned. Check and
+    /// insert happen under one lock, so of two concurrent starts of a scenario exactly
+    /// one registers (two runs of one scenario would clean up each other's feature).
+    fn insert_unless_running(
+        &self,
+        run_id: &str,
+        run: Arc<Mutex<LiveRun>>,
+    ) -> ToolResult<Result<(), String>> {
+        let scenario = match run.lock() {
+            Ok(r) => r.scenario.clone(),
+            Err(poisoned) => poisoned.into_inner().scenario.clone(),
+        };
         let mut runs = self
             .runs
             .lock()
             .map_err(|_| ToolError::Internal("run registry poisoned".into()))?;
+        let running = runs.iter().find_map(|(id, r)| {
+            let r = r.lock().ok()?;
+            (r.scenario == scenario && r.report.is_none() && r.failure.is_none())
+                .then(|| id.clone())
+        });
+        if let Some(id) = running {
+            return Ok(Err(id));
+        }
         // Finished runs are on disk; forget them once there are many, so a long-lived
         // server does not grow without bound.
         if runs.len() >= RUNS_KEPT {
@@ -130,7 +179,7 @@ impl RunRegistry {
             });
         }
         runs.insert(run_id.to_owned(), run);
-        Ok(())
+        Ok(Ok(()))
     }
 }
 
@@ -224,13 +273,6 @@ pub async fn start(
         .await?;
     }
     let runs = &ctx.runs;
-    if let Some(id) = runs.running(&p.scenario) {
-        return Err(ToolError::Refused(format!(
-            "scenario '{}' is already running as run {id}; follow it with get_scenario_run \
-             (two runs of one scenario would clean up each other's feature)",
-            p.scenario
-        )));
-    }
     let opts = RunOptions {
         run_id: tina_harness::new_run_id(),
         scenario: p.scenario.clone(),
@@ -246,7 +288,13 @@ pub async fn start(
         report: None,
         failure: None,
     }));
-    runs.insert(&run_id, live.clone())?;
+    if let Err(id) = runs.insert_unless_running(&run_id, live.clone())? {
+        return Err(ToolError::Refused(format!(
+            "scenario '{}' is already running as run {id}; follow it with get_scenario_run \
+             (two runs of one scenario would clean up each other's feature)",
+            p.scenario
+        )));
+    }
 
     // Progress goes to the registry always, and to the client while a waiting request
     // is open and carries a progress token (notifications must belong to an open
@@ -261,7 +309,8 @@ pub async fn start(
     let worker_live = live.clone();
     let daemon = runs.daemon.clone();
     let worker = tokio::task::spawn_blocking(move || {
-        DaemonLease::acquire(&daemon, &config);
+        // Held until this closure ends, however it ends.
+        let _lease = LeaseGuard::acquire(&daemon, &config);
         let on_progress = |p: &Progress| {
             if let Ok(mut run) = worker_live.lock() {
                 if run.progress.len() == PROGRESS_KEPT {
@@ -271,12 +320,20 @@ pub async fn start(
             }
             let _ = tx.send(p.clone());
         };
-        let outcome = tina_harness::run_scenario(&config, &opts, &on_progress);
-        DaemonLease::release(&daemon);
-        if let Ok(mut run) = worker_live.lock() {
-            match outcome {
-                Ok(report) => run.report = Some(report),
-                Err(e) => run.failure = Some(format!("{e:#}")),
+        // A panic must still end the run, or the scenario would stay "running" and
+        // every later run of it would be refused.
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            tina_harness::run_scenario(&config, &opts, &on_progress)
+        }));
+        let mut run = match worker_live.lock() {
+            Ok(run) => run,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match outcome {
+            Ok(Ok(report)) => run.report = Some(report),
+            Ok(Err(e)) => run.failure = Some(format!("{e:#}")),
+            Err(panic) => {
+                run.failure = Some(format!("the run panicked: {}", panic_message(&*panic)))
             }
         }
     });
@@ -299,6 +356,14 @@ pub async fn start(
     }
     worker.await?;
     Ok(view(&run_id, &live, None))
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
 }
 
 fn view(run_id: &str, live: &Mutex<LiveRun>, on_disk: Option<RunReport>) -> RunView {
@@ -381,3 +446,6 @@ fn recent_runs(dir: &Path) -> String {
         format!(" (latest: {})", names.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    // Global, so they are accepted before or after `serve` and mean the same there.
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -27,23 +28,27 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve MCP (the default).
-    Serve(ServeArgs),
+    Serve,
 }
 
 #[derive(Debug, Clone, clap::Args)]
 struct ServeArgs {
     /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (loopback only).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", global = true)]
     http: Option<SocketAddr>,
     /// TINA state directory (default: $TINA_HOME, else ~/.tina).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     tina_home: Option<PathBuf>,
     /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     claude_home: Option<PathBuf>,
+    /// Use the Convex deployment at URL as the store (default: $TINA_CONVEX_URL, else
+    /// `convex_url` in $TINA_HOME/config.toml, else the SQLite file in TINA_HOME).
+    #[arg(long, value_name = "URL", global = true)]
+    convex_url: Option<String>,
     /// Scenario folders for run_scenario (default: $TINA_SCENARIOS_DIR, else the
     /// `scenarios/` folder of the workspace tina-mcp was built from).
-    #[arg(long, value_name = "DIR", env = "TINA_SCENARIOS_DIR")]
+    #[arg(long, value_name = "DIR", env = "TINA_SCENARIOS_DIR", global = true)]
     scenarios_dir: Option<PathBuf>,
 }
 
@@ -57,14 +62,13 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    let args = match cli.command {
-        Some(Command::Serve(a)) => a,
-        None => cli.serve,
-    };
+    // `serve` is the default: with or without it, the (global) flags are the same.
+    let (None | Some(Command::Serve)) = cli.command;
+    let args = cli.serve;
     let config = Config::load(Overrides {
         tina_home: args.tina_home,
         claude_home: args.claude_home,
-        convex_url: None,
+        convex_url: args.convex_url,
     })?;
     std::fs::create_dir_all(&config.tina_home)
         .with_context(|| format!("cannot create {}", config.tina_home.display()))?;

@@ -69,7 +69,9 @@ members, task counts); get_orchestration_detail (everything at once); list_activ
 parent_team_id = the orchestrator team id it returned, then advance_phase \
 (review/complete/block/resume); register_team for any other team.
 - Follow a run: watch_orchestration long-polls for milestones and anomalies; pass back the \
-cursor it returns and stop when terminal is true. Do not poll the get_* tools in a loop.
+cursor it returns and stop when terminal is true. Do not poll the get_* tools in a loop. \
+With a remote (Convex) store, daemon health is unknown and no daemon anomalies are raised. \
+When a watch fails because the store cannot be read, call it again with the same cursor.
 - Test TINA: list_scenarios; rebuild_binaries; run_scenario returns a run id at once \
 (wait=true blocks); get_scenario_run gives its status and per-assertion report.
 Errors say what was not found and which tool lists the valid values.";
@@ -367,7 +369,9 @@ impl TinaMcp {
     /// Long-poll one orchestration for new milestones (appeared, team registered, task
     /// progress, phase/orchestration status) and anomalies (no orchestration, team
     /// without tasks, no progress, daemon stale, phase blocked). Pass back the returned
-    /// cursor; nothing is reported twice. Stop when `terminal` is true.
+    /// cursor; nothing is reported twice. Stop when `terminal` is true. Daemon health
+    /// is checked for the local SQLite store only (`daemon_health` says when unknown).
+    /// If the store cannot be read the call fails: retry with the same cursor.
     #[tool(annotations(read_only_hint = true))]
     async fn watch_orchestration(
         &self,
@@ -402,7 +406,8 @@ impl TinaMcp {
                 Ok(snap)
             })
         };
-        let revision = |store: Arc<dyn Store>| blocking(move || Ok(store.revision()?));
+        let revision =
+            |store: Arc<dyn Store>| blocking(move || store.revision().map_err(watch::store_failed));
         // Time-based anomalies need a fresh look now and then even when nothing changed.
         const RECHECK: Duration = Duration::from_secs(2);
         let mut last_rev = revision(self.store()).await?;

@@ -22,7 +22,7 @@ use tina_session::lifecycle::resolve_orchestration;
 use tina_session::model::{
     CurrentTask, Millis, Orchestration, Phase, PhaseStatus, TaskStatus, Team,
 };
-use tina_session::store::Store;
+use tina_session::store::{Store, StoreError};
 
 use crate::error::{ToolError, ToolResult};
 
@@ -95,6 +95,9 @@ pub enum DaemonHealth {
     Heartbeat { age_ms: i64 },
     /// No daemon process is running.
     NotRunning,
+    /// Not checked: the store is remote (Convex), fed by daemons on the machines where
+    /// the agents run, so the local daemon says nothing about it.
+    RemoteStore,
 }
 
 /// The store's state of one orchestration at one moment.
@@ -111,21 +114,29 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Reads the orchestration (by id or exact feature name) and everything a watch
-    /// looks at. A missing orchestration is a normal state here, not an error.
+    /// looks at. A missing orchestration is a normal state here, not an error; a store
+    /// that cannot answer is an error, never "missing": that would report the
+    /// orchestration removed and reset the cursor, repeating every milestone after.
     pub fn read(store: &dyn Store, key: &str, now: Millis) -> ToolResult<Self> {
-        let orchestration = match resolve_orchestration(store, key) {
-            Ok(o) => Some(o),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e.into()),
+        let read = || -> Result<_, StoreError> {
+            // `resolve_orchestration` passes a failed lookup through as it is; only a
+            // record the store says is missing becomes `None`.
+            let orchestration = match resolve_orchestration(store, key) {
+                Ok(o) => Some(o),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(e),
+            };
+            let (phases, teams, tasks) = match &orchestration {
+                Some(o) => (
+                    store.list_phases(&o.id)?,
+                    store.list_teams(&o.id)?,
+                    store.get_current_tasks(&o.id)?,
+                ),
+                None => Default::default(),
+            };
+            Ok((orchestration, phases, teams, tasks))
         };
-        let (phases, teams, tasks) = match &orchestration {
-            Some(o) => (
-                store.list_phases(&o.id)?,
-                store.list_teams(&o.id)?,
-                store.get_current_tasks(&o.id)?,
-            ),
-            None => Default::default(),
-        };
+        let (orchestration, phases, teams, tasks) = read().map_err(store_failed)?;
         Ok(Self {
             now,
             orchestration,
@@ -135,6 +146,18 @@ impl Snapshot {
             daemon: None,
         })
     }
+}
+
+/// A store failure during a watch: the call reports nothing, so the caller's cursor is
+/// still the right one to retry with.
+pub fn store_failed(e: StoreError) -> ToolError {
+    if e.is_not_found() {
+        return e.into();
+    }
+    ToolError::Refused(format!(
+        "cannot read the store ({e}); nothing was reported and nothing was missed: call \
+         watch_orchestration again with the same cursor"
+    ))
 }
 
 /// Thresholds of the time-based anomalies, in milliseconds.
@@ -547,6 +570,31 @@ pub fn task_totals(snap: &Snapshot) -> (u32, u32) {
     (done, total)
 }
 
+/// Whether a watch could see the health of the daemon that feeds the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DaemonCheck {
+    /// The store is the local SQLite file and the local daemon was checked: a dead or
+    /// stale daemon is reported as an anomaly.
+    Checked,
+    /// The store is remote (Convex): the daemons that feed it run on the agents'
+    /// machines, so their health is unknown here and no daemon anomalies are raised.
+    UnknownRemoteStore,
+    /// The daemon's files under TINA_HOME could not be read: health unknown, no daemon
+    /// anomalies.
+    Unknown,
+}
+
+impl DaemonCheck {
+    fn of(health: Option<DaemonHealth>) -> Self {
+        match health {
+            Some(DaemonHealth::Heartbeat { .. } | DaemonHealth::NotRunning) => Self::Checked,
+            Some(DaemonHealth::RemoteStore) => Self::UnknownRemoteStore,
+            None => Self::Unknown,
+        }
+    }
+}
+
 /// The result of one `watch_orchestration` call.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct WatchResult {
@@ -574,6 +622,8 @@ pub struct WatchResult {
     pub tasks_total: u32,
     /// True when the call returned because the timeout passed with nothing new.
     pub timed_out: bool,
+    /// Whether the daemon's health was checked (daemon anomalies are raised only then).
+    pub daemon_health: DaemonCheck,
     /// Set while the orchestration does not exist: what the watch is waiting for.
     pub note: Option<String>,
 }
@@ -600,6 +650,7 @@ impl WatchResult {
             tasks_completed,
             tasks_total,
             timed_out,
+            daemon_health: DaemonCheck::of(snap.daemon),
             note: orch.is_none().then(|| {
                 format!(
                     "no orchestration has the id or feature name '{}' yet; the watch waits \

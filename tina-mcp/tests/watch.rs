@@ -60,6 +60,7 @@ async fn first_call_reports_state_then_the_cursor_suppresses_repeats() {
     assert_eq!(first["total_phases"], 2);
     // No daemon runs for this temporary TINA_HOME, and the watch says so.
     assert_eq!(kinds(&first, "anomalies"), ["daemon_not_running"]);
+    assert_eq!(first["daemon_health"], "checked");
 
     let started = Instant::now();
     let second = ok(
@@ -324,4 +325,106 @@ async fn bad_watch_input_is_a_tool_error() {
     )
     .await;
     assert!(msg.contains("orchestration"), "{msg}");
+}
+
+/// With a Convex store the daemons run on the agents' machines: the local daemon (not
+/// running here) says nothing about them, so no daemon anomaly is raised.
+#[tokio::test]
+async fn a_remote_store_raises_no_daemon_anomalies() {
+    let s = session_with(|ctx| {
+        ctx.config.convex_url = Some("https://example-remote.convex.cloud".into())
+    })
+    .await;
+    let w = ok(
+        &s.client,
+        "watch_orchestration",
+        json!({"orchestration": "auth", "timeout_seconds": 0, "heartbeat_stale_seconds": 0}),
+    )
+    .await;
+    assert!(!messages(&w).is_empty(), "{w}");
+    assert_eq!(kinds(&w, "anomalies"), Vec::<String>::new());
+    assert_eq!(w["daemon_health"], "unknown_remote_store");
+}
+
+/// A store that cannot answer is not an orchestration that vanished: the call fails,
+/// and the cursor the caller still holds goes on without repeating a milestone.
+#[tokio::test]
+async fn a_store_failure_is_an_error_not_a_removal() {
+    let mut failing = None;
+    let s = session_with(|ctx| {
+        let store = std::sync::Arc::new(common::failing::FailingStore::new(ctx.store.clone()));
+        failing = Some(store.clone());
+        ctx.store = store;
+    })
+    .await;
+    let failing = failing.expect("store wrapped");
+    // Watched by feature name and by id: each lookup the watch makes may fail.
+    for (key, lookup) in [
+        ("auth", "get_orchestration_by_feature"),
+        (s.seeded.orchestration_id.as_str(), "get_orchestration"),
+        ("auth", "list_phases"),
+    ] {
+        let first = ok(
+            &s.client,
+            "watch_orchestration",
+            json!({"orchestration": key, "timeout_seconds": 0}),
+        )
+        .await;
+        assert!(
+            messages(&first).iter().any(|m| m.contains("appeared")),
+            "{first}"
+        );
+
+        failing.fail_next(lookup);
+        let err = tool_error(
+            &s.client,
+            "watch_orchestration",
+            json!({"orchestration": key, "cursor": first["cursor"], "timeout_seconds": 0}),
+        )
+        .await;
+        assert!(!failing.armed(), "{lookup} was never called");
+        assert!(
+            err.contains("store unavailable") && err.contains("same cursor"),
+            "{lookup}: {err}"
+        );
+
+        let again = ok(
+            &s.client,
+            "watch_orchestration",
+            json!({"orchestration": key, "cursor": first["cursor"], "timeout_seconds": 0}),
+        )
+        .await;
+        assert_eq!(
+            again["milestones"],
+            json!([]),
+            "{lookup}: a milestone was repeated"
+        );
+        assert_eq!(
+            again["orchestration_id"],
+            s.seeded.orchestration_id.as_str()
+        );
+    }
+
+    // The same during a long poll: the first read succeeds, the periodic re-read (every
+    // 2 s while nothing changes) fails and ends the call with an error.
+    let first = ok(
+        &s.client,
+        "watch_orchestration",
+        json!({"orchestration": "auth", "timeout_seconds": 0}),
+    )
+    .await;
+    failing.fail_after("get_orchestration_by_feature", 1);
+    let started = Instant::now();
+    let err = tool_error(
+        &s.client,
+        "watch_orchestration",
+        json!({"orchestration": "auth", "cursor": first["cursor"], "timeout_seconds": 10}),
+    )
+    .await;
+    assert!(!failing.armed(), "the failure was never hit");
+    assert!(err.contains("store unavailable"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "the call ran to its timeout"
+    );
 }
