@@ -86,22 +86,59 @@ impl Binaries {
     }
 }
 
+/// How `cargo build` must be told to put its output into `dir`, the folder the
+/// binaries are run from: `<target-dir>/debug` or `<target-dir>/release`. Anything
+/// else (an install folder, a custom profile, a `--target` triple layout) is refused:
+/// cargo would build elsewhere and the run would use the stale binaries in `dir`.
+pub fn cargo_output_args(dir: &Path) -> Result<Vec<std::ffi::OsString>, String> {
+    let profile = dir.file_name().and_then(|n| n.to_str());
+    let target = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    let (Some(profile @ ("debug" | "release")), Some(target)) = (profile, target) else {
+        return Err(format!(
+            "{} is not a cargo profile folder (<target-dir>/debug or <target-dir>/release), \
+             so a build cannot put the binaries there",
+            dir.display()
+        ));
+    };
+    let mut args = vec!["--target-dir".into(), target.as_os_str().to_owned()];
+    if profile == "release" {
+        args.push("--release".into());
+    }
+    Ok(args)
+}
+
 /// Builds the fixed package list with cargo into [`bin_dir`], then restarts the
 /// daemon of `config` if one is running so it runs the new binary.
 pub fn rebuild_binaries(config: &Config) -> BuildReport {
     let started = Instant::now();
     let dir = bin_dir();
+    let refused = |log_tail: String| BuildReport {
+        success: false,
+        duration_ms: started.elapsed().as_millis() as u64,
+        log_tail,
+        daemon_restarted: false,
+    };
+    let output_args = match cargo_output_args(&dir) {
+        Ok(args) => args,
+        Err(why) if std::env::var_os("TINA_BIN_DIR").is_some_and(|d| !d.is_empty()) => {
+            return refused(format!(
+                "refusing to build: TINA_BIN_DIR={why}; point TINA_BIN_DIR at a cargo profile \
+                 folder, unset it, or skip the build (--skip-build / skip_build)"
+            ));
+        }
+        Err(why) => {
+            return refused(format!(
+                "refusing to build: the harness runs from {why}; set TINA_BIN_DIR to a cargo \
+                 profile folder or skip the build (--skip-build / skip_build)"
+            ));
+        }
+    };
     let mut cmd = Command::new(cargo());
     cmd.arg("build").current_dir(workspace_dir());
     for p in PACKAGES {
         cmd.args(["-p", p]);
     }
-    if dir.file_name().is_some_and(|n| n == "release") {
-        cmd.arg("--release");
-    }
-    if let Some(target) = dir.parent() {
-        cmd.arg("--target-dir").arg(target);
-    }
+    cmd.args(output_args).stdin(std::process::Stdio::null());
     let output = cmd.output();
     let (success, log_tail) = match output {
         Ok(out) => {
@@ -127,4 +164,38 @@ pub fn rebuild_binaries(config: &Config) -> BuildReport {
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_only_into_a_cargo_profile_folder() {
+        let args = |d: &str| {
+            cargo_output_args(Path::new(d)).map(|a| {
+                a.iter()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            args("/w/target/debug").unwrap(),
+            ["--target-dir", "/w/target"]
+        );
+        assert_eq!(
+            args("/w/target/release").unwrap(),
+            ["--target-dir", "/w/target", "--release"]
+        );
+        for bad in [
+            "/usr/local/bin",
+            "/home/u/.cargo/bin",
+            "/w/target/ci",
+            "debug",
+            "/",
+        ] {
+            let err = args(bad).expect_err(bad);
+            assert!(err.contains("not a cargo profile folder"), "{err}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The `tina-harness` CLI. Exit codes: 0 every scenario passed, 1 a scenario failed or
-//! errored, 2 the command itself could not run (bad arguments, configuration).
+//! errored, 2 the command itself could not run (bad arguments, configuration), 3
+//! (`report` only) the run has not finished yet.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,11 +16,19 @@ use crate::scenario::{Scenario, list_scenarios};
 use crate::sim::SimArgs;
 use crate::verify::{VerifyOptions, verify};
 
+/// `report` exits with this while the run is still going on.
+pub const EXIT_RUNNING: u8 = 3;
+
+const EXIT_CODES: &str = "Exit codes:\n  0  every scenario passed (report: the run passed)\n  \
+     1  a scenario failed or errored\n  2  the command could not run (bad arguments, configuration)\n  \
+     3  report: the run has not finished yet (still running)";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tina-harness",
     version,
-    about = "Run TINA scenarios end to end (simulated or real agents), verify, report"
+    about = "Run TINA scenarios end to end (simulated or real agents), verify, report",
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     /// TINA state directory (default: $TINA_HOME, else ~/.tina).
@@ -40,7 +49,9 @@ pub enum Command {
     List(ListArgs),
     /// Check a scenario's expectations against the store now, without running it.
     Verify(VerifyArgs),
-    /// Show the report of an earlier run.
+    /// Show the report of an earlier run; exits 0 passed, 1 failed or error, 3 still
+    /// running.
+    #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
     /// The simulated agents (spawned by `run`; not for direct use).
     #[command(hide = true)]
@@ -55,7 +66,9 @@ pub struct RunArgs {
     /// Folder holding the scenarios (default: the workspace's scenarios/).
     #[arg(long, value_name = "DIR")]
     pub scenarios_dir: Option<PathBuf>,
-    /// Use the real Claude Code CLI (needs `claude` on PATH) instead of the sim.
+    /// Use the real Claude Code CLI (needs `claude` and `tmux` on PATH) instead of the
+    /// sim. It waits until the orchestration is complete, or blocked with no change
+    /// for $TINA_HARNESS_BLOCKED_TIMEOUT_SECS (default 600), or the session ends.
     #[arg(long)]
     pub full: bool,
     /// Do not rebuild tina-session, tina-daemon and tina-harness first.
@@ -160,8 +173,11 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
             }
         );
     }
-    // One daemon for the whole command: started here only if none runs.
-    let _daemon = crate::daemon::DaemonGuard::ensure(config)?;
+    // One daemon for the whole command, on the binaries the runs use: started here
+    // only if none runs.
+    let bins = crate::binaries::Binaries::locate();
+    bins.check()?;
+    let _daemon = crate::daemon::DaemonGuard::ensure(config, &bins)?;
     let mut reports: Vec<RunReport> = Vec::new();
     for name in &a.scenarios {
         let opts = RunOptions {
@@ -274,7 +290,8 @@ fn report(config: &Config, a: ReportArgs) -> anyhow::Result<ExitCode> {
         println!("{}", r.render());
     }
     Ok(match r.status {
-        RunStatus::Passed | RunStatus::Running => ExitCode::SUCCESS,
+        RunStatus::Passed => ExitCode::SUCCESS,
         RunStatus::Failed | RunStatus::Error => ExitCode::from(1),
+        RunStatus::Running => ExitCode::from(EXIT_RUNNING),
     })
 }

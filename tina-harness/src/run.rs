@@ -248,7 +248,7 @@ impl Runner<'_> {
         bins.check().cat(Category::Setup)?;
 
         self.enter(Stage::Daemon, "making sure a daemon syncs this store");
-        let mut guard = DaemonGuard::ensure(self.config).cat(Category::Setup)?;
+        let mut guard = DaemonGuard::ensure(self.config, &bins).cat(Category::Setup)?;
         self.log(&format!(
             "daemon pid {} ({})",
             pid_text(guard.pid),
@@ -263,7 +263,8 @@ impl Runner<'_> {
             Stage::Cleanup,
             &format!("removing every record of feature '{feature}'"),
         );
-        self.cleanup(&bins, &feature).cat(Category::Setup)?;
+        self.cleanup(&bins, &feature, scenario.script.total_phases)
+            .cat(Category::Setup)?;
 
         self.enter(Stage::Setup, "copying the test project");
         let work_dir = self.report.run_dir.join(&self.opts.scenario);
@@ -373,10 +374,13 @@ impl Runner<'_> {
         self.config.tina_home.join("harness").join("cargo-target")
     }
 
-    /// Removes the feature's records (exact name), worktree and its teams' Claude files.
-    fn cleanup(&self, bins: &Binaries, feature: &str) -> anyhow::Result<()> {
+    /// Removes the feature's records (exact name), worktree and its teams' Claude files:
+    /// those of the teams in the store, and those of the team names the sim writes,
+    /// whose records may be gone already while their files are not (the daemon would
+    /// sync such stale files into this run).
+    fn cleanup(&self, bins: &Binaries, feature: &str, total_phases: u32) -> anyhow::Result<()> {
         let store = self.config.open_store()?;
-        let team_names: Vec<String> = match store.get_orchestration_by_feature(feature) {
+        let mut team_names: Vec<String> = match store.get_orchestration_by_feature(feature) {
             Ok(o) => store
                 .list_teams(&o.id)?
                 .into_iter()
@@ -385,6 +389,9 @@ impl Runner<'_> {
             Err(e) if e.is_not_found() => Vec::new(),
             Err(e) => return Err(e.into()),
         };
+        team_names.extend(sim_team_names(feature, total_phases));
+        team_names.sort();
+        team_names.dedup();
         self.session(
             bins,
             &["cleanup", "--feature", feature, "--worktree", "--json"],
@@ -507,6 +514,14 @@ impl Runner<'_> {
             None => bail!("the sim runtime was killed by a signal"),
         }
     }
+}
+
+/// The team names the sim gives a feature's teams: the orchestrator team and one
+/// phase team per phase.
+fn sim_team_names(feature: &str, total_phases: u32) -> Vec<String> {
+    std::iter::once(tina_session::model::orchestrator_team_name(feature))
+        .chain((1..=total_phases).map(|n| tina_session::model::phase_team_name(feature, n)))
+        .collect()
 }
 
 /// Waits for `child` with a deadline; `tick` runs on every poll.

@@ -310,16 +310,6 @@ fn invalid(path: &Path, field: impl Into<String>, message: impl Into<String>) ->
     }
 }
 
-/// Same rule `tina-session init` applies, checked early so the error names the file.
-fn valid_feature_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 100
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !name.starts_with(['-', '.'])
-}
-
 /// A worktree-relative path that cannot escape the worktree.
 pub fn valid_relative_path(path: &str) -> bool {
     let p = Path::new(path);
@@ -333,15 +323,9 @@ pub fn valid_relative_path(path: &str) -> bool {
 }
 
 fn validate_script(path: &Path, s: &ScenarioScript) -> Result<(), ScenarioError> {
-    if !valid_feature_name(&s.feature_name) {
-        return Err(invalid(
-            path,
-            "feature_name",
-            format!(
-                "'{}' is not a valid feature name (1-100 letters, digits, '-', '_', '.'; not starting with '-' or '.')",
-                s.feature_name
-            ),
-        ));
+    // The rule `tina-session init` applies, checked early so the error names the file.
+    if let Err(e) = tina_session::lifecycle::validate_feature(&s.feature_name) {
+        return Err(invalid(path, "feature_name", e.to_string()));
     }
     if s.description.trim().is_empty() {
         return Err(invalid(path, "description", "must not be empty"));
@@ -620,6 +604,26 @@ fn validate_expected(path: &Path, e: &Expected, s: &ScenarioScript) -> Result<()
             "phases_completed",
             format!(
                 "{} exceeds the scenario's total_phases {}",
+                e.phases_completed, s.total_phases
+            ),
+        ));
+    }
+    if e.min_phases > s.total_phases {
+        return Err(invalid(
+            path,
+            "min_phases",
+            format!(
+                "{} exceeds the scenario's total_phases {}",
+                e.min_phases, s.total_phases
+            ),
+        ));
+    }
+    if e.final_status == "complete" && e.phases_completed < s.total_phases {
+        return Err(invalid(
+            path,
+            "phases_completed",
+            format!(
+                "is {} but final_status \"complete\" means all {} phases completed",
                 e.phases_completed, s.total_phases
             ),
         ));

@@ -64,15 +64,15 @@ struct ScriptedTeams {
 impl ScriptedTeams {
     fn of(s: &Scenario) -> Self {
         let script = &s.script;
+        let mut orchestrator_tasks = BTreeMap::new();
+        let mut orchestrator_task_phases = BTreeMap::new();
+        for t in plan::orchestrator_task_defs(script.total_phases) {
+            orchestrator_task_phases.insert(t.id.clone(), t.phase);
+            orchestrator_tasks.insert(t.id, t.subject);
+        }
         Self {
-            orchestrator_tasks: plan::orchestrator_task_defs(script.total_phases)
-                .into_iter()
-                .map(|t| (t.id, t.subject))
-                .collect(),
-            orchestrator_task_phases: plan::orchestrator_task_defs(script.total_phases)
-                .into_iter()
-                .map(|t| (t.id, t.phase))
-                .collect(),
+            orchestrator_tasks,
+            orchestrator_task_phases,
             orchestrator_members: script
                 .orchestrator
                 .members
@@ -106,27 +106,39 @@ struct Observed {
     orch: Orchestration,
     detail: OrchestrationDetail,
     roots: Vec<Team>,
+    /// Every phase the run must have: 1..=total_phases of the scenario, and any other
+    /// phase the store has a record or team of. A phase never started is in here.
+    phase_numbers: BTreeSet<u32>,
 }
 
 impl Observed {
-    fn load(store: &dyn Store, feature: &str) -> anyhow::Result<Option<Self>> {
+    fn load(store: &dyn Store, feature: &str, total_phases: u32) -> anyhow::Result<Option<Self>> {
         let orch = match store.get_orchestration_by_feature(feature) {
             Ok(o) => o,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e.into()),
         };
         let detail = store.get_orchestration_detail(&orch.id)?;
+        Ok(Some(Self::new(orch, detail, total_phases)))
+    }
+
+    fn new(orch: Orchestration, detail: OrchestrationDetail, total_phases: u32) -> Self {
         let roots = detail
             .teams
             .iter()
             .filter(|t| t.parent_team_id.is_none() && t.phase_number.is_none())
             .cloned()
             .collect();
-        Ok(Some(Self {
+        let phase_numbers = (1..=total_phases)
+            .chain(detail.phases.iter().map(|p| p.phase_number))
+            .chain(detail.teams.iter().filter_map(|t| t.phase_number))
+            .collect();
+        Self {
             orch,
             detail,
             roots,
-        }))
+            phase_numbers,
+        }
     }
 
     fn phase_teams(&self, phase: u32) -> Vec<&Team> {
@@ -163,8 +175,8 @@ impl Observed {
         };
         let Some(want) = want else {
             return !self.tasks_of(root).is_empty()
-                && self.detail.phases.iter().all(|p| {
-                    let teams = self.phase_teams(p.phase_number);
+                && self.phase_numbers.iter().all(|n| {
+                    let teams = self.phase_teams(*n);
                     teams.len() == 1 && !self.tasks_of(teams[0]).is_empty()
                 });
         };
@@ -210,7 +222,7 @@ pub fn verify(
     let mut out = Vec::new();
     let deadline = Instant::now() + opts.sync_deadline;
     let observed = loop {
-        let observed = Observed::load(store, feature)?;
+        let observed = Observed::load(store, feature, scenario.script.total_phases)?;
         let settled = match &observed {
             None => !expected.has_orchestration,
             Some(o) => o.synced(want) || !expected.has_orchestration,
@@ -300,8 +312,7 @@ fn check_orchestration(o: &Observed, s: &Scenario, out: &mut Vec<Assertion>) {
         ),
     ));
     let root_id = o.roots.first().map(|t| t.id.clone());
-    for phase in &o.detail.phases {
-        let n = phase.phase_number;
+    for &n in &o.phase_numbers {
         let teams = o.phase_teams(n);
         let linked = teams.len() == 1 && teams[0].parent_team_id == root_id;
         out.push(assertion(
@@ -312,19 +323,23 @@ fn check_orchestration(o: &Observed, s: &Scenario, out: &mut Vec<Assertion>) {
                 "1 team with phase_number {n} and parent_team_id {}",
                 root_id.as_ref().map_or("-".into(), |i| i.to_string())
             ),
-            teams
-                .iter()
-                .map(|t| {
-                    format!(
-                        "{} (parent {})",
-                        t.team_name,
-                        t.parent_team_id
-                            .as_ref()
-                            .map_or("-".into(), |i| i.to_string())
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
+            if teams.is_empty() {
+                "no phase team".to_owned()
+            } else {
+                teams
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{} (parent {})",
+                            t.team_name,
+                            t.parent_team_id
+                                .as_ref()
+                                .map_or("-".into(), |i| i.to_string())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
         ));
     }
     let stray: Vec<&str> = o
@@ -377,14 +392,14 @@ fn check_unscripted(o: &Observed, out: &mut Vec<Assertion>) {
             n,
         ));
     }
-    for phase in &o.detail.phases {
+    for &phase in &o.phase_numbers {
         let n: usize = o
-            .phase_teams(phase.phase_number)
+            .phase_teams(phase)
             .iter()
             .map(|t| o.tasks_of(t).len())
             .sum();
         out.push(assertion(
-            format!("phase {}: team has tasks", phase.phase_number),
+            format!("phase {phase}: team has tasks"),
             Category::Sync,
             n > 0,
             "> 0 tasks",
@@ -442,15 +457,13 @@ fn check_scripted(o: &Observed, want: &ScriptedTeams, out: &mut Vec<Assertion>) 
     for (phase, ids) in &want.phase_tasks {
         let teams = o.phase_teams(*phase);
         let Some(team) = teams.first() else {
-            if o.detail.phases.iter().any(|p| p.phase_number == *phase) {
-                out.push(assertion(
-                    format!("phase {phase}: team has tasks"),
-                    Category::Sync,
-                    false,
-                    "a phase team with tasks",
-                    "no phase team",
-                ));
-            }
+            out.push(assertion(
+                format!("phase {phase}: team has tasks"),
+                Category::Sync,
+                false,
+                "a phase team with tasks",
+                "no phase team",
+            ));
             continue;
         };
         let tasks = o.tasks_of(team);
@@ -627,5 +640,64 @@ fn check_worktree(
                 format!("{observed}, missing {missing:?}")
             },
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A two-phase orchestration in which only phase 1 was ever started.
+    fn phase_two_never_started() -> Observed {
+        let orch = "o1";
+        let team = |id: &str, name: &str, parent: Option<&str>, phase: Option<u32>| {
+            json!({
+                "id": id, "team_name": name, "orchestration_id": orch,
+                "parent_team_id": parent, "phase_number": phase,
+                "lead_session_id": null, "created_at": 1
+            })
+        };
+        let task = |team_id: &str, team_name: &str, phase: Option<u32>| {
+            json!({
+                "orchestration_id": orch, "team_id": team_id, "team_name": team_name,
+                "phase_number": phase, "task_id": "1", "subject": "s", "description": "",
+                "status": "completed", "owner": null, "blocked_by": [], "metadata": {},
+                "recorded_at": 1, "sequence": 0
+            })
+        };
+        let detail: OrchestrationDetail = serde_json::from_value(json!({
+            "orchestration": {
+                "id": orch, "feature_name": "f", "design_doc": "d", "branch": null,
+                "worktree_path": null, "total_phases": 2, "current_phase": 1,
+                "status": "blocked", "started_at": 1, "completed_at": null, "updated_at": 1
+            },
+            "phases": [{
+                "orchestration_id": orch, "phase_number": 1, "status": "blocked",
+                "plan_path": null, "blocked_reason": "tests", "started_at": 1,
+                "completed_at": null, "updated_at": 1
+            }],
+            "orchestrator_tasks": [task("t0", "f-orchestration", None)],
+            "phase_tasks": { "1": [task("t1", "f-phase-1", Some(1))] },
+            "teams": [
+                team("t0", "f-orchestration", None, None),
+                team("t1", "f-phase-1", Some("t0"), Some(1)),
+            ],
+            "team_members": []
+        }))
+        .expect("detail");
+        Observed::new(detail.orchestration.clone(), detail, 2)
+    }
+
+    #[test]
+    fn a_phase_without_any_record_fails_the_unscripted_checks() {
+        let o = phase_two_never_started();
+        assert!(!o.synced(None), "phase 2 has no team: not synced");
+        let mut out = Vec::new();
+        check_unscripted(&o, &mut out);
+        let by_name = |n: &str| out.iter().find(|a| a.name == n).map(|a| a.passed);
+        assert_eq!(by_name("orchestrator tasks present"), Some(true));
+        assert_eq!(by_name("phase 1: team has tasks"), Some(true));
+        assert_eq!(by_name("phase 2: team has tasks"), Some(false));
     }
 }

@@ -5,6 +5,9 @@ mod support;
 use std::process::Command;
 
 use support::{Env, copy_scenarios, scenarios_dir};
+use tina_harness::binaries::Binaries;
+use tina_harness::daemon::DaemonGuard;
+use tina_harness::report::{RunReport, RunStatus};
 use tina_session::daemon;
 
 fn harness(env: &Env) -> Command {
@@ -44,7 +47,7 @@ fn run_exits_0_on_pass_and_1_on_a_broken_expectation() {
     let text = std::fs::read_to_string(&expected).expect("read");
     std::fs::write(
         &expected,
-        text.replace("\"phases_completed\": 1", "\"phases_completed\": 0"),
+        text.replace("\"min_tasks\": 5", "\"min_tasks\": 50"),
     )
     .expect("write");
     let out = harness(&env)
@@ -63,9 +66,8 @@ fn run_exits_0_on_pass_and_1_on_a_broken_expectation() {
         .filter(|a| a["passed"] == false)
         .collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
-    assert_eq!(failed[0]["name"], "phases completed");
-    assert_eq!(failed[0]["expected"], "0");
-    assert_eq!(failed[0]["observed"], "1");
+    assert_eq!(failed[0]["name"], "min tasks");
+    assert_eq!(failed[0]["expected"], ">= 50");
 
     // The report is kept and readable by run id.
     let run_id = reports[0]["run_id"].as_str().expect("run id");
@@ -119,4 +121,100 @@ fn rebuild_restarts_a_running_daemon() {
     assert!(report.daemon_restarted);
     assert!(after.running);
     assert_ne!(after.pid, before_pid);
+}
+
+/// `report` of a run still going on exits 3, distinct from passed (0) and failed (1);
+/// `--help` says so.
+#[test]
+fn report_of_a_running_run_exits_3() {
+    let env = Env::new();
+    let run_dir = env.config.runs_dir().join("run-still-going");
+    std::fs::create_dir_all(&run_dir).expect("run dir");
+    let mut report = RunReport {
+        run_id: "run-still-going".into(),
+        scenario: "01-single-phase".into(),
+        feature_name: Some("greeting".into()),
+        runtime: "sim".into(),
+        status: RunStatus::Running,
+        started_at: "2025-01-01T00:00:00Z".into(),
+        finished_at: None,
+        duration_ms: 0,
+        timings: Vec::new(),
+        assertions: Vec::new(),
+        error: None,
+        hierarchy: None,
+        log_path: run_dir.join("run.log"),
+        run_dir,
+        worktree: None,
+    };
+    let code = |report: &RunReport| {
+        report.save().expect("save report");
+        harness(&env)
+            .args(["report", "run-still-going"])
+            .output()
+            .expect("report")
+            .status
+            .code()
+    };
+    assert_eq!(code(&report), Some(3));
+    report.status = RunStatus::Passed;
+    assert_eq!(code(&report), Some(0));
+    report.status = RunStatus::Error;
+    assert_eq!(code(&report), Some(1));
+
+    let help = harness(&env)
+        .args(["report", "--help"])
+        .output()
+        .expect("help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("3  report: the run has not finished yet"),
+        "{help}"
+    );
+}
+
+/// A TINA_BIN_DIR that is not `<target-dir>/debug|release` cannot be built into: the
+/// build is refused with the reason, before cargo runs or a run folder exists.
+#[test]
+fn rebuild_refuses_a_bin_dir_that_is_not_a_cargo_profile_folder() {
+    let env = Env::new();
+    let bin_dir = env.dir.path().join("installed-bin");
+    std::fs::create_dir_all(&bin_dir).expect("bin dir");
+    let out = harness(&env)
+        .env("TINA_BIN_DIR", &bin_dir)
+        .args(["run", "--scenarios-dir"])
+        .arg(scenarios_dir())
+        .arg("01-single-phase")
+        .output()
+        .expect("run tina-harness");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("refusing to build: TINA_BIN_DIR="),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not a cargo profile folder"), "{stderr}");
+    assert!(!env.config.runs_dir().exists());
+}
+
+/// The daemon a run uses is the `tina-daemon` of the run's binaries, wherever that is,
+/// not the one next to the calling process.
+#[test]
+fn the_daemon_runs_from_the_runs_binaries() {
+    let env = Env::new();
+    let located = Binaries::locate();
+    let elsewhere = env.dir.path().join("elsewhere").join("tina-daemon");
+    std::fs::create_dir_all(elsewhere.parent().expect("parent")).expect("dir");
+    std::fs::copy(&located.tina_daemon, &elsewhere).expect("copy tina-daemon");
+    let bins = Binaries {
+        tina_daemon: elsewhere.clone(),
+        ..located
+    };
+    let guard = DaemonGuard::ensure(&env.config, &bins).expect("daemon starts");
+    assert!(guard.started_here());
+    let pid = guard.pid.expect("pid");
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).expect("daemon exe");
+    drop(guard);
+    assert_eq!(exe, elsewhere);
+    assert!(!daemon::status(&env.config).expect("status").running);
 }

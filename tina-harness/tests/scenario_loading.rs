@@ -174,6 +174,16 @@ fn semantic_errors_name_the_field() {
         ),
         (
             "expected.json",
+            Box::new(|v| v["min_phases"] = json!(2)),
+            "field `min_phases`: 2 exceeds the scenario's total_phases 1",
+        ),
+        (
+            "expected.json",
+            Box::new(|v| v["phases_completed"] = json!(0)),
+            "field `phases_completed`: is 0 but final_status \"complete\" means all 1 phases",
+        ),
+        (
+            "expected.json",
             Box::new(|v| v["file_changes"][0]["change"] = json!("renamed")),
             "field `file_changes[0].change`",
         ),
@@ -215,4 +225,20 @@ fn missing_design_doc_is_named() {
             .is_some_and(|m| m.contains("design.md")),
         "{broken:?}"
     );
+}
+
+/// Fewer completed phases than total is refused only when the final status is
+/// `complete`: a scenario may expect to end blocked.
+#[test]
+fn blocked_expectations_may_complete_fewer_phases() {
+    let dir = tempfile::tempdir().expect("temp");
+    copy_scenarios(dir.path());
+    let path = dir.path().join("01-single-phase/expected.json");
+    let mut value: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    value["final_status"] = json!("blocked");
+    value["phases_completed"] = json!(0);
+    std::fs::write(&path, value.to_string()).expect("write");
+    let scenario = Scenario::load(dir.path(), "01-single-phase").expect("loads");
+    assert_eq!(scenario.expected.phases_completed, 0);
 }

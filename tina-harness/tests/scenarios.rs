@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use support::{Env, copy_scenarios, scenarios_dir};
 use tina_harness::report::{Category, RunStatus, Stage};
-use tina_harness::scenario::Scenario;
+use tina_harness::scenario::{MemberScript, Scenario};
+use tina_harness::sim::files::{ClaudeFiles, TaskFile};
 use tina_harness::verify::{VerifyOptions, verify};
 use tina_harness::{RunReport, load_run};
 
@@ -138,13 +139,76 @@ fn scenario_04_crash_and_daemon_restart() {
     assert!(log.contains("staged crash"), "{log}");
     assert!(log.contains("[sim] resuming at step"), "{log}");
     assert!(log.contains("daemon started again"), "{log}");
-    // The daemon really went down and came back: two start-ups in its log.
+    // The daemon really went down and came back: two start-ups in its log, and the
+    // second one's scan recorded what the agents wrote while it was down.
     let daemon_log =
         std::fs::read_to_string(tina_session::daemon::log_path(&env.config)).unwrap_or_default();
+    let scans: Vec<u64> = daemon_log
+        .lines()
+        .filter(|l| l.contains("start-up scan done"))
+        .map(|l| scan_events(l).unwrap_or_else(|| panic!("no events= in: {l}")))
+        .collect();
+    assert_eq!(scans.len(), 2, "{daemon_log}");
     assert!(
-        daemon_log.matches("start-up scan done").count() >= 2,
-        "{daemon_log}"
+        scans[1] > 0,
+        "the restarted daemon's start-up scan recorded no events: {daemon_log}"
     );
+}
+
+/// The `events=N` field of a daemon "start-up scan done" log line.
+fn scan_events(line: &str) -> Option<u64> {
+    line.split_whitespace()
+        .find_map(|field| field.strip_prefix("events="))
+        .and_then(|n| n.parse().ok())
+}
+
+/// Claude Code files of the feature's team names, left over from an earlier run whose
+/// store records are gone, are removed before the run: none of them reaches the store.
+#[test]
+fn stale_claude_files_without_records_do_not_reach_the_store() {
+    let env = Env::new();
+    let files = ClaudeFiles {
+        claude_home: env.config.claude_home.clone(),
+    };
+    let stale = |id| TaskFile {
+        id,
+        subject: "stale task of an earlier run",
+        description: "",
+        status: "pending",
+        owner: None,
+        blocks: Vec::new(),
+        blocked_by: &[],
+        metadata: serde_json::json!({}),
+    };
+    let ghost = [MemberScript {
+        name: "ghost".into(),
+        agent_type: "general-purpose".into(),
+        model: "old".into(),
+    }];
+    for team in ["greeting-orchestration", "greeting-phase-1"] {
+        files.write_task(team, &stale("99")).expect("stale task");
+        files
+            .write_team_config(team, "stale", 1, "old-session", "/nowhere", &ghost)
+            .expect("stale config");
+    }
+    let (report, _) = env.run(&scenarios_dir(), "01-single-phase", false);
+    assert_passed(&env, &report);
+    let store = env.config.open_store().expect("store");
+    let orch = store
+        .get_orchestration_by_feature("greeting")
+        .expect("greeting");
+    let events = store.list_task_events(&orch.id).expect("events");
+    assert!(!events.is_empty());
+    let stale_events: Vec<_> = events.iter().filter(|e| e.task_id == "99").collect();
+    assert!(stale_events.is_empty(), "{stale_events:#?}");
+    let detail = store.get_orchestration_detail(&orch.id).expect("detail");
+    assert!(
+        detail.team_members.iter().all(|m| m.agent_name != "ghost"),
+        "{:#?}",
+        detail.team_members
+    );
+    let log = std::fs::read_to_string(&report.log_path).unwrap_or_default();
+    assert!(log.contains("tasks/greeting-phase-1"), "{log}");
 }
 
 /// `auth` and `auth-v2`: each name is a prefix of the other's team names. Run back to
@@ -299,4 +363,42 @@ fn bad_setup_patch_is_a_setup_error() {
     let error = report.error.as_ref().expect("error");
     assert_eq!(error.category, Category::Setup);
     assert!(error.message.contains("setup.patch"), "{}", error.message);
+}
+
+/// Phase 1's tests fail with no staged fix, so phase 2 is never started: the run is an
+/// error, and the hierarchy assertions name phase 2 as missing (a phase without any
+/// record still has to exist).
+#[test]
+fn a_phase_never_started_fails_the_hierarchy_assertions() {
+    let env = Env::new();
+    let dir = env.dir.path().join("scenarios");
+    copy_scenarios(&dir);
+    let path = dir.join("02-two-phase-refactor/scenario.json");
+    let mut script: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    let change = &mut script["phases"][0]["tasks"][0]["changes"][0];
+    assert_eq!(change["path"], "src/arith.rs");
+    let broken = format!(
+        "{}\n#[test]\nfn staged_breakage() {{\n    assert_eq!(1 + 1, 3);\n}}\n",
+        change["content"].as_str().expect("content")
+    );
+    change["content"] = broken.into();
+    std::fs::write(&path, script.to_string()).expect("write");
+
+    let (report, _) = env.run(&dir, "02-two-phase-refactor", false);
+    assert_eq!(report.status, RunStatus::Error, "{}", report.render());
+    let failed = |name: &str| {
+        report
+            .assertions
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("no assertion '{name}': {:#?}", report.assertions))
+            .clone()
+    };
+    let linked = failed("phase 2: one phase team linked to the orchestrator team");
+    assert!(!linked.passed);
+    assert_eq!(linked.observed, "no phase team");
+    let tasks = failed("phase 2: team has tasks");
+    assert!(!tasks.passed);
+    assert!(failed("phase 1: one phase team linked to the orchestrator team").passed);
 }
