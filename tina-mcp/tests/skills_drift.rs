@@ -11,8 +11,42 @@ use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
-/// Tool name → accepted argument names, from the server's `tools/list`.
-type Tools = BTreeMap<String, BTreeSet<String>>;
+/// What a tool accepts, from its input schema in the server's `tools/list`.
+#[derive(Debug, Default)]
+struct ToolSchema {
+    props: BTreeSet<String>,
+    required: BTreeSet<String>,
+    /// Argument name → allowed values, for enum-valued arguments.
+    enums: BTreeMap<String, Vec<String>>,
+}
+
+type Tools = BTreeMap<String, ToolSchema>;
+
+/// The enum values of a property schema, following a local `$ref` into `$defs`.
+fn enum_values(schema: &serde_json::Value, prop: &serde_json::Value) -> Option<Vec<String>> {
+    let target = match prop.get("$ref").and_then(|r| r.as_str()) {
+        Some(r) => {
+            let name = r.rsplit('/').next()?;
+            schema.get("$defs")?.get(name)?
+        }
+        None => prop,
+    };
+    let values = target
+        .get("enum")
+        .or_else(|| target.get("oneOf").map(|_| &serde_json::Value::Null))?;
+    match values {
+        serde_json::Value::Array(v) => Some(
+            v.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+        ),
+        _ => target.get("oneOf")?.as_array().map(|alts| {
+            alts.iter()
+                .filter_map(|a| a.get("const").and_then(|c| c.as_str()).map(str::to_owned))
+                .collect()
+        }),
+    }
+}
 
 async fn server_tools() -> Tools {
     let session = common::session().await;
@@ -20,26 +54,53 @@ async fn server_tools() -> Tools {
     tools
         .into_iter()
         .map(|t| {
-            let props = t
-                .input_schema
-                .get("properties")
-                .and_then(|p| p.as_object())
-                .map(|p| p.keys().cloned().collect())
-                .unwrap_or_default();
-            (t.name.to_string(), props)
+            let schema = serde_json::Value::Object((*t.input_schema).clone());
+            let props = schema.get("properties").and_then(|p| p.as_object());
+            let tool = ToolSchema {
+                props: props
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default(),
+                required: schema
+                    .get("required")
+                    .and_then(|r| r.as_array())
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                enums: props
+                    .map(|p| {
+                        p.iter()
+                            .filter_map(|(k, v)| Some((k.clone(), enum_values(&schema, v)?)))
+                            .filter(|(_, v)| !v.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            };
+            (t.name.to_string(), tool)
         })
         .collect()
 }
 
-/// Splits a command line like a shell would for our purposes (double quotes group).
+/// Splits a command line like a shell would for our purposes: double quotes group, and
+/// so does a `<placeholder with spaces>`.
 fn split(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let mut quoted = false;
+    let (mut quoted, mut angled) = (false, false);
     for c in line.chars() {
         match c {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
+            '"' if !angled => quoted = !quoted,
+            '<' if !quoted => {
+                angled = true;
+                cur.push(c);
+            }
+            '>' if angled => {
+                angled = false;
+                cur.push(c);
+            }
+            c if c.is_whitespace() && !quoted && !angled => {
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }
@@ -74,7 +135,46 @@ fn cli_commands(text: &str) -> Vec<Vec<String>> {
     found
 }
 
+/// Placeholders in skills (`<plan path>`, `N`) become values the flag accepts, so the
+/// real parser can check required flags and enum values too.
+fn fill_placeholders(tokens: &[String]) -> Vec<String> {
+    let numeric = ["--phase", "--total-phases", "--phase-number"];
+    let mut out = vec!["tina-session".to_owned()];
+    for (i, tok) in tokens.iter().enumerate() {
+        let placeholder =
+            tok.starts_with('<') || (tok.len() == 1 && tok.chars().all(|c| c.is_ascii_uppercase()));
+        if placeholder {
+            let flag = i
+                .checked_sub(1)
+                .map(|j| tokens[j].as_str())
+                .unwrap_or_default();
+            out.push(if numeric.contains(&flag) { "1" } else { "x" }.to_owned());
+        } else {
+            out.push(tok.clone());
+        }
+    }
+    out
+}
+
 fn check_cli(tokens: &[String], cli: &clap::Command) -> Result<(), String> {
+    check_flags(tokens, cli)?;
+    // A mention (`tina-session start`) or an elided line (`start ... --flag`) names a
+    // command without spelling it out: its names are checked, not its completeness.
+    let complete = tokens.iter().any(|t| t.starts_with("--")) && !tokens.iter().any(|t| t == "...");
+    if !complete {
+        return Ok(());
+    }
+    let line = format!("tina-session {}", tokens.join(" "));
+    cli.clone()
+        .try_get_matches_from(fill_placeholders(tokens))
+        .map(|_| ())
+        .map_err(|e| {
+            let first = e.to_string().lines().next().unwrap_or_default().to_owned();
+            format!("`{line}`: the CLI refuses it: {first}")
+        })
+}
+
+fn check_flags(tokens: &[String], cli: &clap::Command) -> Result<(), String> {
     let line = format!("tina-session {}", tokens.join(" "));
     let mut cmd = cli;
     let mut i = 0;
@@ -129,8 +229,42 @@ fn check_cli(tokens: &[String], cli: &clap::Command) -> Result<(), String> {
     Ok(())
 }
 
+/// The `"key": value` pairs of a call's body; the value is the string literal, if any.
+fn call_args(body: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        let key = &after[..end];
+        let tail = after[end + 1..].trim_start();
+        if let Some(value) = tail.strip_prefix(':') {
+            let value = value.trim_start();
+            let literal = value
+                .strip_prefix('"')
+                .and_then(|v| v.find('"').map(|e| v[..e].to_owned()));
+            let skip = match &literal {
+                Some(l) => value.find('"').unwrap_or(0) + l.len() + 2,
+                None => value.find([',', '}']).unwrap_or(value.len()),
+            };
+            out.push((key.to_owned(), literal));
+            rest = &value[skip.min(value.len())..];
+        } else {
+            rest = &after[end + 1..];
+        }
+    }
+    out
+}
+
 /// Every `tool_name { ... }` call in `text`, with the argument names it uses.
 fn tool_calls(text: &str) -> Vec<(String, Vec<String>)> {
+    tool_calls_with_values(text)
+        .into_iter()
+        .map(|(t, args)| (t, args.into_iter().map(|(k, _)| k).collect()))
+        .collect()
+}
+
+fn tool_calls_with_values(text: &str) -> Vec<(String, Vec<(String, Option<String>)>)> {
     let mut calls = Vec::new();
     for line in text.lines() {
         let trimmed = line.trim();
@@ -144,16 +278,7 @@ fn tool_calls(text: &str) -> Vec<(String, Vec<String>)> {
             continue;
         }
         let body = rest.rsplit_once('}').map_or(rest, |(b, _)| b);
-        let args = body
-            .split('"')
-            .collect::<Vec<_>>()
-            .windows(2)
-            .enumerate()
-            // Odd pieces are inside quotes; a key is a quoted piece followed by ':'.
-            .filter(|(i, w)| i % 2 == 1 && w[1].trim_start().starts_with(':'))
-            .map(|(_, w)| w[0].to_owned())
-            .collect::<Vec<_>>();
-        calls.push((name.to_owned(), args));
+        calls.push((name.to_owned(), call_args(body)));
     }
     calls
 }
@@ -183,17 +308,34 @@ fn check_text(name: &str, text: &str, tools: &Tools, orchestrate: bool) -> Vec<S
             ));
         }
     }
-    for (tool, args) in tool_calls(text) {
-        let Some(accepted) = tools.get(&tool) else {
+    for (tool, args) in tool_calls_with_values(text) {
+        let Some(schema) = tools.get(&tool) else {
             findings.push(format!("{name}: unknown MCP tool `{tool}`"));
             continue;
         };
-        for arg in &args {
-            if !accepted.contains(arg) {
+        for (arg, value) in &args {
+            if !schema.props.contains(arg) {
                 findings.push(format!("{name}: MCP tool `{tool}` has no argument `{arg}`"));
             }
+            if let (Some(allowed), Some(v)) = (schema.enums.get(arg), value)
+                && !v.starts_with('<')
+                && !allowed.contains(v)
+            {
+                findings.push(format!(
+                    "{name}: MCP tool `{tool}` argument `{arg}` does not accept \"{v}\" ({})",
+                    allowed.join(", ")
+                ));
+            }
         }
-        if orchestrate && tool == "start_phase" && !args.iter().any(|a| a == "parent_team_id") {
+        for req in &schema.required {
+            if !args.iter().any(|(k, _)| k == req) {
+                findings.push(format!(
+                    "{name}: MCP tool `{tool}` call lacks required `{req}`"
+                ));
+            }
+        }
+        if orchestrate && tool == "start_phase" && !args.iter().any(|(a, _)| a == "parent_team_id")
+        {
             findings.push(format!("{name}: `start_phase` without parent_team_id"));
         }
     }
@@ -278,6 +420,10 @@ async fn drift_check_catches_a_drifted_skill() {
         "`start_phase` without parent_team_id",
         "`advance_phase` has no argument `why`",
         "unknown MCP tool `destroy_everything`",
+        "--runtime bash --json`: the CLI refuses it",
+        "--parent-team-id <orchestrator team id>`: the CLI refuses it",
+        "argument `event` does not accept \"finish\"",
+        "`start_phase` call lacks required `plan`",
     ];
     for e in expect {
         assert!(
