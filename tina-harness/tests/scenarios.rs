@@ -84,19 +84,56 @@ fn sim_calls(report: &RunReport) -> Vec<String> {
         .collect()
 }
 
+/// The lifecycle calls (`init`, `start`, `advance <event>`) the orchestrate skill tells
+/// the lead to make, in the skill's order: the happy path (sections 1 and 2) and the
+/// blocked path (section 3). The sim must make the same calls in the same order.
+fn skill_protocol() -> (Vec<String>, Vec<String>) {
+    let skill =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../skills/orchestrate/SKILL.md");
+    let text = std::fs::read_to_string(&skill).expect("orchestrate skill");
+    let (mut happy, mut blocked) = (Vec::new(), Vec::new());
+    let mut section = 0;
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("## ").and_then(|h| h.split('.').next()) {
+            section = n.trim().parse().unwrap_or(section);
+        }
+        let Some(rest) = line.trim().strip_prefix("tina-session ") else {
+            continue;
+        };
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let mut call = words[0].to_owned();
+        if !matches!(call.as_str(), "init" | "start" | "advance") {
+            continue;
+        }
+        if let Some(i) = words.iter().position(|w| *w == "--event") {
+            call = format!("advance {}", words[i + 1]);
+        }
+        match section {
+            1 | 2 => happy.push(call),
+            3 => blocked.push(call),
+            _ => {}
+        }
+    }
+    (happy, blocked)
+}
+
 #[test]
 fn scenario_01_single_phase() {
     let (_env, report) = run_one("01-single-phase");
+    let (happy, _) = skill_protocol();
     assert_eq!(
-        sim_calls(&report),
+        happy,
         [
             "init",
             "advance plan",
             "start",
             "advance review",
             "advance complete"
-        ]
+        ],
+        "the orchestrate skill's protocol"
     );
+    // The sim plays exactly the protocol the skill describes.
+    assert_eq!(sim_calls(&report), happy);
     let log = std::fs::read_to_string(&report.log_path).unwrap_or_default();
     assert!(log.contains("--parent-team-id"), "{log}");
 }
@@ -116,18 +153,20 @@ fn scenario_02_two_phase_refactor() {
 #[test]
 fn scenario_03_failing_tests_block_then_resume() {
     let (_env, report) = run_one("03-failing-tests");
+    let (happy, blocked) = skill_protocol();
     assert_eq!(
-        sim_calls(&report),
-        [
-            "init",
-            "advance plan",
-            "start",
-            "advance block",
-            "advance resume",
-            "advance review",
-            "advance complete"
-        ]
+        blocked,
+        ["advance block", "advance resume"],
+        "the skill's blocked path"
     );
+    // The happy path with the skill's blocked path inserted once the phase started.
+    let start = happy
+        .iter()
+        .position(|c| c == "start")
+        .expect("start in the protocol");
+    let mut expected = happy.clone();
+    expected.splice(start + 1..start + 1, blocked);
+    assert_eq!(sim_calls(&report), expected);
     let log = std::fs::read_to_string(&report.log_path).unwrap_or_default();
     assert!(log.contains("cargo test (phase 1): FAILED"), "{log}");
 }
