@@ -78,11 +78,15 @@ impl LeaseGuard {
     /// Called before a run: holds the daemon, starting it for the first holder. `None`
     /// when it could not be started: nothing is held, so nothing will be released.
     fn acquire(slot: &DaemonSlot, config: &tina_session::Config) -> Option<Self> {
+        // Through the harness, so the daemon is the `tina-daemon` beside the
+        // `tina-session` the runs use (`Binaries::locate`), not whichever is on PATH.
         Self::acquire_with(slot, config, |config| {
-            let _ = std::fs::create_dir_all(&config.claude_home);
-            tina_session::daemon::start(config).map(|outcome| {
-                matches!(outcome, tina_session::daemon::StartOutcome::Started { .. })
-            })
+            let bins = tina_harness::binaries::Binaries::locate();
+            tina_harness::daemon::start(config, &bins)
+                .map(|outcome| {
+                    matches!(outcome, tina_session::daemon::StartOutcome::Started { .. })
+                })
+                .map_err(|e| format!("{e:#}"))
         })
     }
 
@@ -91,7 +95,7 @@ impl LeaseGuard {
     fn acquire_with(
         slot: &DaemonSlot,
         config: &tina_session::Config,
-        start: impl FnOnce(&tina_session::Config) -> Result<bool, tina_session::daemon::DaemonError>,
+        start: impl FnOnce(&tina_session::Config) -> Result<bool, String>,
     ) -> Option<Self> {
         let mut shared = lock_slot(slot);
         match shared.as_mut() {

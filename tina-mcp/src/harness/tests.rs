@@ -3,7 +3,6 @@
 use std::sync::Barrier;
 
 use tina_session::Config;
-use tina_session::daemon::DaemonError;
 
 use super::*;
 
@@ -11,14 +10,12 @@ fn config() -> Config {
     Config::at("/nonexistent/tina", "/nonexistent/claude")
 }
 
-fn found_running(_: &Config) -> Result<bool, DaemonError> {
+fn found_running(_: &Config) -> Result<bool, String> {
     Ok(false)
 }
 
-fn cannot_start(_: &Config) -> Result<bool, DaemonError> {
-    Err(DaemonError::BinaryNotFound {
-        searched: "nowhere (test)".into(),
-    })
+fn cannot_start(_: &Config) -> Result<bool, String> {
+    Err("no tina-daemon binary (test)".into())
 }
 
 /// How many runs hold the daemon; `None` when the server has let it go.
