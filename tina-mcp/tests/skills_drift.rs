@@ -264,7 +264,10 @@ fn tool_calls(text: &str) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-fn tool_calls_with_values(text: &str) -> Vec<(String, Vec<(String, Option<String>)>)> {
+/// A tool call in a skill: the tool name and its `(argument, string literal)` pairs.
+type ToolCall = (String, Vec<(String, Option<String>)>);
+
+fn tool_calls_with_values(text: &str) -> Vec<ToolCall> {
     let mut calls = Vec::new();
     for line in text.lines() {
         let trimmed = line.trim();
