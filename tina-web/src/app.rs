@@ -43,13 +43,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` is cancelled, then lets in-flight requests finish.
+/// Serves until `shutdown` is cancelled, then lets in-flight requests finish. On a loopback
+/// address only requests for a loopback host name are answered (see [`crate::host`]).
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
     options: ServeOptions,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    let loopback = listener.local_addr()?.ip().is_loopback();
     let (revisions, poller) =
         live::spawn_poller(store.clone(), options.poll_interval, shutdown.clone());
     let app = router(AppState {
@@ -57,6 +59,13 @@ pub async fn serve(
         revisions,
         shutdown: shutdown.clone(),
     });
+    let app = if loopback {
+        app.layer(axum::middleware::from_fn(
+            crate::host::require_loopback_host,
+        ))
+    } else {
+        app
+    };
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await;

@@ -1,5 +1,6 @@
 //! API errors: every failure becomes a JSON [`ApiErrorBody`] with a status code that says
-//! whose fault it was (404 unknown record, 400 bad input, 503/500 store trouble).
+//! whose fault it was (404 unknown record, 400 bad input, 421 a request for another host
+//! name, 503/500 store trouble).
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -17,6 +18,9 @@ pub enum ApiError {
     /// The request itself is malformed (bad path segment, bad query).
     #[error("{0}")]
     BadRequest(String),
+    /// The request names a host this server does not answer for (the DNS-rebinding guard).
+    #[error("{0}")]
+    WrongHost(String),
     /// The store could not be reached (e.g. a remote backend is down).
     #[error("{0}")]
     Unavailable(String),
@@ -33,6 +37,7 @@ impl ApiError {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::WrongHost(_) => StatusCode::MISDIRECTED_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -42,6 +47,7 @@ impl ApiError {
         match self {
             Self::NotFound(_) => "not_found",
             Self::BadRequest(_) => "bad_request",
+            Self::WrongHost(_) => "wrong_host",
             Self::Unavailable(_) => "store_unavailable",
             Self::Store(_) => "store_error",
             Self::Internal(_) => "internal",

@@ -2,6 +2,7 @@
 //!
 //! - [`app`]: shared state and the router (`/api/*` JSON, `/api/events` SSE, the UI).
 //! - [`api`]: one handler module per resource (orchestrations, hierarchy, tasks).
+//! - [`host`]: the DNS-rebinding guard (loopback servers answer only loopback host names).
 //! - [`error`]: how store failures and bad input become JSON error responses.
 //! - [`live`]: one task polls `Store::revision()` and fans changes out to SSE clients.
 //! - [`assets`]: the built React UI (`ui/dist`), embedded at compile time by `build.rs`.
@@ -15,6 +16,7 @@ pub mod app;
 pub mod assets;
 pub mod error;
 pub mod fixture;
+pub mod host;
 pub mod live;
 pub mod types;
 

@@ -10,17 +10,30 @@ use tina_session::config::{Config, Overrides};
 use tokio_util::sync::CancellationToken;
 
 /// TINA live dashboard: JSON API, live updates and the web UI on one port.
+///
+/// `tina-web` alone serves; the flags may follow it directly or `serve`.
 #[derive(Debug, Parser)]
-#[command(name = "tina-web", version)]
+#[command(name = "tina-web", version, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// The flags of `serve`, given without the subcommand.
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the dashboard (default http://127.0.0.1:7410).
+    /// Serve the dashboard (default http://127.0.0.1:7410). The default command.
     Serve(ServeArgs),
+}
+
+impl Cli {
+    /// The command to run: `serve` with its flags, or the top-level flags when no
+    /// subcommand was given.
+    fn command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,18 +47,34 @@ struct ServeArgs {
     /// TINA state directory (overrides TINA_HOME; the store is <dir>/tina.db).
     #[arg(long, value_name = "DIR")]
     tina_home: Option<PathBuf>,
+    /// Read the Convex deployment at this URL instead of SQLite (overrides TINA_CONVEX_URL
+    /// and config.toml).
+    #[arg(long, value_name = "URL")]
+    convex_url: Option<String>,
+}
+
+impl ServeArgs {
+    /// The configuration these flags set; the rest comes from env, config.toml, defaults.
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            tina_home: self.tina_home.clone(),
+            convex_url: self.convex_url.clone(),
+            ..Overrides::default()
+        }
+    }
 }
 
 fn main() -> ExitCode {
+    // `warn` unless RUST_LOG says otherwise, as for every TINA binary; the address line
+    // is printed on stdout, not logged, so it shows at any level.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let result = match Cli::parse().command() {
         Command::Serve(args) => serve(args),
     };
     match result {
@@ -58,11 +87,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let config = Config::load(Overrides {
-        tina_home: args.tina_home,
-        ..Overrides::default()
-    })
-    .context("cannot resolve the TINA configuration")?;
+    let config = Config::load(args.overrides()).context("cannot resolve the TINA configuration")?;
     let store = config.open_store().context("cannot open the TINA store")?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
@@ -114,4 +139,77 @@ async fn cancel_on_signal(shutdown: CancellationToken) {
         _ = terminate => tracing::info!("SIGTERM: shutting down"),
     }
     shutdown.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(argv: &[&str]) -> ServeArgs {
+        let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+        match cli.command() {
+            Command::Serve(args) => args,
+        }
+    }
+
+    #[test]
+    fn no_subcommand_serves_with_defaults() {
+        let args = serve_args(&["tina-web"]);
+        assert_eq!(args.port, 7410);
+        assert_eq!(args.host, IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(args.tina_home, None);
+        assert_eq!(args.convex_url, None);
+    }
+
+    #[test]
+    fn flags_work_with_and_without_serve() {
+        let flags = [
+            "--port",
+            "9000",
+            "--host",
+            "::1",
+            "--tina-home",
+            "/tmp/th",
+            "--convex-url",
+            "https://x.convex.cloud",
+        ];
+        for argv in [
+            [&["tina-web"][..], &flags[..]].concat(),
+            [&["tina-web", "serve"][..], &flags[..]].concat(),
+        ] {
+            let args = serve_args(&argv);
+            assert_eq!(args.port, 9000, "{argv:?}");
+            assert_eq!(args.host, "::1".parse::<IpAddr>().expect("ip"), "{argv:?}");
+            let o = args.overrides();
+            assert_eq!(o.tina_home, Some(PathBuf::from("/tmp/th")), "{argv:?}");
+            assert_eq!(o.convex_url.as_deref(), Some("https://x.convex.cloud"));
+        }
+    }
+
+    #[test]
+    fn flags_before_serve_are_an_error_not_dropped() {
+        let err = Cli::try_parse_from(["tina-web", "--port", "1", "serve"])
+            .expect_err("flags on both sides of `serve` are ambiguous");
+        assert_eq!(err.exit_code(), 2, "{err}");
+    }
+
+    #[test]
+    fn convex_url_flag_selects_the_store() {
+        // Whatever TINA_CONVEX_URL the test runs under, the flag wins (tests/cli.rs checks
+        // the binary with both set).
+        let home = tempfile::tempdir().expect("temp dir");
+        let with_flag = serve_args(&[
+            "tina-web",
+            "--tina-home",
+            home.path().to_str().expect("utf-8 temp path"),
+            "--convex-url",
+            "https://flag.convex.cloud",
+        ]);
+        let config = Config::load(with_flag.overrides()).expect("config");
+        assert_eq!(
+            config.convex_url.as_deref(),
+            Some("https://flag.convex.cloud")
+        );
+        assert_eq!(config.tina_home, home.path());
+    }
 }

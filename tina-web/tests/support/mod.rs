@@ -30,10 +30,23 @@ impl TestServer {
     }
 
     pub async fn start_with(store: Arc<dyn Store>, dir: tempfile::TempDir) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        Self::start_bound("127.0.0.1:0", store, dir).await
+    }
+
+    /// A server over a fresh SQLite store, listening on `bind` (e.g. `0.0.0.0:0`); `base`
+    /// is always `http://127.0.0.1:<port>`, which reaches either.
+    pub async fn start_on(bind: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Config::at(dir.path(), dir.path().join("claude"))
+            .open_store()
+            .expect("open store");
+        Self::start_bound(bind, store, dir).await
+    }
+
+    async fn start_bound(bind: &str, store: Arc<dyn Store>, dir: tempfile::TempDir) -> Self {
+        let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let base = format!("http://127.0.0.1:{port}");
         let shutdown = CancellationToken::new();
         let options = tina_web::ServeOptions {
             poll_interval: Duration::from_millis(200),

@@ -1,40 +1,86 @@
 // Live updates: one EventSource on /api/events for the whole app. The server sends a
-// `revision` event on connect and whenever the store changes; views refetch on change.
+// `revision` event on connect and whenever the store changes; views refetch on change, and
+// once more after every reconnection (they may have missed a change, or failed to load,
+// while the stream was down).
+//
+// EventSource retries by itself only after a network error (readyState CONNECTING). After
+// any other failure (an HTTP error status, a wrong content type) it ends CLOSED and never
+// retries, so then this module makes a new one, waiting RETRY_MIN_MS, doubling up to
+// RETRY_MAX_MS, and starting again from RETRY_MIN_MS once a stream opens.
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import type { RevisionEvent } from "./generated/RevisionEvent";
 import { paths } from "./api";
+
+export const RETRY_MIN_MS = 1_000;
+export const RETRY_MAX_MS = 30_000;
 
 export type LiveState = {
   /** The latest store revision announced by the server; null before the first event. */
   revision: number | null;
   /** "connecting" until the stream opens, "live" while open, "offline" while retrying. */
   status: "connecting" | "live" | "offline" | "unsupported";
+  /** How many times the stream came back after a drop: views refetch when it changes. */
+  reconnections: number;
 };
 
-const LiveContext = createContext<LiveState>({ revision: null, status: "unsupported" });
+const LiveContext = createContext<LiveState>({ revision: null, status: "unsupported", reconnections: 0 });
 
 export function LiveProvider({ children }: { children: ReactNode }) {
-  const [state, setState] = useState<LiveState>({ revision: null, status: "connecting" });
+  const [state, setState] = useState<LiveState>({ revision: null, status: "connecting", reconnections: 0 });
   useEffect(() => {
     if (typeof EventSource === "undefined") {
-      setState({ revision: null, status: "unsupported" });
+      setState({ revision: null, status: "unsupported", reconnections: 0 });
       return;
     }
-    const source = new EventSource(paths.events());
-    source.onopen = () => setState((s) => ({ ...s, status: "live" }));
-    // EventSource reconnects by itself; the first event after reconnecting refetches.
-    source.onerror = () => setState((s) => ({ ...s, status: "offline" }));
-    source.addEventListener("revision", (e) => {
-      try {
-        const data = JSON.parse((e as MessageEvent<string>).data) as RevisionEvent;
-        if (typeof data.revision === "number") {
-          setState({ revision: data.revision, status: "live" });
+    let source: EventSource | null = null;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let retryDelay = RETRY_MIN_MS;
+    // Set by an error, cleared by the next revision event (which then counts a reconnection
+    // in the same state update, so a view refetches once, not twice).
+    let dropped = false;
+    let stopped = false;
+
+    const connect = () => {
+      const current = new EventSource(paths.events());
+      source = current;
+      current.onopen = () => {
+        retryDelay = RETRY_MIN_MS;
+        setState((s) => ({ ...s, status: "live" }));
+      };
+      current.onerror = () => {
+        dropped = true;
+        setState((s) => ({ ...s, status: "offline" }));
+        if (current.readyState !== EventSource.CLOSED || stopped) return;
+        current.close();
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(connect, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+      };
+      current.addEventListener("revision", (e) => {
+        let data: RevisionEvent;
+        try {
+          data = JSON.parse((e as MessageEvent<string>).data) as RevisionEvent;
+        } catch {
+          // A malformed event is ignored; the next one carries the latest revision anyway.
+          return;
         }
-      } catch {
-        // A malformed event is ignored; the next one carries the latest revision anyway.
-      }
-    });
-    return () => source.close();
+        if (typeof data.revision !== "number") return;
+        const reconnected = dropped;
+        dropped = false;
+        setState((s) => ({
+          revision: data.revision,
+          status: "live",
+          reconnections: reconnected ? s.reconnections + 1 : s.reconnections,
+        }));
+      });
+    };
+
+    connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retryTimer);
+      source?.close();
+    };
   }, []);
   return <LiveContext.Provider value={state}>{children}</LiveContext.Provider>;
 }

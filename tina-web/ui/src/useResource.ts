@@ -1,4 +1,5 @@
-// Loads one API resource and reloads it whenever the store revision changes. Data already
+// Loads one API resource and reloads it whenever the store revision changes or the live
+// stream comes back after a drop (see live.tsx). Data already
 // shown stays on screen during a reload (a failed reload is reported next to it), so live
 // updates never flash a loading state, and the first load never renders as empty.
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -12,7 +13,7 @@ export type Resource<T> =
   | { state: "error"; message: string };
 
 export function useResource<T>(path: string): { resource: Resource<T>; retry: () => void } {
-  const { revision } = useLive();
+  const { revision, reconnections } = useLive();
   const [resource, setResource] = useState<Resource<T>>({ state: "loading" });
   const [attempt, setAttempt] = useState(0);
   const shownPath = useRef<string | null>(null);
@@ -39,7 +40,7 @@ export function useResource<T>(path: string): { resource: Resource<T>; retry: ()
       },
     );
     return () => controller.abort();
-  }, [path, revision, attempt]);
+  }, [path, revision, reconnections, attempt]);
 
   const retry = useCallback(() => {
     setResource({ state: "loading" });

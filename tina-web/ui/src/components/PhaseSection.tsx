@@ -1,6 +1,7 @@
 // One collapsible phase: its team(s), then the orchestrator's tasks for this phase (placed
 // here by their metadata.phase_number, see tree.ts). The header is a real button (keyboard:
-// Tab, Enter, Space) with aria-expanded; collapsed phases do not render their tasks, which
+// Tab, Enter, Space) with aria-expanded and aria-controls; the body it controls is always
+// there (hidden while collapsed) but collapsed phases do not render their tasks, which
 // keeps big trees fast.
 import type { PhaseView } from "../tree";
 import { StatusBadge } from "./StatusBadge";
@@ -38,33 +39,35 @@ export function PhaseSection({
           </span>
         </button>
       </h3>
-      {open && (
-        <div id={bodyId} className="phase-body">
-          {view.phase?.blocked_reason && <p className="blocked-reason">Blocked: {view.phase.blocked_reason}</p>}
-          {view.teams.length === 0 && <p className="muted">No team registered for this phase yet.</p>}
-          {(view.teams.length > 0 || orchestratorCount > 0) && (
-            <ul className="tree-children">
-              {view.teams.map((team) => (
-                <li key={team.teamId}>
-                  <TeamBlock view={team} tasksLabel={`Phase ${view.number} tasks of ${team.teamName}`} />
-                </li>
-              ))}
-              {orchestratorCount > 0 && (
-                <li>
-                  <section
-                    className="phase-orchestrator"
-                    data-testid={`phase-${view.number}-orchestrator-tasks`}
-                    aria-label={`Orchestrator tasks of phase ${view.number}`}
-                  >
-                    <h4 className="team-title">Orchestrator tasks</h4>
-                    <TaskList tasks={view.orchestratorTasks} label={`Orchestrator tasks of phase ${view.number}`} />
-                  </section>
-                </li>
-              )}
-            </ul>
-          )}
-        </div>
-      )}
+      <div id={bodyId} className="phase-body" hidden={!open}>
+        {open && (
+          <>
+            {view.phase?.blocked_reason && <p className="blocked-reason">Blocked: {view.phase.blocked_reason}</p>}
+            {view.teams.length === 0 && <p className="muted">No team registered for this phase yet.</p>}
+            {(view.teams.length > 0 || orchestratorCount > 0) && (
+              <ul className="tree-children">
+                {view.teams.map((team) => (
+                  <li key={team.teamId}>
+                    <TeamBlock view={team} headingLevel={4} tasksLabel={`Phase ${view.number} tasks of ${team.teamName}`} />
+                  </li>
+                ))}
+                {orchestratorCount > 0 && (
+                  <li>
+                    <section
+                      className="phase-orchestrator"
+                      data-testid={`phase-${view.number}-orchestrator-tasks`}
+                      aria-label={`Orchestrator tasks of phase ${view.number}`}
+                    >
+                      <h4 className="team-title">Orchestrator tasks</h4>
+                      <TaskList tasks={view.orchestratorTasks} label={`Orchestrator tasks of phase ${view.number}`} />
+                    </section>
+                  </li>
+                )}
+              </ul>
+            )}
+          </>
+        )}
+      </div>
     </li>
   );
 }

@@ -95,6 +95,7 @@ function Tree({ detail }: { detail: OrchestrationDetail }) {
               <TeamBlock
                 key={team.teamId}
                 view={team}
+                headingLevel={3}
                 tasks={view.unphasedOrchestratorTasks.filter((t) => t.team_id === team.teamId)}
                 tasksTitle="Orchestrator tasks of no phase"
                 tasksLabel={`Orchestrator tasks of no phase of ${team.teamName}`}

@@ -110,6 +110,42 @@ describe("orchestration detail", () => {
     expect(phaseButton(2).getAttribute("aria-controls")).toBe("phase-2-body");
   });
 
+  it("points every phase button's aria-controls at its body, open or collapsed", async () => {
+    await openDemo();
+    for (const n of [1, 2]) {
+      const button = phaseButton(n);
+      const id = button.getAttribute("aria-controls");
+      expect(id).toBe(`phase-${n}-body`);
+      const body = document.getElementById(id ?? "");
+      expect(body, `phase ${n} body`).not.toBeNull();
+      expect(screen.getByTestId(`phase-${n}`).contains(body)).toBe(true);
+      expect(body?.hidden).toBe(button.getAttribute("aria-expanded") !== "true");
+    }
+    // Collapsed: the body is there but empty (tasks are rendered only once opened).
+    expect(document.getElementById("phase-1-body")?.childElementCount).toBe(0);
+    await userEvent.click(phaseButton(1));
+    const body = document.getElementById("phase-1-body");
+    expect(body?.hidden).toBe(false);
+    expect(within(body as HTMLElement).getByTestId("team-verbose-flag-phase-1")).toBeTruthy();
+  });
+
+  it("nests heading levels without skipping one", async () => {
+    await openDemo();
+    await userEvent.click(screen.getByRole("button", { name: "Expand all" }));
+    const tree = screen.getByTestId("orchestration-tree");
+    const levels = [...tree.querySelectorAll("h1, h2, h3, h4, h5, h6")].map((h) => Number(h.tagName.slice(1)));
+    expect(levels[0]).toBe(1);
+    levels.forEach((level, i) => {
+      if (i > 0) expect(level - (levels[i - 1] ?? 0), `heading ${i} (${levels.join(",")})`).toBeLessThanOrEqual(1);
+    });
+    // The orchestrator's team sits under its h2; a phase's team under the phase's h3.
+    const orchTeam = within(screen.getByTestId("orchestrator")).getByTestId("team-verbose-flag-orchestration");
+    expect(within(orchTeam).getByRole("heading", { name: /Team: verbose-flag-orchestration/ }).tagName).toBe("H3");
+    expect(within(orchTeam).getByRole("heading", { name: "Orchestrator tasks of no phase" }).tagName).toBe("H4");
+    const phaseTeam = screen.getByTestId("team-verbose-flag-phase-1");
+    expect(within(phaseTeam).getByRole("heading", { name: /Team: verbose-flag-phase-1/ }).tagName).toBe("H4");
+  });
+
   it("toggles phases with the mouse and the keyboard", async () => {
     await openDemo();
     const user = userEvent.setup();

@@ -20,8 +20,12 @@ export function mockFetch(handler: Handler) {
 
 /** An EventSource whose events the test sends. */
 export class MockEventSource {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
   static instances: MockEventSource[] = [];
   url: string;
+  readyState = MockEventSource.CONNECTING;
   onopen: ((e: Event) => void) | null = null;
   onerror: ((e: Event) => void) | null = null;
   closed = false;
@@ -36,11 +40,20 @@ export class MockEventSource {
   }
   close() {
     this.closed = true;
+    this.readyState = MockEventSource.CLOSED;
   }
   open() {
+    this.readyState = MockEventSource.OPEN;
     this.onopen?.(new Event("open"));
   }
+  /** A network error: the browser reconnects this same source by itself. */
   fail() {
+    this.readyState = MockEventSource.CONNECTING;
+    this.onerror?.(new Event("error"));
+  }
+  /** Any other failure (e.g. an HTTP 503): the source is closed for good. */
+  failClosed() {
+    this.readyState = MockEventSource.CLOSED;
     this.onerror?.(new Event("error"));
   }
   emit(type: string, data: string) {
