@@ -313,8 +313,10 @@ pub async fn start(
     let worker_live = live.clone();
     let daemon = runs.daemon.clone();
     let worker = tokio::task::spawn_blocking(move || {
-        // Held until this closure ends, however it ends.
-        let _lease = LeaseGuard::acquire(&daemon, &config);
+        // Held for the run, however it ends (a panic is caught below), and let go
+        // before the run is marked finished: a caller that sees "finished" also sees
+        // the daemon released (stopped, when this was the last run holding it).
+        let lease = LeaseGuard::acquire(&daemon, &config);
         let on_progress = |p: &Progress| {
             if let Ok(mut run) = worker_live.lock() {
                 if run.progress.len() == PROGRESS_KEPT {
@@ -329,6 +331,7 @@ pub async fn start(
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
             tina_harness::run_scenario(&config, &opts, &on_progress)
         }));
+        drop(lease);
         let mut run = match worker_live.lock() {
             Ok(run) => run,
             Err(poisoned) => poisoned.into_inner(),
