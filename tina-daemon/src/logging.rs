@@ -16,7 +16,8 @@ pub fn init(config: &Config, to_stderr: bool) -> std::io::Result<()> {
         .create(true)
         .append(true)
         .open(tina_session::daemon::log_path(config))?;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(tina_session::config::default_log_filter("info")));
     let file = Mutex::new(file);
     let result = if to_stderr {
         fmt()

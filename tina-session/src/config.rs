@@ -142,3 +142,10 @@ fn read_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
         }),
     }
 }
+
+/// The log filter every TINA binary uses when `RUST_LOG` is unset: `level` for TINA,
+/// and the `convex` client muted (it logs each reconnect with a backtrace; TINA reports
+/// an unreachable deployment itself, as `StoreError::Unavailable`).
+pub fn default_log_filter(level: &str) -> String {
+    format!("{level},convex=off")
+}

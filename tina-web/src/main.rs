@@ -69,8 +69,9 @@ fn main() -> ExitCode {
     // is printed on stdout, not logged, so it shows at any level.
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(tina_session::config::default_log_filter("warn"))
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -63,6 +63,9 @@ pub mod functions {
 /// How long one call (or the initial connect) may take before the store gives up.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long `connect` waits for the deployment's first answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Whether a function reads (query) or writes (mutation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FunctionKind {
@@ -232,11 +235,25 @@ impl ConvexStore {
                 ))
             })?
             .map_err(|e| call_error(url, "connect", e))?;
-        Ok(Self {
+        let mut store = Self {
             runtime: Some(runtime),
             transport: Box::new(transport),
-            timeout,
-        })
+            timeout: timeout.min(PROBE_TIMEOUT),
+        };
+        // The client "connects" even with nothing listening; one cheap read proves the
+        // deployment answers, so a wrong URL fails at start-up with a clear message
+        // instead of every later call waiting out its timeout.
+        store.revision().map_err(|e| match e {
+            StoreError::Unavailable(_) => StoreError::Unavailable(format!(
+                "the Convex deployment {url} did not answer within {:?}; check \
+                 TINA_CONVEX_URL (or --convex-url) and that the deployment is up, or unset it \
+                 to use the local SQLite store",
+                store.timeout
+            )),
+            other => other,
+        })?;
+        store.timeout = timeout;
+        Ok(store)
     }
 
     /// A store over any transport (tests use a double serving the real functions).
