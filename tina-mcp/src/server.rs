@@ -136,10 +136,7 @@ impl TinaMcp {
             let phases = store.list_phases(&orchestration.id)?;
             let team_count = store.list_teams(&orchestration.id)?.len() as u32;
             let tasks = store.get_current_tasks(&orchestration.id)?;
-            let mut task_counts = std::collections::BTreeMap::new();
-            for t in &tasks {
-                *task_counts.entry(t.status.as_str().to_owned()).or_insert(0) += 1;
-            }
+            let task_counts = tina_session::model::count_by_status(&tasks);
             Ok(OrchestrationSummary {
                 orchestration,
                 phases,

@@ -19,10 +19,7 @@ pub struct OrchestrationSummary {
 
 impl OrchestrationSummary {
     pub fn new(orchestration: Orchestration, tasks: &[CurrentTask]) -> Self {
-        let mut task_counts: BTreeMap<String, u32> = BTreeMap::new();
-        for t in tasks {
-            *task_counts.entry(t.status.as_str().to_owned()).or_default() += 1;
-        }
+        let task_counts = tina_session::model::count_by_status(tasks);
         Self {
             orchestration,
             task_total: task_counts.values().sum(),

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Context, or_dash};
 use crate::lifecycle::resolve_orchestration;
-use crate::model::{Orchestration, Phase};
+use crate::model::{Orchestration, Phase, count_by_status};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -29,10 +29,7 @@ struct Status {
 pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
     let orch = resolve_orchestration(&*store, &args.feature)?;
-    let mut task_counts = BTreeMap::new();
-    for t in store.get_current_tasks(&orch.id)? {
-        *task_counts.entry(t.status.as_str().to_owned()).or_insert(0) += 1;
-    }
+    let task_counts = count_by_status(&store.get_current_tasks(&orch.id)?);
     let status = Status {
         store: store.describe(),
         phases: store.list_phases(&orch.id)?,

@@ -45,6 +45,17 @@ pub fn phase_team_name(feature: &str, phase: u32) -> String {
     format!("{feature}-phase-{phase}")
 }
 
+/// Current tasks by status, every reported status kept (unknown ones too).
+pub fn count_by_status<'a>(
+    tasks: impl IntoIterator<Item = &'a CurrentTask>,
+) -> std::collections::BTreeMap<String, u32> {
+    let mut counts = std::collections::BTreeMap::new();
+    for t in tasks {
+        *counts.entry(t.status.as_str().to_owned()).or_insert(0) += 1;
+    }
+    counts
+}
+
 /// Orders task ids the way people read them: numeric ids by value ("2" before "10"),
 /// anything else after them, lexicographically.
 pub fn task_id_order(a: &str, b: &str) -> std::cmp::Ordering {
