@@ -19,7 +19,10 @@ pub struct OrchestrationSummary {
 
 impl OrchestrationSummary {
     pub fn new(orchestration: Orchestration, tasks: &[CurrentTask]) -> Self {
-        let task_counts = tina_session::model::count_by_status(tasks);
+        Self::from_counts(orchestration, tina_session::model::count_by_status(tasks))
+    }
+
+    pub fn from_counts(orchestration: Orchestration, task_counts: BTreeMap<String, u32>) -> Self {
         Self {
             orchestration,
             task_total: task_counts.values().sum(),

@@ -175,6 +175,27 @@ pub trait Store: Send + Sync {
     /// ordered by phase (orchestrator first), team name, task id.
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>>;
 
+    /// Current tasks by status for every orchestration (orchestrations without tasks
+    /// are absent): what a list of orchestrations shows, in one read.
+    fn task_counts_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, std::collections::BTreeMap<String, u32>>>
+    {
+        let mut all = std::collections::HashMap::new();
+        for o in self.list_orchestrations()? {
+            match self.get_current_tasks(&o.id) {
+                Ok(tasks) if !tasks.is_empty() => {
+                    all.insert(o.id, count_by_status(&tasks));
+                }
+                Ok(_) => {}
+                // Deleted between the two reads: it is simply not counted.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(all)
+    }
+
     // --- views ------------------------------------------------------------------------
 
     fn get_orchestration_detail(&self, id: &OrchestrationId) -> Result<OrchestrationDetail> {

@@ -16,7 +16,7 @@ macro_rules! conformance_tests {
             team_registration_rules, members_upsert, events_and_current_state,
             batch_is_atomic, conflicting_event_is_refused, phase_transitions,
             delete_removes_everything, active_teams, revision_grows,
-            orchestration_status_follows_every_phase,
+            orchestration_status_follows_every_phase, task_counts_for_the_list,
             shared_vectors, materialized_equals_fold);
     };
     (@tests $factory:expr; $($name:ident),+) => {
@@ -620,6 +620,35 @@ pub fn orchestration_status_follows_every_phase(store: &dyn Store) {
         (out.orchestration.status, out.orchestration.completed_at),
         (O::Planning, None)
     );
+}
+
+/// The list view's counts agree with each orchestration's current tasks.
+pub fn task_counts_for_the_list(store: &dyn Store) {
+    let (a, a_root) = store.create_orchestration(&new_orch("counts", 1)).unwrap();
+    let p1 = store.register_team(&phase_team(&a, &a_root, 1)).unwrap();
+    let (b, b_root) = store
+        .create_orchestration(&new_orch("counts-b", 1))
+        .unwrap();
+    let (empty, _) = store
+        .create_orchestration(&new_orch("counts-empty", 1))
+        .unwrap();
+    store
+        .record_task_events(&[
+            event(&a_root.id, "1", "completed", 1, 1),
+            event(&p1.id, "1", "in_progress", 1, 1),
+            event(&p1.id, "2", "in_progress", 1, 1),
+            event(&p1.id, "2", "mystery", 2, 2),
+            event(&b_root.id, "1", "pending", 1, 1),
+        ])
+        .unwrap();
+    let counts = store.task_counts_by_orchestration().unwrap();
+    for o in [&a, &b] {
+        let tasks = store.get_current_tasks(&o.id).unwrap();
+        assert_eq!(counts[&o.id], count_by_status(&tasks), "{}", o.feature_name);
+    }
+    assert_eq!(counts[&a.id]["mystery"], 1);
+    assert_eq!(counts[&a.id]["in_progress"], 1);
+    assert!(!counts.contains_key(&empty.id));
 }
 
 pub fn revision_grows(store: &dyn Store) {

@@ -14,16 +14,16 @@ pub async fn list(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<OrchestrationSummary>>, ApiError> {
     let rows = with_store(&state, |store| {
-        let mut rows = Vec::new();
-        for orchestration in store.list_orchestrations()? {
-            match store.get_current_tasks(&orchestration.id) {
-                Ok(tasks) => rows.push(OrchestrationSummary::new(orchestration, &tasks)),
-                // Deleted between the two reads: it is simply no longer listed.
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(rows)
+        // Two reads, not one per orchestration: the list refetches on every change.
+        let mut counts = store.task_counts_by_orchestration()?;
+        Ok(store
+            .list_orchestrations()?
+            .into_iter()
+            .map(|o| {
+                let task_counts = counts.remove(&o.id).unwrap_or_default();
+                OrchestrationSummary::from_counts(o, task_counts)
+            })
+            .collect::<Vec<_>>())
     })
     .await?;
     Ok(Json(rows))

@@ -682,6 +682,39 @@ impl Store for SqliteStore {
         })
     }
 
+    fn task_counts_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, std::collections::BTreeMap<String, u32>>>
+    {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT orchestration_id, status, COUNT(*) FROM current_tasks \
+                 GROUP BY orchestration_id, status",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut all: std::collections::HashMap<
+            OrchestrationId,
+            std::collections::BTreeMap<String, u32>,
+        > = Default::default();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (orch, status, n) = row.map_err(|e| self.err(e))?;
+            all.entry(OrchestrationId(orch))
+                .or_default()
+                .insert(status, n);
+        }
+        Ok(all)
+    }
+
     fn revision(&self) -> Result<i64> {
         self.reader()?
             .query_row("SELECT value FROM revision WHERE id = 1", [], |r| r.get(0))
