@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tina_session::{CurrentTask, Orchestration};
+use tina_session::Orchestration;
 use ts_rs::TS;
 
 /// One row of the orchestration list: the orchestration and its task counts.
@@ -18,10 +18,6 @@ pub struct OrchestrationSummary {
 }
 
 impl OrchestrationSummary {
-    pub fn new(orchestration: Orchestration, tasks: &[CurrentTask]) -> Self {
-        Self::from_counts(orchestration, tina_session::model::count_by_status(tasks))
-    }
-
     pub fn from_counts(orchestration: Orchestration, task_counts: BTreeMap<String, u32>) -> Self {
         Self {
             orchestration,
