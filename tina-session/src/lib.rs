@@ -5,6 +5,7 @@
 //! - [`config`]: `TINA_HOME` / `CLAUDE_HOME` / `TINA_CONVEX_URL` resolution.
 //! - [`lifecycle`]: init / start / advance / cleanup, the phase state machine, worktrees;
 //!   the CLI and the MCP server both call these.
+//! - [`paths`]: paths built from untrusted names, confirmed inside their root.
 //! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
 //!
@@ -16,6 +17,7 @@ pub mod config;
 pub mod daemon;
 pub mod lifecycle;
 pub mod model;
+pub mod paths;
 pub mod store;
 
 pub use config::Config;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::input;
 use crate::model::*;
 use crate::store::{Store, StoreError};
 
@@ -66,26 +67,11 @@ pub struct InitOutcome {
     pub total_phases: u32,
 }
 
-/// Checks a feature name: it names a git branch and a directory, so it is limited to
-/// letters, digits, '-', '_' and '.', not starting with '-' or '.'.
+/// Checks a feature name against the one naming rule ([`input::validate_name`]): it
+/// names a git branch and a directory.
 pub fn validate_feature(feature: &str) -> Result<()> {
-    let ok = !feature.is_empty()
-        && feature.len() <= 100
-        && feature
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !feature.starts_with(['-', '.'])
-        // A name shaped like an id would make "id or feature name" lookups ambiguous.
-        && uuid::Uuid::parse_str(feature).is_err();
-    if ok {
-        Ok(())
-    } else {
-        Err(LifecycleError::Invalid(format!(
-            "invalid feature name '{feature}': use 1-100 letters, digits, '-', '_' or '.', \
-             not starting with '-' or '.', and not shaped like an id (it names a git branch \
-             and a directory)"
-        )))
-    }
+    input::validate_name(input::NameKind::Feature, feature)
+        .map_err(|e| LifecycleError::Invalid(e.to_string()))
 }
 
 /// Creates the orchestration (exact feature name), its worktree and branch, and the

@@ -5,6 +5,7 @@
 //! definition (ts-rs) so the web UI cannot drift from the server.
 
 mod ids;
+pub mod input;
 mod records;
 mod status;
 

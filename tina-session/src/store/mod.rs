@@ -208,6 +208,15 @@ pub trait Store: Send + Sync {
 
     /// A number that grows whenever anything in the store changes; live views poll it.
     fn revision(&self) -> Result<i64>;
+
+    /// A number that grows whenever anything belonging to this orchestration changes
+    /// (its phases, teams, members, tasks). Live views of one orchestration poll it, so
+    /// a change elsewhere costs them nothing. The default falls back to the global
+    /// [`Store::revision`] (correct, but wakes every view); backends override it.
+    fn orchestration_revision(&self, id: &OrchestrationId) -> Result<i64> {
+        let _ = id;
+        self.revision()
+    }
 }
 
 /// Sorts current tasks into the canonical order every backend returns.
