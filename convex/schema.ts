@@ -9,6 +9,7 @@
 // non-ASCII characters, and agent metadata may do both.
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
+import { spendTables } from "./model/spend";
 import { orchestrationStatus, phaseStatus } from "./model/validators";
 
 export default defineSchema({
@@ -109,4 +110,6 @@ export default defineSchema({
     name: v.string(),
     value: v.int64(),
   }).index("by_name", ["name"]),
+
+  ...spendTables,
 });

@@ -2,6 +2,7 @@
 // ON DELETE CASCADE does), used by orchestrations.remove and by a replacing create.
 import type { Id } from "../_generated/dataModel";
 import type { DatabaseWriter } from "../_generated/server";
+import { deleteSpendOf } from "./spend";
 
 /**
  * Deletes the orchestration, its phases, teams, members, task history and current
@@ -44,5 +45,6 @@ export async function deleteOrchestrationCascade(
     .collect()) {
     await db.delete(p._id);
   }
+  await deleteSpendOf(db, id);
   await db.delete(id);
 }

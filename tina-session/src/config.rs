@@ -25,6 +25,15 @@ pub struct Overrides {
 struct FileConfig {
     claude_home: Option<PathBuf>,
     convex_url: Option<String>,
+    // Read by `crate::attention::Settings`; listed here so other unknown keys stay errors.
+    #[allow(dead_code)]
+    notify_command: Option<toml::Value>,
+    #[allow(dead_code)]
+    notify_timeout_secs: Option<toml::Value>,
+    #[allow(dead_code)]
+    stall_after_secs: Option<toml::Value>,
+    #[allow(dead_code)]
+    prices: Option<toml::Value>,
 }
 
 /// The resolved configuration.

@@ -7,11 +7,13 @@
 //!   the CLI and the MCP server both call these.
 //! - [`paths`]: paths built from untrusted names, confirmed inside their root.
 //! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
+//! - [`attention`]: transcript usage and cost, budgets, attention events (waiting, stalls).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
 //!
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
 //! this crate and nothing here depends on them.
 
+pub mod attention;
 pub mod cli;
 pub mod config;
 pub mod daemon;

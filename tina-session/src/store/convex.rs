@@ -32,6 +32,10 @@ use serde_json::{Map, Value, json};
 use super::{Result, Store, StoreError};
 use crate::model::*;
 
+#[path = "convex_attention.rs"]
+mod attention;
+pub use attention::functions as spend_functions;
+
 /// The Convex functions the store calls, in one place (`module:function`).
 pub mod functions {
     pub const CREATE_ORCHESTRATION: &str = "orchestrations:create";
@@ -630,6 +634,51 @@ impl Store for ConvexStore {
             teams.iter_mut().for_each(fix_node);
         }
         decode(functions::GET_TEAM_HIERARCHY, hierarchy)
+    }
+
+    fn transcript_offset(&self, transcript: &str) -> Result<Option<u64>> {
+        self.transcript_offset_impl(transcript)
+    }
+
+    fn record_usage(&self, batch: &UsageBatch) -> Result<u32> {
+        self.record_usage_impl(batch)
+    }
+
+    fn list_usage(&self, orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>> {
+        self.list_usage_impl(orchestration)
+    }
+
+    fn set_budget(
+        &self,
+        orchestration: &OrchestrationId,
+        phase: Option<u32>,
+        usd_micros: Option<Micros>,
+    ) -> Result<()> {
+        self.set_budget_impl(orchestration, phase, usd_micros)
+    }
+
+    fn list_budgets(&self, orchestration: &OrchestrationId) -> Result<Vec<Budget>> {
+        self.list_budgets_impl(orchestration)
+    }
+
+    fn record_attention(&self, event: &AttentionEvent) -> Result<bool> {
+        self.record_attention_impl(event)
+    }
+
+    fn clear_attention(&self, id: &str, at: Millis) -> Result<bool> {
+        self.clear_attention_impl(id, at)
+    }
+
+    fn list_attention(&self, orchestration: &OrchestrationId) -> Result<Vec<AttentionEvent>> {
+        self.list_attention_impl(orchestration)
+    }
+
+    fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>> {
+        self.undelivered_attention_impl()
+    }
+
+    fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool> {
+        self.claim_attention_delivery_impl(id, at)
     }
 
     fn revision(&self) -> Result<i64> {

@@ -196,6 +196,40 @@ pub trait Store: Send + Sync {
         Ok(all)
     }
 
+    // --- usage, budgets, attention ---------------------------------------------------
+
+    /// The byte offset up to which a transcript's usage was recorded (`None`: never read).
+    fn transcript_offset(&self, transcript: &str) -> Result<Option<u64>>;
+    /// Records a transcript's new usage lines and its new offset in one transaction.
+    /// A line whose `message_key` was recorded before is skipped; the offset never moves
+    /// back. Returns how many lines were new. A line of an unknown team is `NotFound`.
+    fn record_usage(&self, batch: &UsageBatch) -> Result<u32>;
+    /// Usage of the orchestration summed per (team, session, member, model), ordered by
+    /// team id, session, member, model.
+    fn list_usage(&self, orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>>;
+    /// Sets (`Some`) or removes (`None`) the budget of the orchestration (`phase` None)
+    /// or of one phase.
+    fn set_budget(
+        &self,
+        orchestration: &OrchestrationId,
+        phase: Option<u32>,
+        usd_micros: Option<Micros>,
+    ) -> Result<()>;
+    /// The orchestration's budgets, the whole-orchestration one first, then by phase.
+    fn list_budgets(&self, orchestration: &OrchestrationId) -> Result<Vec<Budget>>;
+    /// Records an attention event unless one with the same id exists; returns whether
+    /// it was new. Its orchestration must exist.
+    fn record_attention(&self, event: &AttentionEvent) -> Result<bool>;
+    /// Marks an open event cleared at `at`; returns whether it was open.
+    fn clear_attention(&self, id: &str, at: Millis) -> Result<bool>;
+    /// The orchestration's attention events, oldest first.
+    fn list_attention(&self, orchestration: &OrchestrationId) -> Result<Vec<AttentionEvent>>;
+    /// Events of every orchestration not yet handed to the notify command, oldest first.
+    fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>>;
+    /// Claims an event for delivery (sets `delivered_at` if unset); returns whether this
+    /// caller claimed it. Whoever claims it runs the notify command: at most once.
+    fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool>;
+
     // --- views ------------------------------------------------------------------------
 
     fn get_orchestration_detail(&self, id: &OrchestrationId) -> Result<OrchestrationDetail> {

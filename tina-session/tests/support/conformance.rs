@@ -17,7 +17,9 @@ macro_rules! conformance_tests {
             batch_is_atomic, conflicting_event_is_refused, phase_transitions,
             delete_removes_everything, active_teams, revision_grows,
             orchestration_status_follows_every_phase, task_counts_for_the_list,
-            shared_vectors, materialized_equals_fold);
+            shared_vectors, materialized_equals_fold,
+            usage_is_counted_once_and_offsets_only_grow, budgets_are_set_replaced_and_removed,
+            attention_is_recorded_cleared_and_delivered_once);
     };
     (@tests $factory:expr; $($name:ident),+) => {
         $(
@@ -756,4 +758,169 @@ pub fn materialized_equals_fold(store: &dyn Store) {
             Ok(())
         })
         .unwrap();
+}
+
+// --- attention and spend ---------------------------------------------------------------
+
+pub fn usage_line(team: &TeamId, key: &str, input: u64, cost: Option<i64>) -> UsageLine {
+    UsageLine {
+        message_key: key.into(),
+        team_id: team.clone(),
+        session_id: "lead-session".into(),
+        agent_name: "team-lead".into(),
+        model: "claude-sonnet-4-5".into(),
+        tokens: TokenCounts {
+            input,
+            output: 2,
+            cache_creation: 3,
+            cache_read: 4,
+        },
+        cost_micros: cost,
+    }
+}
+
+pub fn usage_is_counted_once_and_offsets_only_grow(store: &dyn Store) {
+    let (orch, root) = store.create_orchestration(&new_orch("spend", 2)).unwrap();
+    let t1 = store.register_team(&phase_team(&orch, &root, 1)).unwrap();
+    assert_eq!(store.transcript_offset("/t/a.jsonl").unwrap(), None);
+    let batch = UsageBatch {
+        transcript: "/t/a.jsonl".into(),
+        offset: 100,
+        lines: vec![
+            usage_line(&root.id, "m1", 10, Some(5)),
+            usage_line(&root.id, "m1", 10, Some(5)),
+            usage_line(&t1.id, "m2", 20, None),
+        ],
+    };
+    assert_eq!(store.record_usage(&batch).unwrap(), 2);
+    assert_eq!(store.transcript_offset("/t/a.jsonl").unwrap(), Some(100));
+    // The same lines again (a restart that lost its offset) add nothing; the offset
+    // never moves back.
+    let again = UsageBatch {
+        offset: 50,
+        ..batch.clone()
+    };
+    assert_eq!(store.record_usage(&again).unwrap(), 0);
+    assert_eq!(store.transcript_offset("/t/a.jsonl").unwrap(), Some(100));
+    let usage = store.list_usage(&orch.id).unwrap();
+    assert_eq!(usage.len(), 2);
+    let root_row = usage.iter().find(|u| u.team_id == root.id).unwrap();
+    assert_eq!(root_row.messages, 1);
+    assert_eq!(root_row.tokens.input, 10);
+    assert_eq!(root_row.cost_micros, 5);
+    assert_eq!(root_row.orchestration_id, orch.id);
+    let t1_row = usage.iter().find(|u| u.team_id == t1.id).unwrap();
+    assert_eq!((t1_row.unpriced_messages, t1_row.cost_micros), (1, 0));
+    // A further message of the same (team, session, member, model) adds to its row.
+    let more = UsageBatch {
+        transcript: "/t/a.jsonl".into(),
+        offset: 200,
+        lines: vec![usage_line(&root.id, "m3", 1, Some(7))],
+    };
+    assert_eq!(store.record_usage(&more).unwrap(), 1);
+    let usage = store.list_usage(&orch.id).unwrap();
+    let root_row = usage.iter().find(|u| u.team_id == root.id).unwrap();
+    assert_eq!((root_row.messages, root_row.tokens.input, root_row.cost_micros), (2, 11, 12));
+    // An unknown team is refused, and nothing of its batch is kept.
+    let bad = UsageBatch {
+        transcript: "/t/b.jsonl".into(),
+        offset: 10,
+        lines: vec![usage_line(&TeamId::from("no-such-team"), "m9", 1, None)],
+    };
+    assert!(store.record_usage(&bad).unwrap_err().is_not_found());
+    assert_eq!(store.transcript_offset("/t/b.jsonl").unwrap(), None);
+}
+
+pub fn budgets_are_set_replaced_and_removed(store: &dyn Store) {
+    let (orch, _) = store.create_orchestration(&new_orch("budgeted", 2)).unwrap();
+    assert!(store.list_budgets(&orch.id).unwrap().is_empty());
+    store.set_budget(&orch.id, Some(2), Some(3_000_000)).unwrap();
+    store.set_budget(&orch.id, None, Some(10_000_000)).unwrap();
+    store.set_budget(&orch.id, Some(2), Some(4_000_000)).unwrap();
+    let budgets = store.list_budgets(&orch.id).unwrap();
+    let got: Vec<(Option<u32>, i64)> = budgets
+        .iter()
+        .map(|b| (b.phase_number, b.usd_micros))
+        .collect();
+    assert_eq!(got, vec![(None, 10_000_000), (Some(2), 4_000_000)]);
+    store.set_budget(&orch.id, Some(2), None).unwrap();
+    assert_eq!(store.list_budgets(&orch.id).unwrap().len(), 1);
+    assert!(matches!(
+        store.set_budget(&orch.id, Some(3), Some(1)),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        store.set_budget(&orch.id, None, Some(-1)),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(store
+        .set_budget(&OrchestrationId::from("missing"), None, Some(1))
+        .unwrap_err()
+        .is_not_found());
+}
+
+pub fn attention_event(orch: &OrchestrationId, id: &str, at: i64) -> AttentionEvent {
+    AttentionEvent {
+        id: id.into(),
+        orchestration_id: orch.clone(),
+        kind: AttentionKind::Waiting,
+        team_id: None,
+        phase_number: Some(1),
+        session_id: Some("s-1".into()),
+        agent_name: Some("team-lead".into()),
+        message: "Claude needs your permission".into(),
+        detail: json!({"notification_type": "permission_prompt", "$odd key": [1, 2]}),
+        created_at: at,
+        cleared_at: None,
+        delivered_at: None,
+    }
+}
+
+pub fn attention_is_recorded_cleared_and_delivered_once(store: &dyn Store) {
+    let (orch, _) = store.create_orchestration(&new_orch("attend", 1)).unwrap();
+    let e = attention_event(&orch.id, "waiting:s-1:1000", 1000);
+    assert!(store.record_attention(&e).unwrap());
+    assert!(!store.record_attention(&e).unwrap());
+    let later = attention_event(&orch.id, "waiting:s-1:2000", 2000);
+    assert!(store.record_attention(&later).unwrap());
+    assert_eq!(store.list_attention(&orch.id).unwrap(), vec![e.clone(), later.clone()]);
+
+    let undelivered: Vec<String> = store
+        .undelivered_attention()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(undelivered, vec![e.id.clone(), later.id.clone()]);
+    assert!(store.claim_attention_delivery(&e.id, 1500).unwrap());
+    assert!(!store.claim_attention_delivery(&e.id, 1600).unwrap());
+    assert!(!store.claim_attention_delivery("unknown", 1600).unwrap());
+    assert_eq!(store.undelivered_attention().unwrap().len(), 1);
+
+    assert!(store.clear_attention(&e.id, 3000).unwrap());
+    assert!(!store.clear_attention(&e.id, 4000).unwrap());
+    let listed = store.list_attention(&orch.id).unwrap();
+    assert_eq!((listed[0].cleared_at, listed[0].delivered_at), (Some(3000), Some(1500)));
+    assert!(listed[1].is_open());
+
+    assert!(store
+        .record_attention(&attention_event(&OrchestrationId::from("missing"), "x", 1))
+        .unwrap_err()
+        .is_not_found());
+
+    // Deleting the orchestration takes its usage, budgets and events with it.
+    store.set_budget(&orch.id, None, Some(1)).unwrap();
+    let root = store.list_teams(&orch.id).unwrap().remove(0);
+    store
+        .record_usage(&UsageBatch {
+            transcript: "/t/c.jsonl".into(),
+            offset: 1,
+            lines: vec![usage_line(&root.id, "gone-1", 1, Some(1))],
+        })
+        .unwrap();
+    store.delete_orchestration(&orch.id).unwrap();
+    assert!(store.list_usage(&orch.id).unwrap().is_empty());
+    assert!(store.list_budgets(&orch.id).unwrap().is_empty());
+    assert!(store.list_attention(&orch.id).unwrap().is_empty());
+    assert_eq!(store.undelivered_attention().unwrap().len(), 0);
 }

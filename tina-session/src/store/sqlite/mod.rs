@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+mod attention;
 mod queries;
 mod rows;
 
@@ -25,7 +26,10 @@ use super::{Result, Store, StoreError, compose};
 use crate::model::*;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` holds how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/006_attention_and_spend.sql"),
+];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -713,6 +717,51 @@ impl Store for SqliteStore {
                 .insert(status, n);
         }
         Ok(all)
+    }
+
+    fn transcript_offset(&self, transcript: &str) -> Result<Option<u64>> {
+        self.transcript_offset_impl(transcript)
+    }
+
+    fn record_usage(&self, batch: &UsageBatch) -> Result<u32> {
+        self.record_usage_impl(batch)
+    }
+
+    fn list_usage(&self, orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>> {
+        self.list_usage_impl(orchestration)
+    }
+
+    fn set_budget(
+        &self,
+        orchestration: &OrchestrationId,
+        phase: Option<u32>,
+        usd_micros: Option<Micros>,
+    ) -> Result<()> {
+        self.set_budget_impl(orchestration, phase, usd_micros)
+    }
+
+    fn list_budgets(&self, orchestration: &OrchestrationId) -> Result<Vec<Budget>> {
+        self.list_budgets_impl(orchestration)
+    }
+
+    fn record_attention(&self, event: &AttentionEvent) -> Result<bool> {
+        self.record_attention_impl(event)
+    }
+
+    fn clear_attention(&self, id: &str, at: Millis) -> Result<bool> {
+        self.clear_attention_impl(id, at)
+    }
+
+    fn list_attention(&self, orchestration: &OrchestrationId) -> Result<Vec<AttentionEvent>> {
+        self.list_attention_impl(orchestration)
+    }
+
+    fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>> {
+        self.undelivered_attention_impl()
+    }
+
+    fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool> {
+        self.claim_attention_delivery_impl(id, at)
     }
 
     fn revision(&self) -> Result<i64> {
