@@ -7,6 +7,7 @@
 //!   neither duplicate nor lose events.
 //! - [`run`]: the process around them: single-instance lock, pid file, heartbeat,
 //!   watcher with debounce, signals, `--once`.
+//! - [`usage`]: attention and spend: transcript usage, budgets, notify (own thread).
 //! - [`logging`]: stderr and `$TINA_HOME/logs/daemon.log`.
 //!
 //! `main.rs` only parses arguments and calls [`run::run`]; tests and benches call the
@@ -17,5 +18,6 @@ pub mod run;
 pub mod source;
 pub mod state;
 pub mod sync;
+pub mod usage;
 
 pub use run::{Mode, RunError, run};

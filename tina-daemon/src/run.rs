@@ -132,6 +132,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report, RunError> {
     match mode {
         Mode::Once => {
             let report = startup(&mut engine)?;
+            crate::usage::run_once(config);
             let outstanding = engine.outstanding()?;
             if outstanding > 0 {
                 return Err(RunError::Incomplete(outstanding));
@@ -140,7 +141,9 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report, RunError> {
         }
         Mode::Watch => {
             let run_files = RunFiles::create(config, engine.pulse().clone())?;
+            let attention = crate::usage::spawn(config);
             let result = watch(&mut engine);
+            attention.stop();
             run_files.remove();
             result
         }

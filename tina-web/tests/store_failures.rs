@@ -78,6 +78,41 @@ impl Store for BrokenStore {
     fn revision(&self) -> Result<i64> {
         broken()
     }
+    fn transcript_offset(&self, _transcript: &str) -> Result<Option<u64>> {
+        broken()
+    }
+    fn record_usage(&self, _batch: &UsageBatch) -> Result<u32> {
+        broken()
+    }
+    fn list_usage(&self, _orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>> {
+        broken()
+    }
+    fn set_budget(
+        &self,
+        _orchestration: &OrchestrationId,
+        _phase: Option<u32>,
+        _usd_micros: Option<Micros>,
+    ) -> Result<()> {
+        broken()
+    }
+    fn list_budgets(&self, _orchestration: &OrchestrationId) -> Result<Vec<Budget>> {
+        broken()
+    }
+    fn record_attention(&self, _event: &AttentionEvent) -> Result<bool> {
+        broken()
+    }
+    fn clear_attention(&self, _id: &str, _at: Millis) -> Result<bool> {
+        broken()
+    }
+    fn list_attention(&self, _orchestration: &OrchestrationId) -> Result<Vec<AttentionEvent>> {
+        broken()
+    }
+    fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>> {
+        broken()
+    }
+    fn claim_attention_delivery(&self, _id: &str, _at: Millis) -> Result<bool> {
+        broken()
+    }
 }
 
 #[tokio::test]

@@ -439,6 +439,44 @@ impl Store for Locking {
     fn revision(&self) -> Result<i64, StoreError> {
         self.inner.revision()
     }
+    fn transcript_offset(&self, transcript: &str) -> Result<Option<u64>, StoreError> {
+        self.inner.transcript_offset(transcript)
+    }
+    fn record_usage(&self, batch: &UsageBatch) -> Result<u32, StoreError> {
+        self.inner.record_usage(batch)
+    }
+    fn list_usage(&self, orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>, StoreError> {
+        self.inner.list_usage(orchestration)
+    }
+    fn set_budget(
+        &self,
+        orchestration: &OrchestrationId,
+        phase: Option<u32>,
+        usd_micros: Option<Micros>,
+    ) -> Result<(), StoreError> {
+        self.inner.set_budget(orchestration, phase, usd_micros)
+    }
+    fn list_budgets(&self, orchestration: &OrchestrationId) -> Result<Vec<Budget>, StoreError> {
+        self.inner.list_budgets(orchestration)
+    }
+    fn record_attention(&self, event: &AttentionEvent) -> Result<bool, StoreError> {
+        self.inner.record_attention(event)
+    }
+    fn clear_attention(&self, id: &str, at: Millis) -> Result<bool, StoreError> {
+        self.inner.clear_attention(id, at)
+    }
+    fn list_attention(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<AttentionEvent>, StoreError> {
+        self.inner.list_attention(orchestration)
+    }
+    fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>, StoreError> {
+        self.inner.undelivered_attention()
+    }
+    fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool, StoreError> {
+        self.inner.claim_attention_delivery(id, at)
+    }
 }
 
 /// Runs one retry pass of `tick` now, without waiting out the back-off.

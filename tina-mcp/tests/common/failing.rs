@@ -136,4 +136,49 @@ impl Store for FailingStore {
         self.check("revision")?;
         self.inner.revision()
     }
+    fn transcript_offset(&self, transcript: &str) -> Result<Option<u64>> {
+        self.check("transcript_offset")?;
+        self.inner.transcript_offset(transcript)
+    }
+    fn record_usage(&self, batch: &UsageBatch) -> Result<u32> {
+        self.check("record_usage")?;
+        self.inner.record_usage(batch)
+    }
+    fn list_usage(&self, orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>> {
+        self.check("list_usage")?;
+        self.inner.list_usage(orchestration)
+    }
+    fn set_budget(
+        &self,
+        orchestration: &OrchestrationId,
+        phase: Option<u32>,
+        usd_micros: Option<Micros>,
+    ) -> Result<()> {
+        self.check("set_budget")?;
+        self.inner.set_budget(orchestration, phase, usd_micros)
+    }
+    fn list_budgets(&self, orchestration: &OrchestrationId) -> Result<Vec<Budget>> {
+        self.check("list_budgets")?;
+        self.inner.list_budgets(orchestration)
+    }
+    fn record_attention(&self, event: &AttentionEvent) -> Result<bool> {
+        self.check("record_attention")?;
+        self.inner.record_attention(event)
+    }
+    fn clear_attention(&self, id: &str, at: Millis) -> Result<bool> {
+        self.check("clear_attention")?;
+        self.inner.clear_attention(id, at)
+    }
+    fn list_attention(&self, orchestration: &OrchestrationId) -> Result<Vec<AttentionEvent>> {
+        self.check("list_attention")?;
+        self.inner.list_attention(orchestration)
+    }
+    fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>> {
+        self.check("undelivered_attention")?;
+        self.inner.undelivered_attention()
+    }
+    fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool> {
+        self.check("claim_attention_delivery")?;
+        self.inner.claim_attention_delivery(id, at)
+    }
 }

@@ -35,7 +35,12 @@ fn event_id(kind: AttentionKind, orch: &OrchestrationId, b: &BudgetStatus) -> St
     )
 }
 
-fn budget_event(orch: &Orchestration, b: &BudgetStatus, kind: AttentionKind, now: Millis) -> AttentionEvent {
+fn budget_event(
+    orch: &Orchestration,
+    b: &BudgetStatus,
+    kind: AttentionKind,
+    now: Millis,
+) -> AttentionEvent {
     let what = match b.phase_number {
         Some(p) => format!("phase {p} of '{}'", orch.feature_name),
         None => format!("'{}'", orch.feature_name),
@@ -80,7 +85,11 @@ pub fn exceeded_for(view: &UsageView, phase: Option<u32>) -> Option<&BudgetStatu
 
 /// Records budget events, blocks over-budget phases and resumes phases whose budget
 /// was raised. Safe to run repeatedly: events are keyed, transitions compare-and-set.
-pub fn enforce(store: &dyn Store, orch: &Orchestration, now: Millis) -> Result<Enforcement, LifecycleError> {
+pub fn enforce(
+    store: &dyn Store,
+    orch: &Orchestration,
+    now: Millis,
+) -> Result<Enforcement, LifecycleError> {
     let view = usage_view(store, &orch.id)?;
     let mut out = Enforcement::default();
     let mut current_ids = Vec::new();
@@ -98,8 +107,10 @@ pub fn enforce(store: &dyn Store, orch: &Orchestration, now: Millis) -> Result<E
     }
     // A budget event whose budget changed or is no longer reached is over.
     for e in store.list_attention(&orch.id)? {
-        if matches!(e.kind, AttentionKind::BudgetWarning | AttentionKind::BudgetExceeded)
-            && e.is_open()
+        if matches!(
+            e.kind,
+            AttentionKind::BudgetWarning | AttentionKind::BudgetExceeded
+        ) && e.is_open()
             && !current_ids.contains(&e.id)
         {
             store.clear_attention(&e.id, now)?;
@@ -124,7 +135,8 @@ pub fn enforce(store: &dyn Store, orch: &Orchestration, now: Millis) -> Result<E
             Ok(_) if step == PhaseEvent::Block => out.blocked.push(n),
             Ok(_) => out.resumed.push(n),
             // Someone moved the phase meanwhile: the next pass sees the new state.
-            Err(LifecycleError::Store(StoreError::Conflict(_))) | Err(LifecycleError::Transition(_)) => {}
+            Err(LifecycleError::Store(StoreError::Conflict(_)))
+            | Err(LifecycleError::Transition(_)) => {}
             Err(e) => return Err(e),
         }
     }

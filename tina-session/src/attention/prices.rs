@@ -152,7 +152,10 @@ mod tests {
     fn cost_is_micro_dollars_per_token_times_usd_per_million() {
         let t = PriceTable::default();
         // 1M input ($3) + 100k output ($1.50) + 200k cache write ($0.75) + 1M read ($0.30)
-        let c = t.cost("claude-sonnet-4-5", &tokens(1_000_000, 100_000, 200_000, 1_000_000));
+        let c = t.cost(
+            "claude-sonnet-4-5",
+            &tokens(1_000_000, 100_000, 200_000, 1_000_000),
+        );
         assert_eq!(c, Some(5_550_000));
         assert_eq!(t.cost("unknown-model", &tokens(1, 1, 1, 1)), None);
     }

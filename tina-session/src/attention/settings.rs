@@ -107,11 +107,17 @@ impl Settings {
         let d = Self::default();
         Ok(Self {
             notify_command: f.notify_command.filter(|c| !c.trim().is_empty()),
-            notify_timeout: secs(f.notify_timeout_secs, "notify_timeout_secs", d.notify_timeout)?,
+            notify_timeout: secs(
+                f.notify_timeout_secs,
+                "notify_timeout_secs",
+                d.notify_timeout,
+            )?,
             stall_after: secs(f.stall_after_secs, "stall_after_secs", d.stall_after)?,
-            prices: PriceTable::with_overrides(&f.prices).map_err(|source| SettingsError::Price {
-                path: shown.clone(),
-                source,
+            prices: PriceTable::with_overrides(&f.prices).map_err(|source| {
+                SettingsError::Price {
+                    path: shown.clone(),
+                    source,
+                }
             })?,
         })
     }

@@ -141,16 +141,16 @@ impl UsageView {
     pub fn spent(&self, phase: Option<u32>) -> Micros {
         match phase {
             None => self.total.cost_micros,
-            Some(p) => self
-                .phases
-                .get(&p.to_string())
-                .map_or(0, |s| s.cost_micros),
+            Some(p) => self.phases.get(&p.to_string()).map_or(0, |s| s.cost_micros),
         }
     }
 }
 
 /// Builds the [`UsageView`] of an orchestration from its usage, teams and budgets.
-pub fn usage_view(store: &dyn Store, orchestration: &OrchestrationId) -> Result<UsageView, StoreError> {
+pub fn usage_view(
+    store: &dyn Store,
+    orchestration: &OrchestrationId,
+) -> Result<UsageView, StoreError> {
     let totals = store.list_usage(orchestration)?;
     let teams = store.list_teams(orchestration)?;
     let budgets = store.list_budgets(orchestration)?;
@@ -225,9 +225,15 @@ mod tests {
         assert_eq!(BudgetStatus::new(None, 100, 79).state, BudgetState::Ok);
         assert_eq!(BudgetStatus::new(None, 100, 80).state, BudgetState::Warning);
         assert_eq!(BudgetStatus::new(None, 100, 99).state, BudgetState::Warning);
-        assert_eq!(BudgetStatus::new(None, 100, 100).state, BudgetState::Exceeded);
+        assert_eq!(
+            BudgetStatus::new(None, 100, 100).state,
+            BudgetState::Exceeded
+        );
         assert_eq!(BudgetStatus::new(None, 100, 250).percent, 250);
         // A zero budget allows nothing.
-        assert_eq!(BudgetStatus::new(Some(1), 0, 0).state, BudgetState::Exceeded);
+        assert_eq!(
+            BudgetStatus::new(Some(1), 0, 0).state,
+            BudgetState::Exceeded
+        );
     }
 }

@@ -235,7 +235,10 @@ mod tests {
         assert_eq!(r.lines, 2);
         assert_eq!(r.messages[0].key, "msg-a:req-a");
         assert_eq!(r.messages[0].tokens.total(), 18);
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         write!(f, "{tail}\n").unwrap();
         let r2 = read_usage(&path, r.offset, u64::MAX).unwrap();
         assert_eq!(r2.messages.len(), 1);
@@ -248,7 +251,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.jsonl");
         let big = "x".repeat(MAX_LINE + 10);
-        std::fs::write(&path, format!("{big}\nnot json\n{}\n", assistant("c", 1, 1))).unwrap();
+        std::fs::write(
+            &path,
+            format!("{big}\nnot json\n{}\n", assistant("c", 1, 1)),
+        )
+        .unwrap();
         let r = read_usage(&path, 0, u64::MAX).unwrap();
         assert_eq!((r.oversize, r.malformed, r.messages.len()), (1, 1, 1));
     }
@@ -270,7 +277,9 @@ mod tests {
     fn a_pass_stops_on_a_line_boundary_after_max_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.jsonl");
-        let lines: String = (0..10).map(|i| assistant(&i.to_string(), 1, 1) + "\n").collect();
+        let lines: String = (0..10)
+            .map(|i| assistant(&i.to_string(), 1, 1) + "\n")
+            .collect();
         std::fs::write(&path, &lines).unwrap();
         let mut offset = 0;
         let mut seen = 0;

@@ -100,7 +100,10 @@ impl ConvexStore {
         Ok(added)
     }
 
-    pub(super) fn list_usage_impl(&self, orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>> {
+    pub(super) fn list_usage_impl(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<UsageTotal>> {
         self.query(
             functions::LIST_USAGE,
             json!({ "orchestration_id": orchestration }),

@@ -820,7 +820,14 @@ pub fn usage_is_counted_once_and_offsets_only_grow(store: &dyn Store) {
     assert_eq!(store.record_usage(&more).unwrap(), 1);
     let usage = store.list_usage(&orch.id).unwrap();
     let root_row = usage.iter().find(|u| u.team_id == root.id).unwrap();
-    assert_eq!((root_row.messages, root_row.tokens.input, root_row.cost_micros), (2, 11, 12));
+    assert_eq!(
+        (
+            root_row.messages,
+            root_row.tokens.input,
+            root_row.cost_micros
+        ),
+        (2, 11, 12)
+    );
     // An unknown team is refused, and nothing of its batch is kept.
     let bad = UsageBatch {
         transcript: "/t/b.jsonl".into(),
@@ -832,11 +839,17 @@ pub fn usage_is_counted_once_and_offsets_only_grow(store: &dyn Store) {
 }
 
 pub fn budgets_are_set_replaced_and_removed(store: &dyn Store) {
-    let (orch, _) = store.create_orchestration(&new_orch("budgeted", 2)).unwrap();
+    let (orch, _) = store
+        .create_orchestration(&new_orch("budgeted", 2))
+        .unwrap();
     assert!(store.list_budgets(&orch.id).unwrap().is_empty());
-    store.set_budget(&orch.id, Some(2), Some(3_000_000)).unwrap();
+    store
+        .set_budget(&orch.id, Some(2), Some(3_000_000))
+        .unwrap();
     store.set_budget(&orch.id, None, Some(10_000_000)).unwrap();
-    store.set_budget(&orch.id, Some(2), Some(4_000_000)).unwrap();
+    store
+        .set_budget(&orch.id, Some(2), Some(4_000_000))
+        .unwrap();
     let budgets = store.list_budgets(&orch.id).unwrap();
     let got: Vec<(Option<u32>, i64)> = budgets
         .iter()
@@ -853,10 +866,12 @@ pub fn budgets_are_set_replaced_and_removed(store: &dyn Store) {
         store.set_budget(&orch.id, None, Some(-1)),
         Err(StoreError::Invalid { .. })
     ));
-    assert!(store
-        .set_budget(&OrchestrationId::from("missing"), None, Some(1))
-        .unwrap_err()
-        .is_not_found());
+    assert!(
+        store
+            .set_budget(&OrchestrationId::from("missing"), None, Some(1))
+            .unwrap_err()
+            .is_not_found()
+    );
 }
 
 pub fn attention_event(orch: &OrchestrationId, id: &str, at: i64) -> AttentionEvent {
@@ -883,7 +898,10 @@ pub fn attention_is_recorded_cleared_and_delivered_once(store: &dyn Store) {
     assert!(!store.record_attention(&e).unwrap());
     let later = attention_event(&orch.id, "waiting:s-1:2000", 2000);
     assert!(store.record_attention(&later).unwrap());
-    assert_eq!(store.list_attention(&orch.id).unwrap(), vec![e.clone(), later.clone()]);
+    assert_eq!(
+        store.list_attention(&orch.id).unwrap(),
+        vec![e.clone(), later.clone()]
+    );
 
     let undelivered: Vec<String> = store
         .undelivered_attention()
@@ -900,13 +918,18 @@ pub fn attention_is_recorded_cleared_and_delivered_once(store: &dyn Store) {
     assert!(store.clear_attention(&e.id, 3000).unwrap());
     assert!(!store.clear_attention(&e.id, 4000).unwrap());
     let listed = store.list_attention(&orch.id).unwrap();
-    assert_eq!((listed[0].cleared_at, listed[0].delivered_at), (Some(3000), Some(1500)));
+    assert_eq!(
+        (listed[0].cleared_at, listed[0].delivered_at),
+        (Some(3000), Some(1500))
+    );
     assert!(listed[1].is_open());
 
-    assert!(store
-        .record_attention(&attention_event(&OrchestrationId::from("missing"), "x", 1))
-        .unwrap_err()
-        .is_not_found());
+    assert!(
+        store
+            .record_attention(&attention_event(&OrchestrationId::from("missing"), "x", 1))
+            .unwrap_err()
+            .is_not_found()
+    );
 
     // Deleting the orchestration takes its usage, budgets and events with it.
     store.set_budget(&orch.id, None, Some(1)).unwrap();

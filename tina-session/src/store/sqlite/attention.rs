@@ -154,7 +154,10 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn list_usage_impl(&self, orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>> {
+    pub(super) fn list_usage_impl(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<UsageTotal>> {
         let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(
