@@ -654,3 +654,93 @@ fn register_team_and_task_filters() {
     let err = env.fails(&["tasks", "--feature", "filters", "--team", "filters-phase"]);
     assert!(err.contains("team not found"), "{err}");
 }
+
+#[test]
+fn budgets_from_init_start_and_budget_block_and_resume_the_phase() {
+    let env = Env::new();
+    let design = env.path("design.md");
+    env.json(&[
+        "init",
+        "--feature",
+        "capped",
+        "--design-doc",
+        &design,
+        "--no-worktree",
+        "--total-phases",
+        "2",
+        "--budget-usd",
+        "5",
+    ]);
+    let plan = env.path("plan-1.md");
+    env.json(&[
+        "start",
+        "--feature",
+        "capped",
+        "--phase",
+        "1",
+        "--plan",
+        &plan,
+        "--runtime",
+        "none",
+        "--budget-usd",
+        "2.50",
+    ]);
+    let status = env.json(&["status", "--feature", "capped"]);
+    let budgets = status["usage"]["budgets"].as_array().unwrap();
+    assert_eq!(budgets.len(), 2, "{status}");
+    assert_eq!(budgets[0]["phase_number"], Value::Null);
+    assert_eq!(budgets[0]["budget_micros"], 5_000_000);
+    assert_eq!(budgets[1]["phase_number"], 1);
+    assert_eq!(budgets[1]["budget_micros"], 2_500_000);
+    assert_eq!(status["usage"]["total"]["messages"], 0);
+
+    // A zero budget allows nothing: the executing phase is blocked at once...
+    let out = env.json(&[
+        "budget",
+        "--feature",
+        "capped",
+        "--phase",
+        "1",
+        "--usd",
+        "0",
+    ]);
+    assert_eq!(out["blocked_phases"], serde_json::json!([1]));
+    let status = env.json(&["status", "--feature", "capped"]);
+    assert_eq!(status["phases"][0]["status"], "blocked");
+    assert_eq!(status["phases"][0]["blocked_reason"], "budget exceeded");
+    assert_eq!(status["attention"][0]["kind"], "budget_exceeded");
+    // ...and raising it resumes the phase.
+    let out = env.json(&[
+        "budget",
+        "--feature",
+        "capped",
+        "--phase",
+        "1",
+        "--usd",
+        "3",
+    ]);
+    assert_eq!(out["resumed_phases"], serde_json::json!([1]));
+    let text = String::from_utf8(env.run(&["status", "--feature", "capped"]).stdout).unwrap();
+    assert!(text.contains("phase 1: executing"), "{text}");
+    assert!(
+        text.contains("budget:        phase 1 $3.00: $0.00 spent"),
+        "{text}"
+    );
+
+    // Bad amounts are usage errors naming the value; a phase out of range is refused.
+    let bad = env.run(&["budget", "--feature", "capped", "--usd", "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'lots' is not a dollar amount"));
+    let err = env.fails(&[
+        "budget",
+        "--feature",
+        "capped",
+        "--phase",
+        "3",
+        "--usd",
+        "1",
+    ]);
+    assert!(err.contains("phase 3 is not a phase of 'capped'"), "{err}");
+    let out = env.json(&["budget", "--feature", "capped", "--remove"]);
+    assert_eq!(out["budget"], Value::Null);
+}

@@ -31,6 +31,9 @@ pub struct InitArgs {
     /// Remove a running orchestration of the same feature (and its records) first.
     #[arg(long)]
     pub replace: bool,
+    /// Spending limit for the whole orchestration, in US dollars (see `budget`).
+    #[arg(long, value_name = "USD", value_parser = crate::attention::budget::parse_usd)]
+    pub budget_usd: Option<f64>,
 }
 
 pub fn run(args: InitArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -53,6 +56,9 @@ pub fn run(args: InitArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             worktrees_dir: ctx.config.tina_home.join("worktrees"),
         },
     )?;
+    if let Some(usd) = args.budget_usd {
+        crate::attention::set_budget(&*store, out.orchestration_id.as_str(), None, Some(usd))?;
+    }
     ctx.emit(&out, || {
         format!(
             "Initialized '{}' ({} phases)\n  orchestration id:      {}\n  orchestrator team:     {}\n  orchestrator team id:  {}\n  branch:                {}\n  worktree:              {}\n\nStart phase 1 with:\n  tina-session start --feature {} --phase 1 --plan <plan.md> --parent-team-id {}",

@@ -4,6 +4,7 @@
 //! 1 the command failed (refused, not found, ...), 2 usage error (from clap).
 
 mod advance;
+mod budget;
 mod cleanup;
 mod daemon;
 pub mod hierarchy;
@@ -73,6 +74,8 @@ pub enum Command {
     Cleanup(cleanup::CleanupArgs),
     /// Start, stop or inspect the background sync daemon (tina-daemon).
     Daemon(daemon::DaemonArgs),
+    /// Set, change or remove the spending limit of an orchestration or a phase.
+    Budget(budget::BudgetArgs),
 }
 
 /// What a command needs from its surroundings.
@@ -140,6 +143,7 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Hierarchy(a) => hierarchy::run(a, ctx),
         Command::Cleanup(a) => cleanup::run(a, ctx),
         Command::Daemon(a) => daemon::run(a, ctx),
+        Command::Budget(a) => budget::run(a, ctx),
     }
 }
 

@@ -27,10 +27,26 @@ pub struct StartArgs {
     /// Who plays the agents: claude (tmux + Claude Code), sim (the harness), none.
     #[arg(long, default_value = "claude")]
     pub runtime: Runtime,
+    /// Spending limit for this phase, in US dollars (see `budget`).
+    #[arg(long, value_name = "USD", value_parser = crate::attention::budget::parse_usd)]
+    pub budget_usd: Option<f64>,
 }
 
 pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
+    // Set before the team is launched, so its first task is already governed.
+    if let Some(usd) = args.budget_usd {
+        let orch = lifecycle::resolve_orchestration(&*store, &args.feature)?;
+        if args.phase == 0 || args.phase > orch.total_phases {
+            anyhow::bail!(
+                "--phase {} is not a phase of '{}' (1..={})",
+                args.phase,
+                orch.feature_name,
+                orch.total_phases
+            );
+        }
+        crate::attention::set_budget(&*store, orch.id.as_str(), Some(args.phase), Some(usd))?;
+    }
     let out = lifecycle::start(
         &*store,
         &StartRequest {

@@ -7,8 +7,10 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Context, or_dash};
+use crate::attention::summary::{Spend, UsageView, usage_view};
 use crate::lifecycle::resolve_orchestration;
-use crate::model::{Orchestration, Phase, count_by_status};
+use crate::model::input::display_safe;
+use crate::model::{AttentionEvent, Orchestration, Phase, count_by_status};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -24,13 +26,47 @@ struct Status {
     phases: Vec<Phase>,
     task_counts: BTreeMap<String, u32>,
     team_count: usize,
+    /// Tokens and cost per member, team, phase and in total, with budgets.
+    usage: UsageView,
+    /// Attention events still holding (waiting, stall, blocked, budget), oldest first.
+    attention: Vec<AttentionEvent>,
+}
+
+/// `$1.23 · 45.6k tokens · 12 messages` (and the unpriced count when there is one).
+fn spend_line(s: &Spend) -> String {
+    let mut line = format!(
+        "${:.2} · {} tokens · {} messages",
+        s.cost_usd,
+        compact(s.tokens.total()),
+        s.messages
+    );
+    if s.unpriced_messages > 0 {
+        line.push_str(&format!(" ({} unpriced)", s.unpriced_messages));
+    }
+    line
+}
+
+fn compact(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
 }
 
 pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
     let orch = resolve_orchestration(&*store, &args.feature)?;
     let task_counts = count_by_status(&store.get_current_tasks(&orch.id)?);
+    let usage = usage_view(&*store, &orch.id)?;
+    let attention = store
+        .list_attention(&orch.id)?
+        .into_iter()
+        .filter(AttentionEvent::is_open)
+        .collect();
     let status = Status {
+        usage,
+        attention,
         store: store.describe(),
         phases: store.list_phases(&orch.id)?,
         team_count: store.list_teams(&orch.id)?.len(),
@@ -67,6 +103,29 @@ pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             "  tasks:         {}",
             if counts.is_empty() { "none".into() } else { counts.join(", ") }
         ));
+        let u = &status.usage;
+        s.push_str(&format!("\n  spend:         {}", spend_line(&u.total)));
+        for t in &u.teams {
+            s.push_str(&format!(
+                "\n    {}: {}",
+                display_safe(&t.team_name),
+                spend_line(&t.spend)
+            ));
+        }
+        for b in &u.budgets {
+            let scope = b.phase_number.map_or("orchestration".into(), |p| format!("phase {p}"));
+            s.push_str(&format!(
+                "\n  budget:        {scope} ${:.2}: ${:.2} spent ({} %, {:?})",
+                b.budget_usd, b.spent_usd, b.percent, b.state
+            ));
+        }
+        for e in &status.attention {
+            s.push_str(&format!(
+                "\n  attention:     {}: {}",
+                e.kind.as_str(),
+                display_safe(&e.message)
+            ));
+        }
         s
     })?;
     Ok(ExitCode::SUCCESS)
