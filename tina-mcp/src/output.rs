@@ -61,6 +61,25 @@ pub struct OrchestrationSummary {
     /// Current tasks of every team by status.
     pub task_counts: BTreeMap<String, u32>,
     pub task_total: u32,
+    /// Cost (USD) and tokens so far, with budget states.
+    pub spend: tina_session::attention::summary::SpendBrief,
+}
+
+/// `get_team_hierarchy`: the tree, and what each team with usage has spent.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HierarchyWithSpend {
+    #[serde(flatten)]
+    pub hierarchy: m::TeamHierarchy,
+    /// Teams that have spent anything, by team name.
+    pub team_spend: Vec<TeamSpendBrief>,
+}
+
+/// One team's spend in [`HierarchyWithSpend`].
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeamSpendBrief {
+    pub team_name: String,
+    pub cost_usd: f64,
+    pub tokens: u64,
 }
 
 /// `get_current_tasks`.

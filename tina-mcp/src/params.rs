@@ -153,6 +153,9 @@ pub struct InitOrchestrationParams {
     /// are deleted). A complete or blocked one is always replaced. Default false.
     #[serde(default)]
     pub replace: bool,
+    /// Spending limit for the whole orchestration, USD. At 100 % TINA blocks the phase.
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
 }
 
 fn one() -> u32 {
@@ -203,6 +206,9 @@ pub struct StartPhaseParams {
     /// Who plays the phase team's agents. Default "claude".
     #[serde(default = "claude")]
     pub runtime: RuntimeParam,
+    /// Spending limit for this phase, USD.
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
 }
 
 /// A phase state-machine event.

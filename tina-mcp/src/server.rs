@@ -14,11 +14,12 @@ use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use tina_harness::BuildReport;
 use tina_session::Config;
+use tina_session::attention::set_budget;
 use tina_session::lifecycle::{
     self, AdvanceOutcome, InitOutcome, InitRequest, StartOutcome, StartRequest,
     resolve_orchestration,
 };
-use tina_session::model::{OrchestrationDetail, TeamHierarchy, TeamId, TeamRegistration, now_ms};
+use tina_session::model::{OrchestrationDetail, TeamId, TeamRegistration, now_ms};
 use tina_session::store::Store;
 
 use crate::error::{ToolError, ToolResult, blocking};
@@ -137,7 +138,9 @@ impl TinaMcp {
             let team_count = store.list_teams(&orchestration.id)?.len() as u32;
             let tasks = store.get_current_tasks(&orchestration.id)?;
             let task_counts = tina_session::model::count_by_status(&tasks);
+            let spend = tina_session::attention::usage_view(&*store, &orchestration.id)?.brief();
             Ok(OrchestrationSummary {
+                spend,
                 orchestration,
                 phases,
                 team_count,
@@ -171,11 +174,23 @@ impl TinaMcp {
     async fn get_team_hierarchy(
         &self,
         Parameters(p): Parameters<OrchestrationParams>,
-    ) -> Result<Json<TeamHierarchy>, ToolError> {
+    ) -> Result<Json<HierarchyWithSpend>, ToolError> {
         let store = self.store();
         let hierarchy = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
-            Ok(store.get_team_hierarchy(&o.id)?)
+            let team_spend = tina_session::attention::usage_view(&*store, &o.id)?
+                .teams
+                .into_iter()
+                .map(|t| TeamSpendBrief {
+                    team_name: t.team_name,
+                    cost_usd: t.spend.cost_usd,
+                    tokens: t.spend.tokens.total(),
+                })
+                .collect();
+            Ok(HierarchyWithSpend {
+                hierarchy: store.get_team_hierarchy(&o.id)?,
+                team_spend,
+            })
         })
         .await?;
         Ok(Json(hierarchy))
@@ -284,7 +299,13 @@ impl TinaMcp {
                     replace: p.replace,
                     worktrees_dir,
                 },
-            )?)
+            )
+            .and_then(|out| {
+                if let Some(usd) = p.budget_usd {
+                    set_budget(&*store, out.orchestration_id.as_str(), None, Some(usd))?;
+                }
+                Ok(out)
+            })?)
         })
         .await?;
         Ok(Json(out))
@@ -301,6 +322,15 @@ impl TinaMcp {
         let out = blocking(move || {
             // Resolve first so an unknown orchestration gets the MCP hint.
             let orch = resolve(&p.orchestration, &*store)?;
+            if let Some(usd) = p.budget_usd {
+                if p.phase == 0 || p.phase > orch.total_phases {
+                    return Err(ToolError::Invalid(format!(
+                        "phase {} is outside 1..={} for orchestration '{}'",
+                        p.phase, orch.total_phases, orch.feature_name
+                    )));
+                }
+                set_budget(&*store, orch.id.as_str(), Some(p.phase), Some(usd))?;
+            }
             Ok(lifecycle::start(
                 &*store,
                 &StartRequest {

@@ -733,3 +733,66 @@ async fn concurrent_calls_are_served_together() {
         4
     );
 }
+
+#[tokio::test]
+async fn spend_and_budgets_in_get_orchestration_hierarchy_and_init() {
+    use tina_session::model::*;
+    let s = session().await;
+    let store = &s.seeded.store;
+    store
+        .record_usage(&UsageBatch {
+            transcript: "/t/lead.jsonl".into(),
+            offset: 10,
+            lines: vec![UsageLine {
+                message_key: "msg_1:req_1".into(),
+                team_id: TeamId(s.seeded.phase1_team_id.clone()),
+                session_id: "s-1".into(),
+                agent_name: "team-lead".into(),
+                model: "claude-sonnet-4-5".into(),
+                tokens: TokenCounts {
+                    input: 1000,
+                    output: 200,
+                    cache_creation: 0,
+                    cache_read: 0,
+                },
+                cost_micros: Some(1_250_000),
+            }],
+        })
+        .expect("usage");
+    let o = ok(
+        &s.client,
+        "get_orchestration",
+        json!({"orchestration": "auth"}),
+    )
+    .await;
+    assert_eq!(o["spend"], json!({"cost_usd": 1.25, "tokens": 1200}));
+    let h = ok(
+        &s.client,
+        "get_team_hierarchy",
+        json!({"orchestration": "auth"}),
+    )
+    .await;
+    assert_eq!(
+        h["team_spend"],
+        json!([{"team_name": "auth-phase-1", "cost_usd": 1.25, "tokens": 1200}])
+    );
+    assert_eq!(h["teams"][0]["team"]["team_name"], "auth-orchestration");
+
+    let design = s.dir.path().join("design.md");
+    ok(
+        &s.client,
+        "init_orchestration",
+        json!({"feature": "capped", "design_doc": design, "no_worktree": true, "budget_usd": 2.5}),
+    )
+    .await;
+    let o = ok(
+        &s.client,
+        "get_orchestration",
+        json!({"orchestration": "capped"}),
+    )
+    .await;
+    assert_eq!(
+        o["spend"]["budgets"],
+        json!([{"phase_number": null, "budget_usd": 2.5, "percent": 0, "state": "ok"}])
+    );
+}

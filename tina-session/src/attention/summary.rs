@@ -146,6 +146,46 @@ impl UsageView {
     }
 }
 
+/// A budget in a few fields, for agents' compact views.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct BudgetBrief {
+    /// Null: the whole orchestration.
+    pub phase_number: Option<u32>,
+    pub budget_usd: f64,
+    pub percent: u64,
+    pub state: BudgetState,
+}
+
+/// Total cost and tokens with budget states: what an agent needs to pace itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct SpendBrief {
+    pub cost_usd: f64,
+    pub tokens: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<BudgetBrief>,
+}
+
+impl UsageView {
+    pub fn brief(&self) -> SpendBrief {
+        SpendBrief {
+            cost_usd: self.total.cost_usd,
+            tokens: self.total.tokens.total(),
+            budgets: self
+                .budgets
+                .iter()
+                .map(|b| BudgetBrief {
+                    phase_number: b.phase_number,
+                    budget_usd: b.budget_usd,
+                    percent: b.percent,
+                    state: b.state,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Builds the [`UsageView`] of an orchestration from its usage, teams and budgets.
 pub fn usage_view(
     store: &dyn Store,
