@@ -4,12 +4,14 @@
 //! the MCP tools, the HTTP API and the Convex functions share, and exports a TypeScript
 //! definition (ts-rs) so the web UI cannot drift from the server.
 
+mod activity;
 mod attention;
 mod ids;
 pub mod input;
 mod records;
 mod status;
 
+pub use activity::{ActivityKind, NewTeamActivity, TeamActivity};
 pub use attention::*;
 pub use ids::{OrchestrationId, TeamId};
 pub use records::*;
