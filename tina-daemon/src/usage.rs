@@ -1,5 +1,6 @@
 //! Attention and spend inside the daemon: token usage from the transcripts of the
-//! sessions linked to TINA's teams, budget enforcement, blocked-phase events and the
+//! sessions linked to TINA's teams, budget enforcement, blocked-phase events, members
+//! waiting on a person and stalled phases (`tina_session::attention::detect`), and the
 //! notify command.
 //!
 //! It runs on its own thread ([`spawn`]), a pass every [`PASS_EVERY`], apart from the
@@ -137,6 +138,12 @@ impl Attention {
                 }
             }
             report.events_recorded += record_blocked(&*self.store, &orch, now)?;
+            let stall_after = self.settings.stall_after.as_millis() as Millis;
+            match attention::detect(&*self.store, &orch, stall_after, now) {
+                Ok(found) => report.events_recorded += found.recorded.len(),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
         }
         report.notified = self.notify(now)?;
         Ok(report)

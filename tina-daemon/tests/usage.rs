@@ -327,3 +327,113 @@ fn notify_runs_exactly_once_per_event_across_a_daemon_restart() {
     assert_eq!((all.len(), ids.len()), (3, 3), "{all:#?}");
     assert!(env.store.undelivered_attention().unwrap().is_empty());
 }
+
+fn hook_sample(name: &str) -> tina_session::claude_code::HookPayload {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tina-session/tests/fixtures/claude-code-2.1.332/hooks")
+        .join(format!("{name}.json"));
+    let p = tina_session::claude_code::HookPayload::parse(&std::fs::read(path).unwrap()).unwrap();
+    p.validate().unwrap();
+    p
+}
+
+fn ingest(env: &Env, name: &str) {
+    let claude = tina_session::claude_code::ClaudeHome::new(&env.config.claude_home);
+    tina_session::claude_code::ingest(&*env.store, &claude, &hook_sample(name), now_ms()).unwrap();
+}
+
+fn open_of(env: &Env, orch: &Orchestration, kind: AttentionKind) -> Vec<AttentionEvent> {
+    env.store
+        .list_attention(&orch.id)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == kind && e.is_open())
+        .collect()
+}
+
+#[test]
+fn a_permission_prompt_marks_the_member_waiting_until_the_session_acts_again() {
+    let env = Env::new();
+    let (orch, team) = linked(&env, "waiting");
+    let mut reader = attention(&env);
+    // The real Notification payload Claude Code 2.1.332 sent for a permission prompt.
+    ingest(&env, "Notification-permission_prompt");
+    reader.pass().unwrap();
+    let waiting = open_of(&env, &orch, AttentionKind::Waiting);
+    assert_eq!(waiting.len(), 1, "{waiting:#?}");
+    let w = &waiting[0];
+    assert_eq!(w.team_id.as_ref(), Some(&team.id));
+    assert_eq!(w.session_id.as_deref(), Some(SESSION));
+    assert!(
+        w.message.contains("Claude needs your permission"),
+        "{}",
+        w.message
+    );
+    assert_eq!(w.detail["notification_type"], "permission_prompt");
+    // Another pass: still one event, not a second.
+    reader.pass().unwrap();
+    assert_eq!(env.store.list_attention(&orch.id).unwrap().len(), 1);
+
+    // The same session acts again (its turn ends): no longer waiting.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    ingest(&env, "Stop");
+    reader.pass().unwrap();
+    assert!(open_of(&env, &orch, AttentionKind::Waiting).is_empty());
+}
+
+#[test]
+fn a_quiet_executing_phase_and_an_idle_lead_with_pending_tasks_are_stalls() {
+    let env = Env::new();
+    let (orch, team) = linked(&env, "stalled");
+    let settings = Settings {
+        stall_after: std::time::Duration::from_millis(400),
+        ..Settings::default()
+    };
+    let mut reader = Attention::new(env.store.clone(), &env.config, settings);
+    env.store
+        .record_task_event(&NewTaskEvent {
+            team_id: team.id.clone(),
+            task_id: "1".into(),
+            subject: "Implement".into(),
+            description: String::new(),
+            active_form: None,
+            status: TaskStatus::Pending,
+            owner: None,
+            blocked_by: vec![],
+            metadata: serde_json::json!({}),
+            recorded_at: now_ms(),
+            sequence: 0,
+        })
+        .unwrap();
+    reader.pass().unwrap();
+    assert!(open_of(&env, &orch, AttentionKind::Stall).is_empty());
+
+    // The lead stops with a task pending; a quarter of the stall time later it is a stall.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    ingest(&env, "Stop");
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    reader.pass().unwrap();
+    let stalls = open_of(&env, &orch, AttentionKind::Stall);
+    assert_eq!(stalls.len(), 1, "{stalls:#?}");
+    assert_eq!(stalls[0].detail["reason"], "lead_idle");
+    assert_eq!(stalls[0].detail["pending_tasks"], 1);
+    assert_eq!(
+        stalls[0].detail["last_activity"]["team-lead"]["last"],
+        "stop"
+    );
+
+    // Nothing at all for the whole stall time: the phase is quiet too.
+    std::thread::sleep(std::time::Duration::from_millis(450));
+    reader.pass().unwrap();
+    let mut reasons: Vec<String> = open_of(&env, &orch, AttentionKind::Stall)
+        .iter()
+        .map(|e| e.detail["reason"].as_str().unwrap().to_owned())
+        .collect();
+    reasons.sort();
+    assert_eq!(reasons, vec!["lead_idle", "no_progress"]);
+
+    // A teammate goes idle (activity): both stall conditions end.
+    ingest(&env, "TeammateIdle");
+    reader.pass().unwrap();
+    assert!(open_of(&env, &orch, AttentionKind::Stall).is_empty());
+}
