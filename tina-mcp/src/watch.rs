@@ -26,6 +26,8 @@ use tina_session::store::{Store, StoreError};
 
 use crate::error::{ToolError, ToolResult};
 
+mod attention;
+
 const CURSOR_PREFIX: &str = "w1.";
 
 /// What the caller has already been told. Serialized into the opaque cursor.
@@ -110,6 +112,8 @@ pub struct Snapshot {
     pub tasks: Vec<CurrentTask>,
     /// `None`: daemon health unknown (not checked).
     pub daemon: Option<DaemonHealth>,
+    /// Open attention events (waiting, stalls, budget), recorded by the daemon.
+    pub attention: Vec<tina_session::model::AttentionEvent>,
 }
 
 impl Snapshot {
@@ -126,17 +130,18 @@ impl Snapshot {
                 Err(e) if e.is_not_found() => None,
                 Err(e) => return Err(e),
             };
-            let (phases, teams, tasks) = match &orchestration {
+            let (phases, teams, tasks, attention) = match &orchestration {
                 Some(o) => (
                     store.list_phases(&o.id)?,
                     store.list_teams(&o.id)?,
                     store.get_current_tasks(&o.id)?,
+                    store.list_attention(&o.id)?,
                 ),
                 None => Default::default(),
             };
-            Ok((orchestration, phases, teams, tasks))
+            Ok((orchestration, phases, teams, tasks, attention))
         };
-        let (orchestration, phases, teams, tasks) = read().map_err(store_failed)?;
+        let (orchestration, phases, teams, tasks, attention) = read().map_err(store_failed)?;
         Ok(Self {
             now,
             orchestration,
@@ -144,6 +149,7 @@ impl Snapshot {
             teams,
             tasks,
             daemon: None,
+            attention: attention.into_iter().filter(|e| e.is_open()).collect(),
         })
     }
 }
@@ -219,6 +225,13 @@ pub enum AnomalyKind {
     DaemonHeartbeatStale,
     DaemonNotRunning,
     PhaseBlocked,
+    /// An agent waits on a person (permission prompt, idle prompt, elicitation).
+    WaitingOnPerson,
+    /// An executing phase shows no progress, or its lead went idle with pending tasks.
+    Stall,
+    BudgetWarning,
+    /// The phase is blocked and new tasks are refused until the budget is raised.
+    BudgetExceeded,
 }
 
 /// One milestone or anomaly.
@@ -339,6 +352,8 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
         }
         _ => {}
     }
+
+    holding.extend(attention::holding(&snap.attention));
 
     let mut new_anomalies = Vec::new();
     let mut ongoing_anomalies = Vec::new();

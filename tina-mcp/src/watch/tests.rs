@@ -87,6 +87,7 @@ fn empty(now: i64) -> Snapshot {
         teams: vec![],
         tasks: vec![],
         daemon: Some(DaemonHealth::Heartbeat { age_ms: 500 }),
+        attention: vec![],
     }
 }
 
@@ -110,6 +111,7 @@ fn running(now: i64) -> Snapshot {
         teams: vec![t0, t1],
         tasks,
         daemon: Some(DaemonHealth::Heartbeat { age_ms: 500 }),
+        attention: vec![],
     }
 }
 
