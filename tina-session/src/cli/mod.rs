@@ -124,7 +124,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            match input_error(&e).and_then(flag_for) {
+            match flag_of(&e) {
                 Some(flag) => eprintln!("error: {flag}: {e:#}"),
                 None => eprintln!("error: {e:#}"),
             }
@@ -145,6 +145,16 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Hierarchy(a) => hierarchy::run(a, ctx),
         Command::Cleanup(a) => cleanup::run(a, ctx),
         Command::Daemon(a) => daemon::run(a, ctx),
+    }
+}
+
+/// The flag a refusal is about, when the library's error says which input was wrong.
+fn flag_of(e: &anyhow::Error) -> Option<&'static str> {
+    let lifecycle = e.chain().find_map(|c| c.downcast_ref::<LifecycleError>());
+    match lifecycle {
+        Some(LifecycleError::ReasonRequired) => Some("--reason"),
+        Some(LifecycleError::PhaseOutOfRange { .. }) => Some("--phase"),
+        _ => input_error(e).and_then(flag_for),
     }
 }
 
