@@ -132,7 +132,11 @@ fn register_team_refuses_names_that_leave_a_folder_and_huge_inputs() {
     for (phase, parent, what) in [
         ("0", None, "outside 1..=2"),
         ("7", None, "outside 1..=2"),
-        ("", Some(init["team_id"].as_str().unwrap()), "no phase number"),
+        (
+            "",
+            Some(init["team_id"].as_str().unwrap()),
+            "no phase number",
+        ),
     ] {
         let mut args = vec![
             "register-team",
@@ -172,11 +176,25 @@ fn huge_arguments_are_refused_with_short_messages() {
     env.init("auth", "1");
     let huge = "r".repeat(100_000);
     let err = env.fails(&[
-        "advance", "--feature", "auth", "--phase", "1", "--event", "block", "--reason", &huge,
+        "advance",
+        "--feature",
+        "auth",
+        "--phase",
+        "1",
+        "--event",
+        "block",
+        "--reason",
+        &huge,
     ]);
-    assert!(err.contains("--reason") && err.contains("limit of 2000"), "{err}");
+    assert!(
+        err.contains("--reason") && err.contains("limit of 2000"),
+        "{err}"
+    );
     let status = env.json(&["status", "--feature", "auth"]);
-    assert!(status["phases"].as_array().unwrap().is_empty(), "nothing stored");
+    assert!(
+        status["phases"].as_array().unwrap().is_empty(),
+        "nothing stored"
+    );
     let err = env.fails(&["status", "--feature", &huge]);
     assert!(err.contains("not found"), "{err}");
     let err = env.fails(&[
@@ -207,7 +225,8 @@ fn text_output_escapes_agent_strings_and_json_keeps_them_exact() {
     let init = env.init("auth", "1");
     let store = env.store();
     let team = TeamId::from(init["team_id"].as_str().unwrap());
-    let subject = "fix it\n1                            #9    [completed] fake \u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let subject =
+        "fix it\n1                            #9    [completed] fake \u{1b}]0;pwned\u{7}\u{1b}[2J";
     let owner = "bob\u{1b}[31m";
     store
         .record_task_event(&NewTaskEvent {
@@ -234,7 +253,10 @@ fn text_output_escapes_agent_strings_and_json_keeps_them_exact() {
         .unwrap();
 
     let text = env.ok(&["tasks", "--feature", "auth"]);
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
     assert_eq!(text.lines().count(), 1, "one task, one line: {text:?}");
     assert!(text.contains("fix it\\n1"), "{text:?}");
     assert!(text.contains("\\u{1b}]0;pwned\\u{7}"), "{text:?}");
@@ -262,7 +284,15 @@ fn a_second_phase_cannot_start_while_one_is_open() {
     let plan = env.path("plan.md");
     let start = |phase: &'static str| {
         vec![
-            "start", "--feature", "two", "--phase", phase, "--plan", &plan, "--runtime", "none",
+            "start",
+            "--feature",
+            "two",
+            "--phase",
+            phase,
+            "--plan",
+            &plan,
+            "--runtime",
+            "none",
         ]
     };
     env.json(&start("1"));
@@ -271,10 +301,26 @@ fn a_second_phase_cannot_start_while_one_is_open() {
         err.contains("phase 1 is executing") && err.contains("one at a time"),
         "{err}"
     );
-    let err = env.fails(&["advance", "--feature", "two", "--phase", "2", "--event", "plan"]);
+    let err = env.fails(&[
+        "advance",
+        "--feature",
+        "two",
+        "--phase",
+        "2",
+        "--event",
+        "plan",
+    ]);
     assert!(err.contains("phase 1 is executing"), "{err}");
     for event in ["review", "complete"] {
-        env.json(&["advance", "--feature", "two", "--phase", "1", "--event", event]);
+        env.json(&[
+            "advance",
+            "--feature",
+            "two",
+            "--phase",
+            "1",
+            "--event",
+            event,
+        ]);
     }
     let status = env.json(&["status", "--feature", "two"]);
     assert_eq!(status["orchestration"]["status"], "planning");
@@ -291,7 +337,15 @@ fn init_replaces_a_blocked_feature_only_with_replace() {
     let env = Env::new();
     let first = env.init("stuck", "1");
     env.json(&[
-        "advance", "--feature", "stuck", "--phase", "1", "--event", "block", "--reason", "CI red",
+        "advance",
+        "--feature",
+        "stuck",
+        "--phase",
+        "1",
+        "--event",
+        "block",
+        "--reason",
+        "CI red",
     ]);
     let args = [
         "init",
@@ -302,7 +356,10 @@ fn init_replaces_a_blocked_feature_only_with_replace() {
         "--no-worktree",
     ];
     let err = env.fails(&args);
-    assert!(err.contains("blocked") && err.contains("--replace"), "{err}");
+    assert!(
+        err.contains("blocked") && err.contains("--replace"),
+        "{err}"
+    );
     let status = env.json(&["status", "--feature", "stuck"]);
     assert_eq!(status["orchestration"]["id"], first["orchestration_id"]);
     assert_eq!(status["phases"][0]["blocked_reason"], "CI red");
