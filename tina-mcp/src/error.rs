@@ -94,6 +94,7 @@ fn argument_of(e: &InputError) -> Option<&'static str> {
             "design doc path" => "design_doc",
             "repository path" => "repo",
             "plan path" => "plan",
+            "parent team id" => "parent_team_id",
             _ => return None,
         },
     })

@@ -193,6 +193,7 @@ fn flag_for(e: &InputError) -> Option<&'static str> {
             "design doc path" => "--design-doc",
             "repository path" => "--repo",
             "plan path" => "--plan",
+            "parent team id" => "--parent-team-id",
             _ => return None,
         },
     })

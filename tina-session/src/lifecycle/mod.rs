@@ -136,7 +136,7 @@ pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
     std::fs::read_to_string(&req.design_doc).map_err(|e| {
         LifecycleError::Invalid(format!(
             "cannot read design doc {}: {e}",
-            req.design_doc.display()
+            input::quote(&req.design_doc.to_string_lossy())
         ))
     })?;
     let design_doc = std::fs::canonicalize(&req.design_doc)
@@ -304,10 +304,13 @@ pub fn start(store: &dyn Store, req: &StartRequest) -> Result<StartOutcome> {
     let orch = resolve_orchestration(store, &req.orchestration)?;
     check_phase(&orch, req.phase)?;
     input::check_path("plan path", &req.plan)?;
+    if let Some(id) = &req.parent_team_id {
+        input::check_len("parent team id", id.as_str(), input::ID_MAX)?;
+    }
     if !req.plan.is_file() {
         return Err(LifecycleError::Invalid(format!(
             "plan {} does not exist or is not a file",
-            req.plan.display()
+            input::quote(&req.plan.to_string_lossy())
         )));
     }
     let parent = match &req.parent_team_id {
@@ -580,6 +583,9 @@ pub fn register_team(store: &dyn Store, req: &RegisterTeamRequest) -> Result<Tea
     input::validate_name(input::NameKind::Team, &req.team_name)?;
     if let Some(id) = &req.lead_session_id {
         input::validate_session_id(id)?;
+    }
+    if let Some(id) = &req.parent_team_id {
+        input::check_len("parent team id", id.as_str(), input::ID_MAX)?;
     }
     let orch = resolve_orchestration(store, &req.orchestration)?;
     if let Some(phase) = req.phase_number {

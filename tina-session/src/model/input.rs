@@ -24,6 +24,9 @@ pub const TEAM_NAME_MAX: usize = 128;
 pub const AGENT_NAME_MAX: usize = 128;
 /// Longest session id (Claude Code uses UUIDs: 36 characters).
 pub const SESSION_ID_MAX: usize = 128;
+/// Longest record id passed in (orchestration or team id: UUIDs and Convex ids are
+/// far shorter).
+pub const ID_MAX: usize = 128;
 /// Longest task id (Claude Code numbers tasks "1", "2", ...).
 pub const TASK_ID_MAX: usize = 64;
 /// Longest block reason, in bytes.

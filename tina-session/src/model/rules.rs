@@ -69,9 +69,17 @@ impl NewOrchestration {
 }
 
 impl TeamRegistration {
-    /// Checks the team name and the lead session id.
+    /// Checks the team name, the ids and the lead session id.
     pub fn validate(&self) -> Result<(), InputError> {
         input::validate_name(NameKind::Team, &self.team_name)?;
+        input::check_len(
+            "orchestration id",
+            self.orchestration_id.as_str(),
+            input::ID_MAX,
+        )?;
+        if let Some(parent) = &self.parent_team_id {
+            input::check_len("parent team id", parent.as_str(), input::ID_MAX)?;
+        }
         if let Some(id) = &self.lead_session_id {
             input::validate_session_id(id)?;
         }

@@ -88,7 +88,10 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
     if let Some(parent_id) = &reg.parent_team_id {
         let parent = get_team_tx(conn, parent_id).map_err(|_| StoreError::Invalid {
             what: "parent team",
-            reason: format!("no team has id {parent_id}"),
+            reason: format!(
+                "no team has id {}",
+                crate::model::input::quote(parent_id.as_str())
+            ),
         })?;
         if parent.orchestration_id != reg.orchestration_id {
             return Err(StoreError::Invalid {
