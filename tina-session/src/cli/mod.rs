@@ -94,11 +94,15 @@ impl Context {
         value: &T,
         human: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        use std::io::Write;
+        let text = if self.json {
+            serde_json::to_string_pretty(value)?
         } else {
-            println!("{}", human());
-        }
+            human()
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()?;
         Ok(())
     }
 }
@@ -123,6 +127,8 @@ pub fn main() -> ExitCode {
         });
     match result {
         Ok(code) => code,
+        // The reader went away (`tina-session list | head -1`): not a failure.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             match flag_of(&e) {
                 Some(flag) => eprintln!("error: {flag}: {e:#}"),
@@ -196,6 +202,14 @@ fn flag_for(e: &InputError) -> Option<&'static str> {
             "parent team id" => "--parent-team-id",
             _ => return None,
         },
+    })
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 
