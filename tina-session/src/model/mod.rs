@@ -9,6 +9,7 @@ mod attention;
 mod ids;
 pub mod input;
 mod records;
+pub mod rules;
 mod status;
 
 pub use activity::{ActivityKind, NewTeamActivity, TeamActivity};
