@@ -91,8 +91,12 @@ struct Usage {
 
 /// Parses one complete line; `None` when it carries no assistant usage. `at` is the
 /// line's byte offset (the key of last resort) and `path_key` names the transcript.
-pub fn parse_line(bytes: &[u8], path_key: &str, at: u64) -> Result<Option<MessageUsage>, ()> {
-    let line: Line = serde_json::from_slice(bytes).map_err(|_| ())?;
+pub fn parse_line(
+    bytes: &[u8],
+    path_key: &str,
+    at: u64,
+) -> Result<Option<MessageUsage>, serde_json::Error> {
+    let line: Line = serde_json::from_slice(bytes)?;
     if line.kind.as_deref() != Some("assistant") {
         return Ok(None);
     }
@@ -193,7 +197,7 @@ pub fn read_usage(path: &Path, offset: u64, max_bytes: u64) -> io::Result<Transc
                 match parse_line(&line, &path_key, line_start) {
                     Ok(Some(m)) => out.messages.push(m),
                     Ok(None) => {}
-                    Err(()) => out.malformed += 1,
+                    Err(_) => out.malformed += 1,
                 }
             }
             out.offset = pos;
@@ -239,7 +243,7 @@ mod tests {
             .append(true)
             .open(&path)
             .unwrap();
-        write!(f, "{tail}\n").unwrap();
+        writeln!(f, "{tail}").unwrap();
         let r2 = read_usage(&path, r.offset, u64::MAX).unwrap();
         assert_eq!(r2.messages.len(), 1);
         assert_eq!(r2.messages[0].tokens.input, 7);
