@@ -17,6 +17,7 @@ import type * as model_orchestrations from "../model/orchestrations.js";
 import type * as model_order from "../model/order.js";
 import type * as model_records from "../model/records.js";
 import type * as model_revision from "../model/revision.js";
+import type * as model_spend from "../model/spend.js";
 import type * as model_teams from "../model/teams.js";
 import type * as model_validators from "../model/validators.js";
 import type * as model_views from "../model/views.js";
@@ -25,6 +26,7 @@ import type * as phases from "../phases.js";
 import type * as tasks from "../tasks.js";
 import type * as teamMembers from "../teamMembers.js";
 import type * as teams from "../teams.js";
+import type * as usage from "../usage.js";
 
 import type {
   ApiFromModules,
@@ -41,6 +43,7 @@ declare const fullApi: ApiFromModules<{
   "model/order": typeof model_order;
   "model/records": typeof model_records;
   "model/revision": typeof model_revision;
+  "model/spend": typeof model_spend;
   "model/teams": typeof model_teams;
   "model/validators": typeof model_validators;
   "model/views": typeof model_views;
@@ -49,6 +52,7 @@ declare const fullApi: ApiFromModules<{
   tasks: typeof tasks;
   teamMembers: typeof teamMembers;
   teams: typeof teams;
+  usage: typeof usage;
 }>;
 
 /**
