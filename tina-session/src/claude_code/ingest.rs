@@ -154,10 +154,7 @@ fn task(
     let Some(team) = resolve_team(store, payload)? else {
         return Ok(HookOutcome::Unresolved);
     };
-    let current = store
-        .get_current_tasks(&team.orchestration_id)?
-        .into_iter()
-        .find(|c| c.team_id == team.id && c.task_id == hook.task_id);
+    let current = store.get_current_task(&team, &hook.task_id)?;
     let unchanged = || HookOutcome::TaskUnchanged {
         team: team.clone(),
         task_id: hook.task_id.clone(),
