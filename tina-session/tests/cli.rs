@@ -656,7 +656,6 @@ fn register_team_and_task_filters() {
     assert!(err.contains("team not found"), "{err}");
 }
 
-<<<<<<< HEAD
 /// `cleanup` removes the Claude Code folders linked to the feature's teams (real
 /// folders inside CLAUDE_HOME only: a symlinked one is refused and what it points to
 /// kept), leaves unlinked folders alone, and with `--branch` deletes the branch.
@@ -724,7 +723,8 @@ fn cleanup_removes_linked_claude_folders_and_with_branch_the_branch() {
     assert!(branches.stdout.is_empty(), "{branches:?}");
     // The feature can start over on the same branch name.
     env.init("tidy", "1");
-=======
+}
+
 #[test]
 fn a_reader_that_closes_early_is_not_a_failure() {
     let env = Env::new();
@@ -759,5 +759,4 @@ fn a_reader_that_closes_early_is_not_a_failure() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
     }
->>>>>>> main
 }

@@ -28,18 +28,13 @@ pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
     let out = lifecycle::cleanup(
         &*store,
-<<<<<<< HEAD
         &lifecycle::CleanupRequest {
             feature: args.feature,
             remove_worktree: args.worktree,
             remove_branch: args.branch,
+            worktrees_dir: ctx.config.tina_home.join("worktrees"),
             claude_home: (!args.keep_claude_dirs).then(|| ctx.config.claude_home.clone()),
         },
-=======
-        &args.feature,
-        args.worktree,
-        &ctx.config.tina_home.join("worktrees"),
->>>>>>> main
     )?;
     ctx.emit(&out, || {
         if !out.removed {
@@ -60,16 +55,13 @@ pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             ));
         }
         if let Some(b) = &out.branch_removed {
-            s.push_str(&format!("\nDeleted branch {b}."));
+            s.push_str(&format!("\nDeleted branch {}.", safe(b)));
         }
         for d in &out.claude_dirs_removed {
-            s.push_str(&format!("\nRemoved Claude Code folder {d}."));
+            s.push_str(&format!("\nRemoved Claude Code folder {}.", safe(d)));
         }
         for w in &out.warnings {
-            s.push_str(&format!(
-                "\nwarning: {}",
-                crate::model::input::display_safe(w)
-            ));
+            s.push_str(&format!("\nwarning: {}", safe(w)));
         }
         s
     })?;

@@ -565,20 +565,6 @@ pub fn advance(
     })
 }
 
-<<<<<<< HEAD
-/// Input of [`cleanup`].
-#[derive(Debug, Clone, Default)]
-pub struct CleanupRequest {
-    /// Exact feature name.
-    pub feature: String,
-    /// Also remove the feature's git worktree.
-    pub remove_worktree: bool,
-    /// Also delete the feature's branch (implies removing the worktree, which uses it).
-    pub remove_branch: bool,
-    /// `$CLAUDE_HOME`: when set, the Claude Code team and task folders linked to the
-    /// orchestration's teams are removed from under it.
-    pub claude_home: Option<PathBuf>,
-=======
 /// Input of [`register_team`]: the same fields as [`TeamRegistration`], with the
 /// orchestration by id or exact feature name.
 #[derive(Debug, Clone)]
@@ -612,7 +598,22 @@ pub fn register_team(store: &dyn Store, req: &RegisterTeamRequest) -> Result<Tea
         phase_number: req.phase_number,
         lead_session_id: req.lead_session_id.clone(),
     })?)
->>>>>>> main
+}
+
+/// Input of [`cleanup`].
+#[derive(Debug, Clone, Default)]
+pub struct CleanupRequest {
+    /// Exact feature name.
+    pub feature: String,
+    /// Also remove the feature's git worktree.
+    pub remove_worktree: bool,
+    /// Also delete the feature's branch (implies removing the worktree, which uses it).
+    pub remove_branch: bool,
+    /// `$CLAUDE_HOME`: when set, the Claude Code team and task folders linked to the
+    /// orchestration's teams are removed from under it.
+    pub claude_home: Option<PathBuf>,
+    /// Where TINA puts worktrees: only `<worktrees_dir>/<feature>` is ever removed.
+    pub worktrees_dir: PathBuf,
 }
 
 /// Output of [`cleanup`].
@@ -622,7 +623,10 @@ pub struct CleanupOutcome {
     pub feature_name: String,
     pub removed: bool,
     pub worktree_removed: Option<String>,
-<<<<<<< HEAD
+    /// A recorded worktree that was left in place because it is not
+    /// `<worktrees_dir>/<feature>` (a record from elsewhere or edited by hand): TINA only
+    /// removes folders it derived itself.
+    pub worktree_kept: Option<String>,
     /// The branch deleted (`--branch`).
     #[serde(default)]
     pub branch_removed: Option<String>,
@@ -634,34 +638,18 @@ pub struct CleanupOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Removes every record of the feature (exact name), and as asked its worktree, its
-/// branch and the Claude Code folders linked to its teams (each confirmed to be a real
-/// folder inside `$CLAUDE_HOME/teams` or `tasks` before removal). A feature with no
-/// records is not an error: re-runs call this unconditionally.
+/// Removes every record of the feature (exact name), and as asked its worktree (only
+/// when the recorded worktree is `<worktrees_dir>/<feature>`, [`paths::confined`]; any
+/// other recorded path is kept and reported in `worktree_kept`), its branch, and the
+/// Claude Code folders linked to its teams (each confirmed to be a real folder inside
+/// `$CLAUDE_HOME/teams` or `tasks` before removal). A feature with no records is not an
+/// error: re-runs call this unconditionally.
 pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome> {
     let feature = req.feature.as_str();
-=======
-    /// A recorded worktree that was left in place because it is not
-    /// `<worktrees_dir>/<feature>` (a record from elsewhere or edited by hand): TINA only
-    /// removes folders it derived itself.
-    pub worktree_kept: Option<String>,
-}
-
-/// Removes every record of the feature (exact name), and its worktree if asked — only
-/// when the recorded worktree is `<worktrees_dir>/<feature>` ([`paths::confined`]); any
-/// other recorded path is kept and reported in `worktree_kept`.
-/// A feature with no records is not an error: re-runs call this unconditionally.
-pub fn cleanup(
-    store: &dyn Store,
-    feature: &str,
-    remove_worktree: bool,
-    worktrees_dir: &Path,
-) -> Result<CleanupOutcome> {
     if feature.len() > input::FEATURE_NAME_MAX {
         // No stored feature can have this name; do not echo it back whole.
         validate_feature(feature)?;
     }
->>>>>>> main
     let orch = match store.get_orchestration_by_feature(feature) {
         Ok(o) => o,
         Err(e) if e.is_not_found() => {
@@ -669,67 +657,33 @@ pub fn cleanup(
                 feature_name: feature.to_owned(),
                 removed: false,
                 worktree_removed: None,
-<<<<<<< HEAD
+                worktree_kept: None,
                 branch_removed: None,
                 claude_dirs_removed: Vec::new(),
                 warnings: Vec::new(),
-=======
-                worktree_kept: None,
->>>>>>> main
             });
         }
         Err(e) => return Err(e.into()),
     };
-<<<<<<< HEAD
-    // Read the links before the records that hold them are deleted.
+    // Decide before deleting the records, so a refusal leaves nothing half-done; read
+    // the folder links before the records that hold them are deleted.
+    let remove_worktree = req.remove_worktree || req.remove_branch;
+    let worktree = match (remove_worktree, &orch.worktree_path) {
+        (true, Some(recorded)) => Some((
+            recorded.clone(),
+            derived_worktree(&req.worktrees_dir, &orch, recorded),
+        )),
+        _ => None,
+    };
+    let repo = orch
+        .worktree_path
+        .as_deref()
+        .and_then(|p| worktree::repo_of(Path::new(p)));
     let folders: Vec<String> = store
         .list_teams(&orch.id)?
         .into_iter()
         .filter_map(|t| t.claude_team_dir)
         .collect();
-    store.delete_orchestration(&orch.id)?;
-    let mut warnings = Vec::new();
-    let mut claude_dirs_removed = Vec::new();
-    if let Some(home) = &req.claude_home {
-        let home = crate::claude_code::ClaudeHome::new(home);
-        for folder in &folders {
-            for (kind, root) in [("teams", home.teams_dir()), ("tasks", home.tasks_dir())] {
-                match crate::paths::remove_confined_dir(&root, folder) {
-                    Ok(true) => claude_dirs_removed.push(format!("{kind}/{folder}")),
-                    Ok(false) => {}
-                    Err(e) => warnings.push(format!("kept {kind}/{}: {e}", input::quote(folder))),
-                }
-            }
-        }
-    }
-    let worktree = orch.worktree_path.as_deref().map(Path::new);
-    let repo = worktree.and_then(worktree::repo_of);
-    let mut worktree_removed = None;
-    if let (true, Some(path)) = (req.remove_worktree || req.remove_branch, worktree) {
-        worktree::remove_standalone(path);
-        worktree_removed = Some(path.display().to_string());
-    }
-    let mut branch_removed = None;
-    if req.remove_branch {
-        match (&orch.branch, &repo) {
-            (Some(branch), Some(repo)) => match worktree::delete_branch(repo, branch) {
-                Ok(()) => branch_removed = Some(branch.clone()),
-                Err(e) => warnings.push(format!("kept branch '{branch}': {e}")),
-            },
-            (Some(branch), None) => warnings.push(format!(
-                "kept branch '{branch}': its worktree is gone, so its repository is unknown;                  delete it with `git branch -D {branch}` in the repository"
-            )),
-            (None, _) => {}
-        }
-=======
-    // Decide before deleting the records, so a refusal leaves nothing half-done.
-    let worktree = match (remove_worktree, &orch.worktree_path) {
-        (true, Some(recorded)) => Some((
-            recorded.clone(),
-            derived_worktree(worktrees_dir, &orch, recorded),
-        )),
-        _ => None,
-    };
     store.delete_orchestration(&orch.id)?;
     let (mut worktree_removed, mut worktree_kept) = (None, None);
     match worktree {
@@ -742,19 +696,46 @@ pub fn cleanup(
             worktree_kept = Some(recorded);
         }
         None => {}
->>>>>>> main
+    }
+    let mut warnings = Vec::new();
+    let mut claude_dirs_removed = Vec::new();
+    if let Some(home) = &req.claude_home {
+        let home = crate::claude_code::ClaudeHome::new(home);
+        for folder in &folders {
+            for (kind, root) in [("teams", home.teams_dir()), ("tasks", home.tasks_dir())] {
+                match paths::remove_confined_dir(&root, folder) {
+                    Ok(true) => claude_dirs_removed.push(format!("{kind}/{folder}")),
+                    Ok(false) => {}
+                    Err(e) => warnings.push(format!("kept {kind}/{}: {e}", input::quote(folder))),
+                }
+            }
+        }
+    }
+    let mut branch_removed = None;
+    if req.remove_branch {
+        match (&orch.branch, &repo) {
+            (Some(branch), _) if worktree_kept.is_some() => warnings.push(format!(
+                "kept branch '{branch}': its worktree is not TINA's own folder and was kept"
+            )),
+            (Some(branch), Some(repo)) => match worktree::delete_branch(repo, branch) {
+                Ok(()) => branch_removed = Some(branch.clone()),
+                Err(e) => warnings.push(format!("kept branch '{branch}': {e}")),
+            },
+            (Some(branch), None) => warnings.push(format!(
+                "kept branch '{branch}': its worktree is gone, so its repository is unknown; \
+                 delete it with `git branch -D {branch}` in the repository"
+            )),
+            (None, _) => {}
+        }
     }
     Ok(CleanupOutcome {
         feature_name: orch.feature_name,
         removed: true,
         worktree_removed,
-<<<<<<< HEAD
+        worktree_kept,
         branch_removed,
         claude_dirs_removed,
         warnings,
-=======
-        worktree_kept,
->>>>>>> main
     })
 }
 

@@ -18,13 +18,9 @@ macro_rules! conformance_tests {
             batch_is_atomic, conflicting_event_is_refused, phase_transitions,
             delete_removes_everything, active_teams, revision_grows,
             orchestration_status_follows_every_phase, task_counts_for_the_list,
-<<<<<<< HEAD
             shared_vectors, materialized_equals_fold, active_form_is_kept,
-            claude_folder_links, team_activity_is_recorded_once);
-=======
-            shared_vectors, materialized_equals_fold,
+            claude_folder_links, team_activity_is_recorded_once,
             team_hierarchy_rules, store_inputs_are_bounded, blocked_feature_needs_replace);
->>>>>>> main
     };
     (@tests $factory:expr; $($name:ident),+) => {
         $(
@@ -767,7 +763,6 @@ pub fn materialized_equals_fold(store: &dyn Store) {
         .unwrap();
 }
 
-<<<<<<< HEAD
 /// Claude Code's `activeForm` travels with the event into the history and the current
 /// task; a later event without one clears it; it is part of the event's content.
 pub fn active_form_is_kept(store: &dyn Store) {
@@ -933,7 +928,8 @@ pub fn team_activity_is_recorded_once(store: &dyn Store) {
     );
     store.delete_orchestration(&o.id).unwrap();
     assert!(store.list_team_activity(&o.id).unwrap().is_empty());
-=======
+}
+
 /// The hierarchy rules of `model::rules`: phase within 1..=total, a parent only with a
 /// phase, a new phase team without a parent hangs below the orchestrator team, and the
 /// orchestrator team never takes a phase.
@@ -1141,5 +1137,4 @@ pub fn blocked_feature_needs_replace(store: &dyn Store) {
         })
         .unwrap();
     assert_ne!(again.id, o.id);
->>>>>>> main
 }
