@@ -20,12 +20,13 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use tina_session::lifecycle::resolve_orchestration;
 use tina_session::model::{
-    CurrentTask, Millis, Orchestration, Phase, PhaseStatus, TaskStatus, Team,
+    CurrentTask, Millis, Orchestration, Phase, PhaseStatus, TaskStatus, Team, TeamActivity,
 };
 use tina_session::store::{Store, StoreError};
 
 use crate::error::{ToolError, ToolResult};
 
+mod activity;
 mod attention;
 
 const CURSOR_PREFIX: &str = "w1.";
@@ -47,6 +48,9 @@ pub struct Seen {
     pub phases: BTreeMap<u32, String>,
     /// Anomaly keys reported and still holding at the last call.
     pub raised: BTreeSet<String>,
+    /// Team activity (hooks) already reported.
+    #[serde(default)]
+    pub activity: activity::ActivitySeen,
 }
 
 impl Seen {
@@ -110,6 +114,8 @@ pub struct Snapshot {
     pub phases: Vec<Phase>,
     pub teams: Vec<Team>,
     pub tasks: Vec<CurrentTask>,
+    /// Team activity from hooks, oldest first.
+    pub activity: Vec<TeamActivity>,
     /// `None`: daemon health unknown (not checked).
     pub daemon: Option<DaemonHealth>,
     /// Open attention events (waiting, stalls, budget), recorded by the daemon.
@@ -130,24 +136,27 @@ impl Snapshot {
                 Err(e) if e.is_not_found() => None,
                 Err(e) => return Err(e),
             };
-            let (phases, teams, tasks, attention) = match &orchestration {
+            let (phases, teams, tasks, activity, attention) = match &orchestration {
                 Some(o) => (
                     store.list_phases(&o.id)?,
                     store.list_teams(&o.id)?,
                     store.get_current_tasks(&o.id)?,
+                    store.list_team_activity(&o.id)?,
                     store.list_attention(&o.id)?,
                 ),
                 None => Default::default(),
             };
-            Ok((orchestration, phases, teams, tasks, attention))
+            Ok((orchestration, phases, teams, tasks, activity, attention))
         };
-        let (orchestration, phases, teams, tasks, attention) = read().map_err(store_failed)?;
+        let (orchestration, phases, teams, tasks, activity, attention) =
+            read().map_err(store_failed)?;
         Ok(Self {
             now,
             orchestration,
             phases,
             teams,
             tasks,
+            activity,
             daemon: None,
             attention: attention.into_iter().filter(|e| e.is_open()).collect(),
         })
@@ -213,6 +222,8 @@ pub enum MilestoneKind {
     PhaseStatus,
     TaskProgress,
     OrchestrationStatus,
+    /// A lead session started or ended, a teammate went idle, a notification (hooks).
+    TeamActivity,
 }
 
 /// What kind of anomaly.
@@ -232,6 +243,8 @@ pub enum AnomalyKind {
     BudgetWarning,
     /// The phase is blocked and new tasks are refused until the budget is raised.
     BudgetExceeded,
+    /// A phase lead's Claude Code session ended while its phase executes.
+    LeadSessionEnded,
 }
 
 /// One milestone or anomaly.
@@ -522,6 +535,7 @@ fn evaluate_orchestration(
             ));
         }
     }
+    next.activity = activity::evaluate(seen.activity, snap, &teams, milestones, holding);
     milestones.append(&mut completed_phases);
 
     for phase in snap

@@ -257,3 +257,85 @@ fn an_unusable_configuration_still_exits_0() {
         "{log}"
     );
 }
+
+/// The plugin's `hooks/hooks.json` declares `tina-session hook` for every event TINA
+/// records, and each declared command, run by a shell the way Claude Code runs it with
+/// the sample payload on stdin, records it (and exits 0 even without tina-session).
+#[test]
+fn the_plugin_hooks_json_runs_the_hook_for_every_recorded_event() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hooks/hooks.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let hooks = doc["hooks"].as_object().unwrap();
+    let mut declared: Vec<&str> = hooks.keys().map(String::as_str).collect();
+    declared.sort();
+    assert_eq!(
+        declared,
+        [
+            "Notification",
+            "SessionEnd",
+            "SessionStart",
+            "Stop",
+            "SubagentStart",
+            "SubagentStop",
+            "TaskCompleted",
+            "TaskCreated",
+            "TeammateIdle"
+        ]
+    );
+    let env = Env::new();
+    let (orch, _, _) = env.orchestration();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_tina-session"))
+        .parent()
+        .unwrap();
+    let path_var = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for (event, groups) in hooks {
+        let command = groups[0]["hooks"][0]["command"].as_str().unwrap();
+        assert_eq!(groups[0]["hooks"][0]["type"], "command");
+        let sample = match event.as_str() {
+            "Notification" => "Notification-permission_prompt",
+            other => other,
+        };
+        for with_tina in [true, false] {
+            let mut child = Command::new("bash")
+                .args(["-c", command])
+                .env(
+                    "PATH",
+                    if with_tina {
+                        path_var.as_str()
+                    } else {
+                        "/usr/bin:/bin"
+                    },
+                )
+                .env("TINA_HOME", env.tina_home())
+                .env("CLAUDE_HOME", env.dir.path().join("claude"))
+                .env_remove("TINA_CONVEX_URL")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let _ = child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(&std::fs::read(sample_path(sample)).unwrap());
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{event} {with_tina}: {out:?}");
+            assert!(
+                out.stdout.is_empty() && out.stderr.is_empty(),
+                "{event}: {out:?}"
+            );
+        }
+    }
+    let store = env.store();
+    assert_eq!(
+        store.get_current_tasks(&orch.id).unwrap()[0].status,
+        TaskStatus::Completed
+    );
+    assert_eq!(store.list_team_activity(&orch.id).unwrap().len(), 7);
+}

@@ -62,6 +62,7 @@ mod tests {
             phases: vec![],
             teams: vec![],
             tasks: vec![],
+            activity: vec![],
             daemon: None,
             attention,
         }

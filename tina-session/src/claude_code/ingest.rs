@@ -154,10 +154,7 @@ fn task(
     let Some(team) = resolve_team(store, payload)? else {
         return Ok(HookOutcome::Unresolved);
     };
-    let current = store
-        .get_current_tasks(&team.orchestration_id)?
-        .into_iter()
-        .find(|c| c.team_id == team.id && c.task_id == hook.task_id);
+    let current = store.get_current_task(&team, &hook.task_id)?;
     let unchanged = || HookOutcome::TaskUnchanged {
         team: team.clone(),
         task_id: hook.task_id.clone(),
@@ -186,7 +183,10 @@ fn task(
                     metadata: file.metadata_or_empty(),
                     subject: file.subject,
                     description: file.description.unwrap_or_default(),
-                    active_form: file.active_form.filter(|a| !a.is_empty()),
+                    active_form: file
+                        .active_form
+                        .filter(|a| !a.is_empty())
+                        .map(|a| input::truncate(&a, input::ACTIVE_FORM_MAX).into_owned()),
                     status: TaskStatus::parse(&file.status),
                     owner: file.owner.filter(|o| !o.is_empty()),
                     recorded_at,
