@@ -415,6 +415,14 @@ impl StateDb {
     }
 }
 
+#[cfg(test)]
+impl StateDb {
+    /// The connection, for tests that simulate a full disk under it.
+    pub(crate) fn conn_for_test(&self) -> &Connection {
+        &self.conn
+    }
+}
+
 /// One row of `intents` as stored: its key, and its event if the column is text.
 struct IntentRow {
     key: (String, String, Millis, i64),

@@ -113,6 +113,19 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Caps the file at `pages` pages for this store's writes (`PRAGMA max_page_count`,
+    /// never below the current size); a write that needs more fails with
+    /// [`StoreError::Full`], exactly as on a full disk. Returns the cap now in effect.
+    /// Useful as a hard size limit, and to exercise the full-disk path in tests.
+    pub fn set_max_page_count(&self, pages: u64) -> Result<u64> {
+        self.conn()
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
     /// `PRAGMA quick_check` (or `integrity_check` when `thorough`): the problems found,
     /// empty when the file is sound. Finding any also stops this store's writes.
     pub fn check(&self, thorough: bool) -> Result<Vec<String>> {
