@@ -12,6 +12,9 @@ use tina_session::daemon::{DaemonProblem, ProblemKind};
 use tina_session::store::StoreError;
 use tina_session::now_ms;
 
+/// Longest problem detail kept, in bytes.
+pub const DETAIL_MAX: usize = 400;
+
 /// The current problem, if any.
 #[derive(Debug, Clone, Default)]
 pub struct Health(Arc<Mutex<Option<DaemonProblem>>>);
@@ -23,6 +26,8 @@ impl Health {
 
     /// Records a problem; logs it when it is new or of another kind.
     pub fn set(&self, kind: ProblemKind, detail: String) {
+        // Bounded: the heartbeat that carries it has a fixed size.
+        let detail = tina_session::model::input::truncate(&detail, DETAIL_MAX).into_owned();
         let mut current = self.0.lock().unwrap_or_else(|p| p.into_inner());
         match current.as_mut() {
             Some(p) if p.kind == kind => p.detail = detail,
@@ -45,10 +50,20 @@ impl Health {
     /// Records a failed store write.
     pub fn store_failed(&self, e: &StoreError) {
         let kind = match e {
-            StoreError::Full { .. } => ProblemKind::StoreFull,
+            StoreError::Full { .. } => ProblemKind::DiskFull,
             StoreError::Corrupt { .. } => ProblemKind::StoreCorrupt,
             StoreError::Replaced { .. } | StoreError::Missing { .. } => ProblemKind::StoreReplaced,
             _ => ProblemKind::StoreWriteFailing,
+        };
+        self.set(kind, e.to_string());
+    }
+
+    /// Records a failed write of the daemon's own state file.
+    pub fn state_failed(&self, e: &crate::state::StateError) {
+        let kind = if e.is_disk_full() {
+            ProblemKind::DiskFull
+        } else {
+            ProblemKind::StateWriteFailing
         };
         self.set(kind, e.to_string());
     }

@@ -378,8 +378,13 @@ impl HeartbeatWriter {
             ready: self.ready.load(Ordering::Relaxed),
             problem: self.health.problem(),
         };
-        let json = serde_json::to_vec(&hb).unwrap_or_default();
-        match write_atomic(&self.path, &json) {
+        let json = padded(serde_json::to_vec(&hb).unwrap_or_default());
+        // On a full disk a new file cannot be created: overwrite the old one in place
+        // (same size, so no new block is needed) so the problem is still published.
+        let written = write_atomic(&self.path, &json).or_else(|e| {
+            overwrite_in_place(&self.path, &json).map_err(|_| e)
+        });
+        match written {
             // A full disk fails this every second: say so once.
             Err(e) if !self.write_failed => {
                 self.write_failed = true;
@@ -390,6 +395,27 @@ impl HeartbeatWriter {
         }
         true
     }
+}
+
+/// Heartbeats are padded with spaces (valid JSON) to this size, so every one fits in the
+/// space of the last.
+const HEARTBEAT_SIZE: usize = 1024;
+
+fn padded(mut json: Vec<u8>) -> Vec<u8> {
+    if json.len() < HEARTBEAT_SIZE {
+        json.resize(HEARTBEAT_SIZE, b' ');
+    }
+    json
+}
+
+/// Rewrites an existing file's bytes without truncating or allocating (a full disk).
+fn overwrite_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = OpenOptions::new().write(true).open(path)?;
+    if f.metadata()?.len() < bytes.len() as u64 {
+        return Err(std::io::Error::other("the old file is too short"));
+    }
+    f.write_all(bytes)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {

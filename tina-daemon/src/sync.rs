@@ -32,7 +32,6 @@ use crate::health::Health;
 use crate::issues::FileIssues;
 use crate::source::{Change, ClaudeSource, ReadError, SourceFile, TaskRecord, TeamRecord};
 use crate::state::{ContentHash, StateDb, StateError, Synced};
-use tina_session::daemon::ProblemKind;
 
 /// Events per store write: large enough for ingest speed, small enough to keep a lock
 /// short and a retry cheap.
@@ -640,8 +639,7 @@ impl Engine {
         files: &[SourceFile],
     ) -> Result<Report, EngineError> {
         if let Err(e) = self.state.begin(batch) {
-            self.health
-                .set(ProblemKind::StateWriteFailing, e.to_string());
+            self.health.state_failed(&e);
             self.retry.extend(files.iter().cloned());
             return Ok(Report::default());
         }
@@ -655,8 +653,7 @@ impl Engine {
         match self.state.confirm(events) {
             Ok(()) => true,
             Err(e) => {
-                self.health
-                    .set(ProblemKind::StateWriteFailing, e.to_string());
+                self.health.state_failed(&e);
                 self.intents_waiting = true;
                 false
             }

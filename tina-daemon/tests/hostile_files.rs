@@ -249,7 +249,7 @@ fn an_unhealthy_daemon_says_so_and_why() {
     let mut hb = daemon::read_heartbeat(&env.config).unwrap();
     hb.updated_at = now_ms();
     hb.problem = Some(daemon::DaemonProblem {
-        kind: daemon::ProblemKind::StoreFull,
+        kind: daemon::ProblemKind::DiskFull,
         detail: "database tina.db is full (database or disk is full)".into(),
         since: now_ms() - 5_000,
     });
@@ -261,7 +261,7 @@ fn an_unhealthy_daemon_says_so_and_why() {
     let st = daemon::status(&env.config).unwrap();
     assert_eq!(st.state, DaemonState::Unhealthy);
     assert!(st.running);
-    assert_eq!(st.problem.unwrap().kind, daemon::ProblemKind::StoreFull);
+    assert_eq!(st.problem.unwrap().kind, daemon::ProblemKind::DiskFull);
     let again = daemon::start(&env.config).unwrap();
     assert!(matches!(again, daemon::StartOutcome::AlreadyRunning { .. }));
     nix::sys::signal::kill(target, Signal::SIGCONT).unwrap();

@@ -67,8 +67,9 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
-    /// The disk (or the store's size limit) is full; writes are retried with back-off.
-    StoreFull,
+    /// The disk under `TINA_HOME` (or the store's size limit) is full; writes are
+    /// retried with back-off.
+    DiskFull,
     /// The store file is corrupt; the daemon stopped writing to it.
     StoreCorrupt,
     /// The store file was deleted or replaced under the daemon.

@@ -42,12 +42,12 @@ fn a_full_store_keeps_the_engine_running_unhealthy_until_writes_succeed() {
     let report = engine.full_scan().unwrap();
     assert_eq!(report.events_recorded, 0);
     let problem = engine.health().problem().expect("unhealthy");
-    assert_eq!(problem.kind, ProblemKind::StoreFull);
+    assert_eq!(problem.kind, ProblemKind::DiskFull);
     assert!(problem.detail.contains("tina.db"), "{}", problem.detail);
     assert_eq!(engine.outstanding().unwrap(), 10, "work kept");
     // Retries while full change nothing and stop nothing.
     assert_eq!(retry_now(&mut engine).events_recorded, 0);
-    assert_eq!(engine.health().problem().unwrap().kind, ProblemKind::StoreFull);
+    assert_eq!(engine.health().problem().unwrap().kind, ProblemKind::DiskFull);
 
     // Room again: everything is recorded once, and the engine is healthy.
     sqlite.set_max_page_count(1 << 30).unwrap();
@@ -75,9 +75,10 @@ fn a_state_file_that_cannot_be_written_keeps_the_files_for_later() {
     }
     let report = engine.startup().unwrap();
     assert_eq!(report.events_recorded, 0);
+    // The state file's "disk" is full: reported as such.
     assert_eq!(
         engine.health().problem().unwrap().kind,
-        ProblemKind::StateWriteFailing
+        ProblemKind::DiskFull
     );
     assert!(f.events().is_empty());
     engine
