@@ -9,8 +9,8 @@
 use std::sync::{Arc, Mutex};
 
 use tina_session::daemon::{DaemonProblem, ProblemKind};
-use tina_session::store::StoreError;
 use tina_session::now_ms;
+use tina_session::store::StoreError;
 
 /// Longest problem detail kept, in bytes.
 pub const DETAIL_MAX: usize = 400;

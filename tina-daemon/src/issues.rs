@@ -74,8 +74,13 @@ impl FileIssues {
         // Quick retries of a malformed file, per version.
         if malformed {
             let attempts = issue.retry.as_ref().map_or(0, |(_, n, _)| *n);
-            issue.retry = (attempts < RETRY_ATTEMPTS)
-                .then(|| (file.clone(), attempts + 1, now + RETRY_FIRST * 2u32.pow(attempts)));
+            issue.retry = (attempts < RETRY_ATTEMPTS).then(|| {
+                (
+                    file.clone(),
+                    attempts + 1,
+                    now + RETRY_FIRST * 2u32.pow(attempts),
+                )
+            });
         }
         if !new_version {
             return false;

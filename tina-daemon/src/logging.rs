@@ -95,7 +95,9 @@ impl Write for RotatingFile {
             Some(f) => f,
             None => {
                 self.rotate()?;
-                self.file.as_mut().ok_or_else(|| io::Error::other("log closed"))?
+                self.file
+                    .as_mut()
+                    .ok_or_else(|| io::Error::other("log closed"))?
             }
         };
         let n = file.write(buf)?;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tina_daemon::Mode;
 use tina_daemon::logging::{LOG_KEEP, LOG_MAX_BYTES, LogOptions};
 use tina_daemon::run::{Options, run_with};
-use tina_daemon::Mode;
 use tina_session::config::{Config, Overrides};
 
 #[derive(Debug, Parser)]

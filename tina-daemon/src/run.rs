@@ -381,9 +381,8 @@ impl HeartbeatWriter {
         let json = padded(serde_json::to_vec(&hb).unwrap_or_default());
         // On a full disk a new file cannot be created: overwrite the old one in place
         // (same size, so no new block is needed) so the problem is still published.
-        let written = write_atomic(&self.path, &json).or_else(|e| {
-            overwrite_in_place(&self.path, &json).map_err(|_| e)
-        });
+        let written = write_atomic(&self.path, &json)
+            .or_else(|e| overwrite_in_place(&self.path, &json).map_err(|_| e));
         match written {
             // A full disk fails this every second: say so once.
             Err(e) if !self.write_failed => {

@@ -25,9 +25,15 @@ impl Drop for StopOnDrop<'_> {
 /// inotify watches held by `pid` (from /proc/<pid>/fdinfo).
 fn inotify_watches(pid: u32) -> usize {
     let mut n = 0;
-    for entry in std::fs::read_dir(format!("/proc/{pid}/fdinfo")).unwrap().flatten() {
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fdinfo"))
+        .unwrap()
+        .flatten()
+    {
         let info = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        n += info.lines().filter(|l| l.starts_with("inotify wd:")).count();
+        n += info
+            .lines()
+            .filter(|l| l.starts_with("inotify wd:"))
+            .count();
     }
     n
 }
@@ -51,7 +57,11 @@ fn fifos_devices_and_symlinks_neither_block_nor_lead_out_of_claude_home() {
     // A symlink to a valid task file elsewhere.
     let outside = tempfile::tempdir().unwrap();
     let elsewhere = outside.path().join("x.json");
-    std::fs::write(&elsewhere, task_json("4", "from outside", "pending").to_string()).unwrap();
+    std::fs::write(
+        &elsewhere,
+        task_json("4", "from outside", "pending").to_string(),
+    )
+    .unwrap();
     std::os::unix::fs::symlink(&elsewhere, dir.join("4.json")).unwrap();
     // A file over the read limit (a valid task with a 2 MiB description).
     let mut big = task_json("5", "huge", "pending");
@@ -59,8 +69,16 @@ fn fifos_devices_and_symlinks_neither_block_nor_lead_out_of_claude_home() {
     std::fs::write(dir.join("5.json"), big.to_string()).unwrap();
     // Not the layout: a task one folder down, a file name that is no task id.
     std::fs::create_dir_all(dir.join("sub")).unwrap();
-    std::fs::write(dir.join("sub/6.json"), task_json("6", "nested", "pending").to_string()).unwrap();
-    std::fs::write(dir.join("a b.json"), task_json("7", "bad id", "pending").to_string()).unwrap();
+    std::fs::write(
+        dir.join("sub/6.json"),
+        task_json("6", "nested", "pending").to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a b.json"),
+        task_json("7", "bad id", "pending").to_string(),
+    )
+    .unwrap();
     // A team folder that is a symlink out of CLAUDE_HOME, to a tree of folders, with a
     // valid task inside; its team is even registered.
     for i in 0..40 {
@@ -82,8 +100,11 @@ fn fifos_devices_and_symlinks_neither_block_nor_lead_out_of_claude_home() {
         })
         .unwrap();
     let tasks_root = env.config.claude_home.join("tasks");
-    std::os::unix::fs::symlink(outside.path().join("tree"), tasks_root.join("hostile-linked"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("tree"),
+        tasks_root.join("hostile-linked"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("/usr", tasks_root.join("usr")).unwrap();
 
     // `daemon start` reports "started" only once its start-up scan is done: the real
@@ -94,7 +115,9 @@ fn fifos_devices_and_symlinks_neither_block_nor_lead_out_of_claude_home() {
         "{started:?}"
     );
     assert_eq!(started.status().state, DaemonState::Running);
-    let task = env.task(&orch, &lead, "1").expect("synced by the start-up scan");
+    let task = env
+        .task(&orch, &lead, "1")
+        .expect("synced by the start-up scan");
     assert_eq!(task.subject, "real task");
     let pid = started.status().pid.unwrap();
 
@@ -106,16 +129,26 @@ fn fifos_devices_and_symlinks_neither_block_nor_lead_out_of_claude_home() {
     let current = env.current(&orch);
     let subjects: Vec<&str> = current.iter().map(|t| t.subject.as_str()).collect();
     assert_eq!(subjects, ["real task", "after start"], "{subjects:?}");
-    assert!(env.task(&orch, &linked, "1").is_none(), "followed a symlink out");
+    assert!(
+        env.task(&orch, &linked, "1").is_none(),
+        "followed a symlink out"
+    );
     // Two roots and one real team folder: no watch through the symlinks.
     let watches = inotify_watches(pid);
     assert!(watches <= 8, "{watches} inotify watches");
 
     let log = env.log();
-    for expected in ["it is a FIFO", "it is a symbolic link", "more than the limit"] {
+    for expected in [
+        "it is a FIFO",
+        "it is a symbolic link",
+        "more than the limit",
+    ] {
         assert!(log.contains(expected), "log lacks {expected:?}:\n{log}");
     }
-    assert_eq!(daemon::status(&env.config).unwrap().state, DaemonState::Running);
+    assert_eq!(
+        daemon::status(&env.config).unwrap().state,
+        DaemonState::Running
+    );
 }
 
 #[test]
@@ -180,7 +213,11 @@ fn the_log_rotates_by_size() {
         .env("TINA_DAEMON_LOG_KEEP", "2")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(env.task(&orch, &lead, "1").is_some());
     let logs = env.config.logs_dir();
     let log = env.log_path();
@@ -222,7 +259,8 @@ fn a_corrupt_store_stops_the_daemon_at_start_naming_the_file_and_the_fix() {
     let len = std::fs::metadata(&db).unwrap().len();
     let mut f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
     use std::io::Seek;
-    f.seek(std::io::SeekFrom::Start(len / 2 / 4096 * 4096)).unwrap();
+    f.seek(std::io::SeekFrom::Start(len / 2 / 4096 * 4096))
+        .unwrap();
     f.write_all(&[0x5a; 8192]).unwrap();
     drop(f);
 
@@ -232,7 +270,10 @@ fn a_corrupt_store_stops_the_daemon_at_start_naming_the_file_and_the_fix() {
     assert!(stderr.contains(&db.display().to_string()), "{stderr}");
     assert!(stderr.contains("tina-session db recover"), "{stderr}");
     let err = daemon::start(&env.config).unwrap_err();
-    assert!(matches!(err, daemon::DaemonError::ExitedEarly { .. }), "{err}");
+    assert!(
+        matches!(err, daemon::DaemonError::ExitedEarly { .. }),
+        "{err}"
+    );
 }
 
 /// `daemon status` of a daemon whose heartbeat reports a problem: unhealthy, with why;

@@ -102,6 +102,9 @@ fn stderr(out: &Output) -> String {
 fn corrupt_store_is_loud_and_recoverable(damage: impl Fn(&Path)) {
     let home = Home::new();
     home.seed();
+    // Sound: the check passes (and is remembered for this version of the file).
+    let before = home.run(&["list"]);
+    assert!(before.status.success(), "{}", stderr(&before));
     let db = home.db();
     damage(&db);
     let original = std::fs::read(&db).unwrap();
@@ -115,7 +118,10 @@ fn corrupt_store_is_loud_and_recoverable(damage: impl Fn(&Path)) {
     ] {
         let out = home.run(args);
         let err = stderr(&out);
-        assert!(!out.status.success(), "{args:?} succeeded on a corrupt store");
+        assert!(
+            !out.status.success(),
+            "{args:?} succeeded on a corrupt store"
+        );
         assert!(err.contains(&db.display().to_string()), "{args:?}: {err}");
         assert!(err.contains("tina-session db recover"), "{args:?}: {err}");
     }
@@ -137,7 +143,11 @@ fn corrupt_store_is_loud_and_recoverable(damage: impl Fn(&Path)) {
     // A second recovery never overwrites the first.
     let again = home.run(&["db", "recover", "--output", &copy.display().to_string()]);
     assert!(!again.status.success());
-    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
 
     let recovered = SqliteStore::open(&copy).unwrap();
     assert!(recovered.check(true).unwrap().is_empty());
@@ -235,7 +245,10 @@ fn a_deleted_store_is_not_silently_recreated_but_init_creates_one() {
     for args in [&["list"][..], &["status", "--feature", "faults"]] {
         let out = home.run(args);
         let err = stderr(&out);
-        assert!(!out.status.success(), "{args:?} on a deleted store succeeded");
+        assert!(
+            !out.status.success(),
+            "{args:?} on a deleted store succeeded"
+        );
         assert!(err.contains("missing"), "{err}");
         assert!(err.contains("tina-session init"), "{err}");
         assert!(!home.db().exists(), "{args:?} re-created the store");
@@ -266,7 +279,13 @@ fn a_store_deleted_or_replaced_under_an_open_process_is_reported() {
     std::fs::rename(&other, home.db()).unwrap();
     let err = store.list_orchestrations().unwrap_err();
     assert!(
-        matches!(err, StoreError::Replaced { what: "replaced", .. }),
+        matches!(
+            err,
+            StoreError::Replaced {
+                what: "replaced",
+                ..
+            }
+        ),
         "{err}"
     );
     assert!(err.to_string().contains("daemon restart"), "{err}");
@@ -276,7 +295,13 @@ fn a_store_deleted_or_replaced_under_an_open_process_is_reported() {
     std::fs::remove_file(home.db()).unwrap();
     let err = store.revision().unwrap_err();
     assert!(
-        matches!(err, StoreError::Replaced { what: "deleted", .. }),
+        matches!(
+            err,
+            StoreError::Replaced {
+                what: "deleted",
+                ..
+            }
+        ),
         "{err}"
     );
     let err = store

@@ -68,20 +68,24 @@ impl ClaudeSource {
         if let Some(rest) = relative(path, &self.teams_dir) {
             return match rest.as_slice() {
                 [team] if is_team_name(team) => Some(Change::Team(team.clone())),
-                [team, file] if file == CONFIG_FILE && is_team_name(team) => Some(Change::File(SourceFile::TeamConfig {
-                    team: team.clone(),
-                    path: path.to_owned(),
-                })),
+                [team, file] if file == CONFIG_FILE && is_team_name(team) => {
+                    Some(Change::File(SourceFile::TeamConfig {
+                        team: team.clone(),
+                        path: path.to_owned(),
+                    }))
+                }
                 _ => None,
             };
         }
         if let Some(rest) = relative(path, &self.tasks_dir) {
             return match rest.as_slice() {
                 [team] if is_team_name(team) => Some(Change::Team(team.clone())),
-                [team, file] if is_task_file(file) && is_team_name(team) => Some(Change::File(SourceFile::Task {
-                    team: team.clone(),
-                    path: path.to_owned(),
-                })),
+                [team, file] if is_task_file(file) && is_team_name(team) => {
+                    Some(Change::File(SourceFile::Task {
+                        team: team.clone(),
+                        path: path.to_owned(),
+                    }))
+                }
                 _ => None,
             };
         }

@@ -41,7 +41,9 @@ pub fn read_regular(root: &Path, path: &Path, max: u64) -> Result<(Vec<u8>, Mill
             return Err(ReadError::Missing(path.to_owned()));
         }
         Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
-            return Err(refused("it is a symbolic link; only regular files are read".into()));
+            return Err(refused(
+                "it is a symbolic link; only regular files are read".into(),
+            ));
         }
         Err(source) => {
             return Err(ReadError::Io {
@@ -67,7 +69,9 @@ pub fn read_regular(root: &Path, path: &Path, max: u64) -> Result<(Vec<u8>, Mill
         } else {
             "not a regular file"
         };
-        return Err(refused(format!("it is {what}; only regular files are read")));
+        return Err(refused(format!(
+            "it is {what}; only regular files are read"
+        )));
     }
     if let Some(real) = resolved(&file)
         && let Ok(root_real) = root.canonicalize()
@@ -141,14 +145,21 @@ mod tests {
 
         for path in [&fifo, &zero, &link] {
             assert!(
-                matches!(read_regular(root, path, 1024), Err(ReadError::Refused { .. })),
+                matches!(
+                    read_regular(root, path, 1024),
+                    Err(ReadError::Refused { .. })
+                ),
                 "{}",
                 path.display()
             );
         }
         assert!(matches!(
             read_regular(root, &big, 1024),
-            Err(ReadError::TooLarge { size: 2048, max: 1024, .. })
+            Err(ReadError::TooLarge {
+                size: 2048,
+                max: 1024,
+                ..
+            })
         ));
         assert_eq!(read_regular(root, &big, 4096).unwrap().0.len(), 2048);
         assert!(matches!(

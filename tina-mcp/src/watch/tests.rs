@@ -325,7 +325,11 @@ fn an_unhealthy_daemon_is_an_anomaly_until_it_recovers() {
     let e = evaluate(&Seen::new("auth", T0), &snap, &th());
     let kinds: Vec<_> = e.new_anomalies.iter().map(|a| a.kind).collect();
     assert_eq!(kinds, [AnomalyKind::DaemonUnhealthy]);
-    assert!(e.new_anomalies[0].message.contains("disk"), "{:?}", e.new_anomalies);
+    assert!(
+        e.new_anomalies[0].message.contains("disk"),
+        "{:?}",
+        e.new_anomalies
+    );
     // Still full on the next call: ongoing, not new.
     let e = evaluate(&again(&e), &snap, &th());
     assert!(e.new_anomalies.is_empty());

@@ -356,7 +356,9 @@ pub fn events_and_current_state(store: &dyn Store) {
 /// every backend, and recording the same oversized event again is still a duplicate.
 pub fn oversized_task_text_is_kept_shortened(store: &dyn Store) {
     use tina_session::model::input::{DESCRIPTION_MAX, METADATA_MAX, SUBJECT_MAX};
-    let (o, root) = store.create_orchestration(&new_orch("oversized", 1)).unwrap();
+    let (o, root) = store
+        .create_orchestration(&new_orch("oversized", 1))
+        .unwrap();
     let mut big = event(&root.id, "1", "pending", 10, 1);
     big.subject = "s".repeat(SUBJECT_MAX * 3);
     big.description = "é".repeat(DESCRIPTION_MAX);

@@ -47,7 +47,10 @@ fn a_full_store_keeps_the_engine_running_unhealthy_until_writes_succeed() {
     assert_eq!(engine.outstanding().unwrap(), 10, "work kept");
     // Retries while full change nothing and stop nothing.
     assert_eq!(retry_now(&mut engine).events_recorded, 0);
-    assert_eq!(engine.health().problem().unwrap().kind, ProblemKind::DiskFull);
+    assert_eq!(
+        engine.health().problem().unwrap().kind,
+        ProblemKind::DiskFull
+    );
 
     // Room again: everything is recorded once, and the engine is healthy.
     sqlite.set_max_page_count(1 << 30).unwrap();
