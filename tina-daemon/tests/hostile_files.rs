@@ -307,3 +307,24 @@ fn an_unhealthy_daemon_says_so_and_why() {
     assert!(matches!(again, daemon::StartOutcome::AlreadyRunning { .. }));
     nix::sys::signal::kill(target, Signal::SIGCONT).unwrap();
 }
+
+/// A start-up scan that stops making progress (here: its store write waits behind a
+/// writer that holds the lock) is not reported as "started": `daemon start` fails,
+/// naming the log, once the daemon's heartbeat stops.
+#[test]
+fn daemon_start_does_not_report_started_while_its_scan_is_stuck() {
+    let env = Env::new();
+    let _stop = StopOnDrop(&env);
+    let (_, lead, _) = env.orchestration("stuck", 0);
+    env.write_task(&lead.team_name, "1", "waits", "pending");
+    let writer = rusqlite::Connection::open(env.config.db_path()).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let result = daemon::start(&env.config);
+    writer.execute_batch("ROLLBACK").unwrap();
+    let err = result.expect_err("reported started while its scan was stuck");
+    assert!(
+        matches!(err, daemon::DaemonError::ScanStuck { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("daemon.log"), "{err}");
+}
