@@ -408,12 +408,18 @@ impl Engine {
                 Ok(None) => continue,
                 Err(e) => {
                     tracing::warn!(team = name, error = %e, "cannot look up team; will retry");
+                    if e.is_store_broken() {
+                        self.health.store_failed(&e);
+                    }
                     self.retry.extend(files);
                     continue;
                 }
             };
             if let Err(e) = self.ensure_seeded(&team) {
                 tracing::warn!(team = name, error = %e, "cannot read the team's tasks; will retry");
+                if e.is_store_broken() {
+                    self.health.store_failed(&e);
+                }
                 self.retry.extend(files);
                 continue;
             }

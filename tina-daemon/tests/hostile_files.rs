@@ -328,3 +328,44 @@ fn daemon_start_does_not_report_started_while_its_scan_is_stuck() {
     );
     assert!(err.to_string().contains("daemon.log"), "{err}");
 }
+
+/// `tina.db` replaced under the running daemon: it notices (without a write to make),
+/// reports itself unhealthy naming the file, and writes into neither file.
+#[test]
+fn a_store_replaced_under_the_daemon_makes_it_unhealthy_and_stop_writing() {
+    let env = Env::new();
+    let _stop = StopOnDrop(&env);
+    let (orch, lead, _) = env.orchestration("replaced", 0);
+    daemon::start(&env.config).unwrap();
+    env.write_task(&lead.team_name, "1", "before", "pending");
+    env.wait_task(&orch, &lead, "1", "before", "pending");
+
+    let db = env.config.db_path();
+    let other = env.config.tina_home.join("other.db");
+    std::fs::copy(&db, &other).unwrap();
+    std::fs::rename(&other, &db).unwrap();
+    wait_for("the daemon to report the replaced store", || {
+        daemon::status(&env.config).is_ok_and(|st| {
+            st.state == DaemonState::Unhealthy
+                && st.problem.as_ref().is_some_and(|p| {
+                    p.kind == daemon::ProblemKind::StoreReplaced
+                        && p.detail.contains(&db.display().to_string())
+                })
+        })
+    });
+    let revision = tina_session::store::sqlite::SqliteStore::open(&db)
+        .unwrap()
+        .revision()
+        .unwrap();
+    env.write_task(&lead.team_name, "2", "after", "pending");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let now = tina_session::store::sqlite::SqliteStore::open(&db)
+        .unwrap()
+        .revision()
+        .unwrap();
+    assert_eq!(now, revision, "the daemon wrote into the new file");
+    assert!(
+        env.log()
+            .contains("replaced while this process had it open")
+    );
+}

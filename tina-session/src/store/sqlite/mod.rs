@@ -107,7 +107,8 @@ impl SqliteStore {
         };
         store.configure()?;
         open::migrate(&mut store.conn(), path, MIGRATIONS)?;
-        if creating {
+        // A store from before markers existed gets one too.
+        if creating || !open::marker_path(path).exists() {
             open::write_marker(path);
         }
         Ok(store)
