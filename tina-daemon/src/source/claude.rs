@@ -34,6 +34,8 @@ const CONFIG_FILE: &str = "config.json";
 #[derive(Debug, Clone)]
 pub struct ClaudeSource {
     root: PathBuf,
+    /// `root` with links resolved, once it exists (files must resolve inside it).
+    real_root: std::sync::OnceLock<PathBuf>,
     teams_dir: PathBuf,
     tasks_dir: PathBuf,
     /// Files larger than this are reported, not read.
@@ -45,9 +47,21 @@ impl ClaudeSource {
     pub fn new(claude_home: &Path) -> Self {
         Self {
             root: claude_home.to_owned(),
+            real_root: std::sync::OnceLock::new(),
             teams_dir: claude_home.join("teams"),
             tasks_dir: claude_home.join("tasks"),
             max_file: input::FILE_READ_MAX,
+        }
+    }
+
+    /// The root every file must resolve inside (canonical once it exists).
+    fn real_root(&self) -> &Path {
+        if let Some(real) = self.real_root.get() {
+            return real;
+        }
+        match self.root.canonicalize() {
+            Ok(real) => self.real_root.get_or_init(|| real),
+            Err(_) => &self.root,
         }
     }
 
@@ -140,7 +154,7 @@ impl ClaudeSource {
 
     /// Reads a team's config.json.
     pub fn read_team(&self, team: &str, path: &Path) -> Result<TeamRecord, ReadError> {
-        let (bytes, _) = read_regular(&self.root, path, self.max_file)?;
+        let (bytes, _) = read_regular(self.real_root(), path, self.max_file)?;
         let file: ConfigFile = parse(path, &bytes)?;
         if let Some(name) = file.name.as_deref().filter(|n| *n != team) {
             tracing::warn!(
@@ -177,7 +191,7 @@ impl ClaudeSource {
     /// writes `<id>.json`): one file is one task, so two files can never take turns
     /// overwriting one task. An `id` field that disagrees is logged, not followed.
     pub fn read_task(&self, team: &str, path: &Path) -> Result<TaskRecord, ReadError> {
-        let (bytes, modified_at) = read_regular(&self.root, path, self.max_file)?;
+        let (bytes, modified_at) = read_regular(self.real_root(), path, self.max_file)?;
         let file: TaskFile = parse(path, &bytes)?;
         let task_id = path
             .file_stem()
