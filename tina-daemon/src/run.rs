@@ -213,6 +213,7 @@ fn startup(engine: &mut Engine) -> Result<Report, RunError> {
         unchanged = report.unchanged,
         members = report.members_upserted,
         malformed = report.malformed,
+        refused = report.refused,
         pending_teams = ?pending,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "start-up scan done"
