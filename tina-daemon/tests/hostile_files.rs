@@ -95,7 +95,7 @@ fn fifos_devices_and_symlinks_neither_block_nor_lead_out_of_claude_home() {
             team_name: "hostile-linked".into(),
             orchestration_id: orch.id.clone(),
             parent_team_id: Some(lead.id.clone()),
-            phase_number: None,
+            phase_number: Some(1),
             lead_session_id: None,
         })
         .unwrap();
