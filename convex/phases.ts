@@ -1,11 +1,12 @@
 // Phases: the compare-and-set phase transition (with its orchestration update and an
 // optional phase-team registration, atomically) and the phase list.
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
 import { conflict, invalid } from "./model/errors";
+import { mutation, query } from "./model/functions";
+import { checkLen, LIMITS } from "./model/input";
 import { findOrchestration, orchestrationOut, phaseOut, phasesOf, requireOrchestration, teamOut } from "./model/records";
 import { bumpRevision } from "./model/revision";
-import { registerTeam } from "./model/teams";
+import { registerTeam, validateRegistration } from "./model/teams";
 import {
   optString,
   orchestration,
@@ -54,6 +55,9 @@ export const applyTransition = mutation({
   },
   returns: v.object({ phase, orchestration, team: v.union(team, v.null()) }),
   handler: async (ctx, t) => {
+    if (t.blocked_reason !== null) checkLen("block reason", t.blocked_reason, LIMITS.reason_max);
+    if (t.plan_path !== null) checkLen("plan path", t.plan_path, LIMITS.path_max);
+    if (t.register_team !== null) validateRegistration(t.register_team);
     const orch = await requireOrchestration(ctx.db, t.orchestration_id);
     if (t.phase_number < 1n || t.phase_number > orch.total_phases) {
       throw invalid(
@@ -110,7 +114,7 @@ export const applyTransition = mutation({
       completed_at: status === "complete" ? now : null,
       updated_at: now,
     });
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, orch._id);
     const stored = await ctx.db.get(phaseId);
     if (stored === null) throw new Error(`phase ${phaseId} vanished inside its transaction`);
     return {

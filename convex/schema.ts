@@ -104,9 +104,19 @@ export default defineSchema({
     .index("by_team_id_and_task_id", ["team_id", "task_id"])
     .index("by_orchestration_id", ["orchestration_id"]),
 
-  // One row per counter; `revision` grows with every mutation (live views poll it).
-  counters: defineTable({
-    name: v.string(),
+  // Current tasks per (orchestration, status), kept with every current-state change, so
+  // the orchestration list reads a few documents per orchestration instead of every task.
+  taskCounts: defineTable({
+    orchestration_id: v.id("orchestrations"),
+    status: v.string(),
+    count: v.int64(),
+  }).index("by_orchestration_id_and_status", ["orchestration_id", "status"]),
+
+  // One revision per orchestration (model/revision.ts): no document every writer touches.
+  // A removed orchestration's row stays as a tombstone so the store-wide sum keeps growing.
+  orchestrationRevisions: defineTable({
+    orchestration_id: v.id("orchestrations"),
     value: v.int64(),
-  }).index("by_name", ["name"]),
+    deleted: v.boolean(),
+  }).index("by_orchestration_id", ["orchestration_id"]),
 });
