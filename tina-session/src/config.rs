@@ -1,14 +1,18 @@
 //! Configuration: where TINA keeps its state and which store it uses.
 //!
 //! Precedence: command-line flags, then environment (`TINA_HOME`, `CLAUDE_HOME`,
-//! `TINA_CONVEX_URL`), then `$TINA_HOME/config.toml`, then defaults (`~/.tina`,
-//! `~/.claude`, the SQLite file `$TINA_HOME/tina.db`).
+//! `TINA_CONVEX_URL`, `TINA_CONVEX_KEY`), then `$TINA_HOME/config.toml`, then defaults
+//! (`~/.tina`, `~/.claude`, the SQLite file `$TINA_HOME/tina.db`).
+//!
+//! The Convex deployment key is a secret: it is held as a [`DeploymentKey`], which never
+//! prints, and a Convex URL without a key is refused when the store is opened.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
 
+pub use crate::store::convex::DeploymentKey;
 use crate::store::{Store, StoreError, sqlite::SqliteStore};
 
 /// Values given explicitly (flags); `None` falls through to env, file, default.
@@ -17,14 +21,18 @@ pub struct Overrides {
     pub tina_home: Option<PathBuf>,
     pub claude_home: Option<PathBuf>,
     pub convex_url: Option<String>,
+    /// The Convex deployment key (`--convex-key`; prefer the environment or the file:
+    /// a flag shows in the process list).
+    pub convex_key: Option<DeploymentKey>,
 }
 
 /// The optional `$TINA_HOME/config.toml`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     claude_home: Option<PathBuf>,
     convex_url: Option<String>,
+    convex_key: Option<String>,
 }
 
 /// The resolved configuration.
@@ -34,6 +42,8 @@ pub struct Config {
     pub claude_home: PathBuf,
     /// Set: use the Convex deployment at this URL instead of SQLite.
     pub convex_url: Option<String>,
+    /// The key every call to the Convex deployment presents (`TINA_CONVEX_KEY`).
+    pub convex_key: Option<DeploymentKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,10 +98,18 @@ impl Config {
             .convex_url
             .or_else(|| env_string("TINA_CONVEX_URL"))
             .or(file.convex_url);
+        let convex_key = overrides
+            .convex_key
+            .or_else(|| env_string("TINA_CONVEX_KEY").map(DeploymentKey::new))
+            .or(file
+                .convex_key
+                .filter(|k| !k.is_empty())
+                .map(DeploymentKey::new));
         Ok(Self {
             tina_home,
             claude_home,
             convex_url,
+            convex_key,
         })
     }
 
@@ -101,6 +119,7 @@ impl Config {
             tina_home: tina_home.into(),
             claude_home: claude_home.into(),
             convex_url: None,
+            convex_key: None,
         }
     }
 
@@ -120,12 +139,34 @@ impl Config {
         self.tina_home.join("runs")
     }
 
-    /// Opens the configured store: Convex when a URL is set, SQLite otherwise.
+    /// Opens the configured store: Convex when a URL is set (with its key), SQLite
+    /// otherwise.
     pub fn open_store(&self) -> Result<Arc<dyn Store>, StoreError> {
-        match &self.convex_url {
-            Some(url) => crate::store::open_convex(url),
-            None => Ok(Arc::new(SqliteStore::open(&self.db_path())?)),
+        match (&self.convex_url, &self.convex_key) {
+            (Some(url), Some(key)) => crate::store::open_convex(url, key),
+            (Some(url), None) => Err(StoreError::Unauthorized(format!(
+                "the Convex deployment {url} needs its deployment key: set TINA_CONVEX_KEY \
+                 (or convex_key in {}, or --convex-key) to the deployment's TINA_CONVEX_KEY",
+                self.tina_home.join("config.toml").display()
+            ))),
+            (None, _) => Ok(Arc::new(SqliteStore::open(&self.db_path())?)),
         }
+    }
+
+    /// The variables a child TINA process needs to reach the same store: `TINA_CONVEX_URL`
+    /// and `TINA_CONVEX_KEY`, each with its value, or `None` to remove it from the child's
+    /// environment (a child must not inherit a deployment this configuration does not use).
+    pub fn store_env(&self) -> [(&'static str, Option<&str>); 2] {
+        [
+            ("TINA_CONVEX_URL", self.convex_url.as_deref()),
+            (
+                "TINA_CONVEX_KEY",
+                self.convex_url
+                    .as_ref()
+                    .and(self.convex_key.as_ref())
+                    .map(DeploymentKey::expose),
+            ),
+        ]
     }
 }
 

@@ -10,6 +10,16 @@
 //!   `convex` crate's WebSocket client); tests plug in a double that serves the same
 //!   `convex/*.ts` functions from convex-test's in-memory backend.
 //!
+//! Every call carries the deployment key ([`DeploymentKey`], `TINA_CONVEX_KEY`) as its
+//! `key` argument; the functions refuse a missing or wrong key with `code: "unauthorized"`,
+//! which becomes [`StoreError::Unauthorized`].
+//!
+//! Reads that grow with an orchestration (current tasks, history) go page by page
+//! (`getCurrentTasksPage`, `listTaskEventsPage`), looped here until the last page, so no
+//! single call meets Convex's per-function limits; writes are sized to stay inside one
+//! transaction's limits (see `convex/README.md`, "Limits designed for"). The detail and
+//! hierarchy views are composed from those reads (`store::compose`).
+//!
 //! The trait is synchronous, so the store owns a small tokio runtime and blocks on it;
 //! async callers go through `spawn_blocking`. Every call (and the initial connect) runs
 //! under a timeout: an unreachable deployment is [`StoreError::Unavailable`], not a hang.
@@ -27,7 +37,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{Result, Store, StoreError};
 use crate::model::*;
@@ -39,7 +49,6 @@ pub mod functions {
     pub const GET_ORCHESTRATION_BY_FEATURE: &str = "orchestrations:getByFeature";
     pub const LIST_ORCHESTRATIONS: &str = "orchestrations:list";
     pub const DELETE_ORCHESTRATION: &str = "orchestrations:remove";
-    pub const GET_ORCHESTRATION_DETAIL: &str = "orchestrations:getOrchestrationDetail";
     pub const APPLY_PHASE_TRANSITION: &str = "phases:applyTransition";
     pub const LIST_PHASES: &str = "phases:list";
     pub const REGISTER_TEAM: &str = "teams:registerTeam";
@@ -51,10 +60,11 @@ pub mod functions {
     pub const UPSERT_TEAM_MEMBER: &str = "teamMembers:upsert";
     pub const LIST_TEAM_MEMBERS: &str = "teamMembers:list";
     pub const RECORD_TASK_EVENTS: &str = "tasks:recordTaskEvents";
-    pub const LIST_TASK_EVENTS: &str = "tasks:listTaskEvents";
-    pub const GET_CURRENT_TASKS: &str = "tasks:getCurrentTasks";
-    pub const GET_TEAM_HIERARCHY: &str = "admin:getTeamHierarchy";
+    pub const LIST_TASK_EVENTS_PAGE: &str = "tasks:listTaskEventsPage";
+    pub const GET_CURRENT_TASKS_PAGE: &str = "tasks:getCurrentTasksPage";
+    pub const TASK_COUNTS_BY_ORCHESTRATION: &str = "tasks:taskCountsByOrchestration";
     pub const REVISION: &str = "admin:revision";
+    pub const ORCHESTRATION_REVISION: &str = "admin:orchestrationRevision";
     /// Test support only: wipes the deployment, and refuses unless the deployment has
     /// `TINA_ALLOW_TEST_RESET=1` set.
     pub const RESET_FOR_TESTS: &str = "admin:resetForTests";
@@ -62,6 +72,41 @@ pub mod functions {
 
 /// How long one call (or the initial connect) may take before the store gives up.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Most events one `recordTaskEvents` call carries (the function refuses more than 256):
+/// with every event at the input limits (about 84 KB), one call still reads and writes
+/// well under Convex's per-transaction limits (`convex/README.md`).
+pub const EVENTS_PER_MUTATION: usize = 64;
+
+/// Most bytes of encoded events one `recordTaskEvents` call carries.
+pub const BYTES_PER_MUTATION: usize = 2 * 1024 * 1024;
+
+/// Items asked for per page of a paged read (the functions allow 1..=1000; a page may
+/// come back shorter when it reaches its byte budget).
+pub const PAGE_SIZE: i64 = 1_000;
+
+/// The deployment key every call presents; the deployment compares it with its own
+/// `TINA_CONVEX_KEY` environment variable. It is never printed: `Debug` shows
+/// `DeploymentKey(<redacted>)`, and there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeploymentKey(String);
+
+impl DeploymentKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key itself, to send to the deployment or hand to a child TINA process.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DeploymentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeploymentKey(<redacted>)")
+    }
+}
 
 /// How long `connect` waits for the deployment's first answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -196,15 +241,12 @@ impl ConvexTransport for ClientTransport {
 }
 
 /// The `Store` over a Convex deployment.
-/// Events per `recordTaskEvents` mutation: each event writes two documents, so this stays
-/// well inside Convex's per-transaction write limits.
-const EVENTS_PER_MUTATION: usize = 500;
-
 pub struct ConvexStore {
     // `Option` so `Drop` can shut the runtime down without blocking (a store dropped
     // inside async code must not block that thread).
     runtime: Option<tokio::runtime::Runtime>,
     transport: Box<dyn ConvexTransport>,
+    key: DeploymentKey,
     timeout: Duration,
 }
 
@@ -219,12 +261,12 @@ fn new_runtime() -> Result<tokio::runtime::Runtime> {
 
 impl ConvexStore {
     /// Connects to the deployment at `url` with the real client and [`DEFAULT_TIMEOUT`].
-    pub fn connect(url: &str) -> Result<Self> {
-        Self::connect_with_timeout(url, DEFAULT_TIMEOUT)
+    pub fn connect(url: &str, key: &DeploymentKey) -> Result<Self> {
+        Self::connect_with_timeout(url, key, DEFAULT_TIMEOUT)
     }
 
     /// Connects with a custom per-call timeout.
-    pub fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self> {
+    pub fn connect_with_timeout(url: &str, key: &DeploymentKey, timeout: Duration) -> Result<Self> {
         let runtime = new_runtime()?;
         let transport = runtime
             .block_on(async { tokio::time::timeout(timeout, ClientTransport::connect(url)).await })
@@ -238,11 +280,12 @@ impl ConvexStore {
         let mut store = Self {
             runtime: Some(runtime),
             transport: Box::new(transport),
+            key: key.clone(),
             timeout: timeout.min(PROBE_TIMEOUT),
         };
         // The client "connects" even with nothing listening; one cheap read proves the
-        // deployment answers, so a wrong URL fails at start-up with a clear message
-        // instead of every later call waiting out its timeout.
+        // deployment answers (and takes the key), so a wrong URL or key fails at start-up
+        // with a clear message instead of every later call failing.
         store.revision().map_err(|e| match e {
             StoreError::Unavailable(_) => StoreError::Unavailable(format!(
                 "the Convex deployment {url} did not answer within {:?}; check \
@@ -257,32 +300,82 @@ impl ConvexStore {
     }
 
     /// A store over any transport (tests use a double serving the real functions).
-    pub fn with_transport(transport: Box<dyn ConvexTransport>, timeout: Duration) -> Result<Self> {
+    pub fn with_transport(
+        transport: Box<dyn ConvexTransport>,
+        key: &DeploymentKey,
+        timeout: Duration,
+    ) -> Result<Self> {
         Ok(Self {
             runtime: Some(new_runtime()?),
             transport,
+            key: key.clone(),
             timeout,
         })
     }
 
-    /// Calls one function under the timeout and maps failures to `StoreError`.
-    fn call(&self, kind: FunctionKind, name: &str, args: Value) -> Result<Value> {
+    /// Calls one function with the deployment key under the timeout; the outer error is
+    /// the timeout (or a shut-down store), the inner one what the deployment answered.
+    fn call_raw(
+        &self,
+        kind: FunctionKind,
+        name: &str,
+        mut args: Value,
+    ) -> Result<std::result::Result<Value, CallError>> {
         let runtime = self
             .runtime
             .as_ref()
             .ok_or_else(|| StoreError::Backend("the Convex store is shut down".into()))?;
+        if let Value::Object(map) = &mut args {
+            map.insert("key".into(), Value::String(self.key.expose().to_owned()));
+        }
         let timeout = self.timeout;
-        let outcome = runtime.block_on(async {
-            tokio::time::timeout(timeout, self.transport.call(kind, name, args)).await
-        });
-        match outcome {
-            Err(_) => Err(StoreError::Unavailable(format!(
-                "{} did not answer {name} within {timeout:?}; check TINA_CONVEX_URL and that \
-                 the deployment is up",
-                self.transport.describe()
-            ))),
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(call_error(&self.transport.describe(), name, e)),
+        runtime
+            .block_on(async {
+                tokio::time::timeout(timeout, self.transport.call(kind, name, args)).await
+            })
+            .map_err(|_| {
+                StoreError::Unavailable(format!(
+                    "{} did not answer {name} within {timeout:?}; check TINA_CONVEX_URL and \
+                     that the deployment is up",
+                    self.transport.describe()
+                ))
+            })
+    }
+
+    /// Calls one function and maps failures to `StoreError`.
+    fn call(&self, kind: FunctionKind, name: &str, args: Value) -> Result<Value> {
+        self.call_raw(kind, name, args)?
+            .map_err(|e| call_error(&self.transport.describe(), name, e))
+    }
+
+    /// Every item of a paged read of one orchestration, page after page.
+    fn paged(&self, name: &str, orchestration: &OrchestrationId) -> Result<Vec<Value>> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Page {
+            page: Vec<Value>,
+            is_done: bool,
+            continue_cursor: String,
+        }
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let answer = self.call(
+                FunctionKind::Query,
+                name,
+                json!({ "orchestration_id": orchestration, "cursor": cursor, "page_size": PAGE_SIZE }),
+            )?;
+            let page: Page = decode(name, answer)?;
+            items.extend(page.page);
+            if page.is_done {
+                return Ok(items);
+            }
+            if cursor.as_deref() == Some(page.continue_cursor.as_str()) {
+                return Err(StoreError::Backend(format!(
+                    "Convex function {name} returned the same cursor twice; stopping the read"
+                )));
+            }
+            cursor = Some(page.continue_cursor);
         }
     }
 
@@ -294,15 +387,12 @@ impl ConvexStore {
         decode(name, self.call(FunctionKind::Mutation, name, args)?)
     }
 
-    /// Wipes the deployment. Test support: the deployment refuses unless its
-    /// environment has `TINA_ALLOW_TEST_RESET=1`.
+    /// Wipes the deployment (a few thousand documents per call, until empty). Test
+    /// support: the deployment refuses unless its environment has
+    /// `TINA_ALLOW_TEST_RESET=1`.
     pub fn reset_for_tests(&self) -> Result<()> {
-        self.call(
-            FunctionKind::Mutation,
-            functions::RESET_FOR_TESTS,
-            json!({}),
-        )
-        .map(drop)
+        while !self.mutation::<bool>(functions::RESET_FOR_TESTS, json!({}))? {}
+        Ok(())
     }
 }
 
@@ -337,6 +427,20 @@ fn application_error(message: &str, data: &Value) -> StoreError {
     let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
     let int = |k: &str| data.get(k).and_then(Value::as_i64);
     let rebuilt = match data.get("code").and_then(Value::as_str) {
+        Some("unauthorized") => Some(StoreError::Unauthorized(format!(
+            "{}",
+            text("message").unwrap_or_else(|| message.to_owned())
+        ))),
+        // An input rule or a team rule of tina-session, checked again by the functions.
+        Some("input") | Some("team_rule") => Some(StoreError::Invalid {
+            what: invalid_subject(
+                text("field")
+                    .or_else(|| text("kind").map(|k| format!("{k} name")))
+                    .as_deref()
+                    .or(Some("team")),
+            ),
+            reason: text("message").unwrap_or_else(|| message.to_owned()),
+        }),
         Some("not_found") => text("key").map(|key| match text("kind").as_deref() {
             Some("team") => StoreError::team_not_found(key),
             _ => StoreError::orchestration_not_found(key),
@@ -386,6 +490,18 @@ fn invalid_subject(what: Option<&str>) -> &'static str {
         Some("orchestrator team") => "orchestrator team",
         Some("team") => "team",
         Some("task event") => "task event",
+        Some("agent name") => "agent name",
+        Some("session id") => "session id",
+        Some("task id") => "task id",
+        Some("subject") => "subject",
+        Some("description") => "description",
+        Some("metadata") => "metadata",
+        Some("owner") => "owner",
+        Some("block reason") => "block reason",
+        Some("plan path") => "plan path",
+        Some("design doc path") => "design doc path",
+        Some("worktree path") => "worktree path",
+        Some("branch") => "branch",
         _ => "request",
     }
 }
@@ -408,27 +524,6 @@ fn parse_metadata_all(tasks: &mut Value) -> Result<()> {
     Ok(())
 }
 
-/// Hierarchy nodes carry `task_counts` as `[{status, count}]`; make it the map.
-fn fix_node(node: &mut Value) {
-    if let Some(counts) = node.get_mut("task_counts")
-        && let Value::Array(pairs) = counts
-    {
-        let map: Map<String, Value> = pairs
-            .iter()
-            .filter_map(|p| {
-                Some((
-                    p.get("status")?.as_str()?.to_owned(),
-                    p.get("count")?.clone(),
-                ))
-            })
-            .collect();
-        *counts = Value::Object(map);
-    }
-    if let Some(Value::Array(children)) = node.get_mut("children") {
-        children.iter_mut().for_each(fix_node);
-    }
-}
-
 fn event_arg(e: &NewTaskEvent) -> Result<Value> {
     let metadata = serde_json::to_string(&e.metadata)
         .map_err(|err| StoreError::Backend(format!("cannot encode task metadata: {err}")))?;
@@ -438,6 +533,28 @@ fn event_arg(e: &NewTaskEvent) -> Result<Value> {
         "blocked_by": e.blocked_by, "metadata": metadata,
         "recorded_at": e.recorded_at, "sequence": e.sequence,
     }))
+}
+
+/// Splits encoded events into `recordTaskEvents` calls of at most [`EVENTS_PER_MUTATION`]
+/// events and [`BYTES_PER_MUTATION`] bytes (an event larger than that goes alone).
+fn chunks_within_limits(events: Vec<Value>) -> Vec<Vec<Value>> {
+    let mut chunks: Vec<Vec<Value>> = Vec::new();
+    let mut bytes = 0;
+    for event in events {
+        let size = event.to_string().len();
+        let full = chunks.last().is_none_or(|c| {
+            c.len() >= EVENTS_PER_MUTATION || (!c.is_empty() && bytes + size > BYTES_PER_MUTATION)
+        });
+        match chunks.last_mut() {
+            Some(chunk) if !full => chunk.push(event),
+            _ => {
+                chunks.push(vec![event]);
+                bytes = 0;
+            }
+        }
+        bytes += size;
+    }
+    chunks
 }
 
 fn registration_arg(reg: &TeamRegistration) -> Value {
@@ -459,17 +576,31 @@ impl Store for ConvexStore {
         self.transport.describe()
     }
 
+    /// One transaction, except when the orchestration it replaces is too large to remove
+    /// inside it: then that one is removed first (in steps, as `delete_orchestration`),
+    /// and the create is sent again.
     fn create_orchestration(&self, new: &NewOrchestration) -> Result<(Orchestration, Team)> {
-        let created: Created = self.mutation(
-            functions::CREATE_ORCHESTRATION,
-            json!({
-                "feature_name": new.feature_name, "design_doc": new.design_doc,
-                "branch": new.branch, "worktree_path": new.worktree_path,
-                "total_phases": new.total_phases,
-                "orchestrator_team_name": new.orchestrator_team_name,
-                "lead_session_id": new.lead_session_id, "replace": new.replace,
-            }),
-        )?;
+        let name = functions::CREATE_ORCHESTRATION;
+        let args = json!({
+            "feature_name": new.feature_name, "design_doc": new.design_doc,
+            "branch": new.branch, "worktree_path": new.worktree_path,
+            "total_phases": new.total_phases,
+            "orchestrator_team_name": new.orchestrator_team_name,
+            "lead_session_id": new.lead_session_id, "replace": new.replace,
+        });
+        let answer = match self.call_raw(FunctionKind::Mutation, name, args.clone())? {
+            Err(CallError::Application { data, .. })
+                if data.get("code").and_then(Value::as_str) == Some("too_large_to_replace") =>
+            {
+                let id = data.get("id").and_then(Value::as_str).ok_or_else(|| {
+                    StoreError::Backend(format!("{name}: too_large_to_replace without an id"))
+                })?;
+                self.delete_orchestration(&OrchestrationId(id.to_owned()))?;
+                self.call(FunctionKind::Mutation, name, args)?
+            }
+            other => other.map_err(|e| call_error(&self.transport.describe(), name, e))?,
+        };
+        let created: Created = decode(name, answer)?;
         Ok((created.orchestration, created.team))
     }
 
@@ -490,13 +621,12 @@ impl Store for ConvexStore {
         self.query(functions::LIST_ORCHESTRATIONS, json!({}))
     }
 
+    /// Removes in steps of a few thousand documents (one transaction each), history
+    /// first and the orchestration record last, until it is gone. Interrupted, it leaves
+    /// the orchestration in place with part of its history; calling again finishes it.
     fn delete_orchestration(&self, id: &OrchestrationId) -> Result<()> {
-        self.call(
-            FunctionKind::Mutation,
-            functions::DELETE_ORCHESTRATION,
-            json!({ "id": id }),
-        )
-        .map(drop)
+        while !self.mutation::<bool>(functions::DELETE_ORCHESTRATION, json!({ "id": id }))? {}
+        Ok(())
     }
 
     fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome> {
@@ -570,13 +700,13 @@ impl Store for ConvexStore {
             return Ok(RecordSummary::default());
         }
         // One mutation per chunk keeps each transaction inside Convex's per-mutation
-        // write limits; a batch is therefore atomic per chunk, not as a whole (each
-        // event is idempotent, so replaying a partly recorded batch is safe).
+        // limits; a batch is therefore atomic per chunk, not as a whole (each event is
+        // idempotent, so replaying a partly recorded batch is safe).
         let mut total = RecordSummary::default();
-        for chunk in events.chunks(EVENTS_PER_MUTATION) {
-            let args = chunk.iter().map(event_arg).collect::<Result<Vec<_>>>()?;
+        let args = events.iter().map(event_arg).collect::<Result<Vec<_>>>()?;
+        for chunk in chunks_within_limits(args) {
             let s: RecordSummary =
-                self.mutation(functions::RECORD_TASK_EVENTS, json!({ "events": args }))?;
+                self.mutation(functions::RECORD_TASK_EVENTS, json!({ "events": chunk }))?;
             total.inserted += s.inserted;
             total.duplicates += s.duplicates;
             total.current_updated += s.current_updated;
@@ -584,62 +714,74 @@ impl Store for ConvexStore {
         Ok(total)
     }
 
+    /// Page by page: each page is one consistent read, the pages together are not one
+    /// snapshot (an event recorded during the read may or may not be in it).
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>> {
-        let mut events = self.call(
-            FunctionKind::Query,
-            functions::LIST_TASK_EVENTS,
-            json!({ "orchestration_id": orchestration }),
-        )?;
+        let name = functions::LIST_TASK_EVENTS_PAGE;
+        let mut events = Value::Array(self.paged(name, orchestration)?);
         parse_metadata_all(&mut events)?;
-        decode(functions::LIST_TASK_EVENTS, events)
+        decode(name, events)
     }
 
+    /// Page by page, then sorted into the canonical order. A task appears once however
+    /// the read interleaves with writes (its row is updated in place).
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
-        let mut tasks = self.call(
-            FunctionKind::Query,
-            functions::GET_CURRENT_TASKS,
-            json!({ "orchestration_id": orchestration }),
-        )?;
+        let name = functions::GET_CURRENT_TASKS_PAGE;
+        let mut tasks = Value::Array(self.paged(name, orchestration)?);
         parse_metadata_all(&mut tasks)?;
-        decode(functions::GET_CURRENT_TASKS, tasks)
+        let mut tasks: Vec<CurrentTask> = decode(name, tasks)?;
+        super::sort_current_tasks(&mut tasks);
+        Ok(tasks)
     }
 
-    /// One query, so the detail is one consistent snapshot.
-    fn get_orchestration_detail(&self, id: &OrchestrationId) -> Result<OrchestrationDetail> {
-        let mut detail = self.call(
-            FunctionKind::Query,
-            functions::GET_ORCHESTRATION_DETAIL,
-            json!({ "id": id }),
-        )?;
-        if let Some(tasks) = detail.get_mut("orchestrator_tasks") {
-            parse_metadata_all(tasks)?;
+    /// From the per-status counts the functions keep with every write: a few small
+    /// documents per orchestration, not every task.
+    fn task_counts_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, BTreeMap<String, u32>>> {
+        #[derive(serde::Deserialize)]
+        struct Count {
+            status: String,
+            count: u32,
         }
-        if let Some(Value::Object(groups)) = detail.get_mut("phase_tasks") {
-            groups.values_mut().try_for_each(parse_metadata_all)?;
+        #[derive(serde::Deserialize)]
+        struct Counts {
+            orchestration_id: OrchestrationId,
+            counts: Vec<Count>,
         }
-        decode(functions::GET_ORCHESTRATION_DETAIL, detail)
+        let all: Vec<Counts> = self.query(functions::TASK_COUNTS_BY_ORCHESTRATION, json!({}))?;
+        Ok(all
+            .into_iter()
+            .map(|o| {
+                let counts = o.counts.into_iter().map(|c| (c.status, c.count)).collect();
+                (o.orchestration_id, counts)
+            })
+            .collect())
     }
 
-    fn get_team_hierarchy(&self, id: &OrchestrationId) -> Result<TeamHierarchy> {
-        let mut hierarchy = self.call(
-            FunctionKind::Query,
-            functions::GET_TEAM_HIERARCHY,
-            json!({ "orchestration_id": id }),
-        )?;
-        if let Some(Value::Array(teams)) = hierarchy.get_mut("teams") {
-            teams.iter_mut().for_each(fix_node);
-        }
-        decode(functions::GET_TEAM_HIERARCHY, hierarchy)
-    }
+    // get_orchestration_detail and get_team_hierarchy: the trait's compositions of the
+    // paged reads above (the one-query functions stop at Convex's per-function limits).
 
     fn revision(&self) -> Result<i64> {
         self.query(functions::REVISION, json!({}))
+    }
+
+    /// The orchestration's own revision document: writes elsewhere never touch it.
+    fn orchestration_revision(&self, id: &OrchestrationId) -> Result<i64> {
+        self.query(
+            functions::ORCHESTRATION_REVISION,
+            json!({ "orchestration_id": id }),
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key() -> DeploymentKey {
+        DeploymentKey::new("k".repeat(40))
+    }
 
     /// A transport that never answers, like a deployment that accepted the connection
     /// and went silent.
@@ -671,6 +813,7 @@ mod tests {
         let message = data["message"].as_str().unwrap_or("").to_owned();
         ConvexStore::with_transport(
             Box::new(Failing(CallError::Application { message, data })),
+            &key(),
             Duration::from_secs(5),
         )
         .unwrap()
@@ -679,7 +822,8 @@ mod tests {
     #[test]
     fn a_silent_deployment_times_out_as_unavailable() {
         let store =
-            ConvexStore::with_transport(Box::new(Silent), Duration::from_millis(200)).unwrap();
+            ConvexStore::with_transport(Box::new(Silent), &key(), Duration::from_millis(200))
+                .unwrap();
         let started = std::time::Instant::now();
         let err = store.revision().unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
@@ -698,6 +842,7 @@ mod tests {
         let started = std::time::Instant::now();
         let result = ConvexStore::connect_with_timeout(
             &format!("http://127.0.0.1:{port}"),
+            &key(),
             Duration::from_millis(500),
         )
         .and_then(|store| store.list_orchestrations());
@@ -793,6 +938,7 @@ mod tests {
     fn function_and_transport_failures_map_to_backend_and_unavailable() {
         let store = ConvexStore::with_transport(
             Box::new(Failing(CallError::Function("Validator error".into()))),
+            &key(),
             Duration::from_secs(5),
         )
         .unwrap();
@@ -802,6 +948,7 @@ mod tests {
         ));
         let store = ConvexStore::with_transport(
             Box::new(Failing(CallError::Transport("connection refused".into()))),
+            &key(),
             Duration::from_secs(5),
         )
         .unwrap();
@@ -829,10 +976,5 @@ mod tests {
         let mut task = json!({"metadata": "{\"$odd key\": [1]}"});
         parse_metadata(&mut task).unwrap();
         assert_eq!(task, json!({"metadata": {"$odd key": [1]}}));
-        let mut node = json!({"task_counts": [{"status": "_x", "count": 2}],
-            "children": [{"task_counts": [], "children": []}]});
-        fix_node(&mut node);
-        assert_eq!(node["task_counts"], json!({"_x": 2}));
-        assert_eq!(node["children"][0]["task_counts"], json!({}));
     }
 }

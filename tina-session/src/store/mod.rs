@@ -86,6 +86,10 @@ pub enum StoreError {
     /// unknown: the deployment may still apply it, so check before retrying a create.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The backend refused the caller's credentials (Convex: a missing or wrong deployment
+    /// key). Retrying with the same configuration cannot succeed.
+    #[error("not authorized: {0}")]
+    Unauthorized(String),
     /// Any other backend failure, with the backend's message.
     #[error("store error: {0}")]
     Backend(String),
@@ -230,7 +234,7 @@ pub fn sort_current_tasks(tasks: &mut [CurrentTask]) {
 }
 
 /// Opens the Convex backend at `url` (the deployment's `https://<name>.convex.cloud`
-/// address), with the real `convex` client and its per-call timeout.
-pub fn open_convex(url: &str) -> Result<std::sync::Arc<dyn Store>> {
-    Ok(std::sync::Arc::new(convex::ConvexStore::connect(url)?))
+/// address) with its deployment key, the real `convex` client and its per-call timeout.
+pub fn open_convex(url: &str, key: &convex::DeploymentKey) -> Result<std::sync::Arc<dyn Store>> {
+    Ok(std::sync::Arc::new(convex::ConvexStore::connect(url, key)?))
 }
