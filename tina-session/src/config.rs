@@ -190,3 +190,60 @@ fn read_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
 pub fn default_log_filter(level: &str) -> String {
     format!("{level},convex=off")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn home_with(config_toml: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("config.toml"), config_toml).expect("config.toml");
+        dir
+    }
+
+    #[test]
+    fn the_key_comes_from_the_flag_over_the_file_and_never_prints() {
+        let dir = home_with(
+            "convex_url = \"https://x.convex.cloud\"\nconvex_key = \"file-key-0123456789\"\n",
+        );
+        let load = |key: Option<&str>| {
+            Config::load(Overrides {
+                tina_home: Some(dir.path().to_owned()),
+                claude_home: Some(dir.path().to_owned()),
+                convex_url: None,
+                convex_key: key.map(DeploymentKey::new),
+            })
+            .expect("config")
+        };
+        let flagged = load(Some("flag-key"));
+        assert_eq!(flagged.convex_key, Some(DeploymentKey::new("flag-key")));
+        assert!(!format!("{flagged:?}").contains("flag-key"));
+        if std::env::var_os("TINA_CONVEX_KEY").is_none() {
+            assert_eq!(
+                load(None).convex_key,
+                Some(DeploymentKey::new("file-key-0123456789"))
+            );
+        }
+        let env = flagged.store_env();
+        assert_eq!(env[1], ("TINA_CONVEX_KEY", Some("flag-key")));
+    }
+
+    #[test]
+    fn a_convex_url_without_a_key_is_refused_before_connecting() {
+        let mut config = Config::at("/nonexistent/tina", "/nonexistent/claude");
+        config.convex_url = Some("https://x.convex.cloud".into());
+        let err = match config.open_store() {
+            Err(e) => e,
+            Ok(_) => panic!("a Convex URL without a key must be refused"),
+        };
+        assert!(matches!(err, StoreError::Unauthorized(_)), "{err}");
+        assert!(err.to_string().contains("TINA_CONVEX_KEY"), "{err}");
+        // SQLite needs no key, and a child of a SQLite configuration gets none.
+        config.convex_url = None;
+        config.convex_key = Some(DeploymentKey::new("stray"));
+        assert_eq!(
+            config.store_env(),
+            [("TINA_CONVEX_URL", None), ("TINA_CONVEX_KEY", None)]
+        );
+    }
+}

@@ -972,6 +972,48 @@ mod tests {
     }
 
     #[test]
+    fn batches_are_split_by_count_and_by_bytes() {
+        let small: Vec<Value> = (0..150).map(|i| json!({ "task_id": i })).collect();
+        let sizes: Vec<usize> = chunks_within_limits(small).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [64, 64, 22]);
+        let big = "x".repeat(BYTES_PER_MUTATION / 3);
+        let large: Vec<Value> = (0..7).map(|_| json!({ "description": big })).collect();
+        let sizes: Vec<usize> = chunks_within_limits(large).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [2, 2, 2, 1]);
+        // One event larger than the byte budget still goes, alone.
+        let huge = vec![
+            json!({ "d": "y".repeat(BYTES_PER_MUTATION + 1) }),
+            json!({}),
+        ];
+        assert_eq!(chunks_within_limits(huge).len(), 2);
+        assert!(chunks_within_limits(vec![]).is_empty());
+    }
+
+    #[test]
+    fn every_call_carries_the_key_and_the_key_never_prints() {
+        struct Echo;
+        impl ConvexTransport for Echo {
+            fn describe(&self) -> String {
+                "convex:echo".into()
+            }
+            fn call<'a>(&'a self, _: FunctionKind, _: &'a str, args: Value) -> CallFuture<'a> {
+                Box::pin(async move { Ok(args["key"].clone()) })
+            }
+        }
+        let store =
+            ConvexStore::with_transport(Box::new(Echo), &key(), Duration::from_secs(5)).unwrap();
+        let sent = store
+            .call(FunctionKind::Query, "admin:revision", json!({}))
+            .unwrap();
+        assert_eq!(sent, json!("k".repeat(40)));
+        assert_eq!(format!("{:?}", key()), "DeploymentKey(<redacted>)");
+        let err = failing(json!({"code": "unauthorized", "message": "no deployment key was sent"}))
+            .list_orchestrations()
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Unauthorized(_)), "{err}");
+    }
+
+    #[test]
     fn wire_shapes_are_restored() {
         let mut task = json!({"metadata": "{\"$odd key\": [1]}"});
         parse_metadata(&mut task).unwrap();
