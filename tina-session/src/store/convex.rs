@@ -427,10 +427,9 @@ fn application_error(message: &str, data: &Value) -> StoreError {
     let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
     let int = |k: &str| data.get(k).and_then(Value::as_i64);
     let rebuilt = match data.get("code").and_then(Value::as_str) {
-        Some("unauthorized") => Some(StoreError::Unauthorized(format!(
-            "{}",
-            text("message").unwrap_or_else(|| message.to_owned())
-        ))),
+        Some("unauthorized") => Some(StoreError::Unauthorized(
+            text("message").unwrap_or_else(|| message.to_owned()),
+        )),
         // An input rule or a team rule of tina-session, checked again by the functions.
         Some("input") | Some("team_rule") => Some(StoreError::Invalid {
             what: invalid_subject(
