@@ -170,8 +170,8 @@ pub trait Store: Send + Sync {
     fn record_task_event(&self, event: &NewTaskEvent) -> Result<RecordSummary> {
         self.record_task_events(std::slice::from_ref(event))
     }
-    /// Records a batch: all events or none on SQLite; on Convex, atomic per chunk of a
-    /// few hundred events (events are idempotent, so re-recording a batch is safe).
+    /// Records a batch: all events or none on SQLite; on Convex, atomic per chunk of up to
+    /// 64 events and 2 MiB (events are idempotent, so re-recording a batch is safe).
     fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary>;
     /// The full history, ordered by (recorded_at, sequence).
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>>;
