@@ -46,6 +46,7 @@ const TABLES = [
   "teamMembers",
   "teams",
   "phases",
+  "phaseHistory",
   "orchestrations",
   "orchestrationRevisions",
 ] as const;

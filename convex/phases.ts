@@ -6,12 +6,14 @@ import { mutation, query } from "./model/functions";
 import { checkLen, LIMITS } from "./model/input";
 import { findOrchestration, orchestrationOut, phaseOut, phasesOf, requireOrchestration, teamOut } from "./model/records";
 import { bumpRevision } from "./model/revision";
+import { compareBigints } from "./model/order";
 import { registerTeam, validateRegistration } from "./model/teams";
 import {
   optString,
   orchestration,
   orchestrationStatus,
   phase,
+  phaseChange,
   phaseStatus,
   team,
   teamRegistration,
@@ -103,6 +105,15 @@ export const applyTransition = mutation({
             ...fields,
           })
         : (await ctx.db.patch(current._id, fields), current._id);
+    if (current === null || current.status !== t.status || current.blocked_reason !== t.blocked_reason) {
+      await ctx.db.insert("phaseHistory", {
+        orchestration_id: orch._id,
+        phase_number: t.phase_number,
+        status: t.status,
+        blocked_reason: t.blocked_reason,
+        at: now,
+      });
+    }
     const status = deriveOrchestrationStatus(
       t.orchestration_status,
       await phasesOf(ctx.db, orch._id),
@@ -122,6 +133,26 @@ export const applyTransition = mutation({
       orchestration: orchestrationOut(await requireOrchestration(ctx.db, orch._id)),
       team: registered === null ? null : teamOut(registered),
     };
+  },
+});
+
+/**
+ * Every status change of the orchestration's phases, oldest first (ties by phase number);
+ * an unknown id is `not_found`.
+ */
+export const listHistory = query({
+  args: { orchestration_id: v.string() },
+  returns: v.array(phaseChange),
+  handler: async (ctx, { orchestration_id }) => {
+    const orch = await requireOrchestration(ctx.db, orchestration_id);
+    const rows = await ctx.db
+      .query("phaseHistory")
+      .withIndex("by_orchestration_id_and_at", (q) => q.eq("orchestration_id", orch._id))
+      .collect();
+    // Stable sort: within one phase, changes stay in the order they were made.
+    return rows
+      .map(({ phase_number, status, blocked_reason, at }) => ({ phase_number, status, blocked_reason, at }))
+      .sort((a, b) => compareBigints(a.at, b.at) || compareBigints(a.phase_number, b.phase_number));
   },
 });
 

@@ -7,7 +7,7 @@ import { compareCurrentTasks, joinTeams, recordEvents } from "./model/currentTas
 import { invalid } from "./model/errors";
 import { mutation, query } from "./model/functions";
 import { findOrchestration, requireOrchestration } from "./model/records";
-import { bumpRevisions } from "./model/revision";
+import { bumpRevisions, readTaskActivity } from "./model/revision";
 import { currentTask, newTaskEvent, recordSummary, taskCount, taskEvent } from "./model/validators";
 
 /**
@@ -116,4 +116,14 @@ export const taskCountsByOrchestration = query({
     }
     return [...byOrchestration].map(([orchestration_id, counts]) => ({ orchestration_id, counts }));
   },
+});
+
+/**
+ * When each orchestration's tasks last changed: the newest `recorded_at` among its current
+ * tasks, kept with every write (orchestrations without tasks are absent).
+ */
+export const lastTaskActivityByOrchestration = query({
+  args: {},
+  returns: v.array(v.object({ orchestration_id: v.string(), at: v.int64() })),
+  handler: async (ctx) => readTaskActivity(ctx.db),
 });

@@ -10,6 +10,7 @@ import { conflictingEvent, invalid } from "./errors";
 import { compareBigints, comparePhases, compareStrings, compareTaskIds } from "./order";
 import { checkLen, LIMITS, validateTaskId } from "./input";
 import { requireTeam } from "./records";
+import { noteTaskActivity } from "./revision";
 import type { CurrentTask, NewTaskEvent, RecordSummary } from "./validators";
 
 type OrderKey = { recorded_at: bigint; sequence: bigint };
@@ -108,6 +109,12 @@ export async function recordEvents(db: DatabaseWriter, events: NewTaskEvent[]): 
   const teams = new Map<string, Doc<"teams">>();
   const changed = new Set<Id<"orchestrations">>();
   const counts = new CountChanges();
+  // Newest recorded_at among the current states this batch wrote, per orchestration.
+  const activity = new Map<Id<"orchestrations">, bigint>();
+  const active = (id: Id<"orchestrations">, at: bigint) => {
+    const seen = activity.get(id);
+    if (seen === undefined || seen < at) activity.set(id, at);
+  };
   for (const e of events) {
     const metadata = parseMetadata(e.metadata);
     let team = teams.get(e.team_id);
@@ -163,15 +170,18 @@ export async function recordEvents(db: DatabaseWriter, events: NewTaskEvent[]): 
         ...content,
       });
       counts.add(team.orchestration_id, e.status, 1n);
+      active(team.orchestration_id, e.recorded_at);
       summary.current_updated += 1n;
     } else if (isLater(e, current)) {
       await db.patch(current._id, content);
       counts.add(team.orchestration_id, current.status, -1n);
       counts.add(team.orchestration_id, e.status, 1n);
+      active(team.orchestration_id, e.recorded_at);
       summary.current_updated += 1n;
     }
   }
   await counts.apply(db);
+  for (const [id, at] of activity) await noteTaskActivity(db, id, at);
   return { summary, orchestrations: [...changed] };
 }
 

@@ -59,6 +59,7 @@ export async function deleteOrchestrationCascade(
     (n) => membersOfOrchestration(db, id, n),
     (n) => db.query("teams").withIndex("by_orchestration_id", byOrchestration).take(n),
     (n) => db.query("phases").withIndex("by_orchestration_id_and_phase_number", byOrchestration).take(n),
+    (n) => db.query("phaseHistory").withIndex("by_orchestration_id_and_at", byOrchestration).take(n),
   ];
   for (const step of steps) {
     if (!(await spend(db, step, budget))) return false;

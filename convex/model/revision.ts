@@ -45,6 +45,31 @@ export async function bumpRevisions(
   }
 }
 
+/** Raises the orchestration's last task activity to `at` (kept on its revision document). */
+export async function noteTaskActivity(
+  db: DatabaseWriter,
+  id: Id<"orchestrations">,
+  at: bigint,
+): Promise<void> {
+  const row = await revisionDoc(db, id);
+  if (row === null) {
+    await db.insert("orchestrationRevisions", { orchestration_id: id, value: 0n, deleted: false, last_task_at: at });
+  } else if ((row.last_task_at ?? null) === null || row.last_task_at! < at) {
+    await db.patch(row._id, { last_task_at: at });
+  }
+}
+
+/** The last task activity of every orchestration that has tasks. */
+export async function readTaskActivity(db: DatabaseReader): Promise<{ orchestration_id: Id<"orchestrations">; at: bigint }[]> {
+  const out = [];
+  for await (const row of db.query("orchestrationRevisions")) {
+    if (!row.deleted && row.last_task_at !== undefined && row.last_task_at !== null) {
+      out.push({ orchestration_id: row.orchestration_id, at: row.last_task_at });
+    }
+  }
+  return out;
+}
+
 export async function bumpRevision(db: DatabaseWriter, id: Id<"orchestrations">): Promise<void> {
   await bumpRevisions(db, [id]);
 }

@@ -380,4 +380,59 @@ describe("current state and views", () => {
     await expectCode(t.mutation(api.admin.resetForTests, {}), "invalid");
     expect(await t.query(api.orchestrations.list, {})).toHaveLength(1);
   });
+
+  test("phase history keeps a resolved block, in order, with its reason", async () => {
+    const t = newDeployment();
+    const { orch } = await setup(t, "hist");
+    const go = (expected: any, status: any, reason: string | null = null) =>
+      t.mutation(api.phases.applyTransition, {
+        orchestration_id: orch.id,
+        phase_number: 1n,
+        expected,
+        status,
+        plan_path: null,
+        blocked_reason: reason,
+        orchestration_status: "executing",
+        register_team: null,
+      });
+    await go(null, "executing");
+    await go("executing", "blocked", "tests fail on CI");
+    await go("blocked", "executing");
+    await go("executing", "complete");
+    const history = await t.query(api.phases.listHistory, { orchestration_id: orch.id });
+    expect(history.map((c) => [c.phase_number, c.status, c.blocked_reason])).toEqual([
+      [1n, "executing", null],
+      [1n, "blocked", "tests fail on CI"],
+      [1n, "executing", null],
+      [1n, "complete", null],
+    ]);
+    expect(history.every((c, i) => i === 0 || history[i - 1].at <= c.at)).toBe(true);
+    await expectCode(t.query(api.phases.listHistory, { orchestration_id: "nope" }), "not_found");
+    const other = await setup(t, "hist-b");
+    expect(await t.query(api.phases.listHistory, { orchestration_id: other.orch.id })).toEqual([]);
+  });
+
+  test("last task activity is the newest current state, late older events aside", async () => {
+    const t = newDeployment();
+    const a = await setup(t, "act-a");
+    const b = await setup(t, "act-b");
+    await setup(t, "act-empty");
+    await t.mutation(api.tasks.recordTaskEvents, {
+      events: [
+        event(a.root.id, "1", "completed", 100n, 1n),
+        event(a.phase1.id, "1", "in_progress", 700n, 1n),
+        event(a.phase1.id, "2", "pending", 900n, 1n),
+        event(a.phase1.id, "2", "in_progress", 400n, 1n), // older: history only
+        event(b.root.id, "1", "pending", 50n, 1n),
+      ],
+    });
+    const activity = Object.fromEntries(
+      (await t.query(api.tasks.lastTaskActivityByOrchestration, {})).map((x) => [x.orchestration_id, x.at]),
+    );
+    expect(activity).toEqual({ [a.orch.id]: 900n, [b.orch.id]: 50n });
+    await t.mutation(api.orchestrations.remove, { id: b.orch.id });
+    expect((await t.query(api.tasks.lastTaskActivityByOrchestration, {})).map((x) => x.orchestration_id)).toEqual([
+      a.orch.id,
+    ]);
+  });
 });

@@ -2,11 +2,12 @@
 // scans every document of the deployment for each index lookup, so recording tens of
 // thousands of events through tasks.recordTaskEvents takes quadratic time there (a real
 // deployment's indexes do not). The rows are exactly what recordTaskEvents writes for new
-// tasks (history, current state, counts, revision); what is tested is how they are READ
+// tasks (history, current state, counts, last activity); what is tested is how they are READ
 // (tasks.getCurrentTasksPage, listTaskEventsPage, orchestrations.remove). Used by the
 // vitest suite and by the Rust suite through the double (double/server.ts).
 import type { GenericMutationCtx } from "convex/server";
 import type { DataModel, Id } from "../_generated/dataModel";
+import { noteTaskActivity } from "../model/revision";
 
 type Ctx = Pick<GenericMutationCtx<DataModel>, "db">;
 
@@ -34,6 +35,7 @@ export async function seedTasks(
     await ctx.db.insert("taskEvents", { ...task, phase_number: team.phase_number, ...content });
     await ctx.db.insert("currentTasks", { ...task, ...content });
   }
+  await noteTaskActivity(ctx.db, team.orchestration_id, 1n);
   const counts = await ctx.db
     .query("taskCounts")
     .withIndex("by_orchestration_id_and_status", (q) =>
