@@ -10,6 +10,11 @@ import { REMOVE_BUDGET } from "../model/orchestrations";
 import { MAX_EVENTS_PER_BATCH, PAGE_BYTES } from "../tasks";
 import { allCurrentTasks, allEvents, expectCode, newDeployment, type Deployment } from "./harness";
 import { seedTasks } from "./seed";
+import { KEY } from "./harness";
+import * as phases from "../phases";
+import * as tasks from "../tasks";
+import * as teamMembers from "../teamMembers";
+import * as teams from "../teams";
 
 const TABLES = [
   "orchestrations",
@@ -20,6 +25,7 @@ const TABLES = [
   "currentTasks",
   "taskCounts",
   "orchestrationRevisions",
+  "phaseHistory",
 ] as const;
 
 /** Every document of every table, by id, as JSON text. */
@@ -127,9 +133,88 @@ describe("no global hot spot", () => {
     expect(touched.b.size).toBeGreaterThan(5);
     expect([...touched.a].filter((id) => touched.b.has(id))).toEqual([]);
     // Each side wrote its own revision document, and only its own.
+    // (Reads are checked in the next test.)
     const revisions = await t.run(async (ctx) => ctx.db.query("orchestrationRevisions").collect());
     const own = (o: typeof a) => revisions.find((r) => r.orchestration_id === o.orch.id)!._id;
     expect(touched.a.has(own(a)) && touched.b.has(own(b))).toBe(true);
+  });
+
+  test("neither orchestration's writers read what the other's write (no optimistic-concurrency conflict)", async () => {
+    const t = newDeployment();
+    const a = await orchestration(t, "alpha");
+    const b = await orchestration(t, "beta");
+    const fns = (o: typeof a): [any, Record<string, unknown>][] => [
+      [
+        teams.registerTeam,
+        {
+          team_name: `${o.orch.feature_name}-phase-1`,
+          orchestration_id: o.orch.id,
+          parent_team_id: o.root.id,
+          phase_number: 1n,
+          lead_session_id: null,
+        },
+      ],
+      [teamMembers.upsert, { team_id: o.root.id, agent_name: "lead", agent_type: null, model: null, joined_at: 1n }],
+      [tasks.recordTaskEvents, { events: [event(o.root.id, "1", "pending", 1n)] }],
+      [tasks.recordTaskEvents, { events: [event(o.root.id, "1", "completed", 2n), event(o.root.id, "2", "pending", 2n)] }],
+      [
+        phases.applyTransition,
+        {
+          orchestration_id: o.orch.id,
+          phase_number: 1n,
+          expected: null,
+          status: "executing",
+          plan_path: null,
+          blocked_reason: null,
+          orchestration_status: "executing",
+          register_team: null,
+        },
+      ],
+    ];
+    const run = async ([fn, args]: [any, Record<string, unknown>]) => {
+      const access: Access = { ranges: [], gets: new Set(), scans: new Set(), writes: new Set() };
+      const before = await snapshot(t);
+      await t.run((ctx) => fn._handler(recording(ctx, access), { ...args, key: KEY }));
+      const after = await snapshot(t);
+      // The before and after images of every document written.
+      const images = [...access.writes].flatMap((id) =>
+        [before.get(id), after.get(id)].filter((d) => d !== undefined).map((d) => ({ id, doc: JSON.parse(d!) })),
+      );
+      return { access, images };
+    };
+    const conflicts = (reader: Access, writer: { images: { id: string; doc: any }[] }) =>
+      writer.images.filter(({ id, doc }) => {
+        const table = TABLES.find((name) => id.endsWith(name))!;
+        return (
+          reader.gets.has(id) ||
+          reader.scans.has(table) ||
+          reader.ranges.some((r) => r.table === table && inRange(doc, r.eqs))
+        );
+      });
+    const wa = fns(a);
+    const wb = fns(b);
+    const runs = { a: [] as Awaited<ReturnType<typeof run>>[], b: [] as Awaited<ReturnType<typeof run>>[] };
+    for (let i = 0; i < wa.length; i++) {
+      runs.a.push(await run(wa[i]));
+      runs.b.push(await run(wb[i]));
+    }
+    const tablesRead = (x: (typeof runs.a)[number]) => new Set(x.access.ranges.map((r) => r.table));
+    expect([...tablesRead(runs.a[0])]).toEqual(expect.arrayContaining(["teams", "orchestrationRevisions"]));
+    expect([...tablesRead(runs.a[2])]).toEqual(
+      expect.arrayContaining(["taskEvents", "currentTasks", "taskCounts", "orchestrationRevisions"]),
+    );
+    expect(runs.a[2].images.length).toBeGreaterThanOrEqual(4);
+    for (const x of runs.a) {
+      expect(x.access.ranges.length + x.access.gets.size).toBeGreaterThan(0);
+      expect([...x.access.scans]).toEqual([]);
+      for (const y of runs.b) {
+        expect(conflicts(x.access, y).map((c) => c.id)).toEqual([]);
+        expect(conflicts(y.access, x).map((c) => c.id)).toEqual([]);
+      }
+    }
+    // The check finds a conflict where there is one: two writes to one orchestration.
+    const again = await run(fns(a)[2]);
+    expect(conflicts(again.access, runs.a[2]).length).toBeGreaterThan(0);
   });
 
   test("per-orchestration and store-wide revisions", async () => {
@@ -154,6 +239,79 @@ describe("no global hot spot", () => {
     expect(await rev(b)).toBe(b0);
   });
 });
+
+/** What one transaction read (index ranges by their equalities, ids, whole tables) and wrote. */
+type Access = {
+  ranges: { table: string; eqs: [string, unknown][] }[];
+  gets: Set<string>;
+  scans: Set<string>;
+  writes: Set<string>;
+};
+
+/** `ctx` whose `db` records every read and write, for running a function's own handler. */
+function recording(ctx: any, access: Access) {
+  const wrapBuilder = (builder: any, eqs: [string, unknown][]): any =>
+    new Proxy(builder, {
+      get(target, prop) {
+        const value = target[prop];
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (prop === "eq") eqs.push([args[0] as string, args[1]]);
+          return wrapBuilder(value.apply(target, args), eqs);
+        };
+      },
+    });
+  const wrapQuery = (query: any, table: string): any =>
+    new Proxy(query, {
+      get(target, prop) {
+        const value = target[prop];
+        if (typeof value !== "function") return value;
+        if (prop === "withIndex") {
+          return (name: string, range?: (q: any) => any) => {
+            const eqs: [string, unknown][] = [];
+            access.ranges.push({ table, eqs });
+            return target.withIndex(name, range === undefined ? undefined : (q: any) => range(wrapBuilder(q, eqs)));
+          };
+        }
+        if (["collect", "take", "first", "unique", "paginate", Symbol.asyncIterator].includes(prop as any)) {
+          if (!access.ranges.some((r) => r.table === table)) access.scans.add(table);
+        }
+        return value.bind(target);
+      },
+    });
+  const db = new Proxy(ctx.db, {
+    get(target, prop) {
+      const value = target[prop];
+      if (prop === "query") return (table: string) => wrapQuery(target.query(table), table);
+      if (prop === "get") {
+        return async (id: string) => {
+          access.gets.add(id);
+          return await target.get(id);
+        };
+      }
+      if (prop === "insert") {
+        return async (table: string, doc: unknown) => {
+          const id = await target.insert(table, doc);
+          access.writes.add(id);
+          return id;
+        };
+      }
+      if (prop === "patch" || prop === "replace" || prop === "delete") {
+        return async (id: string, ...rest: unknown[]) => {
+          access.writes.add(id);
+          return await target[prop](id, ...rest);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...ctx, db };
+}
+
+/** Whether a document (as JSON from `snapshot`) lies in a recorded index range. */
+function inRange(doc: Record<string, unknown>, eqs: [string, unknown][]): boolean {
+  return eqs.every(([field, value]) => String(doc[field]) === String(value));
+}
 
 describe("paged reads", () => {
   test("2,500 tasks over three pages read whole, in order, and so does the history", async () => {
