@@ -22,6 +22,9 @@ export const LIMITS = {
   quote_max: 120,
 } as const;
 
+/** Longest record id argument (`ID_MAX` in input.rs; not in the vectors' limits). */
+export const ID_MAX = 128;
+
 export type NameKind = "feature" | "team" | "agent";
 
 const NAME_MAX: Record<NameKind, number> = {

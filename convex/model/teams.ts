@@ -11,7 +11,7 @@ import { ConvexError } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseWriter } from "../_generated/server";
 import { invalid, teamOwnedByOther } from "./errors";
-import { validateName, validateSessionId } from "./input";
+import { checkLen, ID_MAX, validateName, validateSessionId } from "./input";
 import { findTeam, findTeamByName, requireOrchestration, teamsOf } from "./records";
 import type { TeamRegistration } from "./validators";
 
@@ -23,6 +23,8 @@ function teamRule(rule: string, message: string, fields: Record<string, string |
 /** Checks the registration's own fields (`TeamRegistration::validate`). */
 export function validateRegistration(reg: TeamRegistration): void {
   validateName("team", reg.team_name);
+  checkLen("orchestration id", reg.orchestration_id, ID_MAX);
+  if (reg.parent_team_id !== null) checkLen("parent team id", reg.parent_team_id, ID_MAX);
   if (reg.lead_session_id !== null) validateSessionId(reg.lead_session_id);
 }
 

@@ -274,6 +274,26 @@ impl ConvexStore {
         decode(name, self.call(FunctionKind::Mutation, name, args)?)
     }
 
+    /// Applies the input and hierarchy rules ([`crate::model::rules`]) before sending a
+    /// registration, from reads of the orchestration and the team, so a refusal is the
+    /// exact `StoreError` SQLite gives without a round trip to the deployment for the
+    /// write. The deployment checks the same rules again inside its transaction (they
+    /// cannot be raced there) and answers `input` / `team_rule` errors rebuilt the same way.
+    fn resolve_registration(&self, reg: &TeamRegistration) -> Result<TeamRegistration> {
+        reg.validate()?;
+        let orch = self.get_orchestration(&reg.orchestration_id)?;
+        let existing = match self.get_team_by_name(&reg.team_name) {
+            Ok(t) => Some(t),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e),
+        };
+        crate::model::rules::resolve_team_registration(reg, &orch, existing.as_ref(), || {
+            Ok::<_, StoreError>(crate::model::rules::find_orchestrator_team(
+                self.list_teams(&reg.orchestration_id)?,
+            ))
+        })
+    }
+
     /// Wipes the deployment (a few thousand documents per call, until empty). Test
     /// support: the deployment refuses unless its environment has
     /// `TINA_ALLOW_TEST_RESET=1`.
@@ -306,6 +326,7 @@ impl Store for ConvexStore {
     /// inside it: then that one is removed first (in steps, as `delete_orchestration`),
     /// and the create is sent again.
     fn create_orchestration(&self, new: &NewOrchestration) -> Result<(Orchestration, Team)> {
+        new.validate()?;
         let name = functions::CREATE_ORCHESTRATION;
         let args = json!({
             "feature_name": new.feature_name, "design_doc": new.design_doc,
@@ -332,7 +353,12 @@ impl Store for ConvexStore {
 
     fn get_orchestration(&self, id: &OrchestrationId) -> Result<Orchestration> {
         self.query::<Option<Orchestration>>(functions::GET_ORCHESTRATION, json!({ "id": id }))?
-            .ok_or_else(|| StoreError::orchestration_not_found(format!("id {id}")))
+            .ok_or_else(|| {
+                StoreError::orchestration_not_found(format!(
+                    "id {}",
+                    crate::model::input::quote(id.as_str())
+                ))
+            })
     }
 
     fn get_orchestration_by_feature(&self, feature: &str) -> Result<Orchestration> {
@@ -340,7 +366,12 @@ impl Store for ConvexStore {
             functions::GET_ORCHESTRATION_BY_FEATURE,
             json!({ "feature_name": feature }),
         )?
-        .ok_or_else(|| StoreError::orchestration_not_found(format!("feature '{feature}'")))
+        .ok_or_else(|| {
+            StoreError::orchestration_not_found(format!(
+                "feature {}",
+                crate::model::input::quote(feature)
+            ))
+        })
     }
 
     fn list_orchestrations(&self) -> Result<Vec<Orchestration>> {
@@ -356,6 +387,12 @@ impl Store for ConvexStore {
     }
 
     fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome> {
+        t.validate()?;
+        let register_team = t
+            .register_team
+            .as_ref()
+            .map(|reg| self.resolve_registration(reg))
+            .transpose()?;
         self.mutation(
             functions::APPLY_PHASE_TRANSITION,
             json!({
@@ -363,7 +400,7 @@ impl Store for ConvexStore {
                 "expected": t.expected, "status": t.status, "plan_path": t.plan_path,
                 "blocked_reason": t.blocked_reason,
                 "orchestration_status": t.orchestration_status,
-                "register_team": t.register_team.as_ref().map(registration_arg),
+                "register_team": register_team.as_ref().map(registration_arg),
             }),
         )
     }
@@ -376,12 +413,18 @@ impl Store for ConvexStore {
     }
 
     fn register_team(&self, reg: &TeamRegistration) -> Result<Team> {
-        self.mutation(functions::REGISTER_TEAM, registration_arg(reg))
+        let reg = self.resolve_registration(reg)?;
+        self.mutation(functions::REGISTER_TEAM, registration_arg(&reg))
     }
 
     fn get_team(&self, id: &TeamId) -> Result<Team> {
         self.query::<Option<Team>>(functions::GET_TEAM, json!({ "id": id }))?
-            .ok_or_else(|| StoreError::team_not_found(format!("id {id}")))
+            .ok_or_else(|| {
+                StoreError::team_not_found(format!(
+                    "id {}",
+                    crate::model::input::quote(id.as_str())
+                ))
+            })
     }
 
     fn get_team_by_name(&self, team_name: &str) -> Result<Team> {
@@ -389,7 +432,9 @@ impl Store for ConvexStore {
             functions::GET_TEAM_BY_NAME,
             json!({ "team_name": team_name }),
         )?
-        .ok_or_else(|| StoreError::team_not_found(format!("name '{team_name}'")))
+        .ok_or_else(|| {
+            StoreError::team_not_found(format!("name {}", crate::model::input::quote(team_name)))
+        })
     }
 
     fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>> {

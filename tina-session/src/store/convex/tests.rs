@@ -161,6 +161,74 @@ fn convex_error_codes_become_the_sqlite_error_kinds() {
 }
 
 #[test]
+fn input_and_team_rule_payloads_become_the_library_errors() {
+    use crate::model::input::{InputError, NameKind};
+    use crate::model::rules::TeamRuleError;
+    let err = failing(json!({"code": "input", "error": "bad_name", "message": "m",
+        "kind": "feature", "value": "'../x'", "reason": "it contains a character other than a letter, digit, '-', '_' or '.'", "max": 100}))
+    .list_orchestrations()
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            StoreError::Input(InputError::BadName {
+                kind: NameKind::Feature,
+                max: 100,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with("invalid feature name '../x'"),
+        "{err}"
+    );
+    let err = failing(json!({"code": "input", "error": "too_long", "message": "m",
+        "field": "subject", "len": 1001, "max": 1000, "value": "'x…'"}))
+    .list_orchestrations()
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Input(InputError::TooLong {
+                field: "subject",
+                len: 1001,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    let err = failing(
+        json!({"code": "team_rule", "rule": "phase_out_of_range", "message": "m",
+        "team_name": "t", "phase": 3, "total": 2, "feature": "f"}),
+    )
+    .list_orchestrations()
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::TeamRule(TeamRuleError::PhaseOutOfRange {
+                phase: 3,
+                total: 2,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    // A field this build does not know stays visible instead of being misnamed.
+    let err = failing(
+        json!({"code": "input", "error": "too_long", "message": "future field too long",
+        "field": "future field", "len": 2, "max": 1, "value": "'xx'"}),
+    )
+    .list_orchestrations()
+    .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Backend(_)) && err.to_string().contains("future field"),
+        "{err}"
+    );
+}
+
+#[test]
 fn function_and_transport_failures_map_to_backend_and_unavailable() {
     let store = ConvexStore::with_transport(
         Box::new(Failing(CallError::Function("Validator error".into()))),
