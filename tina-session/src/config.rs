@@ -13,7 +13,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 pub use crate::store::convex::DeploymentKey;
-use crate::store::{Store, StoreError, sqlite::SqliteStore};
+use crate::store::sqlite::{SqliteStore, open::Creation};
+use crate::store::{Store, StoreError};
 
 /// Values given explicitly (flags); `None` falls through to env, file, default.
 #[derive(Debug, Clone, Default)]
@@ -140,8 +141,19 @@ impl Config {
     }
 
     /// Opens the configured store: Convex when a URL is set (with its key), SQLite
-    /// otherwise.
+    /// otherwise. A SQLite store is created on first use, but never silently re-created
+    /// after it was deleted (see [`crate::store::sqlite::open`]);
+    /// [`Self::open_store_for_init`] does.
     pub fn open_store(&self) -> Result<Arc<dyn Store>, StoreError> {
+        self.open_store_with(Creation::FreshOnly)
+    }
+
+    /// [`Self::open_store`] for `init`, which may create a new store where one was lost.
+    pub fn open_store_for_init(&self) -> Result<Arc<dyn Store>, StoreError> {
+        self.open_store_with(Creation::Allowed)
+    }
+
+    fn open_store_with(&self, creation: Creation) -> Result<Arc<dyn Store>, StoreError> {
         match (&self.convex_url, &self.convex_key) {
             (Some(url), Some(key)) => crate::store::open_convex(url, key),
             (Some(url), None) => Err(StoreError::Unauthorized(format!(
@@ -149,7 +161,7 @@ impl Config {
                  (or convex_key in {}, or --convex-key) to the deployment's TINA_CONVEX_KEY",
                 self.tina_home.join("config.toml").display()
             ))),
-            (None, _) => Ok(Arc::new(SqliteStore::open(&self.db_path())?)),
+            (None, _) => Ok(Arc::new(SqliteStore::open_with(&self.db_path(), creation)?)),
         }
     }
 

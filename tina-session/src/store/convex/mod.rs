@@ -474,7 +474,10 @@ impl Store for ConvexStore {
         // limits; a batch is therefore atomic per chunk, not as a whole (each event is
         // idempotent, so replaying a partly recorded batch is safe).
         let mut total = RecordSummary::default();
-        let args = events.iter().map(event_arg).collect::<Result<Vec<_>>>()?;
+        let args = events
+            .iter()
+            .map(|e| event_arg(&e.bounded()))
+            .collect::<Result<Vec<_>>>()?;
         for chunk in chunks_within_limits(args) {
             let s: RecordSummary =
                 self.mutation(functions::RECORD_TASK_EVENTS, json!({ "events": chunk }))?;
