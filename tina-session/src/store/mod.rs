@@ -140,6 +140,16 @@ pub trait Store: Send + Sync {
     /// Ordered by phase number.
     fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>>;
 
+    /// Every status change of the orchestration's phases, oldest first (ties by phase).
+    /// The default knows only what the phase records still say: when each phase started
+    /// and its present status (so a block that was resolved leaves no trace); backends
+    /// that keep the history override it.
+    fn list_phase_history(&self, orchestration: &OrchestrationId) -> Result<Vec<PhaseChange>> {
+        Ok(compose::history_from_phases(
+            &self.list_phases(orchestration)?,
+        ))
+    }
+
     // --- teams ------------------------------------------------------------------------
 
     /// Upserts by exact team name. A name owned by another orchestration is
@@ -189,6 +199,27 @@ pub trait Store: Send + Sync {
                 }
                 Ok(_) => {}
                 // Deleted between the two reads: it is simply not counted.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(all)
+    }
+
+    /// When each orchestration's tasks last changed: the largest `recorded_at` of its
+    /// current tasks (orchestrations without tasks are absent). The list's "last
+    /// activity" and stale marker, in one read.
+    fn last_task_activity_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, Millis>> {
+        let mut all = std::collections::HashMap::new();
+        for o in self.list_orchestrations()? {
+            match self.get_current_tasks(&o.id) {
+                Ok(tasks) => {
+                    if let Some(at) = tasks.iter().map(|t| t.recorded_at).max() {
+                        all.insert(o.id, at);
+                    }
+                }
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Err(e),
             }
