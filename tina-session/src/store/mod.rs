@@ -227,6 +227,23 @@ pub trait Store: Send + Sync {
         Ok(all)
     }
 
+    /// Current tasks of one orchestration by team, then by status: progress that counts
+    /// team tasks and orchestrator tasks apart, without reading the tasks themselves.
+    fn task_counts_by_team(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>>> {
+        let mut all: std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>> =
+            Default::default();
+        for t in self.get_current_tasks(orchestration)? {
+            *all.entry(t.team_id)
+                .or_default()
+                .entry(t.status.as_str().to_owned())
+                .or_insert(0) += 1;
+        }
+        Ok(all)
+    }
+
     // --- views ------------------------------------------------------------------------
 
     fn get_orchestration_detail(&self, id: &OrchestrationId) -> Result<OrchestrationDetail> {

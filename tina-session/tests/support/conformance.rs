@@ -651,6 +651,16 @@ pub fn task_counts_for_the_list(store: &dyn Store) {
     assert_eq!(counts[&a.id]["mystery"], 1);
     assert_eq!(counts[&a.id]["in_progress"], 1);
     assert!(!counts.contains_key(&empty.id));
+
+    // By team: the orchestrator's tasks and the phase team's apart.
+    let by_team = store.task_counts_by_team(&a.id).unwrap();
+    assert_eq!(by_team.len(), 2, "{by_team:?}");
+    assert_eq!(by_team[&a_root.id], [("completed".to_owned(), 1)].into());
+    assert_eq!(
+        by_team[&p1.id],
+        [("in_progress".to_owned(), 1), ("mystery".to_owned(), 1)].into()
+    );
+    assert!(store.task_counts_by_team(&empty.id).unwrap().is_empty());
 }
 
 pub fn revision_grows(store: &dyn Store) {

@@ -760,6 +760,39 @@ impl Store for SqliteStore {
         })
     }
 
+    fn task_counts_by_team(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>>> {
+        self.snapshot(|conn| {
+            get_orchestration_tx(conn, orchestration)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT team_id, status, COUNT(*) FROM current_tasks \
+                     WHERE orchestration_id = ?1 GROUP BY team_id, status",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([orchestration.as_str()], |r| {
+                    Ok((
+                        TeamId(r.get(0)?),
+                        r.get::<_, String>(1)?,
+                        r.get::<_, u32>(2)?,
+                    ))
+                })
+                .map_err(|e| self.err(e))?;
+            let mut all: std::collections::HashMap<
+                TeamId,
+                std::collections::BTreeMap<String, u32>,
+            > = Default::default();
+            for row in rows {
+                let (team, status, n) = row.map_err(|e| self.err(e))?;
+                all.entry(team).or_default().insert(status, n);
+            }
+            Ok(all)
+        })
+    }
+
     fn last_task_activity_by_orchestration(
         &self,
     ) -> Result<std::collections::HashMap<OrchestrationId, Millis>> {
