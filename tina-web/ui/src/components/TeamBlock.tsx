@@ -35,7 +35,7 @@ export function TeamBlock({
               <span className="member-name">{member.agent_name}</span>
               {member.model && <span className="member-model">{member.model}</span>}
               {current.length > 0 ? (
-                current.map((t) => (
+                current.slice(0, 1).map((t) => (
                   <button key={t.task_id} type="button" className="member-now link" onClick={() => onOpen(t.team_id, t.task_id)}>
                     on #{t.task_id}
                     {t.active_form ? (
@@ -50,6 +50,11 @@ export function TeamBlock({
                 ))
               ) : (
                 <span className="member-idle muted">{owned === 0 ? "no tasks" : "idle"}</span>
+              )}
+              {current.length > 1 && (
+                <span className="member-more muted" title={current.map((t) => `#${t.task_id} ${t.subject}`).join("\n")}>
+                  +{current.length - 1} more in progress
+                </span>
               )}
             </li>
           ))}
