@@ -6,7 +6,7 @@ import { AttentionLine } from "../components/Attention";
 import { StatusBadge } from "../components/StatusBadge";
 import { StatusBar } from "../components/StatusBar";
 import { LoadError, Loading, RefreshWarning } from "../components/States";
-import { formatAge, formatDuration, formatTime, progress } from "../format";
+import { formatAge, formatDuration, formatTime, progress, statusLabel } from "../format";
 import type { ListPage as ListPageData } from "../generated/ListPage";
 import type { ListRow } from "../generated/ListRow";
 import { hrefs, useParams } from "../routing";
@@ -160,8 +160,14 @@ function Row({ row, now }: { row: ListRow; now: number }) {
                 </>
               ) : (
                 "No task activity yet"
+              )}
+              {!a.blocked && (
+                <>
+                  {" "}
+                  · {statusLabel(o.status).toLowerCase()} for {formatDuration(now - a.status_since)}
+                </>
               )}{" "}
-              · running for {formatDuration(ended - o.started_at)}
+              · started {formatDuration(ended - o.started_at)} ago
             </>
           )}
         </span>
