@@ -682,7 +682,7 @@ pub fn orchestration_revisions_are_separate(store: &dyn Store) {
     let rev = |o: &Orchestration| store.orchestration_revision(&o.id).unwrap();
     let b0 = rev(&b);
     let mut a_prev = rev(&a);
-    let mut moved = |what: &str, a_prev: &mut i64| {
+    let moved = |what: &str, a_prev: &mut i64| {
         let a_now = rev(&a);
         assert!(
             a_now > *a_prev,

@@ -77,12 +77,12 @@ pub fn parse_list_query(
         Some(s) => Some(s.parse::<StatusFilter>().map_err(ApiError::BadRequest)?),
     };
     let feature = raw.get("feature").filter(|f| !f.is_empty()).cloned();
-    if let Some(f) = &feature {
-        if f.len() > FEATURE_FILTER_MAX || f.chars().any(char::is_control) {
-            return Err(ApiError::BadRequest(format!(
-                "feature filter must be at most {FEATURE_FILTER_MAX} bytes without control characters"
-            )));
-        }
+    if let Some(f) = &feature
+        && (f.len() > FEATURE_FILTER_MAX || f.chars().any(char::is_control))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "feature filter must be at most {FEATURE_FILTER_MAX} bytes without control characters"
+        )));
     }
     Ok(ListQuery {
         status,
