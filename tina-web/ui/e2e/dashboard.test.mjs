@@ -128,7 +128,9 @@ describe("tina-web triage dashboard", () => {
     assert.match(await panel.getByTestId("task-description").innerText(), /retries per minute/);
     await t4.getByRole("button", { name: "#2" }).click();
     await page.waitForFunction(() => decodeURIComponent(location.hash).endsWith("/2"));
-    assert.equal(await panel.getByTestId("task-history").locator("li").count(), 2, "two events for task #2");
+    // Task #2 has two events (to do, then in progress): its history lists both.
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid='task-history'] li").length === 2);
+    assert.match(await panel.getByTestId("task-history").innerText(), /To do[\s\S]*In progress/);
     await page.screenshot({ path: screenshotPath("detail-task-panel.png") });
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "detached" });
