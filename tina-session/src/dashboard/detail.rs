@@ -157,11 +157,7 @@ pub fn task_detail<S: Store + ?Sized>(
         .into_iter()
         .find(|t| &t.team_id == team && t.task_id == task_id)
         .ok_or_else(not_found)?;
-    let events = store
-        .list_task_events(orchestration)?
-        .into_iter()
-        .filter(|e| &e.team_id == team && e.task_id == task_id)
-        .collect();
+    let events = store.list_events_of_task(team, task_id)?;
     Ok(TaskDetail { task, events })
 }
 

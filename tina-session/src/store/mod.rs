@@ -181,6 +181,16 @@ pub trait Store: Send + Sync {
     fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary>;
     /// The full history, ordered by (recorded_at, sequence).
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>>;
+    /// The history of one task (team, task id), ordered by (recorded_at, sequence): a
+    /// task's detail panel. The default filters [`Store::list_task_events`].
+    fn list_events_of_task(&self, team: &TeamId, task_id: &str) -> Result<Vec<TaskEvent>> {
+        let team = self.get_team(team)?;
+        Ok(self
+            .list_task_events(&team.orchestration_id)?
+            .into_iter()
+            .filter(|e| e.team_id == team.id && e.task_id == task_id)
+            .collect())
+    }
     /// Every current task of the orchestration, orchestrator and phase teams alike,
     /// ordered by phase (orchestrator first), team name, task id.
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>>;

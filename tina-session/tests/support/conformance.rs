@@ -653,6 +653,27 @@ pub fn task_counts_for_the_list(store: &dyn Store) {
     assert!(!counts.contains_key(&empty.id));
 
     // By team: the orchestrator's tasks and the phase team's apart.
+    // One task's history: its own events only, in order (task "2" of p1, not of a_root).
+    let history: Vec<_> = store
+        .list_events_of_task(&p1.id, "2")
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.task_id, e.status.as_str().to_owned(), e.recorded_at))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("2".to_owned(), "in_progress".to_owned(), 1),
+            ("2".to_owned(), "mystery".to_owned(), 2)
+        ]
+    );
+    assert!(
+        store
+            .list_events_of_task(&a_root.id, "2")
+            .unwrap()
+            .is_empty()
+    );
+
     let by_team = store.task_counts_by_team(&a.id).unwrap();
     assert_eq!(by_team.len(), 2, "{by_team:?}");
     assert_eq!(by_team[&a_root.id], [("completed".to_owned(), 1)].into());

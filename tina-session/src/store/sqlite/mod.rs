@@ -658,6 +658,21 @@ impl Store for SqliteStore {
             .map_err(db)
     }
 
+    /// Reads the (team, task, recorded_at, sequence) unique index: one task's events only.
+    fn list_events_of_task(&self, team: &TeamId, task_id: &str) -> Result<Vec<TaskEvent>> {
+        let conn = self.reader()?;
+        get_team_tx(&conn, team)?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLS} FROM task_events WHERE team_id = ?1 AND task_id = ?2 \
+                 ORDER BY recorded_at, sequence, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![team.as_str(), task_id], event_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
         get_current_tasks_on(&*self.reader()?, orchestration)
     }
