@@ -98,6 +98,10 @@ pub enum DaemonHealth {
     /// Not checked: the store is remote (Convex), fed by daemons on the machines where
     /// the agents run, so the local daemon says nothing about it.
     RemoteStore,
+    /// Running, but it cannot record what it reads (disk full, store corrupt, ...).
+    Unhealthy {
+        problem: tina_session::daemon::ProblemKind,
+    },
 }
 
 /// The store's state of one orchestration at one moment.
@@ -218,6 +222,8 @@ pub enum AnomalyKind {
     NoTaskProgress,
     DaemonHeartbeatStale,
     DaemonNotRunning,
+    /// The daemon runs but cannot write the store (disk full, corrupt or replaced store).
+    DaemonUnhealthy,
     PhaseBlocked,
 }
 
@@ -339,6 +345,7 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
         }
         _ => {}
     }
+    holding.extend(daemon_unhealthy(snap.daemon.filter(|_| !terminal)));
 
     let mut new_anomalies = Vec::new();
     let mut ongoing_anomalies = Vec::new();
@@ -356,6 +363,33 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
         ongoing_anomalies,
         next,
     }
+}
+
+/// The anomaly of a daemon that runs but cannot record what it reads.
+fn daemon_unhealthy(health: Option<DaemonHealth>) -> Option<(String, Anomaly)> {
+    use tina_session::daemon::ProblemKind;
+    let Some(DaemonHealth::Unhealthy { problem }) = health else {
+        return None;
+    };
+    let why = match problem {
+        ProblemKind::DiskFull => "the disk holding the store is full",
+        ProblemKind::StoreCorrupt => "the store file is corrupt (see `tina-session db check`)",
+        ProblemKind::StoreReplaced => "the store file was deleted or replaced under it",
+        ProblemKind::StoreWriteFailing => "its writes to the store fail",
+        ProblemKind::StateWriteFailing => "it cannot write its own state file",
+    };
+    Some((
+        "daemon_unhealthy".into(),
+        event(
+            AnomalyKind::DaemonUnhealthy,
+            format!(
+                "the tina daemon cannot record task changes: {why}; it keeps retrying \
+                 (details: `tina-session daemon status`)"
+            ),
+            None,
+            None,
+        ),
+    ))
 }
 
 fn evaluate_orchestration(
@@ -588,7 +622,11 @@ pub enum DaemonCheck {
 impl DaemonCheck {
     fn of(health: Option<DaemonHealth>) -> Self {
         match health {
-            Some(DaemonHealth::Heartbeat { .. } | DaemonHealth::NotRunning) => Self::Checked,
+            Some(
+                DaemonHealth::Heartbeat { .. }
+                | DaemonHealth::NotRunning
+                | DaemonHealth::Unhealthy { .. },
+            ) => Self::Checked,
             Some(DaemonHealth::RemoteStore) => Self::UnknownRemoteStore,
             None => Self::Unknown,
         }

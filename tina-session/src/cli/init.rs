@@ -35,7 +35,8 @@ pub struct InitArgs {
 }
 
 pub fn run(args: InitArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let store = ctx.store()?;
+    // The one command that may create a new store where a deleted one was.
+    let store = ctx.store_for_init()?;
     let repo = match args.repo {
         Some(r) => Some(r),
         None if args.no_worktree => None,

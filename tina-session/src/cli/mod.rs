@@ -6,6 +6,7 @@
 mod advance;
 mod cleanup;
 mod daemon;
+mod db;
 pub mod hierarchy;
 mod init;
 mod list;
@@ -75,6 +76,8 @@ pub enum Command {
     Cleanup(cleanup::CleanupArgs),
     /// Start, stop or inspect the background sync daemon (tina-daemon).
     Daemon(daemon::DaemonArgs),
+    /// Check the SQLite store for damage, or rebuild a copy of a damaged one.
+    Db(db::DbArgs),
 }
 
 /// What a command needs from its surroundings.
@@ -84,8 +87,23 @@ pub struct Context {
 }
 
 impl Context {
+    /// The store, checked first when it is the local SQLite file (`PRAGMA quick_check`):
+    /// a damaged file fails every command, naming the file and `db recover`, instead of
+    /// answering from the parts that still read.
     pub fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        Ok(self.config.open_store()?)
+        self.checked(self.config.open_store()?)
+    }
+
+    /// [`Self::store`] for `init`, which may create a new store where one was deleted.
+    pub fn store_for_init(&self) -> anyhow::Result<Arc<dyn Store>> {
+        self.checked(self.config.open_store_for_init()?)
+    }
+
+    fn checked(&self, store: Arc<dyn Store>) -> anyhow::Result<Arc<dyn Store>> {
+        if self.config.convex_url.is_none() {
+            db::refuse_if_damaged(&self.config.db_path())?;
+        }
+        Ok(store)
     }
 
     /// Prints `value` as JSON with `--json`, else the human text.
@@ -151,6 +169,7 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Hierarchy(a) => hierarchy::run(a, ctx),
         Command::Cleanup(a) => cleanup::run(a, ctx),
         Command::Daemon(a) => daemon::run(a, ctx),
+        Command::Db(a) => db::run(a, ctx),
     }
 }
 

@@ -618,7 +618,10 @@ impl Store for ConvexStore {
         // event is idempotent, so replaying a partly recorded batch is safe).
         let mut total = RecordSummary::default();
         for chunk in events.chunks(EVENTS_PER_MUTATION) {
-            let args = chunk.iter().map(event_arg).collect::<Result<Vec<_>>>()?;
+            let args = chunk
+                .iter()
+                .map(|e| event_arg(&e.bounded()))
+                .collect::<Result<Vec<_>>>()?;
             let s: RecordSummary =
                 self.mutation(functions::RECORD_TASK_EVENTS, json!({ "events": args }))?;
             total.inserted += s.inserted;

@@ -21,7 +21,8 @@ macro_rules! conformance_tests {
             orchestration_revisions_are_separate, phase_history_keeps_blocks,
             last_task_activity_for_the_list,
             shared_vectors, materialized_equals_fold,
-            team_hierarchy_rules, store_inputs_are_bounded, blocked_feature_needs_replace);
+            team_hierarchy_rules, store_inputs_are_bounded, blocked_feature_needs_replace,
+            oversized_task_text_is_kept_shortened);
     };
     (@tests $factory:expr; $($name:ident),+) => {
         $(
@@ -354,6 +355,33 @@ pub fn events_and_current_state(store: &dyn Store) {
         .record_task_event(&event(&TeamId::from("ghost"), "1", "pending", 1, 1))
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
+}
+
+/// Agent text beyond the limits is stored shortened (never refused), the same way on
+/// every backend, and recording the same oversized event again is still a duplicate.
+pub fn oversized_task_text_is_kept_shortened(store: &dyn Store) {
+    use tina_session::model::input::{DESCRIPTION_MAX, METADATA_MAX, SUBJECT_MAX};
+    let (o, root) = store
+        .create_orchestration(&new_orch("oversized", 1))
+        .unwrap();
+    let mut big = event(&root.id, "1", "pending", 10, 1);
+    big.subject = "s".repeat(SUBJECT_MAX * 3);
+    big.description = "é".repeat(DESCRIPTION_MAX);
+    big.metadata = json!({ "blob": "m".repeat(METADATA_MAX * 2) });
+    let s = store.record_task_event(&big).unwrap();
+    assert_eq!(s.inserted, 1);
+    let again = store.record_task_event(&big).unwrap();
+    assert_eq!((again.inserted, again.duplicates), (0, 1));
+    let task = &store.get_current_tasks(&o.id).unwrap()[0];
+    assert!(task.subject.len() <= SUBJECT_MAX, "{}", task.subject.len());
+    assert!(task.subject.contains("bytes cut"));
+    assert!(task.description.len() <= DESCRIPTION_MAX);
+    assert!(task.description.starts_with("éé"));
+    assert!(task.metadata.to_string().len() <= METADATA_MAX);
+    assert!(task.metadata["truncated"].is_string(), "{}", task.metadata);
+    let events = store.list_task_events(&o.id).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].description.len() <= DESCRIPTION_MAX);
 }
 
 pub fn batch_is_atomic(store: &dyn Store) {

@@ -18,7 +18,7 @@ pub(super) fn get_orchestration_tx(
         orchestration_row,
     )
     .optional()
-    .map_err(db)?
+    .map_err(|e| db_at(conn, e))?
     .ok_or_else(|| {
         StoreError::orchestration_not_found(format!(
             "id {}",
@@ -34,7 +34,7 @@ pub(super) fn get_team_tx(conn: &Connection, id: &TeamId) -> Result<Team> {
         team_row,
     )
     .optional()
-    .map_err(db)?
+    .map_err(|e| db_at(conn, e))?
     .ok_or_else(|| {
         StoreError::team_not_found(format!("id {}", crate::model::input::quote(id.as_str())))
     })
@@ -47,7 +47,7 @@ pub(super) fn get_team_by_name_tx(conn: &Connection, name: &str) -> Result<Optio
         team_row,
     )
     .optional()
-    .map_err(db)
+    .map_err(|e| db_at(conn, e))
 }
 
 /// Upserts a team by exact name. On an existing team, `None` fields keep their stored
@@ -132,7 +132,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                 |r| r.get(0),
             )
             .optional()
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
         if let Some(root) = other_root {
             return Err(StoreError::Invalid {
                 what: "orchestrator team",
@@ -156,7 +156,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                     reg.lead_session_id
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
             get_team_tx(conn, &existing.id)
         }
         None => {
@@ -181,7 +181,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                     team.created_at
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
             Ok(team)
         }
     }
@@ -212,10 +212,10 @@ pub(super) fn list_phases_on(
         .prepare_cached(&format!(
             "SELECT {PHASE_COLS} FROM phases WHERE orchestration_id = ?1 ORDER BY phase_number"
         ))
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], phase_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn list_teams_on(
@@ -227,10 +227,10 @@ pub(super) fn list_teams_on(
             "SELECT {TEAM_COLS} FROM teams WHERE orchestration_id = ?1 \
              ORDER BY created_at, team_name"
         ))
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], team_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn list_team_members_on(
@@ -243,10 +243,10 @@ pub(super) fn list_team_members_on(
              FROM team_members m JOIN teams t ON t.id = m.team_id \
              WHERE t.orchestration_id = ?1 ORDER BY t.created_at, t.team_name, m.agent_name",
         )
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], member_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn get_current_tasks_on(
@@ -261,7 +261,7 @@ pub(super) fn get_current_tasks_on(
              FROM current_tasks c JOIN teams t ON t.id = c.team_id \
              WHERE c.orchestration_id = ?1",
         )
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     let mut tasks: Vec<CurrentTask> = stmt
         .query_map([orchestration.as_str()], |r| {
             Ok(CurrentTask {
@@ -281,7 +281,7 @@ pub(super) fn get_current_tasks_on(
             })
         })
         .and_then(|rows| rows.collect())
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     drop(stmt);
     if tasks.is_empty() {
         // Distinguish "no tasks yet" from "no such orchestration".
