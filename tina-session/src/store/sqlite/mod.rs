@@ -750,7 +750,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map(params![team.as_str(), task_id], event_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
@@ -851,7 +851,7 @@ impl Store for SqliteStore {
                 })
             })
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
         })
     }
 
