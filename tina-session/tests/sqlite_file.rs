@@ -99,7 +99,8 @@ fn concurrent_process_writers_lose_nothing() {
                 team_name: format!("parent-team-{i}"),
                 orchestration_id: orch.id.clone(),
                 parent_team_id: Some(root.id.clone()),
-                phase_number: None,
+                // A parent only with a phase (team rules).
+                phase_number: Some(1),
                 lead_session_id: None,
             })
             .unwrap();
