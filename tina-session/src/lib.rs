@@ -6,6 +6,8 @@
 //! - [`lifecycle`]: init / start / advance / cleanup, the phase state machine, worktrees;
 //!   the CLI and the MCP server both call these.
 //! - [`paths`]: paths built from untrusted names, confirmed inside their root.
+//! - [`dashboard`]: the web dashboard's views (list page with attention first, detail with
+//!   phase history and slim task rows); tina-web only parses requests and serializes them.
 //! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
 //!
@@ -15,6 +17,7 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod dashboard;
 pub mod lifecycle;
 pub mod model;
 pub mod paths;

@@ -56,6 +56,10 @@ struct ServeArgs {
     /// process list.
     #[arg(long, value_name = "KEY", value_parser = parse_key)]
     convex_key: Option<DeploymentKey>,
+    /// Mark a running orchestration stale after this many seconds without a task or phase
+    /// change.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=30 * 24 * 3600))]
+    stale_after: u64,
 }
 
 impl ServeArgs {
@@ -121,7 +125,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("tina-web listening on http://{local}");
         let shutdown = CancellationToken::new();
         tokio::spawn(cancel_on_signal(shutdown.clone()));
-        tina_web::serve(listener, store, tina_web::ServeOptions::default(), shutdown)
+        let options = tina_web::ServeOptions {
+            stale_after: std::time::Duration::from_secs(args.stale_after),
+            ..tina_web::ServeOptions::default()
+        };
+        tina_web::serve(listener, store, options, shutdown)
             .await
             .context("server failed")
     })

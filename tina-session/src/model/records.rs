@@ -73,6 +73,20 @@ pub struct Phase {
     pub updated_at: Millis,
 }
 
+/// One status change of a phase (or a change of its blocked reason), as the phase history
+/// keeps it: the dashboard draws its timeline and "blocked for 12 min" from these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[ts(export)]
+pub struct PhaseChange {
+    pub phase_number: u32,
+    pub status: PhaseStatus,
+    pub blocked_reason: Option<String>,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
+    #[ts(type = "number")]
+    pub at: Millis,
+}
+
 /// An agent team. Its phase and parent come from this record, never from its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]

@@ -179,6 +179,16 @@ pub trait Store: Send + Sync {
     /// Ordered by phase number.
     fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>>;
 
+    /// Every status change of the orchestration's phases, oldest first (ties by phase).
+    /// The default knows only what the phase records still say: when each phase started
+    /// and its present status (so a block that was resolved leaves no trace); backends
+    /// that keep the history override it.
+    fn list_phase_history(&self, orchestration: &OrchestrationId) -> Result<Vec<PhaseChange>> {
+        Ok(compose::history_from_phases(
+            &self.list_phases(orchestration)?,
+        ))
+    }
+
     // --- teams ------------------------------------------------------------------------
 
     /// Upserts by exact team name. A name owned by another orchestration is
@@ -210,6 +220,16 @@ pub trait Store: Send + Sync {
     fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary>;
     /// The full history, ordered by (recorded_at, sequence).
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>>;
+    /// The history of one task (team, task id), ordered by (recorded_at, sequence): a
+    /// task's detail panel. The default filters [`Store::list_task_events`].
+    fn list_events_of_task(&self, team: &TeamId, task_id: &str) -> Result<Vec<TaskEvent>> {
+        let team = self.get_team(team)?;
+        Ok(self
+            .list_task_events(&team.orchestration_id)?
+            .into_iter()
+            .filter(|e| e.team_id == team.id && e.task_id == task_id)
+            .collect())
+    }
     /// Every current task of the orchestration, orchestrator and phase teams alike,
     /// ordered by phase (orchestrator first), team name, task id.
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>>;
@@ -231,6 +251,44 @@ pub trait Store: Send + Sync {
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Err(e),
             }
+        }
+        Ok(all)
+    }
+
+    /// When each orchestration's tasks last changed: the largest `recorded_at` of its
+    /// current tasks (orchestrations without tasks are absent). The list's "last
+    /// activity" and stale marker, in one read.
+    fn last_task_activity_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, Millis>> {
+        let mut all = std::collections::HashMap::new();
+        for o in self.list_orchestrations()? {
+            match self.get_current_tasks(&o.id) {
+                Ok(tasks) => {
+                    if let Some(at) = tasks.iter().map(|t| t.recorded_at).max() {
+                        all.insert(o.id, at);
+                    }
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(all)
+    }
+
+    /// Current tasks of one orchestration by team, then by status: progress that counts
+    /// team tasks and orchestrator tasks apart, without reading the tasks themselves.
+    fn task_counts_by_team(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>>> {
+        let mut all: std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>> =
+            Default::default();
+        for t in self.get_current_tasks(orchestration)? {
+            *all.entry(t.team_id)
+                .or_default()
+                .entry(t.status.as_str().to_owned())
+                .or_insert(0) += 1;
         }
         Ok(all)
     }

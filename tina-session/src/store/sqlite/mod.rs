@@ -33,7 +33,10 @@ use super::{Result, Store, StoreError, compose};
 use crate::model::*;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` holds how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/003_orchestration_revisions.sql"),
+];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -735,6 +738,21 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
+    /// Reads the (team, task, recorded_at, sequence) unique index: one task's events only.
+    fn list_events_of_task(&self, team: &TeamId, task_id: &str) -> Result<Vec<TaskEvent>> {
+        let conn = self.reader()?;
+        get_team_tx(&conn, team)?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLS} FROM task_events WHERE team_id = ?1 AND task_id = ?2 \
+                 ORDER BY recorded_at, sequence, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![team.as_str(), task_id], event_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
         get_current_tasks_on(&*self.reader()?, orchestration)
     }
@@ -798,6 +816,90 @@ impl Store for SqliteStore {
     fn revision(&self) -> Result<i64> {
         self.reader()?
             .query_row("SELECT value FROM revision WHERE id = 1", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Kept by the triggers of migration 003 on every table of an orchestration.
+    fn orchestration_revision(&self, id: &OrchestrationId) -> Result<i64> {
+        self.reader()?
+            .query_row(
+                "SELECT revision FROM orchestrations WHERE id = ?1",
+                [id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| StoreError::orchestration_not_found(format!("id {id}")))
+    }
+
+    /// Kept by the triggers of migration 003 on `phases`.
+    fn list_phase_history(&self, orchestration: &OrchestrationId) -> Result<Vec<PhaseChange>> {
+        self.snapshot(|conn| {
+            get_orchestration_tx(conn, orchestration)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT phase_number, status, blocked_reason, at FROM phase_history \
+                     WHERE orchestration_id = ?1 ORDER BY at, phase_number, id",
+                )
+                .map_err(|e| self.err(e))?;
+            stmt.query_map([orchestration.as_str()], |r| {
+                Ok(PhaseChange {
+                    phase_number: r.get(0)?,
+                    status: parse_col(1, r.get(1)?)?,
+                    blocked_reason: r.get(2)?,
+                    at: r.get(3)?,
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+        })
+    }
+
+    fn task_counts_by_team(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>>> {
+        self.snapshot(|conn| {
+            get_orchestration_tx(conn, orchestration)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT team_id, status, COUNT(*) FROM current_tasks \
+                     WHERE orchestration_id = ?1 GROUP BY team_id, status",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([orchestration.as_str()], |r| {
+                    Ok((
+                        TeamId(r.get(0)?),
+                        r.get::<_, String>(1)?,
+                        r.get::<_, u32>(2)?,
+                    ))
+                })
+                .map_err(|e| self.err(e))?;
+            let mut all: std::collections::HashMap<
+                TeamId,
+                std::collections::BTreeMap<String, u32>,
+            > = Default::default();
+            for row in rows {
+                let (team, status, n) = row.map_err(|e| self.err(e))?;
+                all.entry(team).or_default().insert(status, n);
+            }
+            Ok(all)
+        })
+    }
+
+    fn last_task_activity_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, Millis>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT orchestration_id, MAX(recorded_at) FROM current_tasks \
+                 GROUP BY orchestration_id",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| Ok((OrchestrationId(r.get(0)?), r.get(1)?)))
+            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
 }
