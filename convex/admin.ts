@@ -40,6 +40,7 @@ export const orchestrationRevision = query({
 });
 
 const TABLES = [
+  "teamActivity",
   "taskEvents",
   "currentTasks",
   "taskCounts",

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type * as activity from "../activity.js";
 import type * as admin from "../admin.js";
 import type * as model_auth from "../model/auth.js";
 import type * as model_currentTasks from "../model/currentTasks.js";
@@ -35,6 +36,7 @@ import type {
 } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  activity: typeof activity;
   admin: typeof admin;
   "model/auth": typeof model_auth;
   "model/currentTasks": typeof model_currentTasks;

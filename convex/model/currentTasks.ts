@@ -39,6 +39,7 @@ export function joinTeam(row: Doc<"currentTasks">, team: Doc<"teams">): CurrentT
     task_id: row.task_id,
     subject: row.subject,
     description: row.description,
+    ...(row.active_form === undefined ? {} : { active_form: row.active_form }),
     status: row.status,
     owner: row.owner,
     blocked_by: row.blocked_by,
@@ -142,6 +143,7 @@ export async function recordEvents(db: DatabaseWriter, events: NewTaskEvent[]): 
     const content = {
       subject: e.subject,
       description: e.description,
+      active_form: e.active_form,
       status: e.status,
       owner: e.owner,
       blocked_by: e.blocked_by,
@@ -226,6 +228,7 @@ function sameContent(stored: Doc<"taskEvents">, e: NewTaskEvent, metadata: unkno
   return (
     stored.subject === e.subject &&
     stored.description === e.description &&
+    stored.active_form === e.active_form &&
     stored.status === e.status &&
     stored.owner === e.owner &&
     stored.blocked_by.length === e.blocked_by.length &&

@@ -42,7 +42,7 @@ async function spend(db: DatabaseWriter, read: (n: number) => Promise<Doc<any>[]
 }
 
 /**
- * Deletes the orchestration's history, current tasks, counts, members, teams and phases,
+ * Deletes the orchestration's history, current tasks, counts, team activity, members, teams and phases,
  * then the orchestration itself (its revision kept as a tombstone), in the calling
  * transaction, within `budget`. Returns true when the orchestration is gone.
  */
@@ -56,6 +56,7 @@ export async function deleteOrchestrationCascade(
     (n) => db.query("taskEvents").withIndex("by_orchestration_id_and_recorded_at_and_sequence", byOrchestration).take(n),
     (n) => db.query("currentTasks").withIndex("by_orchestration_id", byOrchestration).take(n),
     (n) => db.query("taskCounts").withIndex("by_orchestration_id_and_status", byOrchestration).take(n),
+    (n) => db.query("teamActivity").withIndex("by_orchestration_id_and_recorded_at", byOrchestration).take(n),
     (n) => membersOfOrchestration(db, id, n),
     (n) => db.query("teams").withIndex("by_orchestration_id", byOrchestration).take(n),
     (n) => db.query("phases").withIndex("by_orchestration_id_and_phase_number", byOrchestration).take(n),

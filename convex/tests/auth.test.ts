@@ -95,7 +95,7 @@ afterEach(() => {
 
 test("the enumeration finds every module's functions", () => {
   const modules = new Set(functions.map((f) => f.path.split(":")[0]));
-  expect([...modules].sort()).toEqual(["admin", "orchestrations", "phases", "tasks", "teamMembers", "teams"]);
+  expect([...modules].sort()).toEqual(["activity", "admin", "orchestrations", "phases", "tasks", "teamMembers", "teams"]);
   expect(functions.length).toBeGreaterThanOrEqual(20);
   for (const f of functions) expect(f.kind, f.path).not.toBe("action");
 });

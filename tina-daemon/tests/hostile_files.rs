@@ -240,6 +240,7 @@ fn a_corrupt_store_stops_the_daemon_at_start_naming_the_file_and_the_fix() {
                 task_id: i.to_string(),
                 subject: "s".repeat(200),
                 description: "d".repeat(500),
+                active_form: None,
                 status: TaskStatus::Pending,
                 owner: None,
                 blocked_by: vec![],

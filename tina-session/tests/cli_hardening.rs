@@ -234,6 +234,7 @@ fn text_output_escapes_agent_strings_and_json_keeps_them_exact() {
             task_id: "1".into(),
             subject: subject.into(),
             description: String::new(),
+            active_form: None,
             status: TaskStatus::parse("in_progress"),
             owner: Some(owner.into()),
             blocked_by: vec![],

@@ -68,6 +68,7 @@ fn event(team: &Team, id: &str, status: &str, at: i64) -> NewTaskEvent {
         task_id: id.into(),
         subject: format!("task {id}"),
         description: String::new(),
+        active_form: None,
         status: TaskStatus::parse(status),
         owner: None,
         blocked_by: vec![],

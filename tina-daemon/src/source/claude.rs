@@ -17,18 +17,19 @@
 //! symlink) whose name passes the team naming rule, and a task file's name must be a
 //! valid task id plus `.json`. Files are read through [`super::read`]: regular files
 //! only, inside `$CLAUDE_HOME`, up to a size limit.
+//!
+//! The file formats themselves (serde types, side files, layouts) live in
+//! [`tina_session::claude_code`]; this module maps them to the sync engine's records.
 
 use std::path::{Component, Path, PathBuf};
 
-use serde::Deserialize;
-use serde_json::Value;
+use tina_session::TaskStatus;
+use tina_session::claude_code::files::{CONFIG_FILE, FormatError};
+use tina_session::claude_code::{ClaudeHome, IdValue, TaskFile, TeamConfig};
 use tina_session::model::input::{self, NameKind};
-use tina_session::{Millis, TaskStatus};
 
 use super::read::{is_real_dir, read_regular};
 use super::{Change, MemberRecord, ReadError, SourceFile, TaskRecord, TeamRecord};
-
-const CONFIG_FILE: &str = "config.json";
 
 /// Reads Claude Code team and task files under one `$CLAUDE_HOME`.
 #[derive(Debug, Clone)]
@@ -45,11 +46,12 @@ pub struct ClaudeSource {
 impl ClaudeSource {
     /// The source under `claude_home`, reading files up to [`input::FILE_READ_MAX`].
     pub fn new(claude_home: &Path) -> Self {
+        let home = ClaudeHome::new(claude_home);
         Self {
             root: claude_home.to_owned(),
             real_root: std::sync::OnceLock::new(),
-            teams_dir: claude_home.join("teams"),
-            tasks_dir: claude_home.join("tasks"),
+            teams_dir: home.teams_dir(),
+            tasks_dir: home.tasks_dir(),
             max_file: input::FILE_READ_MAX,
         }
     }
@@ -152,10 +154,23 @@ impl ClaudeSource {
         Ok(files)
     }
 
+    /// The `leadSessionId` of a folder's config.json, when it has a readable one.
+    pub fn folder_lead_session(&self, folder: &str) -> Option<String> {
+        let path = self.teams_dir.join(folder).join(CONFIG_FILE);
+        match self.read_team(folder, &path) {
+            Ok(record) => record.lead_session_id,
+            Err(ReadError::Missing(_)) => None,
+            Err(e) => {
+                tracing::debug!(folder, error = %e, "no lead session id readable for folder");
+                None
+            }
+        }
+    }
+
     /// Reads a team's config.json.
     pub fn read_team(&self, team: &str, path: &Path) -> Result<TeamRecord, ReadError> {
         let (bytes, _) = read_regular(self.real_root(), path, self.max_file)?;
-        let file: ConfigFile = parse(path, &bytes)?;
+        let file = TeamConfig::parse(&bytes).map_err(|e| malformed(path, e))?;
         if let Some(name) = file.name.as_deref().filter(|n| *n != team) {
             tracing::warn!(
                 path = %path.display(),
@@ -164,25 +179,21 @@ impl ClaudeSource {
                 "team config names a different team than its directory; using the directory name"
             );
         }
-        let created_at = file.created_at.as_ref().and_then(number_ms);
+        let created_at = file.created_at_ms();
+        let lead_session_id = file.lead_session().map(str::to_owned);
         let members = file
             .members
             .into_iter()
             .map(|m| MemberRecord {
+                joined_at: m.joined_at_ms().or(created_at).unwrap_or(0),
                 agent_name: m.name,
                 agent_type: m.agent_type,
                 model: m.model,
-                joined_at: m
-                    .joined_at
-                    .as_ref()
-                    .and_then(number_ms)
-                    .or(created_at)
-                    .unwrap_or(0),
             })
             .collect();
         Ok(TeamRecord {
             team_name: team.to_owned(),
-            lead_session_id: file.lead_session_id.filter(|s| !s.is_empty()),
+            lead_session_id,
             members,
         })
     }
@@ -192,7 +203,7 @@ impl ClaudeSource {
     /// overwriting one task. An `id` field that disagrees is logged, not followed.
     pub fn read_task(&self, team: &str, path: &Path) -> Result<TaskRecord, ReadError> {
         let (bytes, modified_at) = read_regular(self.real_root(), path, self.max_file)?;
-        let file: TaskFile = parse(path, &bytes)?;
+        let file = TaskFile::parse(&bytes).map_err(|e| malformed(path, e))?;
         let task_id = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -206,6 +217,7 @@ impl ClaudeSource {
         }
         if let Some(id) = file
             .id
+            .clone()
             .map(IdValue::into_string)
             .filter(|id| *id != task_id)
         {
@@ -219,20 +231,19 @@ impl ClaudeSource {
         Ok(TaskRecord {
             team_name: team.to_owned(),
             task_id,
+            blocked_by: file.blocked_by_ids(),
+            metadata: file.metadata_or_empty(),
             subject: file.subject,
             description: file.description.unwrap_or_default(),
+            active_form: file.active_form.filter(|a| !a.is_empty()).map(|a| {
+                tina_session::model::input::truncate(
+                    &a,
+                    tina_session::model::input::ACTIVE_FORM_MAX,
+                )
+                .into_owned()
+            }),
             status: TaskStatus::parse(&file.status),
             owner: file.owner.filter(|o| !o.is_empty()),
-            blocked_by: file
-                .blocked_by
-                .unwrap_or_default()
-                .into_iter()
-                .map(IdValue::into_string)
-                .collect(),
-            metadata: match file.metadata {
-                None | Some(Value::Null) => Value::Object(Default::default()),
-                Some(v) => v,
-            },
             modified_at,
         })
     }
@@ -247,6 +258,13 @@ fn is_task_file(name: &str) -> bool {
 /// A directory name that can be a team: it passes the one naming rule.
 fn is_team_name(name: &str) -> bool {
     input::validate_name(NameKind::Team, name).is_ok()
+}
+
+fn malformed(path: &Path, e: FormatError) -> ReadError {
+    ReadError::Malformed {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
 }
 
 /// The components of `path` below `root`, as strings; `None` when `path` is not below
@@ -281,73 +299,6 @@ fn list_dir(dir: &Path) -> std::io::Result<Vec<String>> {
         }
     }
     Ok(names)
-}
-
-fn parse<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, ReadError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ReadError::Malformed {
-            path: path.to_owned(),
-            reason: "the file is empty (being written?)".into(),
-        });
-    }
-    serde_json::from_slice(bytes).map_err(|e| ReadError::Malformed {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })
-}
-
-fn number_ms(n: &serde_json::Number) -> Option<Millis> {
-    n.as_i64().or_else(|| n.as_f64().map(|f| f as Millis))
-}
-
-/// `teams/<team>/config.json`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigFile {
-    name: Option<String>,
-    created_at: Option<serde_json::Number>,
-    lead_session_id: Option<String>,
-    #[serde(default)]
-    members: Vec<MemberFile>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MemberFile {
-    name: String,
-    agent_type: Option<String>,
-    model: Option<String>,
-    joined_at: Option<serde_json::Number>,
-}
-
-/// `tasks/<team>/<id>.json`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TaskFile {
-    id: Option<IdValue>,
-    subject: String,
-    description: Option<String>,
-    status: String,
-    owner: Option<String>,
-    blocked_by: Option<Vec<IdValue>>,
-    metadata: Option<Value>,
-}
-
-/// Task ids are strings ("1"); accept numbers too.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum IdValue {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-impl IdValue {
-    fn into_string(self) -> String {
-        match self {
-            Self::Text(s) => s,
-            Self::Number(n) => n.to_string(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -405,6 +356,7 @@ mod tests {
         assert_eq!(t.owner, None);
         assert_eq!(t.blocked_by, vec!["1", "2"]);
         assert_eq!(t.metadata, serde_json::json!({"k": 1}));
+        assert_eq!(t.active_form.as_deref(), Some("doing"));
         assert!(t.modified_at > 0);
     }
 

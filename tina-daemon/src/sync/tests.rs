@@ -135,20 +135,23 @@ fn pending_batch(engine: &mut Engine, team: &Team) -> Vec<(String, NewTaskEvent,
 #[test]
 fn hash_ignores_key_order_but_not_content() {
     let meta = json!({"a": 1, "b": {"x": 1, "y": 2}});
-    let a = content_hash("s", "", "pending", None, &[], &meta);
+    let a = content_hash("s", "", None, "pending", None, &[], &meta);
     let b = content_hash(
         "s",
         "",
+        None,
         "pending",
         None,
         &[],
         &json!({"b": {"y": 2, "x": 1}, "a": 1}),
     );
-    let c = content_hash("s", "", "in_progress", None, &[], &meta);
-    let d = content_hash("s", "", "pending", Some(""), &[], &meta);
+    let c = content_hash("s", "", None, "in_progress", None, &[], &meta);
+    let d = content_hash("s", "", None, "pending", Some(""), &[], &meta);
+    let e = content_hash("s", "", Some("Doing s"), "pending", None, &[], &meta);
     assert_eq!(a, b);
     assert_ne!(a, c);
     assert_ne!(a, d);
+    assert_ne!(a, e);
 }
 
 #[test]
@@ -234,6 +237,7 @@ fn identity_taken_by_another_writer_moves_to_the_next_sequence() {
             task_id: foreign.task_id,
             subject: foreign.subject,
             description: foreign.description,
+            active_form: None,
             status: foreign.status,
             owner: foreign.owner,
             blocked_by: foreign.blocked_by,
@@ -440,6 +444,24 @@ impl Store for Locking {
     }
     fn revision(&self) -> Result<i64, StoreError> {
         self.inner.revision()
+    }
+    fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>, StoreError> {
+        self.inner.find_team_by_lead_session(session_id)
+    }
+    fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>, StoreError> {
+        self.inner.find_team_by_claude_dir(folder)
+    }
+    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team, StoreError> {
+        self.inner.link_claude_team_dir(team, folder)
+    }
+    fn record_team_activity(&self, activity: &NewTeamActivity) -> Result<bool, StoreError> {
+        self.inner.record_team_activity(activity)
+    }
+    fn list_team_activity(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<TeamActivity>, StoreError> {
+        self.inner.list_team_activity(orchestration)
     }
 }
 

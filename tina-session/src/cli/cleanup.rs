@@ -15,15 +15,26 @@ pub struct CleanupArgs {
     /// Also remove the feature's git worktree.
     #[arg(long)]
     pub worktree: bool,
+    /// Also delete the feature's git branch (removes the worktree too, which uses it).
+    #[arg(long)]
+    pub branch: bool,
+    /// Keep the Claude Code team and task folders linked to the feature's teams (by
+    /// default they are removed from CLAUDE_HOME).
+    #[arg(long)]
+    pub keep_claude_dirs: bool,
 }
 
 pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
     let out = lifecycle::cleanup(
         &*store,
-        &args.feature,
-        args.worktree,
-        &ctx.config.tina_home.join("worktrees"),
+        &lifecycle::CleanupRequest {
+            feature: args.feature,
+            remove_worktree: args.worktree,
+            remove_branch: args.branch,
+            worktrees_dir: ctx.config.tina_home.join("worktrees"),
+            claude_home: (!args.keep_claude_dirs).then(|| ctx.config.claude_home.clone()),
+        },
     )?;
     ctx.emit(&out, || {
         if !out.removed {
@@ -42,6 +53,15 @@ pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                  yourself (git worktree remove) if it is yours to remove.",
                 safe(w)
             ));
+        }
+        if let Some(b) = &out.branch_removed {
+            s.push_str(&format!("\nDeleted branch {}.", safe(b)));
+        }
+        for d in &out.claude_dirs_removed {
+            s.push_str(&format!("\nRemoved Claude Code folder {}.", safe(d)));
+        }
+        for w in &out.warnings {
+            s.push_str(&format!("\nwarning: {}", safe(w)));
         }
         s
     })?;

@@ -8,6 +8,7 @@ mod cleanup;
 mod daemon;
 mod db;
 pub mod hierarchy;
+pub mod hook;
 mod init;
 mod list;
 mod register_team;
@@ -78,6 +79,9 @@ pub enum Command {
     Daemon(daemon::DaemonArgs),
     /// Check the SQLite store for damage, or rebuild a copy of a damaged one.
     Db(db::DbArgs),
+    /// Record one Claude Code hook payload from stdin (for the plugin's hooks.json);
+    /// always exits 0, logs to $TINA_HOME/logs/hook.log.
+    Hook(hook::HookArgs),
 }
 
 /// What a command needs from its surroundings.
@@ -128,13 +132,18 @@ impl Context {
 /// Parses arguments, runs the command and maps failures to exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
     let overrides = Overrides {
         tina_home: cli.global.tina_home.clone(),
         claude_home: cli.global.claude_home.clone(),
         convex_url: None,
         convex_key: None,
     };
+    // The hook logs to its own file and exits 0 whatever happens, config errors included.
+    let command = match cli.command {
+        Command::Hook(args) => return hook::main(args, overrides),
+        command => command,
+    };
+    init_logging();
     let result = Config::load(overrides)
         .map_err(anyhow::Error::from)
         .and_then(|config| {
@@ -142,7 +151,7 @@ pub fn main() -> ExitCode {
                 config,
                 json: cli.global.json,
             };
-            run(cli.command, &ctx)
+            run(command, &ctx)
         });
     match result {
         Ok(code) => code,
@@ -171,6 +180,8 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Cleanup(a) => cleanup::run(a, ctx),
         Command::Daemon(a) => daemon::run(a, ctx),
         Command::Db(a) => db::run(a, ctx),
+        // Dispatched in `main` before any configuration is loaded.
+        Command::Hook(a) => Ok(hook::main(a, Overrides::default())),
     }
 }
 

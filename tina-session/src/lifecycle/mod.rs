@@ -600,6 +600,22 @@ pub fn register_team(store: &dyn Store, req: &RegisterTeamRequest) -> Result<Tea
     })?)
 }
 
+/// Input of [`cleanup`].
+#[derive(Debug, Clone, Default)]
+pub struct CleanupRequest {
+    /// Exact feature name.
+    pub feature: String,
+    /// Also remove the feature's git worktree.
+    pub remove_worktree: bool,
+    /// Also delete the feature's branch (implies removing the worktree, which uses it).
+    pub remove_branch: bool,
+    /// `$CLAUDE_HOME`: when set, the Claude Code team and task folders linked to the
+    /// orchestration's teams are removed from under it.
+    pub claude_home: Option<PathBuf>,
+    /// Where TINA puts worktrees: only `<worktrees_dir>/<feature>` is ever removed.
+    pub worktrees_dir: PathBuf,
+}
+
 /// Output of [`cleanup`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
@@ -611,18 +627,25 @@ pub struct CleanupOutcome {
     /// `<worktrees_dir>/<feature>` (a record from elsewhere or edited by hand): TINA only
     /// removes folders it derived itself.
     pub worktree_kept: Option<String>,
+    /// The branch deleted (`--branch`).
+    #[serde(default)]
+    pub branch_removed: Option<String>,
+    /// Claude Code folders removed, as `teams/<folder>` / `tasks/<folder>`.
+    #[serde(default)]
+    pub claude_dirs_removed: Vec<String>,
+    /// What could not be removed and why (the records are gone either way).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
-/// Removes every record of the feature (exact name), and its worktree if asked — only
-/// when the recorded worktree is `<worktrees_dir>/<feature>` ([`paths::confined`]); any
-/// other recorded path is kept and reported in `worktree_kept`.
-/// A feature with no records is not an error: re-runs call this unconditionally.
-pub fn cleanup(
-    store: &dyn Store,
-    feature: &str,
-    remove_worktree: bool,
-    worktrees_dir: &Path,
-) -> Result<CleanupOutcome> {
+/// Removes every record of the feature (exact name), and as asked its worktree (only
+/// when the recorded worktree is `<worktrees_dir>/<feature>`, [`paths::confined`]; any
+/// other recorded path is kept and reported in `worktree_kept`), its branch, and the
+/// Claude Code folders linked to its teams (each confirmed to be a real folder inside
+/// `$CLAUDE_HOME/teams` or `tasks` before removal). A feature with no records is not an
+/// error: re-runs call this unconditionally.
+pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome> {
+    let feature = req.feature.as_str();
     if feature.len() > input::FEATURE_NAME_MAX {
         // No stored feature can have this name; do not echo it back whole.
         validate_feature(feature)?;
@@ -635,18 +658,32 @@ pub fn cleanup(
                 removed: false,
                 worktree_removed: None,
                 worktree_kept: None,
+                branch_removed: None,
+                claude_dirs_removed: Vec::new(),
+                warnings: Vec::new(),
             });
         }
         Err(e) => return Err(e.into()),
     };
-    // Decide before deleting the records, so a refusal leaves nothing half-done.
+    // Decide before deleting the records, so a refusal leaves nothing half-done; read
+    // the folder links before the records that hold them are deleted.
+    let remove_worktree = req.remove_worktree || req.remove_branch;
     let worktree = match (remove_worktree, &orch.worktree_path) {
         (true, Some(recorded)) => Some((
             recorded.clone(),
-            derived_worktree(worktrees_dir, &orch, recorded),
+            derived_worktree(&req.worktrees_dir, &orch, recorded),
         )),
         _ => None,
     };
+    let repo = orch
+        .worktree_path
+        .as_deref()
+        .and_then(|p| worktree::repo_of(Path::new(p)));
+    let folders: Vec<String> = store
+        .list_teams(&orch.id)?
+        .into_iter()
+        .filter_map(|t| t.claude_team_dir)
+        .collect();
     store.delete_orchestration(&orch.id)?;
     let (mut worktree_removed, mut worktree_kept) = (None, None);
     match worktree {
@@ -660,11 +697,45 @@ pub fn cleanup(
         }
         None => {}
     }
+    let mut warnings = Vec::new();
+    let mut claude_dirs_removed = Vec::new();
+    if let Some(home) = &req.claude_home {
+        let home = crate::claude_code::ClaudeHome::new(home);
+        for folder in &folders {
+            for (kind, root) in [("teams", home.teams_dir()), ("tasks", home.tasks_dir())] {
+                match paths::remove_confined_dir(&root, folder) {
+                    Ok(true) => claude_dirs_removed.push(format!("{kind}/{folder}")),
+                    Ok(false) => {}
+                    Err(e) => warnings.push(format!("kept {kind}/{}: {e}", input::quote(folder))),
+                }
+            }
+        }
+    }
+    let mut branch_removed = None;
+    if req.remove_branch {
+        match (&orch.branch, &repo) {
+            (Some(branch), _) if worktree_kept.is_some() => warnings.push(format!(
+                "kept branch '{branch}': its worktree is not TINA's own folder and was kept"
+            )),
+            (Some(branch), Some(repo)) => match worktree::delete_branch(repo, branch) {
+                Ok(()) => branch_removed = Some(branch.clone()),
+                Err(e) => warnings.push(format!("kept branch '{branch}': {e}")),
+            },
+            (Some(branch), None) => warnings.push(format!(
+                "kept branch '{branch}': its worktree is gone, so its repository is unknown; \
+                 delete it with `git branch -D {branch}` in the repository"
+            )),
+            (None, _) => {}
+        }
+    }
     Ok(CleanupOutcome {
         feature_name: orch.feature_name,
         removed: true,
         worktree_removed,
         worktree_kept,
+        branch_removed,
+        claude_dirs_removed,
+        warnings,
     })
 }
 

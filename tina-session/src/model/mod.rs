@@ -4,12 +4,14 @@
 //! the MCP tools, the HTTP API and the Convex functions share, and exports a TypeScript
 //! definition (ts-rs) so the web UI cannot drift from the server.
 
+mod activity;
 mod ids;
 pub mod input;
 mod records;
 pub mod rules;
 mod status;
 
+pub use activity::{ActivityKind, NewTeamActivity, TeamActivity};
 pub use ids::{OrchestrationId, TeamId};
 pub use records::*;
 pub use status::{OrchestrationStatus, PhaseStatus, TaskStatus};

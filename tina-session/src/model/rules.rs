@@ -203,6 +203,7 @@ mod tests {
             parent_team_id: parent.map(TeamId::from),
             phase_number: phase,
             lead_session_id: None,
+            claude_team_dir: None,
             created_at: 0,
         }
     }

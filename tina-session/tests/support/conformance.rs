@@ -20,7 +20,8 @@ macro_rules! conformance_tests {
             orchestration_status_follows_every_phase, task_counts_for_the_list,
             orchestration_revisions_are_separate, phase_history_keeps_blocks,
             last_task_activity_for_the_list,
-            shared_vectors, materialized_equals_fold,
+            shared_vectors, materialized_equals_fold, active_form_is_kept,
+            claude_folder_links, team_activity_is_recorded_once,
             team_hierarchy_rules, store_inputs_are_bounded, blocked_feature_needs_replace,
             oversized_task_text_is_kept_shortened);
     };
@@ -64,6 +65,7 @@ pub fn event(team: &TeamId, task: &str, status: &str, at: i64, seq: i64) -> NewT
         task_id: task.into(),
         subject: format!("task {task}"),
         description: String::new(),
+        active_form: None,
         status: TaskStatus::parse(status),
         owner: None,
         blocked_by: vec![],
@@ -927,6 +929,7 @@ pub fn materialized_equals_fold(store: &dyn Store) {
                     task_id: e.task_id.clone(),
                     subject: e.subject.clone(),
                     description: e.description.clone(),
+                    active_form: e.active_form.clone(),
                     status: e.status.clone(),
                     owner: e.owner.clone(),
                     blocked_by: e.blocked_by.clone(),
@@ -958,6 +961,173 @@ pub fn materialized_equals_fold(store: &dyn Store) {
             Ok(())
         })
         .unwrap();
+}
+
+/// Claude Code's `activeForm` travels with the event into the history and the current
+/// task; a later event without one clears it; it is part of the event's content.
+pub fn active_form_is_kept(store: &dyn Store) {
+    let (o, team) = store.create_orchestration(&new_orch("spinner", 1)).unwrap();
+    let first = NewTaskEvent {
+        active_form: Some("Implementing the flag".into()),
+        ..event(&team.id, "1", "in_progress", 1_000, 1)
+    };
+    store.record_task_event(&first).unwrap();
+    let current = store.get_current_tasks(&o.id).unwrap();
+    assert_eq!(
+        current[0].active_form.as_deref(),
+        Some("Implementing the flag")
+    );
+    let history = store.list_task_events(&o.id).unwrap();
+    assert_eq!(
+        history[0].active_form.as_deref(),
+        Some("Implementing the flag")
+    );
+    let other_form = NewTaskEvent {
+        active_form: Some("Something else".into()),
+        ..first.clone()
+    };
+    assert!(matches!(
+        store.record_task_event(&other_form),
+        Err(StoreError::ConflictingEvent { .. })
+    ));
+    assert_eq!(store.record_task_event(&first).unwrap().duplicates, 1);
+    store
+        .record_task_event(&event(&team.id, "1", "completed", 2_000, 1))
+        .unwrap();
+    let current = store.get_current_tasks(&o.id).unwrap();
+    assert_eq!(current[0].active_form, None);
+    assert_eq!(current[0].status, TaskStatus::Completed);
+}
+
+/// Teams are found by exact lead session id and by the Claude Code folder linked to
+/// them; a folder moves to the team that links it last; deleting the orchestration
+/// removes the links.
+pub fn claude_folder_links(store: &dyn Store) {
+    let session = "8739ce96-1dac-48df-8c52-26613812a012";
+    let (o, root) = store
+        .create_orchestration(&NewOrchestration {
+            lead_session_id: Some(session.into()),
+            ..new_orch("linked", 1)
+        })
+        .unwrap();
+    let found = store.find_team_by_lead_session(session).unwrap().unwrap();
+    assert_eq!(found.id, root.id);
+    for wrong in [
+        "8739ce96",
+        "session-8739ce96",
+        "8739CE96-1DAC-48DF-8C52-26613812A012",
+        "",
+    ] {
+        assert_eq!(
+            store.find_team_by_lead_session(wrong).unwrap(),
+            None,
+            "{wrong}"
+        );
+    }
+    assert_eq!(root.claude_team_dir, None);
+    assert_eq!(
+        store.find_team_by_claude_dir("session-8739ce96").unwrap(),
+        None
+    );
+    let linked = store
+        .link_claude_team_dir(&root.id, "session-8739ce96")
+        .unwrap();
+    assert_eq!(linked.claude_team_dir.as_deref(), Some("session-8739ce96"));
+    assert_eq!(
+        store.get_team(&root.id).unwrap().claude_team_dir.as_deref(),
+        Some("session-8739ce96")
+    );
+    let by_dir = store
+        .find_team_by_claude_dir("session-8739ce96")
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_dir.id, root.id);
+    assert_eq!(
+        store.find_team_by_claude_dir("session-8739ce9").unwrap(),
+        None
+    );
+    // Linking again is a no-op; linking the folder to another team moves it.
+    store
+        .link_claude_team_dir(&root.id, "session-8739ce96")
+        .unwrap();
+    let p1 = store.register_team(&phase_team(&o, &root, 1)).unwrap();
+    store
+        .link_claude_team_dir(&p1.id, "session-8739ce96")
+        .unwrap();
+    assert_eq!(
+        store
+            .find_team_by_claude_dir("session-8739ce96")
+            .unwrap()
+            .unwrap()
+            .id,
+        p1.id
+    );
+    assert_eq!(store.get_team(&root.id).unwrap().claude_team_dir, None);
+    assert!(
+        store
+            .link_claude_team_dir(&TeamId::from("nope"), "x")
+            .unwrap_err()
+            .is_not_found()
+    );
+    store.delete_orchestration(&o.id).unwrap();
+    assert_eq!(
+        store.find_team_by_claude_dir("session-8739ce96").unwrap(),
+        None
+    );
+    assert_eq!(store.find_team_by_lead_session(session).unwrap(), None);
+}
+
+/// Activity entries are appended once per identity and listed oldest first.
+pub fn team_activity_is_recorded_once(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("active", 1)).unwrap();
+    let p1 = store.register_team(&phase_team(&o, &root, 1)).unwrap();
+    let end = NewTeamActivity {
+        team_id: p1.id.clone(),
+        kind: ActivityKind::SessionEnd,
+        session_id: "s-1".into(),
+        agent_name: None,
+        detail: Some("other".into()),
+        recorded_at: 2_000,
+    };
+    let idle = NewTeamActivity {
+        team_id: root.id.clone(),
+        kind: ActivityKind::TeammateIdle,
+        session_id: "s-0".into(),
+        agent_name: Some("implementer".into()),
+        detail: None,
+        recorded_at: 1_000,
+    };
+    assert!(store.record_team_activity(&end).unwrap());
+    assert!(!store.record_team_activity(&end).unwrap());
+    assert!(store.record_team_activity(&idle).unwrap());
+    let other_agent = NewTeamActivity {
+        agent_name: Some("tester".into()),
+        ..idle.clone()
+    };
+    assert!(store.record_team_activity(&other_agent).unwrap());
+    let listed = store.list_team_activity(&o.id).unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[0].kind, ActivityKind::TeammateIdle);
+    assert_eq!(listed[0].agent_name.as_deref(), Some("implementer"));
+    assert_eq!(listed[0].orchestration_id, o.id);
+    let last = listed.last().unwrap();
+    assert_eq!(
+        (last.kind, last.team_id.clone()),
+        (ActivityKind::SessionEnd, p1.id.clone())
+    );
+    assert_eq!(last.agent_name, None);
+    assert_eq!(last.detail.as_deref(), Some("other"));
+    assert!(
+        store
+            .record_team_activity(&NewTeamActivity {
+                team_id: TeamId::from("nope"),
+                ..end
+            })
+            .unwrap_err()
+            .is_not_found()
+    );
+    store.delete_orchestration(&o.id).unwrap();
+    assert!(store.list_team_activity(&o.id).unwrap().is_empty());
 }
 
 /// The hierarchy rules of `model::rules`: phase within 1..=total, a parent only with a

@@ -79,6 +79,11 @@ pub mod functions {
     pub const LIST_TASK_EVENTS_PAGE: &str = "tasks:listTaskEventsPage";
     pub const GET_CURRENT_TASKS_PAGE: &str = "tasks:getCurrentTasksPage";
     pub const TASK_COUNTS_BY_ORCHESTRATION: &str = "tasks:taskCountsByOrchestration";
+    pub const FIND_TEAM_BY_LEAD_SESSION: &str = "teams:findByLeadSession";
+    pub const FIND_TEAM_BY_CLAUDE_DIR: &str = "teams:findByClaudeTeamDir";
+    pub const LINK_CLAUDE_TEAM_DIR: &str = "teams:linkClaudeTeamDir";
+    pub const RECORD_TEAM_ACTIVITY: &str = "activity:record";
+    pub const LIST_TEAM_ACTIVITY: &str = "activity:list";
     pub const REVISION: &str = "admin:revision";
     pub const ORCHESTRATION_REVISION: &str = "admin:orchestrationRevision";
     /// Test support only: wipes the deployment, and refuses unless the deployment has
@@ -462,6 +467,38 @@ impl Store for ConvexStore {
     fn list_team_members(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamMember>> {
         self.query(
             functions::LIST_TEAM_MEMBERS,
+            json!({ "orchestration_id": orchestration }),
+        )
+    }
+
+    fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>> {
+        self.query(
+            functions::FIND_TEAM_BY_LEAD_SESSION,
+            json!({ "session_id": session_id }),
+        )
+    }
+
+    fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>> {
+        self.query(
+            functions::FIND_TEAM_BY_CLAUDE_DIR,
+            json!({ "folder": folder }),
+        )
+    }
+
+    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team> {
+        self.mutation(
+            functions::LINK_CLAUDE_TEAM_DIR,
+            json!({ "team_id": team, "folder": folder }),
+        )
+    }
+
+    fn record_team_activity(&self, activity: &NewTeamActivity) -> Result<bool> {
+        self.mutation(functions::RECORD_TEAM_ACTIVITY, json!(activity))
+    }
+
+    fn list_team_activity(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamActivity>> {
+        self.query(
+            functions::LIST_TEAM_ACTIVITY,
             json!({ "orchestration_id": orchestration }),
         )
     }

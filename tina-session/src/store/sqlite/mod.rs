@@ -35,6 +35,7 @@ use crate::model::*;
 /// Schema migrations, applied in order; `PRAGMA user_version` holds how many ran.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_claude_code.sql"),
     include_str!("migrations/003_orchestration_revisions.sql"),
 ];
 
@@ -592,6 +593,95 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
+    fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {TEAM_COLS} FROM teams WHERE lead_session_id = ?1 \
+                 ORDER BY created_at DESC, team_name LIMIT 1"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_row([session_id], team_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {TEAM_COLS} FROM teams WHERE claude_team_dir = ?1"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_row([folder], team_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team> {
+        if folder.is_empty() {
+            return Err(StoreError::Invalid {
+                what: "Claude Code folder",
+                reason: "it is empty".into(),
+            });
+        }
+        self.write(|tx| {
+            let current = get_team_tx(tx, team)?;
+            if current.claude_team_dir.as_deref() == Some(folder) {
+                return Ok(current);
+            }
+            tx.execute(
+                "UPDATE teams SET claude_team_dir = NULL WHERE claude_team_dir = ?1 AND id != ?2",
+                params![folder, team.as_str()],
+            )
+            .map_err(|e| self.err(e))?;
+            tx.execute(
+                "UPDATE teams SET claude_team_dir = ?1 WHERE id = ?2",
+                params![folder, team.as_str()],
+            )
+            .map_err(|e| self.err(e))?;
+            get_team_tx(tx, team)
+        })
+    }
+
+    fn record_team_activity(&self, a: &NewTeamActivity) -> Result<bool> {
+        self.write(|tx| {
+            let team = get_team_tx(tx, &a.team_id)?;
+            let inserted = tx
+                .execute(
+                    &format!(
+                        "INSERT INTO team_activity ({ACTIVITY_COLS}) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                         ON CONFLICT (team_id, kind, session_id, agent_name, recorded_at) DO NOTHING"
+                    ),
+                    params![
+                        team.orchestration_id.as_str(),
+                        a.team_id.as_str(),
+                        a.kind.as_str(),
+                        a.session_id,
+                        a.agent_name.as_deref().unwrap_or(""),
+                        a.detail,
+                        a.recorded_at
+                    ],
+                )
+                .map_err(|e| self.err(e))?;
+            Ok(inserted == 1)
+        })
+    }
+
+    fn list_team_activity(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamActivity>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ACTIVITY_COLS} FROM team_activity WHERE orchestration_id = ?1 \
+                 ORDER BY recorded_at, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([orchestration.as_str()], activity_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
     fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember> {
         self.write(|tx| {
             get_team_tx(tx, &member.team_id)?;
@@ -627,7 +717,7 @@ impl Store for SqliteStore {
             let mut insert = tx
                 .prepare_cached(&format!(
                     "INSERT INTO task_events ({EVENT_COLS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
                      ON CONFLICT (team_id, task_id, recorded_at, sequence) DO NOTHING"
                 ))
                 .map_err(|e| self.err(e))?;
@@ -635,10 +725,12 @@ impl Store for SqliteStore {
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO current_tasks (team_id, task_id, orchestration_id, subject, \
-                     description, status, owner, blocked_by, metadata, recorded_at, sequence) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                     description, status, owner, blocked_by, metadata, recorded_at, sequence, \
+                     active_form) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
                      ON CONFLICT (team_id, task_id) DO UPDATE SET \
                      subject = excluded.subject, description = excluded.description, \
+                     active_form = excluded.active_form, \
                      status = excluded.status, owner = excluded.owner, \
                      blocked_by = excluded.blocked_by, metadata = excluded.metadata, \
                      recorded_at = excluded.recorded_at, sequence = excluded.sequence \
@@ -682,7 +774,8 @@ impl Store for SqliteStore {
                         blocked_by,
                         metadata,
                         e.recorded_at,
-                        e.sequence
+                        e.sequence,
+                        e.active_form
                     ])
                     .map_err(|e| self.err(e))?;
                 if inserted == 0 {
@@ -717,7 +810,8 @@ impl Store for SqliteStore {
                         blocked_by,
                         metadata,
                         e.recorded_at,
-                        e.sequence
+                        e.sequence,
+                        e.active_form
                     ])
                     .map_err(|e| self.err(e))?;
             }
@@ -755,6 +849,10 @@ impl Store for SqliteStore {
 
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
         get_current_tasks_on(&*self.reader()?, orchestration)
+    }
+
+    fn get_current_task(&self, team: &Team, task_id: &str) -> Result<Option<CurrentTask>> {
+        get_current_task_on(&*self.reader()?, &team.id, task_id)
     }
 
     fn get_orchestration_detail(&self, id: &OrchestrationId) -> Result<OrchestrationDetail> {

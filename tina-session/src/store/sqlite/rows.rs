@@ -84,8 +84,8 @@ pub(super) fn phase_row(r: &Row<'_>) -> rusqlite::Result<Phase> {
     })
 }
 
-pub(super) const TEAM_COLS: &str =
-    "id, team_name, orchestration_id, parent_team_id, phase_number, lead_session_id, created_at";
+pub(super) const TEAM_COLS: &str = "id, team_name, orchestration_id, parent_team_id, phase_number, lead_session_id, created_at, \
+     claude_team_dir";
 
 pub(super) fn team_row(r: &Row<'_>) -> rusqlite::Result<Team> {
     Ok(Team {
@@ -96,6 +96,7 @@ pub(super) fn team_row(r: &Row<'_>) -> rusqlite::Result<Team> {
         phase_number: r.get(4)?,
         lead_session_id: r.get(5)?,
         created_at: r.get(6)?,
+        claude_team_dir: r.get(7)?,
     })
 }
 
@@ -110,7 +111,7 @@ pub(super) fn member_row(r: &Row<'_>) -> rusqlite::Result<TeamMember> {
 }
 
 pub(super) const EVENT_COLS: &str = "orchestration_id, team_id, phase_number, task_id, subject, description, \
-                          status, owner, blocked_by, metadata, recorded_at, sequence";
+                          status, owner, blocked_by, metadata, recorded_at, sequence, active_form";
 
 pub(super) fn event_row(r: &Row<'_>) -> rusqlite::Result<TaskEvent> {
     Ok(TaskEvent {
@@ -126,5 +127,22 @@ pub(super) fn event_row(r: &Row<'_>) -> rusqlite::Result<TaskEvent> {
         metadata: json_col(9, r.get(9)?)?,
         recorded_at: r.get(10)?,
         sequence: r.get(11)?,
+        active_form: r.get(12)?,
+    })
+}
+
+pub(super) const ACTIVITY_COLS: &str =
+    "orchestration_id, team_id, kind, session_id, agent_name, detail, recorded_at";
+
+pub(super) fn activity_row(r: &Row<'_>) -> rusqlite::Result<TeamActivity> {
+    let agent: String = r.get(4)?;
+    Ok(TeamActivity {
+        orchestration_id: OrchestrationId(r.get(0)?),
+        team_id: TeamId(r.get(1)?),
+        kind: parse_col(2, r.get(2)?)?,
+        session_id: r.get(3)?,
+        agent_name: (!agent.is_empty()).then_some(agent),
+        detail: r.get(5)?,
+        recorded_at: r.get(6)?,
     })
 }
