@@ -67,6 +67,7 @@ pub mod functions {
     pub const DELETE_ORCHESTRATION: &str = "orchestrations:remove";
     pub const APPLY_PHASE_TRANSITION: &str = "phases:applyTransition";
     pub const LIST_PHASES: &str = "phases:list";
+    pub const LIST_PHASE_HISTORY: &str = "phases:listHistory";
     pub const REGISTER_TEAM: &str = "teams:registerTeam";
     pub const GET_TEAM: &str = "teams:get";
     pub const GET_TEAM_BY_NAME: &str = "teams:getByName";
@@ -84,6 +85,7 @@ pub mod functions {
     pub const LINK_CLAUDE_TEAM_DIR: &str = "teams:linkClaudeTeamDir";
     pub const RECORD_TEAM_ACTIVITY: &str = "activity:record";
     pub const LIST_TEAM_ACTIVITY: &str = "activity:list";
+    pub const LAST_TASK_ACTIVITY: &str = "tasks:lastTaskActivityByOrchestration";
     pub const REVISION: &str = "admin:revision";
     pub const ORCHESTRATION_REVISION: &str = "admin:orchestrationRevision";
     /// Test support only: wipes the deployment, and refuses unless the deployment has
@@ -417,6 +419,14 @@ impl Store for ConvexStore {
         )
     }
 
+    /// Kept by `applyTransition` with every status or block-reason change.
+    fn list_phase_history(&self, orchestration: &OrchestrationId) -> Result<Vec<PhaseChange>> {
+        self.query(
+            functions::LIST_PHASE_HISTORY,
+            json!({ "orchestration_id": orchestration }),
+        )
+    }
+
     fn register_team(&self, reg: &TeamRegistration) -> Result<Team> {
         let reg = self.resolve_registration(reg)?;
         self.mutation(functions::REGISTER_TEAM, registration_arg(&reg))
@@ -567,6 +577,22 @@ impl Store for ConvexStore {
                 let counts = o.counts.into_iter().map(|c| (c.status, c.count)).collect();
                 (o.orchestration_id, counts)
             })
+            .collect())
+    }
+
+    /// Kept with every write on the orchestration's revision document: one read.
+    fn last_task_activity_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, Millis>> {
+        #[derive(serde::Deserialize)]
+        struct Activity {
+            orchestration_id: OrchestrationId,
+            at: Millis,
+        }
+        let all: Vec<Activity> = self.query(functions::LAST_TASK_ACTIVITY, json!({}))?;
+        Ok(all
+            .into_iter()
+            .map(|a| (a.orchestration_id, a.at))
             .collect())
     }
 
