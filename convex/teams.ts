@@ -1,8 +1,8 @@
 // Teams: registration (upsert by exact name), lookups by id and exact name, and the
 // lists the rest of TINA reads (by orchestration, by parent, active).
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
+import { mutation, query } from "./model/functions";
 import {
   byCreationThenName,
   byPhaseThenName,
@@ -32,7 +32,7 @@ export const registerTeam = mutation({
   returns: team,
   handler: async (ctx, reg) => {
     const registered = await register(ctx.db, reg, BigInt(Date.now()));
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, registered.orchestration_id);
     return teamOut(registered);
   },
 });

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         tina_home: args.tina_home,
         claude_home: args.claude_home,
         convex_url: None,
+        convex_key: None,
     }) {
         Ok(config) => config,
         Err(e) => {

@@ -113,8 +113,9 @@ pub fn run(
 }
 
 /// The `tmux new-session` arguments. The agents get the harness's store: the same
-/// `TINA_HOME` and `CLAUDE_HOME`, and `TINA_CONVEX_URL` when it uses Convex — set empty
-/// otherwise, so a URL in the tmux server's environment cannot send them elsewhere.
+/// `TINA_HOME` and `CLAUDE_HOME`, and `TINA_CONVEX_URL` with `TINA_CONVEX_KEY` when it uses
+/// Convex — set empty otherwise, so a URL in the tmux server's environment cannot send
+/// them elsewhere.
 fn new_session_args(config: &Config, session: &str, repo: &Path, prompt: &str) -> Vec<OsString> {
     let env = |k: &str, v: &OsStr| {
         let mut s = OsString::from(format!("{k}="));
@@ -129,12 +130,13 @@ fn new_session_args(config: &Config, session: &str, repo: &Path, prompt: &str) -
         "-c".into(),
         repo.into(),
     ];
-    let convex = config.convex_url.as_deref().unwrap_or_default();
+    let [url, key] = config.store_env();
     for value in [
         env("TINA_HOME", config.tina_home.as_os_str()),
         env("CLAUDE_HOME", config.claude_home.as_os_str()),
         env("CLAUDE_CONFIG_DIR", config.claude_home.as_os_str()),
-        env("TINA_CONVEX_URL", OsStr::new(convex)),
+        env(url.0, OsStr::new(url.1.unwrap_or_default())),
+        env(key.0, OsStr::new(key.1.unwrap_or_default())),
     ] {
         args.push("-e".into());
         args.push(value);
@@ -299,6 +301,7 @@ mod tests {
             tina_home: "/t/tina".into(),
             claude_home: "/t/claude".into(),
             convex_url: convex.map(str::to_owned),
+            convex_key: convex.map(|_| tina_session::config::DeploymentKey::new("k".repeat(40))),
         }
     }
 
@@ -325,12 +328,14 @@ mod tests {
                 "CLAUDE_HOME=/t/claude",
                 "CLAUDE_CONFIG_DIR=/t/claude",
                 "TINA_CONVEX_URL=https://x.convex.cloud",
+                &format!("TINA_CONVEX_KEY={}", "k".repeat(40)),
             ]
         );
         assert_eq!(args.last().map(|a| a.as_os_str()), Some(OsStr::new("go")));
         // SQLite: an empty URL, which tina-session reads as unset.
         let args = new_session_args(&config(None), "s", Path::new("/r"), "go");
         assert!(env_of(&args).contains(&"TINA_CONVEX_URL=".to_owned()));
+        assert!(env_of(&args).contains(&"TINA_CONVEX_KEY=".to_owned()));
     }
 
     fn detail(status: OrchestrationStatus, tasks_done: u32) -> Option<OrchestrationDetail> {

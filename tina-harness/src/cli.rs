@@ -123,6 +123,7 @@ pub fn main() -> ExitCode {
         tina_home: cli.tina_home.clone(),
         claude_home: cli.claude_home.clone(),
         convex_url: None,
+        convex_key: None,
     }) {
         Ok(c) => c,
         Err(e) => {

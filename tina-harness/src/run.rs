@@ -191,10 +191,12 @@ impl Runner<'_> {
     fn env(&self, cmd: &mut Command) {
         cmd.env("TINA_HOME", &self.config.tina_home)
             .env("CLAUDE_HOME", &self.config.claude_home);
-        match &self.config.convex_url {
-            Some(url) => cmd.env("TINA_CONVEX_URL", url),
-            None => cmd.env_remove("TINA_CONVEX_URL"),
-        };
+        for (name, value) in self.config.store_env() {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
+        }
     }
 
     /// Runs `tina-session <args>`, logs the call, returns stdout.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tina_mcp::{Context, TinaMcp, transport};
-use tina_session::config::{Config, Overrides};
+use tina_session::config::{Config, DeploymentKey, Overrides};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
@@ -46,10 +46,22 @@ struct ServeArgs {
     /// `convex_url` in $TINA_HOME/config.toml, else the SQLite file in TINA_HOME).
     #[arg(long, value_name = "URL", global = true)]
     convex_url: Option<String>,
+    /// The Convex deployment key (default: $TINA_CONVEX_KEY, else `convex_key` in
+    /// $TINA_HOME/config.toml). Prefer those: a flag shows in the process list.
+    #[arg(long, value_name = "KEY", global = true, value_parser = parse_key)]
+    convex_key: Option<DeploymentKey>,
     /// Scenario folders for run_scenario (default: $TINA_SCENARIOS_DIR, else the
     /// `scenarios/` folder of the workspace tina-mcp was built from).
     #[arg(long, value_name = "DIR", env = "TINA_SCENARIOS_DIR", global = true)]
     scenarios_dir: Option<PathBuf>,
+}
+
+/// `--convex-key`: held as a [`DeploymentKey`] from the start, so it never prints.
+fn parse_key(key: &str) -> Result<DeploymentKey, String> {
+    if key.is_empty() {
+        return Err("the deployment key is empty".into());
+    }
+    Ok(DeploymentKey::new(key))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -70,6 +82,7 @@ fn main() -> anyhow::Result<()> {
         tina_home: args.tina_home,
         claude_home: args.claude_home,
         convex_url: args.convex_url,
+        convex_key: args.convex_key,
     })?;
     std::fs::create_dir_all(&config.tina_home)
         .with_context(|| format!("cannot create {}", config.tina_home.display()))?;

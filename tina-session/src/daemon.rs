@@ -310,10 +310,12 @@ pub fn start(config: &Config) -> Result<StartOutcome, DaemonError> {
         .stdout(out)
         .stderr(err)
         .process_group(0);
-    match &config.convex_url {
-        Some(url) => cmd.env("TINA_CONVEX_URL", url),
-        None => cmd.env_remove("TINA_CONVEX_URL"),
-    };
+    for (name, value) in config.store_env() {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
+    }
     let child = cmd.spawn().map_err(|source| DaemonError::Spawn {
         bin: bin.clone(),
         source,

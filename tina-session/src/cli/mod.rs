@@ -133,6 +133,7 @@ pub fn main() -> ExitCode {
         tina_home: cli.global.tina_home.clone(),
         claude_home: cli.global.claude_home.clone(),
         convex_url: None,
+        convex_key: None,
     };
     let result = Config::load(overrides)
         .map_err(anyhow::Error::from)

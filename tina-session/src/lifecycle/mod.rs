@@ -672,9 +672,10 @@ pub fn cleanup(
 /// (confined, not a symlink), else `None`.
 fn derived_worktree(worktrees_dir: &Path, orch: &Orchestration, recorded: &str) -> Option<PathBuf> {
     let expected = paths::confined(worktrees_dir, &orch.feature_name).ok()?;
+    // The same folder, written differently (a relative TINA_HOME, a symlinked /tmp).
     let same = Path::new(recorded) == expected
-        || std::fs::canonicalize(recorded).ok() == std::fs::canonicalize(&expected).ok()
-            && std::fs::canonicalize(&expected).is_ok();
+        || std::fs::canonicalize(&expected)
+            .is_ok_and(|real| std::fs::canonicalize(recorded).is_ok_and(|r| r == real));
     let is_link = std::fs::symlink_metadata(&expected).is_ok_and(|m| m.file_type().is_symlink());
     (same && !is_link).then_some(expected)
 }

@@ -112,6 +112,10 @@ pub enum StoreError {
     /// unknown: the deployment may still apply it, so check before retrying a create.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The backend refused the caller's credentials (Convex: a missing or wrong deployment
+    /// key). Retrying with the same configuration cannot succeed.
+    #[error("not authorized: {0}")]
+    Unauthorized(String),
     /// Any other backend failure, with the backend's message.
     #[error("store error: {0}")]
     Backend(String),
@@ -211,8 +215,8 @@ pub trait Store: Send + Sync {
     fn record_task_event(&self, event: &NewTaskEvent) -> Result<RecordSummary> {
         self.record_task_events(std::slice::from_ref(event))
     }
-    /// Records a batch: all events or none on SQLite; on Convex, atomic per chunk of a
-    /// few hundred events (events are idempotent, so re-recording a batch is safe).
+    /// Records a batch: all events or none on SQLite; on Convex, atomic per chunk of up to
+    /// 64 events and 2 MiB (events are idempotent, so re-recording a batch is safe).
     fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary>;
     /// The full history, ordered by (recorded_at, sequence).
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>>;
@@ -323,7 +327,7 @@ pub fn sort_current_tasks(tasks: &mut [CurrentTask]) {
 }
 
 /// Opens the Convex backend at `url` (the deployment's `https://<name>.convex.cloud`
-/// address), with the real `convex` client and its per-call timeout.
-pub fn open_convex(url: &str) -> Result<std::sync::Arc<dyn Store>> {
-    Ok(std::sync::Arc::new(convex::ConvexStore::connect(url)?))
+/// address) with its deployment key, the real `convex` client and its per-call timeout.
+pub fn open_convex(url: &str, key: &convex::DeploymentKey) -> Result<std::sync::Arc<dyn Store>> {
+    Ok(std::sync::Arc::new(convex::ConvexStore::connect(url, key)?))
 }
