@@ -412,6 +412,14 @@ impl Store for ConvexStore {
         )
     }
 
+    /// Kept by `phases:applyTransition` in the `phaseHistory` table.
+    fn list_phase_history(&self, orchestration: &OrchestrationId) -> Result<Vec<PhaseChange>> {
+        self.query(
+            "phases:listHistory",
+            json!({ "orchestration_id": orchestration }),
+        )
+    }
+
     fn register_team(&self, reg: &TeamRegistration) -> Result<Team> {
         let reg = self.resolve_registration(reg)?;
         self.mutation(functions::REGISTER_TEAM, registration_arg(&reg))
