@@ -9,6 +9,7 @@ use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 use tina_session::StoreError;
 use tina_session::lifecycle::LifecycleError;
+use tina_session::model::input::quote;
 
 /// Why a tool call failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +41,7 @@ impl ToolError {
     pub fn orchestration_not_found(key: &str) -> Self {
         Self::NotFound {
             kind: "orchestration",
-            key: format!("no orchestration has the id or feature name '{key}'"),
+            key: format!("no orchestration has the id or feature name {}", quote(key)),
             hint: ORCH_HINT.into(),
         }
     }
@@ -48,10 +49,11 @@ impl ToolError {
     pub fn team_not_found(key: &str, orchestration: &str) -> Self {
         Self::NotFound {
             kind: "team",
-            key: format!("'{key}' in orchestration '{orchestration}'"),
+            key: format!("{} in orchestration {}", quote(key), quote(orchestration)),
             hint: format!(
-                "Call get_team_hierarchy with orchestration '{orchestration}' to list its \
-                 teams (team names match exactly)."
+                "Call get_team_hierarchy with orchestration {} to list its teams (team \
+                 names match exactly).",
+                quote(orchestration)
             ),
         }
     }
@@ -70,7 +72,7 @@ impl From<StoreError> for ToolError {
                 };
                 Self::NotFound { kind, key, hint }
             }
-            other => Self::Refused(other.to_string()),
+            other => Self::Refused(mcp_words(&other.to_string())),
         }
     }
 }
@@ -79,8 +81,98 @@ impl From<LifecycleError> for ToolError {
     fn from(e: LifecycleError) -> Self {
         match e {
             LifecycleError::Store(s) => s.into(),
-            other => Self::Refused(other.to_string()),
+            other => Self::Refused(mcp_words(&other.to_string())),
         }
+    }
+}
+
+/// The tools' argument names that the CLI spells as flags (`--total-phases`).
+const ARGUMENTS: &[&str] = &[
+    "branch",
+    "design_doc",
+    "event",
+    "feature",
+    "lead_session_id",
+    "no_worktree",
+    "parent_team_id",
+    "phase",
+    "phase_number",
+    "plan",
+    "reason",
+    "replace",
+    "repo",
+    "runtime",
+    "team_name",
+    "total_phases",
+];
+
+/// Rewrites a message written for the CLI into the tools' terms: a flag such as
+/// `--total-phases` becomes the argument `total_phases`, and a `tina-session hierarchy`
+/// command becomes the get_team_hierarchy tool. Other commands in backticks (which
+/// have no tool) and flags that are no tool argument stay as they are.
+pub fn mcp_words(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, part) in message.split('`').enumerate() {
+        if i % 2 == 1 {
+            if part.starts_with("tina-session hierarchy") {
+                out.push_str("get_team_hierarchy");
+            } else {
+                out.push('`');
+                out.push_str(part);
+                out.push('`');
+            }
+            continue;
+        }
+        let mut rest = part;
+        while let Some(at) = rest.find("--") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 2..];
+            let len = after
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '-'))
+                .unwrap_or(after.len());
+            let arg = after[..len].replace('-', "_");
+            if ARGUMENTS.contains(&arg.as_str()) {
+                out.push_str(&arg);
+            } else {
+                out.push_str(&rest[at..at + 2 + len]);
+            }
+            rest = &after[len..];
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mcp_words;
+
+    #[test]
+    fn cli_flags_become_argument_names() {
+        assert_eq!(
+            mcp_words("--total-phases must be at least 1"),
+            "total_phases must be at least 1"
+        );
+        assert_eq!(
+            mcp_words("event 'block' needs --reason saying why"),
+            "event 'block' needs reason saying why"
+        );
+        assert_eq!(
+            mcp_words("pass --repo <git repo> or --no-worktree"),
+            "pass repo <git repo> or no_worktree"
+        );
+        assert_eq!(
+            mcp_words(
+                "unknown parent team id 'x'; `tina-session hierarchy --feature a` lists team ids"
+            ),
+            "unknown parent team id 'x'; get_team_hierarchy lists team ids"
+        );
+        // A command without a tool stays a command; a flag that is no argument stays.
+        assert_eq!(
+            mcp_words("run `tina-session cleanup --feature a`, or pass --replace"),
+            "run `tina-session cleanup --feature a`, or pass replace"
+        );
+        assert_eq!(mcp_words("set --convex-url"), "set --convex-url");
     }
 }
 

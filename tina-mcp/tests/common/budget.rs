@@ -87,7 +87,13 @@ pub fn count_tasks(v: &Value) -> usize {
             .map(|(k, v)| match (k.as_str(), v) {
                 ("tasks", Value::Array(items)) => items
                     .iter()
-                    .map(|i| if i.get("tasks").is_some() { count_tasks(i) } else { 1 })
+                    .map(|i| {
+                        if i.get("tasks").is_some() {
+                            count_tasks(i)
+                        } else {
+                            1
+                        }
+                    })
                     .sum(),
                 _ => count_tasks(v),
             })
@@ -132,8 +138,34 @@ async fn tool_list(probe: &Probe) -> Vec<Row> {
             2_500,
             "tokens",
         ),
-        row("whole tools/list (with outputSchemas)", whole, 5_000, "tokens"),
+        row(
+            "whole tools/list (with outputSchemas)",
+            whole,
+            5_000,
+            "tokens",
+        ),
     ]
+}
+
+/// Per tool: tokens of its description, inputSchema and outputSchema, largest first.
+pub async fn tool_breakdown() -> Vec<(String, usize, usize, usize)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_in(dir.path());
+    let probe = Probe::new(&config).await;
+    let tools = probe.client.list_all_tools().await.expect("tools/list");
+    let mut rows: Vec<_> = tools
+        .iter()
+        .map(|t| {
+            (
+                t.name.to_string(),
+                tokens(t.description.as_deref().unwrap_or_default()),
+                tokens(&serde_json::to_string(&t.input_schema).expect("json")),
+                tokens(&serde_json::to_string(&t.output_schema).expect("json")),
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1 + r.2 + r.3));
+    rows
 }
 
 /// The per-orchestration replies on one store.
@@ -160,7 +192,10 @@ async fn orchestration_rows(probe: &Probe, label: &str, key: &str, rows: &mut Ve
         "tokens",
     ));
     let first = probe
-        .call("watch_orchestration", json!({"orchestration": key, "timeout_seconds": 0}))
+        .call(
+            "watch_orchestration",
+            json!({"orchestration": key, "timeout_seconds": 0}),
+        )
         .await;
     let cursor = first["cursor"].as_str().unwrap_or_default().to_owned();
     let (t, _) = probe
@@ -169,7 +204,12 @@ async fn orchestration_rows(probe: &Probe, label: &str, key: &str, rows: &mut Ve
             json!({"orchestration": key, "cursor": cursor, "timeout_seconds": 0}),
         )
         .await;
-    rows.push(row(format!("{label}: idle watch_orchestration"), t, 120, "tokens"));
+    rows.push(row(
+        format!("{label}: idle watch_orchestration"),
+        t,
+        120,
+        "tokens",
+    ));
     rows.push(row(
         format!("{label}: watch cursor"),
         cursor.len(),
@@ -189,7 +229,11 @@ pub async fn measure() -> Vec<Row> {
     rows.extend(tool_list(&probe).await);
     orchestration_rows(&probe, "seed auth", "auth", &mut rows).await;
 
-    for name in ["01-single-phase", "02-two-phase-refactor", "03-failing-tests"] {
+    for name in [
+        "01-single-phase",
+        "02-two-phase-refactor",
+        "03-failing-tests",
+    ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = config_in(dir.path());
         let store = config.open_store().expect("store");
@@ -204,10 +248,16 @@ pub async fn measure() -> Vec<Row> {
     seed::seed_generated(&config, &*store, "big", 20, 180, false);
     let probe = Probe::new(&config).await;
     let (t, v) = probe
-        .reply_tokens("get_current_tasks", json!({"orchestration": "big"}))
+        .reply_tokens(
+            "get_current_tasks",
+            json!({"orchestration": "big", "limit": 200}),
+        )
         .await;
     rows.push(row(
-        format!("200-task orchestration: get_current_tasks, {} tasks", count_tasks(&v)),
+        format!(
+            "200-task orchestration: get_current_tasks, {} tasks",
+            count_tasks(&v)
+        ),
         t,
         8_000,
         "tokens",
@@ -222,20 +272,38 @@ pub async fn measure() -> Vec<Row> {
     for (tool, args) in [
         ("list_orchestrations", json!({})),
         ("list_active_teams", json!({})),
-        ("get_current_tasks", json!({"orchestration": "feature-0000"})),
-        ("get_orchestration_detail", json!({"orchestration": "feature-0000"})),
-        ("get_team_hierarchy", json!({"orchestration": "feature-0000"})),
-        ("get_orchestration", json!({"orchestration": "feature-0000"})),
+        (
+            "get_current_tasks",
+            json!({"orchestration": "feature-0000"}),
+        ),
+        (
+            "get_orchestration_detail",
+            json!({"orchestration": "feature-0000"}),
+        ),
+        (
+            "get_team_hierarchy",
+            json!({"orchestration": "feature-0000"}),
+        ),
+        (
+            "get_orchestration",
+            json!({"orchestration": "feature-0000"}),
+        ),
     ] {
         let (t, _) = probe.reply_tokens(tool, args).await;
-        rows.push(row(format!("500 orchestrations: {tool}"), t, 4_000, "tokens"));
+        rows.push(row(
+            format!("500 orchestrations: {tool}"),
+            t,
+            4_000,
+            "tokens",
+        ));
     }
     rows
 }
 
 /// The rows as a markdown table.
 pub fn table(rows: &[Row]) -> String {
-    let mut out = String::from("| what the model receives | measured | budget |\n|---|---:|---:|\n");
+    let mut out =
+        String::from("| what the model receives | measured | budget |\n|---|---:|---:|\n");
     for r in rows {
         out.push_str(&format!(
             "| {} | {} {} | {} {}{} |\n",

@@ -182,15 +182,29 @@ pub fn seed_scenario(config: &Config, store: &dyn Store, name: &str) -> String {
             blocked_by: d.blocked_by.clone(),
             owner: Some("team-lead".into()),
             description: d.subject.clone(),
-            ..event(&init.team_id.0, &d.id, TaskStatus::Completed, now, next_seq())
+            ..event(
+                &init.team_id.0,
+                &d.id,
+                TaskStatus::Completed,
+                now,
+                next_seq(),
+            )
         })
         .collect();
-    store.record_task_events(&orch_events).expect("orchestrator tasks");
+    store
+        .record_task_events(&orch_events)
+        .expect("orchestrator tasks");
     for phase in &script.phases {
         let plan = work.join(format!("plan-{}.md", phase.number));
         write(&plan, &phase.plan);
-        lifecycle::advance(store, init.orchestration_id.as_str(), phase.number, PhaseEvent::Plan, None)
-            .expect("plan");
+        lifecycle::advance(
+            store,
+            init.orchestration_id.as_str(),
+            phase.number,
+            PhaseEvent::Plan,
+            None,
+        )
+        .expect("plan");
         let started = lifecycle::start(
             store,
             &StartRequest {
@@ -218,7 +232,13 @@ pub fn seed_scenario(config: &Config, store: &dyn Store, name: &str) -> String {
                 owner: Some(t.owner.clone()),
                 blocked_by: t.blocked_by.clone(),
                 metadata: serde_json::json!({}),
-                ..event(&started.team_id.0, &t.id, TaskStatus::Completed, now, next_seq())
+                ..event(
+                    &started.team_id.0,
+                    &t.id,
+                    TaskStatus::Completed,
+                    now,
+                    next_seq(),
+                )
             })
             .collect();
         store.record_task_events(&events).expect("phase tasks");
@@ -239,7 +259,11 @@ fn generated_task(team: &str, i: usize, status: TaskStatus, at: i64, seq: i64) -
              the new paths and run cargo test for the crate before marking it complete."
         ),
         owner: Some(format!("executor-{}", i % 3)),
-        blocked_by: if i > 1 { vec![(i - 1).to_string()] } else { vec![] },
+        blocked_by: if i > 1 {
+            vec![(i - 1).to_string()]
+        } else {
+            vec![]
+        },
         metadata: serde_json::json!({ "estimate": "small" }),
         ..event(team, &i.to_string(), status, at, seq)
     }
@@ -309,7 +333,13 @@ pub fn seed_generated(
     }
     for i in 1..=phase_tasks {
         let s = generated_status(i, phase_tasks, done);
-        events.push(generated_task(&started.team_id.0, i, s, now, (orch_tasks + i) as i64));
+        events.push(generated_task(
+            &started.team_id.0,
+            i,
+            s,
+            now,
+            (orch_tasks + i) as i64,
+        ));
     }
     store.record_task_events(&events).expect("tasks");
     for n in 0..3 {
@@ -336,6 +366,13 @@ pub fn seed_generated(
 /// 20 tasks each (so `2n` teams and `40n` tasks); every other one is complete.
 pub fn seed_many(config: &Config, store: &dyn Store, n: usize) {
     for i in 0..n {
-        seed_generated(config, store, &format!("feature-{i:04}"), 20, 20, i % 2 == 1);
+        seed_generated(
+            config,
+            store,
+            &format!("feature-{i:04}"),
+            20,
+            20,
+            i % 2 == 1,
+        );
     }
 }
