@@ -830,7 +830,8 @@ impl WatchResult {
             daemon_health: (daemon != DaemonCheck::Checked).then_some(daemon),
             note: orch.is_none().then(|| {
                 format!(
-                    "no orchestration {} yet; waiting for it",
+                    "no orchestration {} yet; waiting for it (list_orchestrations shows \
+                     the existing ones)",
                     tina_session::model::input::quote(&eval.next.key)
                 )
             }),
