@@ -143,6 +143,28 @@ pub fn mcp_words(message: &str) -> String {
     out
 }
 
+impl From<tokio::task::JoinError> for ToolError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::Internal(format!("the worker running the call failed: {e}"))
+    }
+}
+
+impl IntoCallToolResult for ToolError {
+    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
+        tracing::debug!(error = %self, "tool error");
+        Ok(CallToolResult::error(vec![ContentBlock::text(self.to_string())]).into())
+    }
+}
+
+/// Runs blocking store work on the blocking pool, so the async runtime keeps serving.
+pub async fn blocking<T, F>(f: F) -> ToolResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> ToolResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await?
+}
+
 #[cfg(test)]
 mod tests {
     use super::mcp_words;
@@ -174,26 +196,4 @@ mod tests {
         );
         assert_eq!(mcp_words("set --convex-url"), "set --convex-url");
     }
-}
-
-impl From<tokio::task::JoinError> for ToolError {
-    fn from(e: tokio::task::JoinError) -> Self {
-        Self::Internal(format!("the worker running the call failed: {e}"))
-    }
-}
-
-impl IntoCallToolResult for ToolError {
-    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
-        tracing::debug!(error = %self, "tool error");
-        Ok(CallToolResult::error(vec![ContentBlock::text(self.to_string())]).into())
-    }
-}
-
-/// Runs blocking store work on the blocking pool, so the async runtime keeps serving.
-pub async fn blocking<T, F>(f: F) -> ToolResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> ToolResult<T> + Send + 'static,
-{
-    tokio::task::spawn_blocking(f).await?
 }

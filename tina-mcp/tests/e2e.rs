@@ -40,7 +40,12 @@ async fn run_scenario_and_watch_it_to_the_end() {
         }
         let w = ok(&s.client, "watch_orchestration", args).await;
         cursor = w["cursor"].clone();
-        for m in w.get("milestones").and_then(Value::as_array).into_iter().flatten() {
+        for m in w
+            .get("milestones")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             milestones.push(m["message"].as_str().expect("message").to_owned());
         }
         let r = ok(&s.client, "get_scenario_run", json!({"run_id": run_id})).await;

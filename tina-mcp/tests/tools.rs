@@ -192,7 +192,10 @@ async fn list_orchestrations_with_and_without_status_filter() {
     assert_eq!(complete["orchestrations"], json!([]));
     let by_feature = ok(&s.client, "list_orchestrations", json!({"feature": "bill"})).await;
     assert_eq!(by_feature["orchestrations"][0]["feature"], "billing");
-    assert_eq!(by_feature["orchestrations"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        by_feature["orchestrations"].as_array().map(Vec::len),
+        Some(1)
+    );
     let bad = call(&s.client, "list_orchestrations", json!({"status": "done"})).await;
     assert_eq!(bad.is_error, Some(true));
     assert!(text(&bad).contains("done"), "{}", text(&bad));
@@ -223,7 +226,12 @@ async fn get_orchestration_by_feature_or_id_and_unknown() {
         json!({"orchestration": "auth", "detail": "full"}),
     )
     .await;
-    assert!(full["design_doc"].as_str().is_some_and(|d| d.ends_with("design.md")), "{full}");
+    assert!(
+        full["design_doc"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("design.md")),
+        "{full}"
+    );
     assert!(full["started_at"].as_i64().is_some(), "{full}");
     let by_id = ok(
         &s.client,
@@ -357,8 +365,14 @@ async fn current_tasks_filters() {
         .collect();
     assert_eq!(
         p1,
-        [("4", "in_progress"), ("5", "needs_review"), ("1", "completed"), ("2", "completed"), ("3", "completed")]
-            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        [
+            ("4", "in_progress"),
+            ("5", "needs_review"),
+            ("1", "completed"),
+            ("2", "completed"),
+            ("3", "completed")
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
     // Compact tasks: no ids of teams or orchestrations, no descriptions or timestamps.
     let first = &groups[1]["tasks"][0];
@@ -371,7 +385,12 @@ async fn current_tasks_filters() {
         json!({"orchestration": "auth", "detail": "full"}),
     )
     .await;
-    assert!(full["teams"][1]["tasks"][0]["updated_at"].as_i64().is_some(), "{full}");
+    assert!(
+        full["teams"][1]["tasks"][0]["updated_at"]
+            .as_i64()
+            .is_some(),
+        "{full}"
+    );
     // Pages: limit, "more" and a cursor that continues where the page ended.
     let page1 = ok(
         &s.client,
@@ -383,7 +402,10 @@ async fn current_tasks_filters() {
     assert_eq!(page1["more"], 4);
     // The most relevant first: both in-progress tasks are on the first page.
     assert_eq!(
-        tasks_of(&page1).iter().filter(|t| t.2 == "in_progress").count(),
+        tasks_of(&page1)
+            .iter()
+            .filter(|t| t.2 == "in_progress")
+            .count(),
         2
     );
     let page2 = ok(
@@ -400,14 +422,23 @@ async fn current_tasks_filters() {
     .await;
     assert_eq!((count(&page2), count(&page3)), (3, 1));
     assert!(page3.get("more").is_none() && page3.get("cursor").is_none());
-    let mut every: Vec<_> = [&page1, &page2, &page3].iter().flat_map(|p| tasks_of(p)).collect();
+    let mut every: Vec<_> = [&page1, &page2, &page3]
+        .iter()
+        .flat_map(|p| tasks_of(p))
+        .collect();
     every.sort();
     let mut want = tasks_of(&all);
     want.sort();
     assert_eq!(every, want);
     for (args, needle) in [
-        (json!({"orchestration": "auth", "cursor": "x".repeat(500)}), "invalid cursor"),
-        (json!({"orchestration": "auth", "limit": 0}), "limit must be 1..="),
+        (
+            json!({"orchestration": "auth", "cursor": "x".repeat(500)}),
+            "invalid cursor",
+        ),
+        (
+            json!({"orchestration": "auth", "limit": 0}),
+            "limit must be 1..=",
+        ),
     ] {
         let msg = tool_error(&s.client, "get_current_tasks", args).await;
         assert!(msg.contains(needle) && msg.len() < 400, "{msg}");
@@ -501,7 +532,10 @@ async fn active_teams_are_those_of_running_orchestrations() {
     assert_compact(&r);
     // Grouped by orchestration, newest first: auth was created after billing.
     assert_eq!(r["orchestrations"][0]["feature"], "auth");
-    assert_eq!(r["orchestrations"][0]["id"], s.seeded.orchestration_id.as_str());
+    assert_eq!(
+        r["orchestrations"][0]["id"],
+        s.seeded.orchestration_id.as_str()
+    );
     let mut names = names_of(&r);
     names.sort();
     assert_eq!(
@@ -563,7 +597,10 @@ async fn init_orchestration_and_its_refusals() {
     .await;
     assert!(msg.contains("already has an orchestration"), "{msg}");
     // Tool errors name the tool's arguments, never the CLI's flags.
-    assert!(msg.contains("pass replace") && !msg.contains("--replace"), "{msg}");
+    assert!(
+        msg.contains("pass replace") && !msg.contains("--replace"),
+        "{msg}"
+    );
     let msg = tool_error(
         &s.client,
         "init_orchestration",
@@ -592,7 +629,10 @@ async fn init_orchestration_and_its_refusals() {
         json!({"feature": "z", "design_doc": design, "branch": format!("-{long}")}),
     )
     .await;
-    assert!(msg.len() < 400, "an error echoes a long input in part only: {msg}");
+    assert!(
+        msg.len() < 400,
+        "an error echoes a long input in part only: {msg}"
+    );
     for branch in ["--upload-pack=x", "a b", "a..b", ""] {
         let msg = tool_error(
             &s.client,
@@ -764,7 +804,11 @@ async fn register_team_upserts_by_exact_name() {
     .await;
     assert_eq!(r["team"]["team"], "auth-reviewers");
     assert_eq!(r["team"]["phase"], 1);
-    let stored = s.seeded.store.get_team_by_name("auth-reviewers").expect("team");
+    let stored = s
+        .seeded
+        .store
+        .get_team_by_name("auth-reviewers")
+        .expect("team");
     assert_eq!(stored.orchestration_id.as_str(), s.seeded.orchestration_id);
     assert_eq!(stored.lead_session_id.as_deref(), Some("sess-1"));
     let again = ok(
@@ -774,7 +818,11 @@ async fn register_team_upserts_by_exact_name() {
     )
     .await;
     assert_eq!(again["team"]["id"], r["team"]["id"]);
-    let stored = s.seeded.store.get_team_by_name("auth-reviewers").expect("team");
+    let stored = s
+        .seeded
+        .store
+        .get_team_by_name("auth-reviewers")
+        .expect("team");
     assert_eq!(stored.lead_session_id.as_deref(), Some("sess-2"));
 
     let msg = tool_error(

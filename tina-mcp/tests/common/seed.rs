@@ -274,7 +274,7 @@ fn generated_task(team: &str, i: usize, status: TaskStatus, at: i64, seq: i64) -
 fn generated_status(i: usize, n: usize, done: bool) -> TaskStatus {
     if done || i * 10 <= n * 6 {
         TaskStatus::Completed
-    } else if i % 10 == 0 || i * 10 <= n * 6 + 10 {
+    } else if i.is_multiple_of(10) || i * 10 <= n * 6 + 10 {
         TaskStatus::InProgress
     } else {
         TaskStatus::Pending
