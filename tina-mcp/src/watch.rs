@@ -12,8 +12,10 @@
 //! time ([`Seen::as_of`]), so a cursor outlives the process that issued it.
 //!
 //! Anomalies are conditions: each is reported once when it starts to hold, listed under
-//! `ongoing_anomalies` while it still holds, and may be reported again only after it
-//! cleared (a new stall after progress resumed is a new anomaly).
+//! `ongoing` while it still holds, and may be reported again only after it cleared (a new
+//! stall after progress resumed is a new anomaly). A source of anomalies is a function
+//! of the [`Snapshot`] returning what holds now as keyed [`Holding`]s (see
+//! [`daemon_anomalies`]); [`evaluate`] calls each one.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -424,7 +426,7 @@ fn team_label(team: &Team) -> String {
 pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
     let mut next = Seen::new(&seen.key, seen.since);
     let mut milestones = Vec::new();
-    let mut holding: Vec<(String, Anomaly)> = Vec::new();
+    let mut holding: Vec<Holding> = Vec::new();
 
     match &snap.orchestration {
         None => {
@@ -464,34 +466,9 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
         ),
     }
 
-    // A finished orchestration no longer needs the daemon.
-    let terminal = snap
-        .orchestration
-        .as_ref()
-        .is_some_and(|o| o.status.is_terminal());
-    match snap.daemon.filter(|_| !terminal) {
-        Some(DaemonHealth::NotRunning) => holding.push((
-            "daemon_not_running".into(),
-            event(
-                AnomalyKind::DaemonNotRunning,
-                "the tina daemon is not running: task files are not synced into the store".into(),
-                None,
-                None,
-            ),
-        )),
-        Some(DaemonHealth::Heartbeat { age_ms }) if age_ms >= t.heartbeat_stale_ms => {
-            holding.push((
-                "daemon_heartbeat_stale".into(),
-                event(
-                    AnomalyKind::DaemonHeartbeatStale,
-                    format!("daemon heartbeat stale: last one {} ago", seconds(age_ms)),
-                    None,
-                    None,
-                ),
-            ))
-        }
-        _ => {}
-    }
+    // Anomaly sources beyond the orchestration's own records: each a small function
+    // of the snapshot returning the anomalies that hold now, keyed (see `Holding`).
+    holding.extend(daemon_anomalies(snap, t));
 
     let mut new_anomalies = Vec::new();
     let mut ongoing_anomalies = Vec::new();
@@ -511,6 +488,40 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
     }
 }
 
+/// An anomaly that holds now, under a key that stays the same while it holds (reported
+/// once per key, then `ongoing`; a new episode needs a new key, e.g. with a time in it).
+pub type Holding = (String, Anomaly);
+
+/// The daemon that feeds the store: not running, or its heartbeat stale. A finished
+/// orchestration no longer needs it.
+pub fn daemon_anomalies(snap: &Snapshot, t: &Thresholds) -> Vec<Holding> {
+    let terminal = snap
+        .orchestration
+        .as_ref()
+        .is_some_and(|o| o.status.is_terminal());
+    match snap.daemon.filter(|_| !terminal) {
+        Some(DaemonHealth::NotRunning) => vec![(
+            "daemon_not_running".into(),
+            event(
+                AnomalyKind::DaemonNotRunning,
+                "the tina daemon is not running: task files are not synced into the store".into(),
+                None,
+                None,
+            ),
+        )],
+        Some(DaemonHealth::Heartbeat { age_ms }) if age_ms >= t.heartbeat_stale_ms => vec![(
+            "daemon_heartbeat_stale".into(),
+            event(
+                AnomalyKind::DaemonHeartbeatStale,
+                format!("daemon heartbeat stale: last one {} ago", seconds(age_ms)),
+                None,
+                None,
+            ),
+        )],
+        _ => Vec::new(),
+    }
+}
+
 fn evaluate_orchestration(
     seen: &Seen,
     snap: &Snapshot,
@@ -518,7 +529,7 @@ fn evaluate_orchestration(
     t: &Thresholds,
     next: &mut Seen,
     milestones: &mut Vec<Milestone>,
-    holding: &mut Vec<(String, Anomaly)>,
+    holding: &mut Vec<Holding>,
 ) {
     // A different id under the same key is a new run of the feature: report it from
     // scratch, as if nothing had been seen.
