@@ -340,8 +340,7 @@ impl TinaMcp {
             teams.sort_by_key(|t| {
                 let started = orchs.get(t.orchestration_id.as_str()).map(|o| o.started_at);
                 (
-                    std::cmp::Reverse(started),
-                    t.orchestration_id.0.clone(),
+                    std::cmp::Reverse((started, t.orchestration_id.0.clone())),
                     t.phase_number,
                     t.team_name.clone(),
                 )
