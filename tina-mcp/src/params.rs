@@ -214,7 +214,7 @@ pub struct InitOrchestrationParams {
     /// Record only: no worktree or branch.
     #[serde(default)]
     pub no_worktree: bool,
-    /// Replace a running orchestration of this feature (deletes its records).
+    /// Replace a running or blocked orchestration of this feature (deletes its records).
     #[serde(default)]
     pub replace: bool,
 }
@@ -312,12 +312,12 @@ pub struct AdvancePhaseParams {
 pub struct RegisterTeamParams {
     /// Id or exact feature name.
     pub orchestration: String,
-    /// Team name, unique; an existing one is updated.
+    /// Team name, unique (feature-name rule, ≤128); an existing one is updated.
     pub team_name: String,
     /// Phase the team executes; omit for the orchestrator team.
     #[serde(default)]
     pub phase_number: Option<u32>,
-    /// Parent team id; omit for the orchestrator team.
+    /// Parent team id; default for a phase team: the orchestrator team.
     #[serde(default)]
     pub parent_team_id: Option<String>,
     /// Team lead's Claude Code session id.

@@ -234,6 +234,10 @@ pub enum DaemonHealth {
     /// Not checked: the store is remote (Convex), fed by daemons on the machines where
     /// the agents run, so the local daemon says nothing about it.
     RemoteStore,
+    /// Running, but it cannot record what it reads (disk full, store corrupt, ...).
+    Unhealthy {
+        problem: tina_session::daemon::ProblemKind,
+    },
 }
 
 /// The store's state of one orchestration at one moment.
@@ -354,6 +358,8 @@ pub enum AnomalyKind {
     NoTaskProgress,
     DaemonHeartbeatStale,
     DaemonNotRunning,
+    /// The daemon runs but cannot write the store (disk full, corrupt or replaced store).
+    DaemonUnhealthy,
     PhaseBlocked,
 }
 
@@ -469,6 +475,7 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
     // Anomaly sources beyond the orchestration's own records: each a small function
     // of the snapshot returning the anomalies that hold now, keyed (see `Holding`).
     holding.extend(daemon_anomalies(snap, t));
+    holding.extend(daemon_unhealthy(snap));
 
     let mut new_anomalies = Vec::new();
     let mut ongoing_anomalies = Vec::new();
@@ -520,6 +527,38 @@ pub fn daemon_anomalies(snap: &Snapshot, t: &Thresholds) -> Vec<Holding> {
         )],
         _ => Vec::new(),
     }
+}
+
+/// The anomaly of a daemon that runs but cannot record what it reads (not once the
+/// orchestration is finished).
+fn daemon_unhealthy(snap: &Snapshot) -> Option<Holding> {
+    use tina_session::daemon::ProblemKind;
+    let terminal = snap
+        .orchestration
+        .as_ref()
+        .is_some_and(|o| o.status.is_terminal());
+    let Some(DaemonHealth::Unhealthy { problem }) = snap.daemon.filter(|_| !terminal) else {
+        return None;
+    };
+    let why = match problem {
+        ProblemKind::DiskFull => "the disk holding the store is full",
+        ProblemKind::StoreCorrupt => "the store file is corrupt (see `tina-session db check`)",
+        ProblemKind::StoreReplaced => "the store file was deleted or replaced under it",
+        ProblemKind::StoreWriteFailing => "its writes to the store fail",
+        ProblemKind::StateWriteFailing => "it cannot write its own state file",
+    };
+    Some((
+        "daemon_unhealthy".into(),
+        event(
+            AnomalyKind::DaemonUnhealthy,
+            format!(
+                "the tina daemon cannot record task changes: {why}; it keeps retrying \
+                 (details: `tina-session daemon status`)"
+            ),
+            None,
+            None,
+        ),
+    ))
 }
 
 fn evaluate_orchestration(
@@ -752,7 +791,11 @@ pub enum DaemonCheck {
 impl DaemonCheck {
     fn of(health: Option<DaemonHealth>) -> Self {
         match health {
-            Some(DaemonHealth::Heartbeat { .. } | DaemonHealth::NotRunning) => Self::Checked,
+            Some(
+                DaemonHealth::Heartbeat { .. }
+                | DaemonHealth::NotRunning
+                | DaemonHealth::Unhealthy { .. },
+            ) => Self::Checked,
             Some(DaemonHealth::RemoteStore) => Self::UnknownRemoteStore,
             None => Self::Unknown,
         }

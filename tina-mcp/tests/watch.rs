@@ -224,11 +224,12 @@ async fn anomalies_follow_the_thresholds_given() {
             .contains("2.0 minutes")
     );
 
-    let plan = s.dir.path().join("plan-1.md");
+    // A phase-2 team with no tasks yet (registered only: phases run one at a time, so
+    // phase 2 cannot start while phase 1 is open).
     ok(
         &s.client,
-        "start_phase",
-        json!({"orchestration": "auth", "phase": 2, "plan": plan, "runtime": "none"}),
+        "register_team",
+        json!({"orchestration": "auth", "team_name": "auth-phase-2", "phase_number": 2}),
     )
     .await;
     ok(

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::store::{Store, StoreError, sqlite::SqliteStore};
+use crate::store::sqlite::{SqliteStore, open::Creation};
+use crate::store::{Store, StoreError};
 
 /// Values given explicitly (flags); `None` falls through to env, file, default.
 #[derive(Debug, Clone, Default)]
@@ -120,11 +121,22 @@ impl Config {
         self.tina_home.join("runs")
     }
 
-    /// Opens the configured store: Convex when a URL is set, SQLite otherwise.
+    /// Opens the configured store: Convex when a URL is set, SQLite otherwise. A SQLite
+    /// store is created on first use, but never silently re-created after it was
+    /// deleted (see [`crate::store::sqlite::open`]); [`Self::open_store_for_init`] does.
     pub fn open_store(&self) -> Result<Arc<dyn Store>, StoreError> {
+        self.open_store_with(Creation::FreshOnly)
+    }
+
+    /// [`Self::open_store`] for `init`, which may create a new store where one was lost.
+    pub fn open_store_for_init(&self) -> Result<Arc<dyn Store>, StoreError> {
+        self.open_store_with(Creation::Allowed)
+    }
+
+    fn open_store_with(&self, creation: Creation) -> Result<Arc<dyn Store>, StoreError> {
         match &self.convex_url {
             Some(url) => crate::store::open_convex(url),
-            None => Ok(Arc::new(SqliteStore::open(&self.db_path())?)),
+            None => Ok(Arc::new(SqliteStore::open_with(&self.db_path(), creation)?)),
         }
     }
 }

@@ -361,3 +361,28 @@ fn a_phase_completes_after_its_tasks_within_one_call() {
         ]
     );
 }
+
+#[test]
+fn an_unhealthy_daemon_is_an_anomaly_until_it_recovers() {
+    use tina_session::daemon::ProblemKind;
+    let mut snap = running(T0 + MIN);
+    snap.daemon = Some(DaemonHealth::Unhealthy {
+        problem: ProblemKind::DiskFull,
+    });
+    let e = evaluate(&Seen::new("auth", T0), &snap, &th());
+    let kinds: Vec<_> = e.new_anomalies.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [AnomalyKind::DaemonUnhealthy]);
+    assert!(
+        e.new_anomalies[0].message.contains("disk"),
+        "{:?}",
+        e.new_anomalies
+    );
+    // Still full on the next call: ongoing, not new.
+    let e = evaluate(&again(&e), &snap, &th());
+    assert!(e.new_anomalies.is_empty());
+    assert_eq!(e.ongoing_anomalies[0].kind, AnomalyKind::DaemonUnhealthy);
+    // Writes succeed again: the anomaly clears.
+    snap.daemon = Some(DaemonHealth::Heartbeat { age_ms: 500 });
+    let e = evaluate(&again(&e), &snap, &th());
+    assert!(e.new_anomalies.is_empty() && e.ongoing_anomalies.is_empty());
+}

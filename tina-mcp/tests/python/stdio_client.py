@@ -157,15 +157,19 @@ async def main(binary, expected):
                                   "parent_team_id": expected["orchestrator_team_id"]}),
                 "register_team")
             assert team["team"]["team"] == "auth-review" and team["team"]["phase"] == 1
+            advanced = structured(await session.call_tool(
+                "advance_phase", {"orchestration": "auth", "phase": 1, "event": "review"}),
+                "advance_phase")
+            assert advanced["phase_status"] == "reviewing"
+            structured(await session.call_tool(
+                "advance_phase", {"orchestration": "auth", "phase": 1, "event": "complete"}),
+                "advance_phase")
+            # Phases run one at a time: phase 2 starts once phase 1 is complete.
             started = structured(await session.call_tool(
                 "start_phase", {"orchestration": "auth", "phase": 2, "runtime": "none",
                                 "plan": expected["plan"]}),
                 "start_phase")
             assert started["team_name"] == "auth-phase-2"
-            advanced = structured(await session.call_tool(
-                "advance_phase", {"orchestration": "auth", "phase": 1, "event": "review"}),
-                "advance_phase")
-            assert advanced["phase_status"] == "reviewing"
             init = structured(await session.call_tool(
                 "init_orchestration", {"feature": "py", "design_doc": expected["design_doc"],
                                        "no_worktree": True}),

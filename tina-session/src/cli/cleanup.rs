@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::Context;
+use super::{Context, safe};
 use crate::lifecycle;
 
 #[derive(Debug, Args)]
@@ -19,17 +19,29 @@ pub struct CleanupArgs {
 
 pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
-    let out = lifecycle::cleanup(&*store, &args.feature, args.worktree)?;
+    let out = lifecycle::cleanup(
+        &*store,
+        &args.feature,
+        args.worktree,
+        &ctx.config.tina_home.join("worktrees"),
+    )?;
     ctx.emit(&out, || {
         if !out.removed {
             return format!(
                 "Nothing to clean: no orchestration named '{}'.",
-                out.feature_name
+                safe(&out.feature_name)
             );
         }
-        let mut s = format!("Removed every record of '{}'.", out.feature_name);
+        let mut s = format!("Removed every record of '{}'.", safe(&out.feature_name));
         if let Some(w) = &out.worktree_removed {
-            s.push_str(&format!("\nRemoved worktree {w}."));
+            s.push_str(&format!("\nRemoved worktree {}.", safe(w)));
+        }
+        if let Some(w) = &out.worktree_kept {
+            s.push_str(&format!(
+                "\nKept worktree {}: it is not TINA's own folder for this feature; remove it \
+                 yourself (git worktree remove) if it is yours to remove.",
+                safe(w)
+            ));
         }
         s
     })?;

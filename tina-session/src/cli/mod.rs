@@ -6,6 +6,7 @@
 mod advance;
 mod cleanup;
 mod daemon;
+mod db;
 pub mod hierarchy;
 mod init;
 mod list;
@@ -22,7 +23,9 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::config::{Config, Overrides};
-use crate::store::Store;
+use crate::lifecycle::LifecycleError;
+use crate::model::input::{InputError, NameKind};
+use crate::store::{Store, StoreError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,6 +76,8 @@ pub enum Command {
     Cleanup(cleanup::CleanupArgs),
     /// Start, stop or inspect the background sync daemon (tina-daemon).
     Daemon(daemon::DaemonArgs),
+    /// Check the SQLite store for damage, or rebuild a copy of a damaged one.
+    Db(db::DbArgs),
 }
 
 /// What a command needs from its surroundings.
@@ -82,8 +87,23 @@ pub struct Context {
 }
 
 impl Context {
+    /// The store, checked first when it is the local SQLite file (`PRAGMA quick_check`):
+    /// a damaged file fails every command, naming the file and `db recover`, instead of
+    /// answering from the parts that still read.
     pub fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        Ok(self.config.open_store()?)
+        self.checked(self.config.open_store()?)
+    }
+
+    /// [`Self::store`] for `init`, which may create a new store where one was deleted.
+    pub fn store_for_init(&self) -> anyhow::Result<Arc<dyn Store>> {
+        self.checked(self.config.open_store_for_init()?)
+    }
+
+    fn checked(&self, store: Arc<dyn Store>) -> anyhow::Result<Arc<dyn Store>> {
+        if self.config.convex_url.is_none() {
+            db::refuse_if_damaged(&self.config.db_path())?;
+        }
+        Ok(store)
     }
 
     /// Prints `value` as JSON with `--json`, else the human text.
@@ -92,11 +112,15 @@ impl Context {
         value: &T,
         human: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        use std::io::Write;
+        let text = if self.json {
+            serde_json::to_string_pretty(value)?
         } else {
-            println!("{}", human());
-        }
+            human()
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()?;
         Ok(())
     }
 }
@@ -121,8 +145,13 @@ pub fn main() -> ExitCode {
         });
     match result {
         Ok(code) => code,
+        // The reader went away (`tina-session list | head -1`): not a failure.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            match flag_of(&e) {
+                Some(flag) => eprintln!("error: {flag}: {e:#}"),
+                None => eprintln!("error: {e:#}"),
+            }
             ExitCode::from(1)
         }
     }
@@ -140,7 +169,67 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Hierarchy(a) => hierarchy::run(a, ctx),
         Command::Cleanup(a) => cleanup::run(a, ctx),
         Command::Daemon(a) => daemon::run(a, ctx),
+        Command::Db(a) => db::run(a, ctx),
     }
+}
+
+/// The flag a refusal is about, when the library's error says which input was wrong.
+fn flag_of(e: &anyhow::Error) -> Option<&'static str> {
+    let lifecycle = e.chain().find_map(|c| c.downcast_ref::<LifecycleError>());
+    match lifecycle {
+        Some(LifecycleError::ReasonRequired) => Some("--reason"),
+        Some(LifecycleError::PhaseOutOfRange { .. }) => Some("--phase"),
+        _ => input_error(e).and_then(flag_for),
+    }
+}
+
+/// The input-rule refusal inside `e`, if that is why the command failed.
+fn input_error(e: &anyhow::Error) -> Option<&InputError> {
+    e.chain().find_map(|cause| {
+        if let Some(i) = cause.downcast_ref::<InputError>() {
+            return Some(i);
+        }
+        match cause.downcast_ref::<LifecycleError>() {
+            Some(LifecycleError::Input(i)) | Some(LifecycleError::Store(StoreError::Input(i))) => {
+                return Some(i);
+            }
+            _ => {}
+        }
+        match cause.downcast_ref::<StoreError>() {
+            Some(StoreError::Input(i)) => Some(i),
+            _ => None,
+        }
+    })
+}
+
+/// The command-line flag an input-rule refusal is about (the library names fields, the
+/// CLI words them as its flags).
+fn flag_for(e: &InputError) -> Option<&'static str> {
+    Some(match e {
+        InputError::BadName { kind, .. } => match kind {
+            NameKind::Feature => "--feature",
+            NameKind::Team => "--team",
+            NameKind::Agent => return None,
+        },
+        InputError::TooLong { field, .. } | InputError::BadValue { field, .. } => match *field {
+            "session id" => "--lead-session-id",
+            "block reason" => "--reason",
+            "branch" => "--branch",
+            "design doc path" => "--design-doc",
+            "repository path" => "--repo",
+            "plan path" => "--plan",
+            "parent team id" => "--parent-team-id",
+            _ => return None,
+        },
+    })
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging() {
@@ -151,6 +240,12 @@ fn init_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// Agent-provided text as human output shows it: control and bidi characters escaped
+/// ([`crate::model::input::display_safe`]). JSON output never goes through this.
+pub(crate) fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::model::input::display_safe(text)
 }
 
 /// Formats an optional value for human output.

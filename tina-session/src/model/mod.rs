@@ -7,6 +7,7 @@
 mod ids;
 pub mod input;
 mod records;
+pub mod rules;
 mod status;
 
 pub use ids::{OrchestrationId, TeamId};

@@ -52,6 +52,12 @@ pub enum StoreError {
     /// another orchestration).
     #[error("invalid {what}: {reason}")]
     Invalid { what: &'static str, reason: String },
+    /// An input breaks the input rules (a name, an id, a size limit): nothing was written.
+    #[error(transparent)]
+    Input(#[from] crate::model::input::InputError),
+    /// A team registration breaks the hierarchy rules: nothing was written.
+    #[error(transparent)]
+    TeamRule(#[from] crate::model::rules::TeamRuleError),
     /// The record changed since the caller read it (compare-and-set failed).
     #[error("conflict: {0}")]
     Conflict(String),
@@ -76,12 +82,32 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-    /// The database file is not a readable TINA database.
+    /// The database file is damaged or not a SQLite database. Nothing more is written
+    /// to it by this process; the file is left as it is.
     #[error(
-        "database {path} is corrupt or not a SQLite database ({detail}); \
-         move it aside (it is left untouched) and a new one will be created"
+        "database {path} is corrupt or not a SQLite database ({detail}); TINA stopped writing \
+         to it. See `tina-session db check` for details and `tina-session db recover` to \
+         rebuild a copy from what is readable (the original is kept)"
     )]
     Corrupt { path: String, detail: String },
+    /// The disk (or the database's size limit) is full: the write did not happen and may
+    /// be retried once there is room.
+    #[error("database {path} is full ({detail}); free disk space, the write is retried")]
+    Full { path: String, detail: String },
+    /// The database file was deleted or replaced by another file while this process had
+    /// it open: what it reads or writes is no longer what others see.
+    #[error(
+        "database {path} was {what} while this process had it open; restart this process \
+         (for the daemon: `tina-session daemon restart`)"
+    )]
+    Replaced { path: String, what: &'static str },
+    /// The database existed before (its marker is there) but the file is gone. Only an
+    /// explicit `tina-session init` creates a new, empty one.
+    #[error(
+        "database {path} is missing, although a store was created here before ({marker}); \
+         restore it from a backup, or run `tina-session init` to start a new empty store"
+    )]
+    Missing { path: String, marker: String },
     /// The backend could not be reached in time (Convex). For a write the outcome is
     /// unknown: the deployment may still apply it, so check before retrying a create.
     #[error("store unavailable: {0}")]
@@ -110,6 +136,15 @@ impl StoreError {
 
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. })
+    }
+
+    /// The store itself is unusable until a person acts (corrupt, replaced, missing):
+    /// retrying does not help, and nothing more should be written.
+    pub fn is_store_broken(&self) -> bool {
+        matches!(
+            self,
+            Self::Corrupt { .. } | Self::Replaced { .. } | Self::Missing { .. }
+        )
     }
 }
 

@@ -8,6 +8,12 @@
 //! Within a process, writes go through one connection; reads take a connection from a
 //! small pool of read-only ones, so concurrent readers (web requests, MCP calls) do not
 //! wait for each other or for a writer (WAL lets readers see the last commit).
+//!
+//! Storage faults are loud (see [`open`] for creation, migration and identity): a corrupt
+//! file (`SQLITE_CORRUPT`/`SQLITE_NOTADB`, at open or at any later moment) stops every
+//! further write of this process with [`StoreError::Corrupt`]; a file deleted or replaced
+//! under the process fails reads and writes with [`StoreError::Replaced`]; a full disk is
+//! [`StoreError::Full`], which the caller may retry.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -15,7 +21,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+pub mod open;
 mod queries;
+pub mod recover;
 mod rows;
 
 use queries::*;
@@ -36,6 +44,10 @@ pub struct SqliteStore {
     path: PathBuf,
     conn: Mutex<Connection>,
     idle_readers: Mutex<Vec<Connection>>,
+    /// The file's identity when it was opened.
+    identity: Option<open::FileId>,
+    /// Set once the file was found corrupt: no more writes from this process.
+    corrupt: Mutex<Option<String>>,
 }
 
 /// A pooled read-only connection, returned to the pool when dropped.
@@ -70,22 +82,63 @@ impl Drop for Reader<'_> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens the database at `path` and migrates it if needed. Creates it in a place
+    /// that never had one; refuses to silently re-create one that was deleted
+    /// ([`StoreError::Missing`]; see [`open`]).
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, open::Creation::FreshOnly)
+    }
+
+    /// [`Self::open`], saying whether a deleted store may be created again (`init`).
+    pub fn open_with(path: &Path, creation: open::Creation) -> Result<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
+        let creating = open::check_creation(path, creation)?;
         let conn = Connection::open(path).map_err(|e| corrupt_or_backend(path, e))?;
         let store = Self {
             path: path.to_owned(),
             conn: Mutex::new(conn),
             idle_readers: Mutex::new(Vec::new()),
+            identity: open::FileId::of(path),
+            corrupt: Mutex::new(None),
         };
         store.configure()?;
-        store.migrate()?;
+        open::migrate(&mut store.conn(), path, MIGRATIONS)?;
+        // A store from before markers existed gets one too.
+        if creating || !open::marker_path(path).exists() {
+            open::write_marker(path);
+        }
         Ok(store)
+    }
+
+    /// Caps the file at `pages` pages for this store's writes (`PRAGMA max_page_count`,
+    /// never below the current size); a write that needs more fails with
+    /// [`StoreError::Full`], exactly as on a full disk. Returns the cap now in effect.
+    /// Useful as a hard size limit, and to exercise the full-disk path in tests.
+    pub fn set_max_page_count(&self, pages: u64) -> Result<u64> {
+        self.conn()
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// `PRAGMA quick_check` (or `integrity_check` when `thorough`): the problems found,
+    /// empty when the file is sound. Finding any also stops this store's writes.
+    pub fn check(&self, thorough: bool) -> Result<Vec<String>> {
+        let conn = self.reader()?;
+        let problems = open::check(&conn, &self.path, thorough).map_err(|e| self.note(e))?;
+        if let Some(first) = problems.first() {
+            self.note(StoreError::Corrupt {
+                path: self.path.display().to_string(),
+                detail: first.clone(),
+            });
+        }
+        Ok(problems)
     }
 
     pub fn path(&self) -> &Path {
@@ -110,39 +163,45 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn migrate(&self) -> Result<()> {
-        let mut conn = self.conn();
-        let supported = MIGRATIONS.len() as i64;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| corrupt_or_backend(&self.path, e))?;
-        let found: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| corrupt_or_backend(&self.path, e))?;
-        if found > supported {
-            return Err(StoreError::SchemaTooNew {
-                path: self.path.display().to_string(),
-                found,
-                supported,
-            });
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            tx.execute_batch(sql)
-                .map_err(|e| StoreError::Backend(format!("migration {} failed: {e}", i + 1)))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(|e| self.err(e))?;
-        }
-        tx.commit().map_err(|e| self.err(e))
-    }
-
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions
         // roll back on drop), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Fails when the file at the path is no longer the one this store opened.
+    fn check_identity(&self) -> Result<()> {
+        let Some(opened) = self.identity else {
+            return Ok(());
+        };
+        let what = match open::FileId::of(&self.path) {
+            None => "deleted",
+            Some(now) if now != opened => "replaced",
+            Some(_) => return Ok(()),
+        };
+        let e = StoreError::Replaced {
+            path: self.path.display().to_string(),
+            what,
+        };
+        tracing::error!("{e}");
+        Err(e)
+    }
+
+    /// Remembers a corrupt file (no more writes), and passes the error on.
+    fn note(&self, e: StoreError) -> StoreError {
+        if let StoreError::Corrupt { detail, .. } = &e {
+            let mut corrupt = self.corrupt.lock().unwrap_or_else(|p| p.into_inner());
+            if corrupt.is_none() {
+                tracing::error!("{e}");
+                *corrupt = Some(detail.clone());
+            }
+        }
+        e
+    }
+
     /// A read-only connection from the pool (opened on demand).
     fn reader(&self) -> Result<Reader<'_>> {
+        self.check_identity()?;
         let pooled = self
             .idle_readers
             .lock()
@@ -182,20 +241,36 @@ impl SqliteStore {
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
-        corrupt_or_backend(&self.path, e)
+        self.note(corrupt_or_backend(&self.path, e))
     }
 
-    /// Runs `f` in a write transaction (BEGIN IMMEDIATE) and bumps the revision.
+    /// Runs `f` in a write transaction (BEGIN IMMEDIATE) and bumps the revision. Refused
+    /// once the file was found corrupt, and when it was deleted or replaced.
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        if let Some(detail) = self
+            .corrupt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Err(StoreError::Corrupt {
+                path: self.path.display().to_string(),
+                detail,
+            });
+        }
+        self.check_identity()?;
         let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let out = f(&tx)?;
-        tx.execute("UPDATE revision SET value = value + 1 WHERE id = 1", [])
-            .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(out)
+        let out = (|| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| self.err(e))?;
+            let out = f(&tx)?;
+            tx.execute("UPDATE revision SET value = value + 1 WHERE id = 1", [])
+                .map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+            Ok(out)
+        })();
+        out.map_err(|e| self.note(e))
     }
 }
 
@@ -205,12 +280,7 @@ impl Store for SqliteStore {
     }
 
     fn create_orchestration(&self, new: &NewOrchestration) -> Result<(Orchestration, Team)> {
-        if new.feature_name.trim().is_empty() {
-            return Err(StoreError::Invalid {
-                what: "feature name",
-                reason: "it is empty".into(),
-            });
-        }
+        new.validate()?;
         if new.total_phases == 0 {
             return Err(StoreError::Invalid {
                 what: "total phases",
@@ -225,9 +295,11 @@ impl Store for SqliteStore {
                     orchestration_row,
                 )
                 .optional()
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             if let Some(old) = existing {
-                if !old.status.is_terminal() && !new.replace {
+                // Only a complete orchestration is replaced without asking: a blocked one
+                // still holds the reason it stopped.
+                if old.status != OrchestrationStatus::Complete && !new.replace {
                     return Err(StoreError::FeatureInUse {
                         feature: old.feature_name,
                         id: old.id,
@@ -238,7 +310,7 @@ impl Store for SqliteStore {
                     "DELETE FROM orchestrations WHERE id = ?1",
                     [old.id.as_str()],
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             }
             let now = now_ms();
             let orchestration = Orchestration {
@@ -273,7 +345,7 @@ impl Store for SqliteStore {
                     orchestration.updated_at
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             let team = register_team_tx(
                 tx,
                 &TeamRegistration {
@@ -301,7 +373,12 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| StoreError::orchestration_not_found(format!("feature '{feature}'")))
+            .ok_or_else(|| {
+                StoreError::orchestration_not_found(format!(
+                    "feature {}",
+                    crate::model::input::quote(feature)
+                ))
+            })
     }
 
     fn list_orchestrations(&self) -> Result<Vec<Orchestration>> {
@@ -313,19 +390,20 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], orchestration_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn delete_orchestration(&self, id: &OrchestrationId) -> Result<()> {
         self.write(|tx| {
             get_orchestration_tx(tx, id)?;
             tx.execute("DELETE FROM orchestrations WHERE id = ?1", [id.as_str()])
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             Ok(())
         })
     }
 
     fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome> {
+        t.validate()?;
         self.write(|tx| {
             let orchestration = get_orchestration_tx(tx, &t.orchestration_id)?;
             if t.phase_number == 0 || t.phase_number > orchestration.total_phases {
@@ -347,7 +425,7 @@ impl Store for SqliteStore {
                     phase_row,
                 )
                 .optional()
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             let current_status = current.as_ref().map(|p| p.status);
             if current_status != t.expected {
                 return Err(StoreError::Conflict(format!(
@@ -405,7 +483,7 @@ impl Store for SqliteStore {
                     now
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             let (blocked, complete): (u32, u32) = tx
                 .query_row(
                     "SELECT COUNT(*) FILTER (WHERE status = 'blocked'), \
@@ -414,7 +492,7 @@ impl Store for SqliteStore {
                     [t.orchestration_id.as_str()],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             let status = OrchestrationStatus::derive(
                 t.orchestration_status,
                 blocked,
@@ -433,7 +511,7 @@ impl Store for SqliteStore {
                     now
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             let phase = tx
                 .query_row(
                     &format!(
@@ -443,7 +521,7 @@ impl Store for SqliteStore {
                     params![t.orchestration_id.as_str(), t.phase_number],
                     phase_row,
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             Ok(TransitionOutcome {
                 phase,
                 orchestration: get_orchestration_tx(tx, &t.orchestration_id)?,
@@ -465,8 +543,9 @@ impl Store for SqliteStore {
     }
 
     fn get_team_by_name(&self, team_name: &str) -> Result<Team> {
-        get_team_by_name_tx(&*self.reader()?, team_name)?
-            .ok_or_else(|| StoreError::team_not_found(format!("name '{team_name}'")))
+        get_team_by_name_tx(&*self.reader()?, team_name)?.ok_or_else(|| {
+            StoreError::team_not_found(format!("name {}", crate::model::input::quote(team_name)))
+        })
     }
 
     fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>> {
@@ -484,7 +563,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([parent.as_str()], team_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn list_active_teams(&self) -> Result<Vec<Team>> {
@@ -507,7 +586,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], team_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember> {
@@ -526,7 +605,7 @@ impl Store for SqliteStore {
                     member.joined_at
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             Ok(member.clone())
         })
     }
@@ -548,7 +627,7 @@ impl Store for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
                      ON CONFLICT (team_id, task_id, recorded_at, sequence) DO NOTHING"
                 ))
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             // Materialize: replace the current row only if this event is newer.
             let mut upsert = tx
                 .prepare_cached(
@@ -563,14 +642,15 @@ impl Store for SqliteStore {
                      WHERE (excluded.recorded_at, excluded.sequence) \
                          > (current_tasks.recorded_at, current_tasks.sequence)",
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             let mut existing = tx
                 .prepare_cached(&format!(
                     "SELECT {EVENT_COLS} FROM task_events WHERE team_id = ?1 AND task_id = ?2 \
                      AND recorded_at = ?3 AND sequence = ?4"
                 ))
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             for e in events {
+                let e = &*e.bounded();
                 if e.task_id.is_empty() {
                     return Err(StoreError::Invalid {
                         what: "task event",
@@ -601,14 +681,14 @@ impl Store for SqliteStore {
                         e.recorded_at,
                         e.sequence
                     ])
-                    .map_err(db)?;
+                    .map_err(|e| self.err(e))?;
                 if inserted == 0 {
                     let old = existing
                         .query_row(
                             params![e.team_id.as_str(), e.task_id, e.recorded_at, e.sequence],
                             event_row,
                         )
-                        .map_err(db)?;
+                        .map_err(|e| self.err(e))?;
                     let new = to_event(e, team);
                     if !old.same_content(&new) {
                         return Err(StoreError::ConflictingEvent {
@@ -636,7 +716,7 @@ impl Store for SqliteStore {
                         e.recorded_at,
                         e.sequence
                     ])
-                    .map_err(db)?;
+                    .map_err(|e| self.err(e))?;
             }
             Ok(summary)
         })
@@ -652,7 +732,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([orchestration.as_str()], event_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {

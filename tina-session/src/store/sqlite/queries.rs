@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::*;
+use crate::model::rules;
 use crate::model::*;
 use crate::store::{Result, StoreError, sort_current_tasks};
 
@@ -17,8 +18,13 @@ pub(super) fn get_orchestration_tx(
         orchestration_row,
     )
     .optional()
-    .map_err(db)?
-    .ok_or_else(|| StoreError::orchestration_not_found(format!("id {id}")))
+    .map_err(|e| db_at(conn, e))?
+    .ok_or_else(|| {
+        StoreError::orchestration_not_found(format!(
+            "id {}",
+            crate::model::input::quote(id.as_str())
+        ))
+    })
 }
 
 pub(super) fn get_team_tx(conn: &Connection, id: &TeamId) -> Result<Team> {
@@ -28,8 +34,10 @@ pub(super) fn get_team_tx(conn: &Connection, id: &TeamId) -> Result<Team> {
         team_row,
     )
     .optional()
-    .map_err(db)?
-    .ok_or_else(|| StoreError::team_not_found(format!("id {id}")))
+    .map_err(|e| db_at(conn, e))?
+    .ok_or_else(|| {
+        StoreError::team_not_found(format!("id {}", crate::model::input::quote(id.as_str())))
+    })
 }
 
 pub(super) fn get_team_by_name_tx(conn: &Connection, name: &str) -> Result<Option<Team>> {
@@ -39,22 +47,27 @@ pub(super) fn get_team_by_name_tx(conn: &Connection, name: &str) -> Result<Optio
         team_row,
     )
     .optional()
-    .map_err(db)
+    .map_err(|e| db_at(conn, e))
 }
 
 /// Upserts a team by exact name. On an existing team, `None` fields keep their stored
 /// value (re-registering a phase team without its phase never turns it into a root).
 /// Refused: a name owned by another orchestration, a parent from elsewhere or one that
 /// would close a cycle, and a second root team (no parent, no phase) in an orchestration.
+/// The hierarchy rules of [`crate::model::rules`] are applied first (phase in range, a
+/// parent only with a phase, a phase team without a parent gets the orchestrator team).
 pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Result<Team> {
-    if reg.team_name.trim().is_empty() {
-        return Err(StoreError::Invalid {
-            what: "team name",
-            reason: "it is empty".into(),
-        });
-    }
+    reg.validate()?;
     let orchestration = get_orchestration_tx(conn, &reg.orchestration_id)?;
     let existing = get_team_by_name_tx(conn, &reg.team_name)?;
+    let resolved =
+        rules::resolve_team_registration(reg, &orchestration, existing.as_ref(), || {
+            Ok::<_, StoreError>(rules::find_orchestrator_team(list_teams_on(
+                conn,
+                &reg.orchestration_id,
+            )?))
+        })?;
+    let reg = &resolved;
     if let Some(existing) = existing
         .as_ref()
         .filter(|e| e.orchestration_id != reg.orchestration_id)
@@ -75,7 +88,10 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
     if let Some(parent_id) = &reg.parent_team_id {
         let parent = get_team_tx(conn, parent_id).map_err(|_| StoreError::Invalid {
             what: "parent team",
-            reason: format!("no team has id {parent_id}"),
+            reason: format!(
+                "no team has id {}",
+                crate::model::input::quote(parent_id.as_str())
+            ),
         })?;
         if parent.orchestration_id != reg.orchestration_id {
             return Err(StoreError::Invalid {
@@ -116,7 +132,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                 |r| r.get(0),
             )
             .optional()
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
         if let Some(root) = other_root {
             return Err(StoreError::Invalid {
                 what: "orchestrator team",
@@ -140,7 +156,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                     reg.lead_session_id
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
             get_team_tx(conn, &existing.id)
         }
         None => {
@@ -165,7 +181,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                     team.created_at
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
             Ok(team)
         }
     }
@@ -196,10 +212,10 @@ pub(super) fn list_phases_on(
         .prepare_cached(&format!(
             "SELECT {PHASE_COLS} FROM phases WHERE orchestration_id = ?1 ORDER BY phase_number"
         ))
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], phase_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn list_teams_on(
@@ -211,10 +227,10 @@ pub(super) fn list_teams_on(
             "SELECT {TEAM_COLS} FROM teams WHERE orchestration_id = ?1 \
              ORDER BY created_at, team_name"
         ))
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], team_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn list_team_members_on(
@@ -227,10 +243,10 @@ pub(super) fn list_team_members_on(
              FROM team_members m JOIN teams t ON t.id = m.team_id \
              WHERE t.orchestration_id = ?1 ORDER BY t.created_at, t.team_name, m.agent_name",
         )
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], member_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn get_current_tasks_on(
@@ -245,7 +261,7 @@ pub(super) fn get_current_tasks_on(
              FROM current_tasks c JOIN teams t ON t.id = c.team_id \
              WHERE c.orchestration_id = ?1",
         )
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     let mut tasks: Vec<CurrentTask> = stmt
         .query_map([orchestration.as_str()], |r| {
             Ok(CurrentTask {
@@ -265,7 +281,7 @@ pub(super) fn get_current_tasks_on(
             })
         })
         .and_then(|rows| rows.collect())
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     drop(stmt);
     if tasks.is_empty() {
         // Distinguish "no tasks yet" from "no such orchestration".
