@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (unit, integration, conformance on SQLite and on the
 # Convex double, CLI, daemon, harness scenarios, MCP in-process and over stdio with the
-# Python SDK, skills drift, web API), Convex functions (vitest + convex-test), web (vitest +
-# headless Chromium), plus format and lint checks. Installs what it needs first.
+# Python SDK, skills drift, MCP token budget, web API), the MCP Inspector's --strict schema
+# check of tools/list, Convex functions (vitest + convex-test), web (vitest + headless
+# Chromium), plus format and lint checks. Installs what it needs first.
 #
 # Every suite runs even when an earlier one fails; the summary at the end lists each
 # suite's result, and the script exits non-zero if any failed.
@@ -41,6 +42,7 @@ export PYTHON=$venv/bin/python
 step "npm dependencies"
 (cd convex && npm ci --no-audit --no-fund) || die "npm ci in convex/ failed"
 (cd tina-web/ui && npm ci --no-audit --no-fund) || die "npm ci in tina-web/ui failed"
+(cd tina-mcp/inspector && npm ci --no-audit --no-fund) || die "npm ci in tina-mcp/inspector failed"
 
 step "web UI build (embedded into the tina-web binary)"
 (cd tina-web/ui && npm run build) || die "the web UI does not build"
@@ -63,6 +65,10 @@ suite() {
 suite "format (cargo fmt --check)" cargo fmt --all -- --check
 suite "Rust tests (cargo test --workspace)" cargo test --workspace --no-fail-fast
 suite "lint (cargo clippy -D warnings)" cargo clippy --workspace --all-targets -- -D warnings
+suite "MCP tools/list schemas (Inspector CLI --strict: 0 errors)" \
+  bash -c 'cargo build -q -p tina-mcp && home=$(mktemp -d) && cd tina-mcp/inspector &&
+    TINA_HOME=$home/tina CLAUDE_HOME=$home/claude npx --no-install mcp-inspector --cli --strict \
+      "$0/target/debug/tina-mcp" --method tools/list >/dev/null' "$root"
 suite "Convex functions (vitest + convex-test, typecheck)" \
   bash -c 'cd convex && npm test && npm run typecheck'
 suite "web UI (typecheck, vitest, headless Chromium e2e)" \
