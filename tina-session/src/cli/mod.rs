@@ -8,6 +8,7 @@ mod cleanup;
 mod daemon;
 pub mod hierarchy;
 mod init;
+mod launch_args;
 mod list;
 mod register_team;
 mod start;
