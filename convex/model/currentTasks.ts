@@ -49,6 +49,7 @@ export async function loadCurrentTasks(
       task_id: row.task_id,
       subject: row.subject,
       description: row.description,
+      ...(row.active_form === undefined ? {} : { active_form: row.active_form }),
       status: row.status,
       owner: row.owner,
       blocked_by: row.blocked_by,
@@ -100,6 +101,7 @@ export async function recordEvents(
     const content = {
       subject: e.subject,
       description: e.description,
+      active_form: e.active_form,
       status: e.status,
       owner: e.owner,
       blocked_by: e.blocked_by,
@@ -147,6 +149,7 @@ function sameContent(stored: Doc<"taskEvents">, e: NewTaskEvent, metadata: unkno
   return (
     stored.subject === e.subject &&
     stored.description === e.description &&
+    stored.active_form === e.active_form &&
     stored.status === e.status &&
     stored.owner === e.owner &&
     stored.blocked_by.length === e.blocked_by.length &&

@@ -72,6 +72,8 @@ export const newTaskEvent = v.object({
   task_id: v.string(),
   subject: v.string(),
   description: v.string(),
+  /** Claude Code's `activeForm`; absent when the source had none. */
+  active_form: v.optional(v.string()),
   status: v.string(),
   owner: optString,
   blocked_by: v.array(v.string()),
@@ -89,6 +91,8 @@ export const taskEvent = v.object({
   task_id: v.string(),
   subject: v.string(),
   description: v.string(),
+  /** Claude Code's `activeForm`; absent when the source had none. */
+  active_form: v.optional(v.string()),
   status: v.string(),
   owner: optString,
   blocked_by: v.array(v.string()),
@@ -106,6 +110,8 @@ export const currentTask = v.object({
   task_id: v.string(),
   subject: v.string(),
   description: v.string(),
+  /** Claude Code's `activeForm`; absent when the source had none. */
+  active_form: v.optional(v.string()),
   status: v.string(),
   owner: optString,
   blocked_by: v.array(v.string()),

@@ -435,6 +435,7 @@ mod tests {
             task_id: "1".into(),
             subject: "s".into(),
             description: String::new(),
+            active_form: None,
             status: tina_session::TaskStatus::Pending,
             owner: None,
             blocked_by: vec![],

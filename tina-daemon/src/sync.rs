@@ -462,6 +462,7 @@ impl Engine {
         let hash = content_hash(
             &r.subject,
             &r.description,
+            r.active_form.as_deref(),
             r.status.as_str(),
             r.owner.as_deref(),
             &r.blocked_by,
@@ -484,6 +485,7 @@ impl Engine {
             task_id: r.task_id.clone(),
             subject: r.subject.clone(),
             description: r.description.clone(),
+            active_form: r.active_form.clone(),
             status: r.status.clone(),
             owner: r.owner.clone(),
             blocked_by: r.blocked_by.clone(),
@@ -509,6 +511,7 @@ impl Engine {
             let hash = content_hash(
                 &c.subject,
                 &c.description,
+                c.active_form.as_deref(),
                 c.status.as_str(),
                 c.owner.as_deref(),
                 &c.blocked_by,
@@ -718,15 +721,18 @@ impl Engine {
 }
 
 /// SHA-256 of a task's content in a canonical form: what decides "did it change".
+/// `active_form` counts only when present, so content without one hashes as it did
+/// before it was stored (no task is re-recorded after an upgrade).
 pub fn content_hash(
     subject: &str,
     description: &str,
+    active_form: Option<&str>,
     status: &str,
     owner: Option<&str>,
     blocked_by: &[String],
     metadata: &Value,
 ) -> ContentHash {
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         subject,
         description,
         status,
@@ -734,6 +740,9 @@ pub fn content_hash(
         blocked_by,
         canonicalize(metadata)
     ]);
+    if let (Some(active_form), Value::Array(items)) = (active_form, &mut canonical) {
+        items.push(Value::String(active_form.to_owned()));
+    }
     Sha256::digest(canonical.to_string().as_bytes()).into()
 }
 

@@ -97,6 +97,7 @@ fn seed(dir: &std::path::Path) -> Config {
                 task_id: (task + 1).to_string(),
                 subject: format!("task {task}"),
                 description: "benchmark task with a description of ordinary length".into(),
+                active_form: None,
                 status: statuses[(round + task) % 3].clone(),
                 owner: Some("executor".into()),
                 blocked_by: vec![],

@@ -55,6 +55,7 @@ fn event(teams: &[TeamId], i: usize) -> NewTaskEvent {
         task_id: (task / teams.len() + 1).to_string(),
         subject: format!("Task {task}: implement part of the feature"),
         description: "A description of typical length for a task an agent works on.".into(),
+        active_form: None,
         status: TaskStatus::parse(["pending", "in_progress", "completed"][round % 3]),
         owner: Some(format!("agent-{}", task % 7)),
         blocked_by: vec![],

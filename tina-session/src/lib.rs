@@ -2,6 +2,7 @@
 //!
 //! - [`model`]: the domain types (ids, statuses, records); no I/O.
 //! - [`store`]: the `Store` trait, the SQLite and Convex backends, the reference fold.
+//! - [`claude_code`]: Claude Code's files and hook payloads (serde types, reading, writing).
 //! - [`config`]: `TINA_HOME` / `CLAUDE_HOME` / `TINA_CONVEX_URL` resolution.
 //! - [`lifecycle`]: init / start / advance / cleanup, the phase state machine, worktrees;
 //!   the CLI and the MCP server both call these.
@@ -12,6 +13,7 @@
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
 //! this crate and nothing here depends on them.
 
+pub mod claude_code;
 pub mod cli;
 pub mod config;
 pub mod daemon;

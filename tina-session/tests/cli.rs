@@ -623,6 +623,7 @@ fn register_team_and_task_filters() {
         task_id: id.into(),
         subject: format!("{team} {id}"),
         description: String::new(),
+        active_form: None,
         status: tina_session::TaskStatus::parse(status),
         owner: None,
         blocked_by: vec![],

@@ -83,6 +83,7 @@ fn main() -> anyhow::Result<()> {
                 task_id: task,
                 subject,
                 description: String::new(),
+                active_form: None,
                 status: TaskStatus::parse(&status),
                 owner,
                 blocked_by: vec![],

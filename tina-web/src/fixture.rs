@@ -219,6 +219,7 @@ pub fn task(
         task_id: id.to_owned(),
         subject: subject.to_owned(),
         description: String::new(),
+        active_form: None,
         status: TaskStatus::parse(status),
         owner: owner.map(str::to_owned),
         blocked_by: vec![],

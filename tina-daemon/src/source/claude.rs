@@ -12,17 +12,18 @@
 //! `id` field that disagrees is logged, not followed. Unknown fields are ignored, unknown
 //! task statuses are kept verbatim, numeric ids are accepted as strings. Hidden files and
 //! non-`.json` files (Claude Code keeps lock files beside the tasks) are skipped.
+//!
+//! The file formats themselves (serde types, side files, layouts) live in
+//! [`tina_session::claude_code`]; this module maps them to the sync engine's records.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use serde::Deserialize;
-use serde_json::Value;
+use tina_session::claude_code::files::{CONFIG_FILE, FormatError};
+use tina_session::claude_code::{ClaudeHome, IdValue, TaskFile, TeamConfig, is_task_file_name};
 use tina_session::{Millis, TaskStatus};
 
 use super::{Change, MemberRecord, ReadError, SourceFile, TaskRecord, TeamRecord};
-
-const CONFIG_FILE: &str = "config.json";
 
 /// Reads Claude Code team and task files under one `$CLAUDE_HOME`.
 #[derive(Debug, Clone)]
@@ -33,9 +34,10 @@ pub struct ClaudeSource {
 
 impl ClaudeSource {
     pub fn new(claude_home: &Path) -> Self {
+        let home = ClaudeHome::new(claude_home);
         Self {
-            teams_dir: claude_home.join("teams"),
-            tasks_dir: claude_home.join("tasks"),
+            teams_dir: home.teams_dir(),
+            tasks_dir: home.tasks_dir(),
         }
     }
 
@@ -110,7 +112,7 @@ impl ClaudeSource {
     /// Reads a team's config.json.
     pub fn read_team(&self, team: &str, path: &Path) -> Result<TeamRecord, ReadError> {
         let (bytes, _) = read(path)?;
-        let file: ConfigFile = parse(path, &bytes)?;
+        let file = TeamConfig::parse(&bytes).map_err(|e| malformed(path, e))?;
         if let Some(name) = file.name.as_deref().filter(|n| *n != team) {
             tracing::warn!(
                 path = %path.display(),
@@ -119,25 +121,21 @@ impl ClaudeSource {
                 "team config names a different team than its directory; using the directory name"
             );
         }
-        let created_at = file.created_at.as_ref().and_then(number_ms);
+        let created_at = file.created_at_ms();
+        let lead_session_id = file.lead_session().map(str::to_owned);
         let members = file
             .members
             .into_iter()
             .map(|m| MemberRecord {
+                joined_at: m.joined_at_ms().or(created_at).unwrap_or(0),
                 agent_name: m.name,
                 agent_type: m.agent_type,
                 model: m.model,
-                joined_at: m
-                    .joined_at
-                    .as_ref()
-                    .and_then(number_ms)
-                    .or(created_at)
-                    .unwrap_or(0),
             })
             .collect();
         Ok(TeamRecord {
             team_name: team.to_owned(),
-            lead_session_id: file.lead_session_id.filter(|s| !s.is_empty()),
+            lead_session_id,
             members,
         })
     }
@@ -147,7 +145,7 @@ impl ClaudeSource {
     /// overwriting one task. An `id` field that disagrees is logged, not followed.
     pub fn read_task(&self, team: &str, path: &Path) -> Result<TaskRecord, ReadError> {
         let (bytes, modified_at) = read(path)?;
-        let file: TaskFile = parse(path, &bytes)?;
+        let file = TaskFile::parse(&bytes).map_err(|e| malformed(path, e))?;
         let task_id = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -161,6 +159,7 @@ impl ClaudeSource {
         }
         if let Some(id) = file
             .id
+            .clone()
             .map(IdValue::into_string)
             .filter(|id| *id != task_id)
         {
@@ -174,28 +173,28 @@ impl ClaudeSource {
         Ok(TaskRecord {
             team_name: team.to_owned(),
             task_id,
+            blocked_by: file.blocked_by_ids(),
+            metadata: file.metadata_or_empty(),
             subject: file.subject,
             description: file.description.unwrap_or_default(),
+            active_form: file.active_form.filter(|a| !a.is_empty()),
             status: TaskStatus::parse(&file.status),
             owner: file.owner.filter(|o| !o.is_empty()),
-            blocked_by: file
-                .blocked_by
-                .unwrap_or_default()
-                .into_iter()
-                .map(IdValue::into_string)
-                .collect(),
-            metadata: match file.metadata {
-                None | Some(Value::Null) => Value::Object(Default::default()),
-                Some(v) => v,
-            },
             modified_at,
         })
     }
 }
 
-/// `.../tasks/<team>/<id>.json`: a visible `.json` file.
+/// `.../tasks/<team>/<id>.json`: a visible `.json` file (never a side file).
 fn is_task_file(name: &str) -> bool {
-    !name.starts_with('.') && name.len() > ".json".len() && name.ends_with(".json")
+    is_task_file_name(name)
+}
+
+fn malformed(path: &Path, e: FormatError) -> ReadError {
+    ReadError::Malformed {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
 }
 
 /// The components of `path` below `root`, as strings; `None` when `path` is not below
@@ -254,73 +253,6 @@ fn read(path: &Path) -> Result<(Vec<u8>, Millis), ReadError> {
     Ok((bytes, modified_at))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, ReadError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ReadError::Malformed {
-            path: path.to_owned(),
-            reason: "the file is empty (being written?)".into(),
-        });
-    }
-    serde_json::from_slice(bytes).map_err(|e| ReadError::Malformed {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })
-}
-
-fn number_ms(n: &serde_json::Number) -> Option<Millis> {
-    n.as_i64().or_else(|| n.as_f64().map(|f| f as Millis))
-}
-
-/// `teams/<team>/config.json`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigFile {
-    name: Option<String>,
-    created_at: Option<serde_json::Number>,
-    lead_session_id: Option<String>,
-    #[serde(default)]
-    members: Vec<MemberFile>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MemberFile {
-    name: String,
-    agent_type: Option<String>,
-    model: Option<String>,
-    joined_at: Option<serde_json::Number>,
-}
-
-/// `tasks/<team>/<id>.json`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TaskFile {
-    id: Option<IdValue>,
-    subject: String,
-    description: Option<String>,
-    status: String,
-    owner: Option<String>,
-    blocked_by: Option<Vec<IdValue>>,
-    metadata: Option<Value>,
-}
-
-/// Task ids are strings ("1"); accept numbers too.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum IdValue {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-impl IdValue {
-    fn into_string(self) -> String {
-        match self {
-            Self::Text(s) => s,
-            Self::Number(n) => n.to_string(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,6 +308,7 @@ mod tests {
         assert_eq!(t.owner, None);
         assert_eq!(t.blocked_by, vec!["1", "2"]);
         assert_eq!(t.metadata, serde_json::json!({"k": 1}));
+        assert_eq!(t.active_form.as_deref(), Some("doing"));
         assert!(t.modified_at > 0);
     }
 

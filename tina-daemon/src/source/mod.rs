@@ -72,6 +72,8 @@ pub struct TaskRecord {
     pub task_id: String,
     pub subject: String,
     pub description: String,
+    /// Claude Code's `activeForm`, when the file has one.
+    pub active_form: Option<String>,
     pub status: TaskStatus,
     pub owner: Option<String>,
     pub blocked_by: Vec<String>,

@@ -133,20 +133,23 @@ fn pending_batch(engine: &mut Engine, team: &Team) -> Vec<(String, NewTaskEvent,
 #[test]
 fn hash_ignores_key_order_but_not_content() {
     let meta = json!({"a": 1, "b": {"x": 1, "y": 2}});
-    let a = content_hash("s", "", "pending", None, &[], &meta);
+    let a = content_hash("s", "", None, "pending", None, &[], &meta);
     let b = content_hash(
         "s",
         "",
+        None,
         "pending",
         None,
         &[],
         &json!({"b": {"y": 2, "x": 1}, "a": 1}),
     );
-    let c = content_hash("s", "", "in_progress", None, &[], &meta);
-    let d = content_hash("s", "", "pending", Some(""), &[], &meta);
+    let c = content_hash("s", "", None, "in_progress", None, &[], &meta);
+    let d = content_hash("s", "", None, "pending", Some(""), &[], &meta);
+    let e = content_hash("s", "", Some("Doing s"), "pending", None, &[], &meta);
     assert_eq!(a, b);
     assert_ne!(a, c);
     assert_ne!(a, d);
+    assert_ne!(a, e);
 }
 
 #[test]
@@ -232,6 +235,7 @@ fn identity_taken_by_another_writer_moves_to_the_next_sequence() {
             task_id: foreign.task_id,
             subject: foreign.subject,
             description: foreign.description,
+            active_form: None,
             status: foreign.status,
             owner: foreign.owner,
             blocked_by: foreign.blocked_by,

@@ -42,6 +42,7 @@ fn team(id: &str, phase: Option<u32>, at: i64) -> Team {
         parent_team_id: phase.map(|_| TeamId::from("t0")),
         phase_number: phase,
         lead_session_id: None,
+        claude_team_dir: None,
         created_at: at,
     }
 }
@@ -68,6 +69,7 @@ fn task(team: &Team, id: &str, status: TaskStatus, at: i64) -> CurrentTask {
         task_id: id.into(),
         subject: id.into(),
         description: String::new(),
+        active_form: None,
         status,
         owner: None,
         blocked_by: vec![],

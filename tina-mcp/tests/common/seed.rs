@@ -32,6 +32,7 @@ pub fn event(team: &str, task: &str, status: TaskStatus, at: i64, seq: i64) -> N
         task_id: task.to_owned(),
         subject: format!("task {task}"),
         description: String::new(),
+        active_form: None,
         status,
         owner: Some("executor".into()),
         blocked_by: vec![],

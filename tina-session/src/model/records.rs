@@ -88,6 +88,11 @@ pub struct Team {
     #[cfg_attr(feature = "json-schema", schemars(description = schema_text::NULL_FOR_ORCHESTRATOR))]
     pub phase_number: Option<u32>,
     pub lead_session_id: Option<String>,
+    /// The Claude Code team/task folder linked to this team (under `$CLAUDE_HOME/teams`
+    /// and `tasks`), set by the daemon when it links the folder by lead session id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub claude_team_dir: Option<String>,
     #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     #[ts(type = "number")]
     pub created_at: Millis,
@@ -132,6 +137,9 @@ pub struct NewTaskEvent {
     pub subject: String,
     #[serde(default)]
     pub description: String,
+    /// Claude Code's `activeForm`: the line shown while the task runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_form: Option<String>,
     pub status: TaskStatus,
     #[serde(default)]
     pub owner: Option<String>,
@@ -156,6 +164,10 @@ pub struct TaskEvent {
     pub task_id: String,
     pub subject: String,
     pub description: String,
+    /// Claude Code's `activeForm`: the line shown while the task runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub active_form: Option<String>,
     pub status: TaskStatus,
     pub owner: Option<String>,
     pub blocked_by: Vec<String>,
@@ -177,6 +189,7 @@ impl TaskEvent {
     pub fn same_content(&self, other: &TaskEvent) -> bool {
         self.subject == other.subject
             && self.description == other.description
+            && self.active_form == other.active_form
             && self.status == other.status
             && self.owner == other.owner
             && self.blocked_by == other.blocked_by
@@ -198,6 +211,10 @@ pub struct CurrentTask {
     pub task_id: String,
     pub subject: String,
     pub description: String,
+    /// Claude Code's `activeForm`: the line shown while the task runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub active_form: Option<String>,
     pub status: TaskStatus,
     pub owner: Option<String>,
     pub blocked_by: Vec<String>,

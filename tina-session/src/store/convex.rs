@@ -432,12 +432,17 @@ fn fix_node(node: &mut Value) {
 fn event_arg(e: &NewTaskEvent) -> Result<Value> {
     let metadata = serde_json::to_string(&e.metadata)
         .map_err(|err| StoreError::Backend(format!("cannot encode task metadata: {err}")))?;
-    Ok(json!({
+    let mut arg = json!({
         "team_id": e.team_id, "task_id": e.task_id, "subject": e.subject,
         "description": e.description, "status": e.status, "owner": e.owner,
         "blocked_by": e.blocked_by, "metadata": metadata,
         "recorded_at": e.recorded_at, "sequence": e.sequence,
-    }))
+    });
+    // Optional in the Convex validator: sent only when there is one.
+    if let (Some(active_form), Some(object)) = (&e.active_form, arg.as_object_mut()) {
+        object.insert("active_form".into(), json!(active_form));
+    }
+    Ok(arg)
 }
 
 fn registration_arg(reg: &TeamRegistration) -> Value {

@@ -17,7 +17,7 @@ macro_rules! conformance_tests {
             batch_is_atomic, conflicting_event_is_refused, phase_transitions,
             delete_removes_everything, active_teams, revision_grows,
             orchestration_status_follows_every_phase, task_counts_for_the_list,
-            shared_vectors, materialized_equals_fold);
+            shared_vectors, materialized_equals_fold, active_form_is_kept);
     };
     (@tests $factory:expr; $($name:ident),+) => {
         $(
@@ -59,6 +59,7 @@ pub fn event(team: &TeamId, task: &str, status: &str, at: i64, seq: i64) -> NewT
         task_id: task.into(),
         subject: format!("task {task}"),
         description: String::new(),
+        active_form: None,
         status: TaskStatus::parse(status),
         owner: None,
         blocked_by: vec![],
@@ -725,6 +726,7 @@ pub fn materialized_equals_fold(store: &dyn Store) {
                     task_id: e.task_id.clone(),
                     subject: e.subject.clone(),
                     description: e.description.clone(),
+                    active_form: e.active_form.clone(),
                     status: e.status.clone(),
                     owner: e.owner.clone(),
                     blocked_by: e.blocked_by.clone(),
@@ -756,4 +758,40 @@ pub fn materialized_equals_fold(store: &dyn Store) {
             Ok(())
         })
         .unwrap();
+}
+
+/// Claude Code's `activeForm` travels with the event into the history and the current
+/// task; a later event without one clears it; it is part of the event's content.
+pub fn active_form_is_kept(store: &dyn Store) {
+    let (o, team) = store.create_orchestration(&new_orch("spinner", 1)).unwrap();
+    let first = NewTaskEvent {
+        active_form: Some("Implementing the flag".into()),
+        ..event(&team.id, "1", "in_progress", 1_000, 1)
+    };
+    store.record_task_event(&first).unwrap();
+    let current = store.get_current_tasks(&o.id).unwrap();
+    assert_eq!(
+        current[0].active_form.as_deref(),
+        Some("Implementing the flag")
+    );
+    let history = store.list_task_events(&o.id).unwrap();
+    assert_eq!(
+        history[0].active_form.as_deref(),
+        Some("Implementing the flag")
+    );
+    let other_form = NewTaskEvent {
+        active_form: Some("Something else".into()),
+        ..first.clone()
+    };
+    assert!(matches!(
+        store.record_task_event(&other_form),
+        Err(StoreError::ConflictingEvent { .. })
+    ));
+    assert_eq!(store.record_task_event(&first).unwrap().duplicates, 1);
+    store
+        .record_task_event(&event(&team.id, "1", "completed", 2_000, 1))
+        .unwrap();
+    let current = store.get_current_tasks(&o.id).unwrap();
+    assert_eq!(current[0].active_form, None);
+    assert_eq!(current[0].status, TaskStatus::Completed);
 }

@@ -25,7 +25,10 @@ use super::{Result, Store, StoreError, compose};
 use crate::model::*;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` holds how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_claude_code.sql"),
+];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -545,7 +548,7 @@ impl Store for SqliteStore {
             let mut insert = tx
                 .prepare_cached(&format!(
                     "INSERT INTO task_events ({EVENT_COLS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
                      ON CONFLICT (team_id, task_id, recorded_at, sequence) DO NOTHING"
                 ))
                 .map_err(db)?;
@@ -553,10 +556,12 @@ impl Store for SqliteStore {
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO current_tasks (team_id, task_id, orchestration_id, subject, \
-                     description, status, owner, blocked_by, metadata, recorded_at, sequence) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                     description, status, owner, blocked_by, metadata, recorded_at, sequence, \
+                     active_form) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
                      ON CONFLICT (team_id, task_id) DO UPDATE SET \
                      subject = excluded.subject, description = excluded.description, \
+                     active_form = excluded.active_form, \
                      status = excluded.status, owner = excluded.owner, \
                      blocked_by = excluded.blocked_by, metadata = excluded.metadata, \
                      recorded_at = excluded.recorded_at, sequence = excluded.sequence \
@@ -599,7 +604,8 @@ impl Store for SqliteStore {
                         blocked_by,
                         metadata,
                         e.recorded_at,
-                        e.sequence
+                        e.sequence,
+                        e.active_form
                     ])
                     .map_err(db)?;
                 if inserted == 0 {
@@ -634,7 +640,8 @@ impl Store for SqliteStore {
                         blocked_by,
                         metadata,
                         e.recorded_at,
-                        e.sequence
+                        e.sequence,
+                        e.active_form
                     ])
                     .map_err(db)?;
             }

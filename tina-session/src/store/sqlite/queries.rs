@@ -152,9 +152,12 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                 phase_number,
                 lead_session_id: reg.lead_session_id.clone(),
                 created_at: now_ms(),
+                claude_team_dir: None,
             };
             conn.execute(
-                &format!("INSERT INTO teams ({TEAM_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                &format!(
+                    "INSERT INTO teams ({TEAM_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)"
+                ),
                 params![
                     team.id.as_str(),
                     team.team_name,
@@ -179,6 +182,7 @@ pub(super) fn to_event(e: &NewTaskEvent, team: &Team) -> TaskEvent {
         task_id: e.task_id.clone(),
         subject: e.subject.clone(),
         description: e.description.clone(),
+        active_form: e.active_form.clone(),
         status: e.status.clone(),
         owner: e.owner.clone(),
         blocked_by: e.blocked_by.clone(),
@@ -241,7 +245,7 @@ pub(super) fn get_current_tasks_on(
         .prepare_cached(
             "SELECT c.orchestration_id, c.team_id, t.team_name, t.phase_number, c.task_id, \
              c.subject, c.description, c.status, c.owner, c.blocked_by, c.metadata, \
-             c.recorded_at, c.sequence \
+             c.recorded_at, c.sequence, c.active_form \
              FROM current_tasks c JOIN teams t ON t.id = c.team_id \
              WHERE c.orchestration_id = ?1",
         )
@@ -262,6 +266,7 @@ pub(super) fn get_current_tasks_on(
                 metadata: json_col(10, r.get(10)?)?,
                 recorded_at: r.get(11)?,
                 sequence: r.get(12)?,
+                active_form: r.get(13)?,
             })
         })
         .and_then(|rows| rows.collect())

@@ -74,8 +74,8 @@ pub(super) fn phase_row(r: &Row<'_>) -> rusqlite::Result<Phase> {
     })
 }
 
-pub(super) const TEAM_COLS: &str =
-    "id, team_name, orchestration_id, parent_team_id, phase_number, lead_session_id, created_at";
+pub(super) const TEAM_COLS: &str = "id, team_name, orchestration_id, parent_team_id, phase_number, lead_session_id, created_at, \
+     claude_team_dir";
 
 pub(super) fn team_row(r: &Row<'_>) -> rusqlite::Result<Team> {
     Ok(Team {
@@ -86,6 +86,7 @@ pub(super) fn team_row(r: &Row<'_>) -> rusqlite::Result<Team> {
         phase_number: r.get(4)?,
         lead_session_id: r.get(5)?,
         created_at: r.get(6)?,
+        claude_team_dir: r.get(7)?,
     })
 }
 
@@ -100,7 +101,7 @@ pub(super) fn member_row(r: &Row<'_>) -> rusqlite::Result<TeamMember> {
 }
 
 pub(super) const EVENT_COLS: &str = "orchestration_id, team_id, phase_number, task_id, subject, description, \
-                          status, owner, blocked_by, metadata, recorded_at, sequence";
+                          status, owner, blocked_by, metadata, recorded_at, sequence, active_form";
 
 pub(super) fn event_row(r: &Row<'_>) -> rusqlite::Result<TaskEvent> {
     Ok(TaskEvent {
@@ -116,5 +117,6 @@ pub(super) fn event_row(r: &Row<'_>) -> rusqlite::Result<TaskEvent> {
         metadata: json_col(9, r.get(9)?)?,
         recorded_at: r.get(10)?,
         sequence: r.get(11)?,
+        active_form: r.get(12)?,
     })
 }

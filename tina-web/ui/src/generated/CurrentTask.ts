@@ -8,4 +8,8 @@ import type { JsonValue } from "./serde_json/JsonValue";
  * The current state of one task of one team: the latest event for (team, task_id).
  * Team name and phase number are read from the team record.
  */
-export type CurrentTask = { orchestration_id: OrchestrationId, team_id: TeamId, team_name: string, phase_number: number | null, task_id: string, subject: string, description: string, status: TaskStatus, owner: string | null, blocked_by: Array<string>, metadata: JsonValue, recorded_at: number, sequence: number, };
+export type CurrentTask = { orchestration_id: OrchestrationId, team_id: TeamId, team_name: string, phase_number: number | null, task_id: string, subject: string, description: string, 
+/**
+ * Claude Code's `activeForm`: the line shown while the task runs.
+ */
+active_form?: string, status: TaskStatus, owner: string | null, blocked_by: Array<string>, metadata: JsonValue, recorded_at: number, sequence: number, };

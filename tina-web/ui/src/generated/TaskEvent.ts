@@ -7,4 +7,8 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * One entry of the append-only task history.
  */
-export type TaskEvent = { orchestration_id: OrchestrationId, team_id: TeamId, phase_number: number | null, task_id: string, subject: string, description: string, status: TaskStatus, owner: string | null, blocked_by: Array<string>, metadata: JsonValue, recorded_at: number, sequence: number, };
+export type TaskEvent = { orchestration_id: OrchestrationId, team_id: TeamId, phase_number: number | null, task_id: string, subject: string, description: string, 
+/**
+ * Claude Code's `activeForm`: the line shown while the task runs.
+ */
+active_form?: string, status: TaskStatus, owner: string | null, blocked_by: Array<string>, metadata: JsonValue, recorded_at: number, sequence: number, };

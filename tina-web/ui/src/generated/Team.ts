@@ -13,4 +13,9 @@ parent_team_id: TeamId | null,
 /**
  * `None` for the orchestrator team.
  */
-phase_number: number | null, lead_session_id: string | null, created_at: number, };
+phase_number: number | null, lead_session_id: string | null, 
+/**
+ * The Claude Code team/task folder linked to this team (under `$CLAUDE_HOME/teams`
+ * and `tasks`), set by the daemon when it links the folder by lead session id.
+ */
+claude_team_dir?: string, created_at: number, };
