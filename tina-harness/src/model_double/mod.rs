@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use reply::{Block, Reply};
-use script::{Script, fill, fill_value, first_user_text, script_for, step_index};
+use script::{Script, Turn, fill, fill_value, first_user_text, script_for, turn};
 
 /// Set to a folder: every request body is written there whole (`<reply id>.json`).
 pub const DUMP_ENV: &str = "TINA_MODEL_DOUBLE_DUMP";
@@ -240,9 +240,13 @@ fn answer(request: &Value, body_len: usize, shared: &Shared) -> Reply {
             (None, None)
         }
         Some(script) => {
-            let index = step_index(script, &messages);
+            let (index, waiting) = match turn(script, &messages) {
+                Turn::Step(i) => (i, false),
+                Turn::Wait(i) => (i, true),
+            };
             let source = first_user_text(&messages);
             match script.steps.get(index) {
+                Some(_) if waiting => reply.blocks.push(Block::Text("Waiting.".into())),
                 None => reply.blocks.push(Block::Text(
                     script.done.clone().unwrap_or_else(|| "Done.".into()),
                 )),

@@ -49,6 +49,11 @@ pub struct Step {
     /// Serve this step again until its tool result contains this text.
     #[serde(default)]
     pub until: Option<String>,
+    /// Serve this step only to a request whose last message contains this text (a
+    /// teammate's report); any other wake-up (an idle notice) gets "Waiting." and does
+    /// not advance the script.
+    #[serde(default)]
+    pub when: Option<String>,
     /// Wait this long before answering (a poll's pace).
     #[serde(default)]
     pub delay_ms: Option<u64>,
@@ -178,11 +183,42 @@ pub fn script_for<'a>(scripts: &'a [Script], messages: &[Value]) -> Option<&'a S
     scripts.iter().find(|s| first.contains(&s.matches))
 }
 
+/// What the double serves for a history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// This step (may be past the last step: the script is done).
+    Step(usize),
+    /// The next step waits for a message (`when`) that has not come: say "Waiting.".
+    Wait(usize),
+}
+
+fn message_text(m: Option<&Value>) -> String {
+    m.map(|m| content_text(m.get("content").unwrap_or(&Value::Null)))
+        .unwrap_or_default()
+}
+
 /// The index of the step to serve for this history (may be past the last step).
 pub fn step_index(script: &Script, messages: &[Value]) -> usize {
+    match turn(script, messages) {
+        Turn::Step(i) | Turn::Wait(i) => i,
+    }
+}
+
+/// What to serve for this history: replays every earlier assistant turn.
+pub fn turn(script: &Script, messages: &[Value]) -> Turn {
+    let waits = |index: usize, before: Option<&Value>| {
+        script
+            .steps
+            .get(index)
+            .and_then(|s| s.when.as_deref())
+            .is_some_and(|wanted| !message_text(before).contains(wanted))
+    };
     let mut index = 0;
     for (k, m) in messages.iter().enumerate() {
         if m.get("role").and_then(Value::as_str) != Some("assistant") {
+            continue;
+        }
+        if waits(index, k.checked_sub(1).and_then(|j| messages.get(j))) {
             continue;
         }
         let until = script.steps.get(index).and_then(|s| s.until.as_deref());
@@ -197,7 +233,11 @@ pub fn step_index(script: &Script, messages: &[Value]) -> usize {
             index += 1;
         }
     }
-    index
+    if waits(index, messages.last()) {
+        Turn::Wait(index)
+    } else {
+        Turn::Step(index)
+    }
 }
 
 /// Replaces `{{after:LABEL}}` with the word that follows LABEL in `source` (the agent's
@@ -277,8 +317,32 @@ mod tests {
         assert_eq!(step_index(&s, &m), 2);
         m.extend([asst(), user("a teammate wrote")]);
         assert_eq!(step_index(&s, &m), 3, "past the end");
+        assert_eq!(turn(&s, &m), Turn::Step(3));
         assert!(script_for(std::slice::from_ref(&s), &m).is_some());
         assert!(script_for(std::slice::from_ref(&s), &[user("someone else")]).is_none());
+    }
+
+    #[test]
+    fn a_step_with_when_waits_for_its_message() {
+        let s = script(json!([
+            {"tool": "Agent", "input": {"name": "implementer"}},
+            {"text": "spawning the tester", "when": "implementer finished"},
+            {"text": "all done", "when": "tester finished"}
+        ]));
+        let user = |t: &str| json!({"role": "user", "content": t});
+        let asst = || json!({"role": "assistant", "content": [{"type": "text", "text": "."}]});
+        let mut m = vec![user("lead of x")];
+        assert_eq!(turn(&s, &m), Turn::Step(0));
+        m.extend([asst(), user("spawned")]);
+        assert_eq!(turn(&s, &m), Turn::Wait(1));
+        m.extend([asst(), user("implementer is idle")]);
+        assert_eq!(turn(&s, &m), Turn::Wait(1));
+        m.extend([asst(), user("<msg>implementer finished task 1</msg>")]);
+        assert_eq!(turn(&s, &m), Turn::Step(1));
+        m.extend([asst(), user("tester is idle")]);
+        assert_eq!(turn(&s, &m), Turn::Wait(2));
+        m.extend([asst(), user("tester finished")]);
+        assert_eq!(turn(&s, &m), Turn::Step(2));
     }
 
     #[test]

@@ -215,9 +215,12 @@ pub fn tmux_session_name(team_name: &str) -> String {
     team_name.replace(['.', ':'], "_")
 }
 
-/// A fresh session id for a lead (a UUID, as `--session-id` requires).
+/// A fresh session id for a lead (a UUID, as `--session-id` requires). Random (v4),
+/// never time-ordered: Claude Code names a lead's task folder `session-<first 8 chars>`,
+/// and two v7 ids made within a minute share those 8 characters — two leads launched
+/// together would then write into one task folder (seen with 2.1.332).
 pub fn new_session_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// The `tmux` command line that launches a lead, as data.
