@@ -24,6 +24,7 @@ export const revision = query({
 });
 
 const TABLES = [
+  "teamActivity",
   "taskEvents",
   "currentTasks",
   "teamMembers",

@@ -46,8 +46,12 @@ export default defineSchema({
     phase_number: v.union(v.int64(), v.null()),
     lead_session_id: v.union(v.string(), v.null()),
     created_at: v.int64(),
+    // The Claude Code folder the daemon linked to this team (by lead session id).
+    claude_team_dir: v.optional(v.string()),
   })
     .index("by_team_name", ["team_name"])
+    .index("by_lead_session_id", ["lead_session_id"])
+    .index("by_claude_team_dir", ["claude_team_dir"])
     .index("by_orchestration_id", ["orchestration_id"])
     .index("by_parent_team_id", ["parent_team_id"]),
 
@@ -105,6 +109,26 @@ export default defineSchema({
   })
     .index("by_team_id_and_task_id", ["team_id", "task_id"])
     .index("by_orchestration_id", ["orchestration_id"]),
+
+  // What hooks report about a team's sessions and agents. Append-only; (team, kind,
+  // session, agent, recorded_at) identifies an entry (agent "" when none).
+  teamActivity: defineTable({
+    orchestration_id: v.id("orchestrations"),
+    team_id: v.id("teams"),
+    kind: v.string(),
+    session_id: v.string(),
+    agent_name: v.string(),
+    detail: v.union(v.string(), v.null()),
+    recorded_at: v.int64(),
+  })
+    .index("by_team_id_and_kind_and_session_id_and_agent_name_and_recorded_at", [
+      "team_id",
+      "kind",
+      "session_id",
+      "agent_name",
+      "recorded_at",
+    ])
+    .index("by_orchestration_id_and_recorded_at", ["orchestration_id", "recorded_at"]),
 
   // One row per counter; `revision` grows with every mutation (live views poll it).
   counters: defineTable({

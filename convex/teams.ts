@@ -14,6 +14,7 @@ import {
   teamsOf,
 } from "./model/records";
 import { bumpRevision } from "./model/revision";
+import { invalid } from "./model/errors";
 import { registerTeam as register } from "./model/teams";
 import { optInt, optString, team } from "./model/validators";
 
@@ -107,5 +108,55 @@ export const listActiveTeams = query({
       }
     }
     return active.sort(byCreationThenName).map(teamOut);
+  },
+});
+
+/** The newest team whose lead session id is exactly `session_id`, or null. */
+export const findByLeadSession = query({
+  args: { session_id: v.string() },
+  returns: v.union(team, v.null()),
+  handler: async (ctx, { session_id }) => {
+    const found = await ctx.db
+      .query("teams")
+      .withIndex("by_lead_session_id", (q) => q.eq("lead_session_id", session_id))
+      .collect();
+    const newest = found.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))[0];
+    return newest === undefined ? null : teamOut(newest);
+  },
+});
+
+/** The team linked to this Claude Code folder, or null. */
+export const findByClaudeTeamDir = query({
+  args: { folder: v.string() },
+  returns: v.union(team, v.null()),
+  handler: async (ctx, { folder }) => {
+    const found = await ctx.db
+      .query("teams")
+      .withIndex("by_claude_team_dir", (q) => q.eq("claude_team_dir", folder))
+      .first();
+    return found === null ? null : teamOut(found);
+  },
+});
+
+/**
+ * Links a Claude Code folder to a team, moving it off any other team; an unknown team
+ * is `not_found`, an empty folder `invalid`.
+ */
+export const linkClaudeTeamDir = mutation({
+  args: { team_id: v.string(), folder: v.string() },
+  returns: team,
+  handler: async (ctx, { team_id, folder }) => {
+    if (folder === "") throw invalid("Claude Code folder", "it is empty");
+    const found = await requireTeam(ctx.db, team_id);
+    if (found.claude_team_dir === folder) return teamOut(found);
+    for (const other of await ctx.db
+      .query("teams")
+      .withIndex("by_claude_team_dir", (q) => q.eq("claude_team_dir", folder))
+      .collect()) {
+      await ctx.db.patch(other._id, { claude_team_dir: undefined });
+    }
+    await ctx.db.patch(found._id, { claude_team_dir: folder });
+    await bumpRevision(ctx.db);
+    return teamOut({ ...found, claude_team_dir: folder });
   },
 });

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type * as activity from "../activity.js";
 import type * as admin from "../admin.js";
 import type * as model_currentTasks from "../model/currentTasks.js";
 import type * as model_errors from "../model/errors.js";
@@ -32,6 +33,7 @@ import type {
 } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  activity: typeof activity;
   admin: typeof admin;
   "model/currentTasks": typeof model_currentTasks;
   "model/errors": typeof model_errors;

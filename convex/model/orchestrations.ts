@@ -26,6 +26,12 @@ export async function deleteOrchestrationCascade(
     .collect()) {
     await db.delete(c._id);
   }
+  for (const a of await db
+    .query("teamActivity")
+    .withIndex("by_orchestration_id_and_recorded_at", byOrchestration)
+    .collect()) {
+    await db.delete(a._id);
+  }
   for (const t of await db
     .query("teams")
     .withIndex("by_orchestration_id", byOrchestration)

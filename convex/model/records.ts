@@ -44,6 +44,7 @@ export function teamOut(d: Doc<"teams">): Team {
     phase_number: d.phase_number,
     lead_session_id: d.lead_session_id,
     created_at: d.created_at,
+    ...(d.claude_team_dir === undefined ? {} : { claude_team_dir: d.claude_team_dir }),
   };
 }
 

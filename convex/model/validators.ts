@@ -54,8 +54,29 @@ export const team = v.object({
   phase_number: optInt,
   lead_session_id: optString,
   created_at: v.int64(),
+  claude_team_dir: v.optional(v.string()),
 });
 export type Team = Infer<typeof team>;
+
+/** One team activity entry (hooks); `agent_name` null when none. */
+export const teamActivity = v.object({
+  orchestration_id: v.string(),
+  team_id: v.string(),
+  kind: v.union(
+    v.literal("session_start"),
+    v.literal("session_end"),
+    v.literal("teammate_idle"),
+    v.literal("notification"),
+    v.literal("stop"),
+    v.literal("subagent_start"),
+    v.literal("subagent_stop"),
+  ),
+  session_id: v.string(),
+  agent_name: optString,
+  detail: optString,
+  recorded_at: v.int64(),
+});
+export type TeamActivity = Infer<typeof teamActivity>;
 
 export const teamMember = v.object({
   team_id: v.string(),

@@ -1,8 +1,18 @@
 //! The sync engine: source records in, store writes out, exactly once.
 //!
-//! - Teams are linked by **exact team name** (`Store::get_team_by_name`); phase number,
-//!   parent and orchestration come from the team record. Files of a team without a record
-//!   are kept *pending* and synced as soon as the team is registered.
+//! - A Claude Code folder (`teams/<folder>`, `tasks/<folder>`) is linked to a team record,
+//!   never by matching its name's shape: (1) the link already kept on a team
+//!   (`Store::find_team_by_claude_dir`); else (2) the folder's config.json
+//!   `leadSessionId` equals a team's lead session id exactly (Claude Code 2.1.178+: the
+//!   folder is `session-<8>`); else (3) a task folder with no config whose name equals a
+//!   team's lead session id exactly (`claude -p` writes `tasks/<full session id>/`); else
+//!   (4) the folder name equals a team name exactly (Claude Code before 2.1.178). A
+//!   team already linked to another folder is never taken over by (2)-(4): in the older
+//!   layout one lead session could own several named teams. The link is then written on the team
+//!   (`Store::link_claude_team_dir`), so the task folder keeps its team after Claude Code
+//!   deletes the team folder at session end, and across daemon restarts. Phase number,
+//!   parent and orchestration come from the team record. Folders that link to no team
+//!   are kept *pending* and synced as soon as a team matches.
 //! - Every change of a task's normalized content becomes one task event; unchanged content
 //!   records nothing (see [`crate::state`] for how that survives crashes and restarts).
 //! - A task file that is deleted records nothing: the task keeps its last state and its
@@ -129,9 +139,9 @@ pub struct Engine {
     store: Arc<dyn Store>,
     source: ClaudeSource,
     state: StateDb,
-    /// Teams resolved by exact name.
+    /// Teams resolved by folder name.
     teams: HashMap<String, Team>,
-    /// Team names with files but no team record yet.
+    /// Folder names with files but no linked team yet.
     pending: BTreeSet<String>,
     /// Teams whose current tasks in the store have been merged into `state`.
     seeded: HashSet<TeamId>,
@@ -268,46 +278,84 @@ impl Engine {
         })
     }
 
-    /// The team record for an exact name; `None` (and pending) when there is none yet.
-    fn resolve(&mut self, name: &str) -> Result<Option<Team>, StoreError> {
-        if let Some(team) = self.teams.get(name) {
+    /// The team a folder is linked to; `None` (and pending) when there is none yet.
+    fn resolve(&mut self, folder: &str) -> Result<Option<Team>, StoreError> {
+        if let Some(team) = self.teams.get(folder) {
             return Ok(Some(team.clone()));
         }
-        match self.store.get_team_by_name(name) {
-            Ok(team) => {
-                if self.pending.remove(name) {
-                    tracing::info!(team = name, id = %team.id, "pending team is now registered");
+        match self.lookup(folder)? {
+            Some(team) => {
+                if self.pending.remove(folder) {
+                    tracing::info!(folder, team = team.team_name, id = %team.id, "pending folder is now linked");
                 }
-                self.teams.insert(name.to_owned(), team.clone());
+                self.teams.insert(folder.to_owned(), team.clone());
                 Ok(Some(team))
             }
-            Err(e) if e.is_not_found() => {
-                if self.pending.insert(name.to_owned()) {
+            None => {
+                if self.pending.insert(folder.to_owned()) {
                     tracing::info!(
-                        team = name,
-                        "files for a team that is not registered yet; keeping them pending"
+                        folder,
+                        "files for a folder no registered team links to yet; keeping them pending"
                     );
                 }
                 Ok(None)
             }
-            Err(e) => Err(e),
         }
+    }
+
+    /// Finds (and links) the team of a folder in the store; see the module docs for the
+    /// order. Never matches by name prefix or by the shape of a `session-<8>` name.
+    fn lookup(&self, folder: &str) -> Result<Option<Team>, StoreError> {
+        if let Some(team) = self.store.find_team_by_claude_dir(folder)? {
+            return Ok(Some(team));
+        }
+        let by_session = match self.source.folder_lead_session(folder) {
+            Some(session) => self.store.find_team_by_lead_session(&session)?,
+            None if tina_session::model::input::validate_session_id(folder).is_ok() => {
+                self.store.find_team_by_lead_session(folder)?
+            }
+            None => None,
+        };
+        // A team already linked to another folder is not taken over by a session match:
+        // in the older layout one lead session could own several named teams.
+        let by_session = by_session.filter(|t| {
+            t.claude_team_dir.is_none() || t.claude_team_dir.as_deref() == Some(folder)
+        });
+        let team = match by_session {
+            Some(team) => team,
+            None => match self.store.get_team_by_name(folder) {
+                Ok(team) if team.claude_team_dir.is_none() => team,
+                Ok(team) => {
+                    tracing::debug!(
+                        folder,
+                        linked = team.claude_team_dir.as_deref().unwrap_or_default(),
+                        "a team of this name is linked to another folder; not linking by name"
+                    );
+                    return Ok(None);
+                }
+                Err(e) if e.is_not_found() => return Ok(None),
+                Err(e) => return Err(e),
+            },
+        };
+        let linked = self.store.link_claude_team_dir(&team.id, folder)?;
+        tracing::info!(folder, team = linked.team_name, id = %linked.id, "linked Claude Code folder to team");
+        Ok(Some(linked))
     }
 
     fn check_pending(&mut self) -> Result<Report, EngineError> {
         let mut report = Report::default();
-        let names: Vec<String> = self.pending.iter().cloned().collect();
-        for name in names {
-            let files = self.team_files(&name);
+        let folders: Vec<String> = self.pending.iter().cloned().collect();
+        for folder in folders {
+            let files = self.team_files(&folder);
             if files.is_empty() {
-                self.pending.remove(&name);
+                self.pending.remove(&folder);
                 continue;
             }
-            match self.store.get_team_by_name(&name) {
-                Ok(_) => report += self.sync_files(files)?,
-                Err(e) if e.is_not_found() => {}
+            match self.resolve(&folder) {
+                Ok(Some(_)) => report += self.sync_files(files)?,
+                Ok(None) => {}
                 Err(e) => {
-                    tracing::warn!(team = name, error = %e, "cannot look up pending team");
+                    tracing::warn!(folder, error = %e, "cannot look up pending folder");
                     break;
                 }
             }
@@ -322,23 +370,29 @@ impl Engine {
             .iter()
             .map(|(n, t)| (n.clone(), t.id.clone()))
             .collect();
-        for (name, id) in cached {
-            match self.store.get_team_by_name(&name) {
-                Ok(team) if team.id == id => {}
-                Ok(team) => {
-                    tracing::info!(team = name, old = %id, new = %team.id, "team was registered again");
+        for (folder, id) in cached {
+            let found = match self.store.find_team_by_claude_dir(&folder) {
+                Ok(Some(team)) => Ok(Some(team)),
+                // The link went with its team (or moved): look again, as for a new folder.
+                Ok(None) => self.lookup(&folder),
+                Err(e) => Err(e),
+            };
+            match found {
+                Ok(Some(team)) if team.id == id => {}
+                Ok(Some(team)) => {
+                    tracing::info!(folder, old = %id, new = %team.id, "folder is linked to another team now");
                     self.forget_team(&id)?;
-                    self.teams.insert(name.clone(), team);
-                    let files = self.team_files(&name);
+                    self.teams.insert(folder.clone(), team);
+                    let files = self.team_files(&folder);
                     report += self.sync_files(files)?;
                 }
-                Err(e) if e.is_not_found() => {
-                    tracing::info!(team = name, id = %id, "team record was removed; files kept pending");
+                Ok(None) => {
+                    tracing::info!(folder, id = %id, "team record was removed; files kept pending");
                     self.forget_team(&id)?;
-                    self.pending.insert(name);
+                    self.pending.insert(folder);
                 }
                 Err(e) => {
-                    tracing::warn!(team = name, error = %e, "cannot revalidate team");
+                    tracing::warn!(folder, error = %e, "cannot revalidate team link");
                     break;
                 }
             }
@@ -552,7 +606,14 @@ impl Engine {
         if self.state.config(&team.id) == Some(hash) {
             return Ok(0);
         }
-        if record.lead_session_id.is_some() && record.lead_session_id != team.lead_session_id {
+        let linked_by_name = record.team_name == team.team_name;
+        if linked_by_name
+            && record.lead_session_id.is_some()
+            && record.lead_session_id != team.lead_session_id
+        {
+            // Only a folder of the older layout (linked by its exact team name) copies its
+            // lead session onto the team; a folder linked by session id already agrees,
+            // and a later config naming another session never re-points the team.
             // `None` links keep the stored ones: the daemon only ever sets the lead
             // session, and never writes back links it cached earlier.
             let updated = self.store.register_team(&TeamRegistration {
@@ -564,7 +625,7 @@ impl Engine {
             })?;
             // So the next config change with the same lead session registers nothing.
             if updated.id == team.id {
-                self.teams.insert(team.team_name.clone(), updated);
+                self.teams.insert(record.team_name.clone(), updated);
             }
         }
         for m in &record.members {
@@ -596,7 +657,7 @@ impl Engine {
                     "team record was removed; files kept pending"
                 );
                 self.forget_team(&team.id)?;
-                self.pending.insert(team.team_name.clone());
+                self.pending.insert(file.team().to_owned());
             }
             Failure::Refused => {
                 tracing::error!(path = %file.path().display(), error = %e, "store refused the file's content");

@@ -78,6 +78,15 @@ impl Store for BrokenStore {
     fn revision(&self) -> Result<i64> {
         broken()
     }
+    fn link_claude_team_dir(&self, _: &TeamId, _: &str) -> Result<Team> {
+        broken()
+    }
+    fn record_team_activity(&self, _: &NewTeamActivity) -> Result<bool> {
+        broken()
+    }
+    fn list_team_activity(&self, _: &OrchestrationId) -> Result<Vec<TeamActivity>> {
+        broken()
+    }
 }
 
 #[tokio::test]

@@ -109,6 +109,19 @@ impl ClaudeSource {
         Ok(files)
     }
 
+    /// The `leadSessionId` of a folder's config.json, when it has a readable one.
+    pub fn folder_lead_session(&self, folder: &str) -> Option<String> {
+        let path = self.teams_dir.join(folder).join(CONFIG_FILE);
+        match self.read_team(folder, &path) {
+            Ok(record) => record.lead_session_id,
+            Err(ReadError::Missing(_)) => None,
+            Err(e) => {
+                tracing::debug!(folder, error = %e, "no lead session id readable for folder");
+                None
+            }
+        }
+    }
+
     /// Reads a team's config.json.
     pub fn read_team(&self, team: &str, path: &Path) -> Result<TeamRecord, ReadError> {
         let (bytes, _) = read(path)?;

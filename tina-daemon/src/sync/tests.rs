@@ -443,6 +443,24 @@ impl Store for Locking {
     fn revision(&self) -> Result<i64, StoreError> {
         self.inner.revision()
     }
+    fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>, StoreError> {
+        self.inner.find_team_by_lead_session(session_id)
+    }
+    fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>, StoreError> {
+        self.inner.find_team_by_claude_dir(folder)
+    }
+    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team, StoreError> {
+        self.inner.link_claude_team_dir(team, folder)
+    }
+    fn record_team_activity(&self, activity: &NewTeamActivity) -> Result<bool, StoreError> {
+        self.inner.record_team_activity(activity)
+    }
+    fn list_team_activity(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<TeamActivity>, StoreError> {
+        self.inner.list_team_activity(orchestration)
+    }
 }
 
 /// Runs one retry pass of `tick` now, without waiting out the back-off.

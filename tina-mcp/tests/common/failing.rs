@@ -136,4 +136,16 @@ impl Store for FailingStore {
         self.check("revision")?;
         self.inner.revision()
     }
+    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team> {
+        self.check("link_claude_team_dir")?;
+        self.inner.link_claude_team_dir(team, folder)
+    }
+    fn record_team_activity(&self, activity: &NewTeamActivity) -> Result<bool> {
+        self.check("record_team_activity")?;
+        self.inner.record_team_activity(activity)
+    }
+    fn list_team_activity(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamActivity>> {
+        self.check("list_team_activity")?;
+        self.inner.list_team_activity(orchestration)
+    }
 }

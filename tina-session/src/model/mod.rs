@@ -4,11 +4,13 @@
 //! the MCP tools, the HTTP API and the Convex functions share, and exports a TypeScript
 //! definition (ts-rs) so the web UI cannot drift from the server.
 
+mod activity;
 mod ids;
 pub mod input;
 mod records;
 mod status;
 
+pub use activity::{ActivityKind, NewTeamActivity, TeamActivity};
 pub use ids::{OrchestrationId, TeamId};
 pub use records::*;
 pub use status::{OrchestrationStatus, PhaseStatus, TaskStatus};

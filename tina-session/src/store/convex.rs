@@ -48,6 +48,11 @@ pub mod functions {
     pub const LIST_TEAMS: &str = "teams:list";
     pub const LIST_BY_PARENT: &str = "teams:listByParent";
     pub const LIST_ACTIVE_TEAMS: &str = "teams:listActiveTeams";
+    pub const FIND_TEAM_BY_LEAD_SESSION: &str = "teams:findByLeadSession";
+    pub const FIND_TEAM_BY_CLAUDE_DIR: &str = "teams:findByClaudeTeamDir";
+    pub const LINK_CLAUDE_TEAM_DIR: &str = "teams:linkClaudeTeamDir";
+    pub const RECORD_TEAM_ACTIVITY: &str = "activity:record";
+    pub const LIST_TEAM_ACTIVITY: &str = "activity:list";
     pub const UPSERT_TEAM_MEMBER: &str = "teamMembers:upsert";
     pub const LIST_TEAM_MEMBERS: &str = "teamMembers:list";
     pub const RECORD_TASK_EVENTS: &str = "tasks:recordTaskEvents";
@@ -557,6 +562,38 @@ impl Store for ConvexStore {
 
     fn list_active_teams(&self) -> Result<Vec<Team>> {
         self.query(functions::LIST_ACTIVE_TEAMS, json!({}))
+    }
+
+    fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>> {
+        self.query(
+            functions::FIND_TEAM_BY_LEAD_SESSION,
+            json!({ "session_id": session_id }),
+        )
+    }
+
+    fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>> {
+        self.query(
+            functions::FIND_TEAM_BY_CLAUDE_DIR,
+            json!({ "folder": folder }),
+        )
+    }
+
+    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team> {
+        self.mutation(
+            functions::LINK_CLAUDE_TEAM_DIR,
+            json!({ "team_id": team, "folder": folder }),
+        )
+    }
+
+    fn record_team_activity(&self, activity: &NewTeamActivity) -> Result<bool> {
+        self.mutation(functions::RECORD_TEAM_ACTIVITY, json!(activity))
+    }
+
+    fn list_team_activity(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamActivity>> {
+        self.query(
+            functions::LIST_TEAM_ACTIVITY,
+            json!({ "orchestration_id": orchestration }),
+        )
     }
 
     fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember> {

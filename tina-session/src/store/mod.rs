@@ -154,6 +154,49 @@ pub trait Store: Send + Sync {
     /// phase is complete.
     fn list_active_teams(&self) -> Result<Vec<Team>>;
 
+    /// The team whose lead session id is exactly `session_id` (the newest, should two
+    /// teams share one), or `None`. How Claude Code folders and hooks find their team.
+    fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>> {
+        Ok(self
+            .all_teams()?
+            .into_iter()
+            .filter(|t| t.lead_session_id.as_deref() == Some(session_id))
+            .max_by_key(|t| t.created_at))
+    }
+
+    /// The team linked to the Claude Code folder `folder` (exact), or `None`.
+    fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>> {
+        Ok(self
+            .all_teams()?
+            .into_iter()
+            .find(|t| t.claude_team_dir.as_deref() == Some(folder)))
+    }
+
+    /// Every team of every orchestration (for the scanning defaults above).
+    fn all_teams(&self) -> Result<Vec<Team>> {
+        let mut teams = Vec::new();
+        for o in self.list_orchestrations()? {
+            match self.list_teams(&o.id) {
+                Ok(t) => teams.extend(t),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(teams)
+    }
+
+    /// Links the Claude Code folder `folder` (its name under `$CLAUDE_HOME/teams` and
+    /// `tasks`) to the team, moving it off any team it was linked to before. The link
+    /// outlives the folder, so tasks keep their team after Claude Code deletes it.
+    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team>;
+
+    // --- activity ---------------------------------------------------------------------
+
+    /// Appends an activity entry; `false` when the same entry was already recorded.
+    fn record_team_activity(&self, activity: &NewTeamActivity) -> Result<bool>;
+    /// Activity of every team of the orchestration, oldest first.
+    fn list_team_activity(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamActivity>>;
+
     // --- members ----------------------------------------------------------------------
 
     fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember>;

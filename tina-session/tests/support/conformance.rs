@@ -17,7 +17,8 @@ macro_rules! conformance_tests {
             batch_is_atomic, conflicting_event_is_refused, phase_transitions,
             delete_removes_everything, active_teams, revision_grows,
             orchestration_status_follows_every_phase, task_counts_for_the_list,
-            shared_vectors, materialized_equals_fold, active_form_is_kept);
+            shared_vectors, materialized_equals_fold, active_form_is_kept,
+            claude_folder_links, team_activity_is_recorded_once);
     };
     (@tests $factory:expr; $($name:ident),+) => {
         $(
@@ -794,4 +795,135 @@ pub fn active_form_is_kept(store: &dyn Store) {
     let current = store.get_current_tasks(&o.id).unwrap();
     assert_eq!(current[0].active_form, None);
     assert_eq!(current[0].status, TaskStatus::Completed);
+}
+
+/// Teams are found by exact lead session id and by the Claude Code folder linked to
+/// them; a folder moves to the team that links it last; deleting the orchestration
+/// removes the links.
+pub fn claude_folder_links(store: &dyn Store) {
+    let session = "8739ce96-1dac-48df-8c52-26613812a012";
+    let (o, root) = store
+        .create_orchestration(&NewOrchestration {
+            lead_session_id: Some(session.into()),
+            ..new_orch("linked", 1)
+        })
+        .unwrap();
+    let found = store.find_team_by_lead_session(session).unwrap().unwrap();
+    assert_eq!(found.id, root.id);
+    for wrong in [
+        "8739ce96",
+        "session-8739ce96",
+        "8739CE96-1DAC-48DF-8C52-26613812A012",
+        "",
+    ] {
+        assert_eq!(
+            store.find_team_by_lead_session(wrong).unwrap(),
+            None,
+            "{wrong}"
+        );
+    }
+    assert_eq!(root.claude_team_dir, None);
+    assert_eq!(
+        store.find_team_by_claude_dir("session-8739ce96").unwrap(),
+        None
+    );
+    let linked = store
+        .link_claude_team_dir(&root.id, "session-8739ce96")
+        .unwrap();
+    assert_eq!(linked.claude_team_dir.as_deref(), Some("session-8739ce96"));
+    assert_eq!(
+        store.get_team(&root.id).unwrap().claude_team_dir.as_deref(),
+        Some("session-8739ce96")
+    );
+    let by_dir = store
+        .find_team_by_claude_dir("session-8739ce96")
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_dir.id, root.id);
+    assert_eq!(
+        store.find_team_by_claude_dir("session-8739ce9").unwrap(),
+        None
+    );
+    // Linking again is a no-op; linking the folder to another team moves it.
+    store
+        .link_claude_team_dir(&root.id, "session-8739ce96")
+        .unwrap();
+    let p1 = store.register_team(&phase_team(&o, &root, 1)).unwrap();
+    store
+        .link_claude_team_dir(&p1.id, "session-8739ce96")
+        .unwrap();
+    assert_eq!(
+        store
+            .find_team_by_claude_dir("session-8739ce96")
+            .unwrap()
+            .unwrap()
+            .id,
+        p1.id
+    );
+    assert_eq!(store.get_team(&root.id).unwrap().claude_team_dir, None);
+    assert!(
+        store
+            .link_claude_team_dir(&TeamId::from("nope"), "x")
+            .unwrap_err()
+            .is_not_found()
+    );
+    store.delete_orchestration(&o.id).unwrap();
+    assert_eq!(
+        store.find_team_by_claude_dir("session-8739ce96").unwrap(),
+        None
+    );
+    assert_eq!(store.find_team_by_lead_session(session).unwrap(), None);
+}
+
+/// Activity entries are appended once per identity and listed oldest first.
+pub fn team_activity_is_recorded_once(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("active", 1)).unwrap();
+    let p1 = store.register_team(&phase_team(&o, &root, 1)).unwrap();
+    let end = NewTeamActivity {
+        team_id: p1.id.clone(),
+        kind: ActivityKind::SessionEnd,
+        session_id: "s-1".into(),
+        agent_name: None,
+        detail: Some("other".into()),
+        recorded_at: 2_000,
+    };
+    let idle = NewTeamActivity {
+        team_id: root.id.clone(),
+        kind: ActivityKind::TeammateIdle,
+        session_id: "s-0".into(),
+        agent_name: Some("implementer".into()),
+        detail: None,
+        recorded_at: 1_000,
+    };
+    assert!(store.record_team_activity(&end).unwrap());
+    assert!(!store.record_team_activity(&end).unwrap());
+    assert!(store.record_team_activity(&idle).unwrap());
+    let other_agent = NewTeamActivity {
+        agent_name: Some("tester".into()),
+        ..idle.clone()
+    };
+    assert!(store.record_team_activity(&other_agent).unwrap());
+    let listed = store.list_team_activity(&o.id).unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[0].kind, ActivityKind::TeammateIdle);
+    assert_eq!(listed[0].agent_name.as_deref(), Some("implementer"));
+    assert_eq!(listed[0].orchestration_id, o.id);
+    let last = listed.last().unwrap();
+    assert_eq!(
+        (last.kind, last.team_id.clone()),
+        (ActivityKind::SessionEnd, p1.id.clone())
+    );
+    assert_eq!(last.agent_name, None);
+    assert_eq!(last.detail.as_deref(), Some("other"));
+    assert!(
+        store
+            .record_team_activity(&NewTeamActivity {
+                team_id: TeamId::from("nope"),
+                ..end
+            })
+            .unwrap_err()
+            .is_not_found()
+    );
+    store.delete_orchestration(&o.id).unwrap();
+    assert!(store.list_team_activity(&o.id).unwrap().is_empty());
 }

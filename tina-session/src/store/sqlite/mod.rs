@@ -513,6 +513,93 @@ impl Store for SqliteStore {
             .map_err(db)
     }
 
+    fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {TEAM_COLS} FROM teams WHERE lead_session_id = ?1 \
+                 ORDER BY created_at DESC, team_name LIMIT 1"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_row([session_id], team_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {TEAM_COLS} FROM teams WHERE claude_team_dir = ?1"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_row([folder], team_row).optional().map_err(db)
+    }
+
+    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team> {
+        if folder.is_empty() {
+            return Err(StoreError::Invalid {
+                what: "Claude Code folder",
+                reason: "it is empty".into(),
+            });
+        }
+        self.write(|tx| {
+            let current = get_team_tx(tx, team)?;
+            if current.claude_team_dir.as_deref() == Some(folder) {
+                return Ok(current);
+            }
+            tx.execute(
+                "UPDATE teams SET claude_team_dir = NULL WHERE claude_team_dir = ?1 AND id != ?2",
+                params![folder, team.as_str()],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "UPDATE teams SET claude_team_dir = ?1 WHERE id = ?2",
+                params![folder, team.as_str()],
+            )
+            .map_err(db)?;
+            get_team_tx(tx, team)
+        })
+    }
+
+    fn record_team_activity(&self, a: &NewTeamActivity) -> Result<bool> {
+        self.write(|tx| {
+            let team = get_team_tx(tx, &a.team_id)?;
+            let inserted = tx
+                .execute(
+                    &format!(
+                        "INSERT INTO team_activity ({ACTIVITY_COLS}) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                         ON CONFLICT (team_id, kind, session_id, agent_name, recorded_at) DO NOTHING"
+                    ),
+                    params![
+                        team.orchestration_id.as_str(),
+                        a.team_id.as_str(),
+                        a.kind.as_str(),
+                        a.session_id,
+                        a.agent_name.as_deref().unwrap_or(""),
+                        a.detail,
+                        a.recorded_at
+                    ],
+                )
+                .map_err(db)?;
+            Ok(inserted == 1)
+        })
+    }
+
+    fn list_team_activity(&self, orchestration: &OrchestrationId) -> Result<Vec<TeamActivity>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ACTIVITY_COLS} FROM team_activity WHERE orchestration_id = ?1 \
+                 ORDER BY recorded_at, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([orchestration.as_str()], activity_row)
+            .and_then(|rows| rows.collect())
+            .map_err(db)
+    }
+
     fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember> {
         self.write(|tx| {
             get_team_tx(tx, &member.team_id)?;

@@ -120,3 +120,19 @@ pub(super) fn event_row(r: &Row<'_>) -> rusqlite::Result<TaskEvent> {
         active_form: r.get(12)?,
     })
 }
+
+pub(super) const ACTIVITY_COLS: &str =
+    "orchestration_id, team_id, kind, session_id, agent_name, detail, recorded_at";
+
+pub(super) fn activity_row(r: &Row<'_>) -> rusqlite::Result<TeamActivity> {
+    let agent: String = r.get(4)?;
+    Ok(TeamActivity {
+        orchestration_id: OrchestrationId(r.get(0)?),
+        team_id: TeamId(r.get(1)?),
+        kind: parse_col(2, r.get(2)?)?,
+        session_id: r.get(3)?,
+        agent_name: (!agent.is_empty()).then_some(agent),
+        detail: r.get(5)?,
+        recorded_at: r.get(6)?,
+    })
+}
