@@ -241,7 +241,8 @@ pub fn turn(script: &Script, messages: &[Value]) -> Turn {
 }
 
 /// Replaces `{{after:LABEL}}` with the word that follows LABEL in `source` (the agent's
-/// first user message), without trailing punctuation. Unknown labels stay as written,
+/// first user message): up to whitespace, `<` (Claude Code wraps a skill's arguments
+/// in `<command-args>`) or a quote, without trailing punctuation. Unknown labels stay as written,
 /// so a script error shows in the transcript instead of vanishing.
 pub fn fill(template: &str, source: &str) -> String {
     let mut out = String::new();
@@ -258,7 +259,7 @@ pub fn fill(template: &str, source: &str) -> String {
             Some(at) => {
                 let word: String = source[at + label.len()..]
                     .chars()
-                    .take_while(|c| !c.is_whitespace())
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, '<' | '"' | '\''))
                     .collect();
                 out.push_str(word.trim_end_matches(['.', ',', ')', ';', '\'', '"']));
             }
@@ -351,6 +352,8 @@ mod tests {
         assert_eq!(fill("parent={{after:team id }}", src), "parent=0190-ab");
         assert_eq!(fill("{{after:worktree }}/src/a.rs", src), "/w/g/src/a.rs");
         assert_eq!(fill("{{after:nothing }}!", src), "{{after:nothing }}!");
+        let wrapped = "<command-args>Plan: /p/1.md. Worktree: /w/g.</command-args>";
+        assert_eq!(fill("{{after:Worktree: }}/a", wrapped), "/w/g/a");
         assert_eq!(
             fill_value(&json!({"a": ["{{after:worktree }}"], "n": 1}), src),
             json!({"a": ["/w/g"], "n": 1})
