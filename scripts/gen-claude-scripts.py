@@ -23,7 +23,7 @@ MCP = "mcp__plugin_tina_tina__"
 def orchestrator(s):
     f, n = s["feature_name"], s["total_phases"]
     steps = [{"tool": "ToolSearch", "input": {"query": "select:TaskCreate,TaskUpdate,SendMessage,"
-              f"{MCP}advance_phase,{MCP}start_phase,{MCP}get_current_tasks"}}]
+              f"{MCP}advance_phase,{MCP}start_phase,{MCP}get_current_tasks,{MCP}get_orchestration"}}]
     creates = []
     for k in range(1, n + 1):
         for kind, verb in (("plan", "Planning"), ("execute", "Executing"), ("review", "Reviewing")):
@@ -42,7 +42,8 @@ def orchestrator(s):
     for k in range(1, n + 1):
         tid = lambda kind: str(3 * (k - 1) + {"plan": 1, "execute": 2, "review": 3}[kind])
         phase = s["phases"][k - 1]
-        last = phase["tasks"][-1]["subject"]
+        all_tasks = phase["tasks"] + phase.get("failure", {}).get("fix_tasks", [])
+        last = all_tasks[-1]["subject"]
         first = {"when": "phase-planner finished"} if k == 1 else {}
         if k > 1:
             steps.append({"tool": f"{MCP}advance_phase", "input": {"orchestration": f, "phase": k, "event": "plan"}})
@@ -54,6 +55,11 @@ def orchestrator(s):
         steps.append({"tool": f"{MCP}get_current_tasks",
                       "input": {"orchestration": f, "phase": k, "status": "completed"},
                       "until": json.dumps(last)[1:-1], "delay_ms": 3000})
+        if phase.get("failure"):
+            # The phase lead blocked the phase and resumes it after the fix: review only
+            # an executing phase.
+            steps.append({"tool": f"{MCP}get_orchestration", "input": {"orchestration": f},
+                          "until": '"status":"executing"', "delay_ms": 2000})
         steps.append({"tools": [
             {"tool": "TaskUpdate", "input": {"taskId": tid("execute"), "status": "completed"}},
             {"tool": "TaskUpdate", "input": {"taskId": tid("review"), "status": "in_progress", "owner": "team-lead"}},
@@ -91,7 +97,7 @@ def owners(phase):
 def phase_lead(s, k, phase):
     f = s["feature_name"]
     team = f"{f}-phase-{k}"
-    steps = [{"tool": "ToolSearch", "input": {"query": "select:TaskCreate,TaskUpdate,SendMessage"}},
+    steps = [{"tool": "ToolSearch", "input": {"query": f"select:TaskCreate,TaskUpdate,SendMessage,{MCP}advance_phase"}},
              {"text": "Creating the phase tasks.", "tools": [
                  {"tool": "TaskCreate", "input": {"subject": t["subject"], "description": t["description"],
                                                   "activeForm": "Working on: " + t["subject"]}}
@@ -112,8 +118,35 @@ def phase_lead(s, k, phase):
         steps.append(spawn)
         steps.append({"text": f"Waiting for {who}."})
         previous = who
+    failure = phase.get("failure")
+    if failure:
+        fixes = failure["fix_tasks"]
+        steps.append({"text": "The tests fail: blocking the phase and planning the fix.",
+                      "when": f"{previous} finished", "tools": [
+                          {"tool": f"{MCP}advance_phase", "input": {
+                              "orchestration": f, "phase": k, "event": "block", "reason": failure["reason"]}}] + [
+                          {"tool": "TaskCreate", "input": {"subject": t["subject"], "description": t["description"],
+                                                           "activeForm": "Working on: " + t["subject"]}}
+                          for t in fixes]})
+        blocked = [{"tool": "TaskUpdate", "input": {"taskId": t["id"], "addBlockedBy": t["blocked_by"]}}
+                   for t in fixes if t.get("blocked_by")]
+        if blocked:
+            steps.append({"tools": blocked})
+        previous = None
+        for who in owners({"tasks": fixes}):
+            ids = [t["id"] for t in fixes if t["owner"] == who]
+            send = {"tool": "SendMessage", "input": {
+                "to": who, "summary": "fix tasks",
+                "message": f"[fix for {who} of {team}] Do the fix tasks {', '.join(ids)} and report to team-lead."}}
+            if previous:
+                send["when"] = f"{previous} finished the fix"
+            steps.append(send)
+            steps.append({"text": f"Waiting for {who}."})
+            previous = who
+        steps.append({"tool": f"{MCP}advance_phase", "when": f"{previous} finished the fix",
+                      "input": {"orchestration": f, "phase": k, "event": "resume"}})
     steps.append({"text": f"Phase {k} done: every task is completed and the tests pass.",
-                  "when": f"{previous} finished"})
+                  **({} if failure else {"when": f"{previous} finished"})})
     return {"match": f"You lead team {team} ", "steps": steps}
 
 
@@ -122,7 +155,30 @@ def teammate(s, k, phase, who, last):
     team = f"{f}-phase-{k}"
     wt = "{{after:Worktree: }}"
     steps = [{"tool": "ToolSearch", "input": {"query": "select:TaskUpdate,SendMessage"}}]
-    for t in [t for t in phase["tasks"] if t["owner"] == who]:
+    steps += task_steps(phase["tasks"], who, wt)
+    fixes = phase.get("failure", {}).get("fix_tasks", [])
+    if any(t["owner"] == who for t in fixes):
+        steps.append({"tool": "SendMessage", "input": {
+            "to": "team-lead", "summary": "tasks done", "message": f"{who} finished its tasks in {team}."}})
+        steps.append({"text": "My tasks are done."})
+        fix = task_steps(fixes, who, wt)
+        fix[0]["when"] = f"[fix for {who} of {team}]"
+        steps += fix
+        report = f"{who} finished the fix in {team}."
+    else:
+        report = f"{who} finished its tasks in {team}."
+    if last and phase.get("commit_message"):
+        steps.append({"tool": "Bash", "input": {
+            "command": f"git add -A . && git commit -q -m {json.dumps(phase['commit_message'])} && git log --oneline -1",
+            "description": "Commit the phase"}})
+    steps.append({"tool": "SendMessage", "input": {"to": "team-lead", "summary": "tasks done", "message": report}})
+    steps.append({"text": "My tasks are done."})
+    return {"match": f"[{who} of {team}]", "steps": steps}
+
+
+def task_steps(tasks, who, wt):
+    steps = []
+    for t in [t for t in tasks if t["owner"] == who]:
         steps.append({"tool": "TaskUpdate", "input": {"taskId": t["id"], "status": "in_progress", "owner": who}})
         for c in t.get("changes", []):
             path = f"{wt}/{c['path']}"
@@ -142,14 +198,7 @@ def teammate(s, k, phase, who, last):
             steps.append({"tool": "Bash", "input": {"command": "cargo test --quiet 2>&1 | tail -5",
                                                     "description": "Run the test suite", "timeout": 600000}})
         steps.append({"tool": "TaskUpdate", "input": {"taskId": t["id"], "status": "completed"}})
-    if last and phase.get("commit_message"):
-        steps.append({"tool": "Bash", "input": {
-            "command": f"git add -A . && git commit -q -m {json.dumps(phase['commit_message'])} && git log --oneline -1",
-            "description": "Commit the phase"}})
-    steps.append({"tool": "SendMessage", "input": {
-        "to": "team-lead", "summary": "tasks done", "message": f"{who} finished its tasks in {team}."}})
-    steps.append({"text": "My tasks are done."})
-    return {"match": f"[{who} of {team}]", "steps": steps}
+    return steps
 
 
 def generate(name):
