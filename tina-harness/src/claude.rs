@@ -121,6 +121,18 @@ pub fn preflight(config: &Config, scenario: &Scenario) -> anyhow::Result<()> {
             config.claude_home.display()
         );
     }
+    let mcp = settings.plugin_dir.join("bin").join("tina-mcp");
+    let probe = Command::new(&mcp)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run the plugin's MCP launcher {}", mcp.display()))?;
+    if !probe.status.success() {
+        bail!(
+            "the plugin cannot start TINA's MCP server: {}",
+            String::from_utf8_lossy(&probe.stderr).trim()
+        );
+    }
     let dir = scripts_dir(scenario);
     let scripts = script::load_scripts(&dir)
         .with_context(|| format!("scenario '{}' has no model scripts", scenario.name))?;
