@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (unit, integration, conformance on SQLite and on the
-# Convex double, CLI, daemon, harness scenarios, MCP in-process and over stdio with the
+# Convex double, CLI, daemon, harness scenarios with the sim and with the real Claude Code
+# binary against the model double, MCP in-process and over stdio with the
 # Python SDK, skills drift, web API), Convex functions (vitest + convex-test), web (vitest +
 # headless Chromium), plus format and lint checks. Installs what it needs first.
 #
@@ -9,6 +10,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# The Claude Code release CI runs (tina-session's launcher supports 2.1.178 up to 2.2.0).
+claude_version=2.1.332
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
@@ -29,6 +32,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
   command -v chromium >/dev/null || die "Chromium is missing: apt-get install chromium (as root)"
 fi
+if ! command -v tmux >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+  elif command -v sudo >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+  fi
+fi
 
 step "Python MCP SDK (in target/py-venv)"
 venv=$root/target/py-venv
@@ -41,6 +51,17 @@ export PYTHON=$venv/bin/python
 step "npm dependencies"
 (cd convex && npm ci --no-audit --no-fund) || die "npm ci in convex/ failed"
 (cd tina-web/ui && npm ci --no-audit --no-fund) || die "npm ci in tina-web/ui failed"
+
+step "Claude Code $claude_version (in target/claude-code, for the harness's claude runtime)"
+# The pinned native binary: the claude runtime tests run it against the model double
+# (tina-harness/tests/claude_runtime.rs finds it there; TINA_CLAUDE_BIN overrides).
+claude_bin=$root/target/claude-code/node_modules/@anthropic-ai/claude-code-linux-x64/claude
+if ! "$claude_bin" --version 2>/dev/null | grep -q "^$claude_version "; then
+  npm install --prefix "$root/target/claude-code" --no-audit --no-fund --no-save \
+    "@anthropic-ai/claude-code-linux-x64@$claude_version" || die "npm install of Claude Code $claude_version failed"
+fi
+"$claude_bin" --version >/dev/null || die "the installed Claude Code does not run: $claude_bin"
+command -v tmux >/dev/null || die "tmux is missing (the claude runtime runs leads in tmux): apt-get install tmux"
 
 step "web UI build (embedded into the tina-web binary)"
 (cd tina-web/ui && npm run build) || die "the web UI does not build"
@@ -61,6 +82,7 @@ suite() {
 }
 
 suite "format (cargo fmt --check)" cargo fmt --all -- --check
+suite "Claude Code plugin (claude plugin validate . --strict)" "$claude_bin" plugin validate . --strict
 suite "Rust tests (cargo test --workspace)" cargo test --workspace --no-fail-fast
 suite "lint (cargo clippy -D warnings)" cargo clippy --workspace --all-targets -- -D warnings
 suite "Convex functions (vitest + convex-test, typecheck)" \
