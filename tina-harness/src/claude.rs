@@ -45,9 +45,8 @@ const TEST_API_KEY: &str = "sk-ant-tina-model-double-0000000000000000";
 
 /// Where `scripts/test-all.sh` installs the pinned Claude Code.
 pub fn installed_claude() -> PathBuf {
-    workspace_dir().join(
-        "target/claude-code/node_modules/@anthropic-ai/claude-code-linux-x64/claude",
-    )
+    workspace_dir()
+        .join("target/claude-code/node_modules/@anthropic-ai/claude-code-linux-x64/claude")
 }
 
 /// The Claude Code binary the runtime uses: `$TINA_CLAUDE_BIN`, else the one
@@ -153,7 +152,9 @@ fn seed_config_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(".claude.json");
     let mut doc: serde_json::Value = match std::fs::read_to_string(&path) {
-        Ok(t) => serde_json::from_str(&t).with_context(|| format!("{} is not JSON", path.display()))?,
+        Ok(t) => {
+            serde_json::from_str(&t).with_context(|| format!("{} is not JSON", path.display()))?
+        }
         Err(_) => serde_json::json!({}),
     };
     doc["hasCompletedOnboarding"] = true.into();
@@ -279,7 +280,11 @@ fn stop_sessions(config: &Config, feature: &str, orchestrator_session: &str) {
         && let Ok(o) = store.get_orchestration_by_feature(feature)
         && let Ok(teams) = store.list_teams(&o.id)
     {
-        sessions.extend(teams.iter().map(|t| launch::tmux_session_name(&t.team_name)));
+        sessions.extend(
+            teams
+                .iter()
+                .map(|t| launch::tmux_session_name(&t.team_name)),
+        );
     }
     sessions.sort();
     sessions.dedup();

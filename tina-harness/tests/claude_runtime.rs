@@ -99,7 +99,10 @@ fn every_scenario_passes_with_real_claude_code() {
         let double = std::fs::read_to_string(report.run_dir.join("model-double.log"))
             .expect("model double log");
         for agent in ["\"orchestrator\"", "\"phase-planner\"", "\"phase-1-lead\""] {
-            assert!(double.contains(agent), "{name}: {agent} never asked the model");
+            assert!(
+                double.contains(agent),
+                "{name}: {agent} never asked the model"
+            );
         }
         assert!(
             double.contains("mcp__plugin_tina_tina__start_phase"),

@@ -366,7 +366,9 @@ fn check_team_model(name: &str, text: &str) -> Vec<String> {
             ));
         }
     }
-    let uses_tasks = ["TaskCreate", "TaskUpdate"].iter().any(|t| text.contains(t));
+    let uses_tasks = ["TaskCreate", "TaskUpdate"]
+        .iter()
+        .any(|t| text.contains(t));
     if uses_tasks && !text.contains("select:TaskCreate,TaskUpdate") {
         findings.push(format!(
             "{name}: uses the Task tools without fetching them (they are deferred): \
@@ -520,7 +522,10 @@ fn plugin_wiring_points_at_real_things() {
     assert_eq!(server["command"], "${CLAUDE_PLUGIN_ROOT}/bin/tina-mcp");
     assert_eq!(server["args"], serde_json::json!(["serve"]));
     let launcher = std::fs::read_to_string(root.join("bin/tina-mcp")).expect("bin/tina-mcp");
-    assert!(!launcher.contains("cargo run"), "the launcher must not compile");
+    assert!(
+        !launcher.contains("cargo run"),
+        "the launcher must not compile"
+    );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(root.join("bin/tina-mcp"))
         .expect("launcher")
@@ -539,7 +544,10 @@ fn plugin_launcher_finds_the_built_server_or_says_how_to_build_it() {
     std::fs::copy(root.join("bin/tina-mcp"), dir.path().join("bin/tina-mcp")).expect("copy");
     let out = std::process::Command::new(dir.path().join("bin/tina-mcp"))
         .arg("--version")
-        .env("PATH", format!("{}:/usr/bin:/bin", dir.path().join("bin").display()))
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", dir.path().join("bin").display()),
+        )
         .env_remove("TINA_MCP_BIN")
         .output()
         .expect("run launcher");
@@ -562,8 +570,13 @@ fn plugin_launcher_finds_the_built_server_or_says_how_to_build_it() {
 fn the_real_claude_code_validates_the_plugin_strictly() {
     let Some(bin) = tina_harness::claude::claude_bin().filter(|b| b.is_file()) else {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(!ci, "CI=true and no Claude Code binary to validate the plugin with");
-        eprintln!("SKIPPED the_real_claude_code_validates_the_plugin_strictly: no Claude Code binary");
+        assert!(
+            !ci,
+            "CI=true and no Claude Code binary to validate the plugin with"
+        );
+        eprintln!(
+            "SKIPPED the_real_claude_code_validates_the_plugin_strictly: no Claude Code binary"
+        );
         return;
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -155,7 +155,9 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Req
 }
 
 fn serve_connection(conn: TcpStream, shared: &Shared) {
-    let Ok(mut out) = conn.try_clone() else { return };
+    let Ok(mut out) = conn.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(conn);
     while let Ok(Some(req)) = read_request(&mut reader) {
         let (status, content_type, body) = respond(&req, shared);
@@ -233,7 +235,9 @@ fn answer(request: &Value, body_len: usize, shared: &Shared) -> Reply {
         blocks: Vec::new(),
         input_tokens: (body_len as u64 / 4).max(1),
     };
-    let script = has_tools.then(|| script_for(&shared.scripts, &messages)).flatten();
+    let script = has_tools
+        .then(|| script_for(&shared.scripts, &messages))
+        .flatten();
     let (agent, index) = match script {
         None => {
             reply.blocks.push(Block::Text("OK.".into()));

@@ -9,7 +9,11 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     Text(String),
-    ToolUse { id: String, name: String, input: Value },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
 }
 
 /// A whole reply.
@@ -23,7 +27,11 @@ pub struct Reply {
 
 impl Reply {
     pub fn stop_reason(&self) -> &'static str {
-        if self.blocks.iter().any(|b| matches!(b, Block::ToolUse { .. })) {
+        if self
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::ToolUse { .. }))
+        {
             "tool_use"
         } else {
             "end_turn"

@@ -75,7 +75,10 @@ impl Step {
             .iter()
             .map(|t| ToolCall {
                 tool: t.clone(),
-                input: self.input.clone().unwrap_or_else(|| Value::Object(Default::default())),
+                input: self
+                    .input
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Default::default())),
             })
             .collect();
         calls.extend(self.tools.iter().cloned());
@@ -115,8 +118,7 @@ pub fn load_scripts(dir: &Path) -> Result<Vec<Script>, ScriptError> {
             path: path.display().to_string(),
             source,
         })?;
-        let mut script: Script =
-            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let mut script: Script = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
         script.agent = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -126,10 +128,16 @@ pub fn load_scripts(dir: &Path) -> Result<Vec<Script>, ScriptError> {
         }
         for (i, step) in script.steps.iter().enumerate() {
             if step.text.is_none() && step.calls().is_empty() {
-                return Err(invalid(format!("step {} has neither text nor a tool", i + 1)));
+                return Err(invalid(format!(
+                    "step {} has neither text nor a tool",
+                    i + 1
+                )));
             }
             if step.until.is_some() && step.calls().is_empty() {
-                return Err(invalid(format!("step {} polls (`until`) without a tool", i + 1)));
+                return Err(invalid(format!(
+                    "step {} polls (`until`) without a tool",
+                    i + 1
+                )));
             }
         }
         scripts.push(script);
@@ -158,7 +166,11 @@ pub fn content_text(content: &Value) -> String {
         Value::Array(blocks) => blocks
             .iter()
             .map(|b| match b.get("type").and_then(Value::as_str) {
-                Some("text") => b.get("text").and_then(Value::as_str).unwrap_or("").to_owned(),
+                Some("text") => b
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
                 Some("tool_result") => content_text(b.get("content").unwrap_or(&Value::Null)),
                 _ => String::new(),
             })
@@ -306,8 +318,10 @@ mod tests {
         ]));
         let user = |t: &str| json!({"role": "user", "content": t});
         let asst = || json!({"role": "assistant", "content": [{"type": "text", "text": "."}]});
-        let result = |t: &str| json!({"role": "user", "content": [
-            {"type": "tool_result", "tool_use_id": "a", "content": [{"type": "text", "text": t}]}]});
+        let result = |t: &str| {
+            json!({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "a", "content": [{"type": "text", "text": t}]}]})
+        };
         let mut m = vec![user("you are the lead of x")];
         assert_eq!(step_index(&s, &m), 0);
         m.extend([asst(), result("tools loaded")]);
@@ -363,11 +377,25 @@ mod tests {
     #[test]
     fn loading_refuses_bad_scripts() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("a.json"), r#"{"match": "m", "steps": [{}]}"#).unwrap();
-        let err = load_scripts(dir.path()).expect_err("empty step").to_string();
+        std::fs::write(
+            dir.path().join("a.json"),
+            r#"{"match": "m", "steps": [{}]}"#,
+        )
+        .unwrap();
+        let err = load_scripts(dir.path())
+            .expect_err("empty step")
+            .to_string();
         assert!(err.contains("neither text nor a tool"), "{err}");
-        std::fs::write(dir.path().join("a.json"), r#"{"match": "lead", "steps": []}"#).unwrap();
-        std::fs::write(dir.path().join("b.json"), r#"{"match": "lead 2", "steps": []}"#).unwrap();
+        std::fs::write(
+            dir.path().join("a.json"),
+            r#"{"match": "lead", "steps": []}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.json"),
+            r#"{"match": "lead 2", "steps": []}"#,
+        )
+        .unwrap();
         let err = load_scripts(dir.path()).expect_err("overlap").to_string();
         assert!(err.contains("overlapping"), "{err}");
         std::fs::remove_file(dir.path().join("b.json")).unwrap();

@@ -529,6 +529,82 @@ pub fn wait_for_team_folder(
     }
 }
 
+/// Where a launched lead's team folder stands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LeadLink {
+    /// The daemon linked the folder to the team.
+    Linked { folder: String },
+    /// The folder exists (found by the lead's session id); the daemon has not linked it.
+    FolderSeen { folder: String },
+    /// No folder yet, within the expected time.
+    Waiting { waited_secs: u64, timeout_secs: u64 },
+    /// No folder although the expected time has passed: the lead may be stuck (a
+    /// dialog, a login prompt, a failed start) or has spawned no teammate yet.
+    Missing { waited_secs: u64, timeout_secs: u64 },
+}
+
+/// The link state of a team's lead (None when TINA did not launch one: no session id).
+pub fn lead_link(
+    team: &crate::model::Team,
+    claude_home: &Path,
+    now_ms: i64,
+    timeout: Duration,
+) -> Option<LeadLink> {
+    let session_id = team.lead_session_id.as_deref()?;
+    if let Some(folder) = &team.claude_team_dir {
+        return Some(LeadLink::Linked {
+            folder: folder.clone(),
+        });
+    }
+    if let Some(folder) = lead_team_folder(claude_home, session_id) {
+        return Some(LeadLink::FolderSeen {
+            folder: folder
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        });
+    }
+    let waited_secs = u64::try_from((now_ms - team.created_at).max(0) / 1000).unwrap_or(0);
+    let timeout_secs = timeout.as_secs();
+    Some(if waited_secs >= timeout_secs {
+        LeadLink::Missing {
+            waited_secs,
+            timeout_secs,
+        }
+    } else {
+        LeadLink::Waiting {
+            waited_secs,
+            timeout_secs,
+        }
+    })
+}
+
+impl LeadLink {
+    /// One line for `tina-session status`.
+    pub fn describe(&self, team_name: &str) -> String {
+        let session = tmux_session_name(team_name);
+        match self {
+            LeadLink::Linked { folder } => format!("team folder {folder} linked"),
+            LeadLink::FolderSeen { folder } => {
+                format!("team folder {folder} found, not linked yet (is the daemon running?)")
+            }
+            LeadLink::Waiting {
+                waited_secs,
+                timeout_secs,
+            } => format!("no team folder yet ({waited_secs} s of {timeout_secs} s)"),
+            LeadLink::Missing {
+                waited_secs,
+                timeout_secs,
+            } => format!(
+                "NO TEAM FOLDER after {waited_secs} s (expected within {timeout_secs} s): the \
+                 lead may be stuck or has spawned no teammate; look with {}",
+                attach_hint(&session)
+            ),
+        }
+    }
+}
+
 /// The line a front end prints after a launch.
 pub fn attach_hint(tmux_session: &str) -> String {
     format!("tmux attach -t {tmux_session}")

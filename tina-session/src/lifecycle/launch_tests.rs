@@ -351,3 +351,63 @@ fn tmux_session_names_avoid_dots_and_colons() {
     assert_ne!(a[..8], b[..8]);
     assert!(uuid::Uuid::parse_str(&new_session_id()).is_ok());
 }
+
+#[test]
+fn lead_link_says_linked_seen_waiting_or_missing() {
+    use crate::model::{OrchestrationId, Team, TeamId};
+    let home = tempfile::tempdir().expect("tempdir");
+    let sid = "6c0ffee0-0000-4000-8000-000000000001";
+    let mut team = Team {
+        id: TeamId::from("t"),
+        team_name: "f-phase-1".into(),
+        orchestration_id: OrchestrationId::from("o"),
+        parent_team_id: None,
+        phase_number: Some(1),
+        lead_session_id: None,
+        claude_team_dir: None,
+        created_at: 1_000_000,
+    };
+    let timeout = Duration::from_secs(60);
+    assert_eq!(lead_link(&team, home.path(), 1_000_000, timeout), None);
+    team.lead_session_id = Some(sid.into());
+    assert_eq!(
+        lead_link(&team, home.path(), 1_030_000, timeout),
+        Some(LeadLink::Waiting {
+            waited_secs: 30,
+            timeout_secs: 60
+        })
+    );
+    let missing = lead_link(&team, home.path(), 1_061_000, timeout).expect("state");
+    assert_eq!(
+        missing,
+        LeadLink::Missing {
+            waited_secs: 61,
+            timeout_secs: 60
+        }
+    );
+    assert!(
+        missing
+            .describe("f-phase-1")
+            .contains("tmux attach -t f-phase-1")
+    );
+    let dir = home.path().join("teams/session-6c0ffee0");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::json!({ "leadSessionId": sid }).to_string(),
+    )
+    .expect("write");
+    assert_eq!(
+        lead_link(&team, home.path(), 1_061_000, timeout),
+        Some(LeadLink::FolderSeen {
+            folder: "session-6c0ffee0".into()
+        })
+    );
+    team.claude_team_dir = Some("session-6c0ffee0".into());
+    assert_eq!(
+        lead_link(&team, home.path(), 1_061_000, timeout),
+        Some(LeadLink::Linked {
+            folder: "session-6c0ffee0".into()
+        })
+    );
+}
