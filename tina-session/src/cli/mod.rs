@@ -93,11 +93,15 @@ impl Context {
         value: &T,
         human: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        use std::io::Write;
+        let text = if self.json {
+            serde_json::to_string_pretty(value)?
         } else {
-            println!("{}", human());
-        }
+            human()
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()?;
         Ok(())
     }
 }
@@ -122,6 +126,8 @@ pub fn main() -> ExitCode {
         });
     match result {
         Ok(code) => code,
+        // The reader went away (`tina-session list | head -1`): not a failure.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
@@ -142,6 +148,14 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Cleanup(a) => cleanup::run(a, ctx),
         Command::Daemon(a) => daemon::run(a, ctx),
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging() {
