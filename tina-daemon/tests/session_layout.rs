@@ -234,3 +234,105 @@ fn watch_mode_links_a_task_folder_that_appears_before_its_team_config() {
     env.wait_task(&orch, &phase, "1", "Implement the flag", "completed");
     assert!(daemon.terminate().success());
 }
+
+/// A 2.1.332 hook sample, sent from `session`.
+fn hook(name: &str, session: &str) -> tina_session::claude_code::HookPayload {
+    let text = String::from_utf8(fixture(&format!("hooks/{name}.json")))
+        .unwrap()
+        .replace("8739ce96-1dac-48df-8c52-26613812a012", session);
+    let payload = tina_session::claude_code::HookPayload::parse(text.as_bytes()).unwrap();
+    payload.validate().unwrap();
+    payload
+}
+
+fn ingest(env: &Env, name: &str) -> tina_session::claude_code::HookOutcome {
+    let home = ClaudeHome::new(&env.config.claude_home);
+    tina_session::claude_code::ingest(&*env.store, &home, &hook(name, PHASE_SESSION), now_ms())
+        .unwrap()
+}
+
+fn set_mtime(path: &std::path::Path, ms: i64) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64))
+        .unwrap();
+}
+
+#[test]
+fn hook_and_file_for_the_same_state_record_it_once_whichever_comes_first() {
+    let env = Env::new();
+    let (orch, _lead, phase) = setup(&env);
+    let home = ClaudeHome::new(&env.config.claude_home);
+    let folder = session_team_name(PHASE_SESSION);
+    home.write_team_config(&folder, &config_for(PHASE_SESSION))
+        .unwrap();
+    once_ok(&env); // links the folder
+    // Hook first: it records the file's content under the daemon's identity.
+    home.write_task(&folder, &task("1", "Implement the change", "pending"))
+        .unwrap();
+    assert!(matches!(
+        ingest(&env, "TaskCreated"),
+        tina_session::claude_code::HookOutcome::TaskRecorded {
+            from_file: true,
+            ..
+        }
+    ));
+    once_ok(&env);
+    assert_eq!(env.events_of(&orch, &phase, "1").len(), 1);
+    assert_eq!(
+        env.task(&orch, &phase, "1").unwrap().active_form.as_deref(),
+        Some("Implementing the flag")
+    );
+    // File first: the hook changes nothing.
+    home.write_task(&folder, &task("1", "Implement the change", "completed"))
+        .unwrap();
+    once_ok(&env);
+    assert!(matches!(
+        ingest(&env, "TaskCompleted"),
+        tina_session::claude_code::HookOutcome::TaskUnchanged { .. }
+    ));
+    assert_eq!(env.events_of(&orch, &phase, "1").len(), 2);
+    assert_eq!(
+        env.task(&orch, &phase, "1").unwrap().status,
+        TaskStatus::Completed
+    );
+}
+
+#[test]
+fn a_hook_completion_whose_file_vanished_is_not_undone_by_an_older_file_state() {
+    let env = Env::new();
+    let (orch, _lead, phase) = setup(&env);
+    let home = ClaudeHome::new(&env.config.claude_home);
+    let folder = session_team_name(PHASE_SESSION);
+    home.write_team_config(&folder, &config_for(PHASE_SESSION))
+        .unwrap();
+    let mut working = task("1", "Implement the change", "in_progress");
+    working.owner = Some("implementer".into());
+    let path = home.write_task(&folder, &working).unwrap();
+    let an_hour_ago = now_ms() - 3_600_000;
+    set_mtime(&path, an_hour_ago);
+    once_ok(&env);
+    // Completed, and the file deleted before the daemon saw it: only the hook tells.
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(
+        ingest(&env, "TaskCompleted"),
+        tina_session::claude_code::HookOutcome::TaskRecorded {
+            from_file: false,
+            ..
+        }
+    ));
+    let t = env.task(&orch, &phase, "1").unwrap();
+    assert_eq!(t.status, TaskStatus::Completed);
+    // The file's content carried over: owner and activeForm are not lost.
+    assert_eq!(t.owner.as_deref(), Some("implementer"));
+    assert_eq!(t.active_form.as_deref(), Some("Implementing the flag"));
+    // A stale copy of the older state shows up (older mtime): history only.
+    let stale = home
+        .write_task(&folder, &task("1", "Implement the change", "pending"))
+        .unwrap();
+    set_mtime(&stale, an_hour_ago + 1);
+    once_ok(&env);
+    assert_eq!(
+        env.task(&orch, &phase, "1").unwrap().status,
+        TaskStatus::Completed
+    );
+}

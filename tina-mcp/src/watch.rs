@@ -20,11 +20,13 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use tina_session::lifecycle::resolve_orchestration;
 use tina_session::model::{
-    CurrentTask, Millis, Orchestration, Phase, PhaseStatus, TaskStatus, Team,
+    CurrentTask, Millis, Orchestration, Phase, PhaseStatus, TaskStatus, Team, TeamActivity,
 };
 use tina_session::store::{Store, StoreError};
 
 use crate::error::{ToolError, ToolResult};
+
+mod activity;
 
 const CURSOR_PREFIX: &str = "w1.";
 
@@ -45,6 +47,9 @@ pub struct Seen {
     pub phases: BTreeMap<u32, String>,
     /// Anomaly keys reported and still holding at the last call.
     pub raised: BTreeSet<String>,
+    /// Team activity (hooks) already reported.
+    #[serde(default)]
+    pub activity: activity::ActivitySeen,
 }
 
 impl Seen {
@@ -108,6 +113,8 @@ pub struct Snapshot {
     pub phases: Vec<Phase>,
     pub teams: Vec<Team>,
     pub tasks: Vec<CurrentTask>,
+    /// Team activity from hooks, oldest first.
+    pub activity: Vec<TeamActivity>,
     /// `None`: daemon health unknown (not checked).
     pub daemon: Option<DaemonHealth>,
 }
@@ -126,23 +133,25 @@ impl Snapshot {
                 Err(e) if e.is_not_found() => None,
                 Err(e) => return Err(e),
             };
-            let (phases, teams, tasks) = match &orchestration {
+            let (phases, teams, tasks, activity) = match &orchestration {
                 Some(o) => (
                     store.list_phases(&o.id)?,
                     store.list_teams(&o.id)?,
                     store.get_current_tasks(&o.id)?,
+                    store.list_team_activity(&o.id)?,
                 ),
                 None => Default::default(),
             };
-            Ok((orchestration, phases, teams, tasks))
+            Ok((orchestration, phases, teams, tasks, activity))
         };
-        let (orchestration, phases, teams, tasks) = read().map_err(store_failed)?;
+        let (orchestration, phases, teams, tasks, activity) = read().map_err(store_failed)?;
         Ok(Self {
             now,
             orchestration,
             phases,
             teams,
             tasks,
+            activity,
             daemon: None,
         })
     }
@@ -207,6 +216,8 @@ pub enum MilestoneKind {
     PhaseStatus,
     TaskProgress,
     OrchestrationStatus,
+    /// A lead session started or ended, a teammate went idle, a notification (hooks).
+    TeamActivity,
 }
 
 /// What kind of anomaly.
@@ -219,6 +230,8 @@ pub enum AnomalyKind {
     DaemonHeartbeatStale,
     DaemonNotRunning,
     PhaseBlocked,
+    /// A phase lead's Claude Code session ended while its phase executes.
+    LeadSessionEnded,
 }
 
 /// One milestone or anomaly.
@@ -507,6 +520,7 @@ fn evaluate_orchestration(
             ));
         }
     }
+    next.activity = activity::evaluate(seen.activity, snap, &teams, milestones, holding);
     milestones.append(&mut completed_phases);
 
     for phase in snap

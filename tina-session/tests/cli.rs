@@ -691,3 +691,72 @@ fn a_reader_that_closes_early_is_not_a_failure() {
         assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
     }
 }
+
+/// `cleanup` removes the Claude Code folders linked to the feature's teams (real
+/// folders inside CLAUDE_HOME only: a symlinked one is refused and what it points to
+/// kept), leaves unlinked folders alone, and with `--branch` deletes the branch.
+#[test]
+fn cleanup_removes_linked_claude_folders_and_with_branch_the_branch() {
+    use tina_session::store::sqlite::SqliteStore;
+    let env = Env::new();
+    env.init("tidy", "1");
+    let store = SqliteStore::open(&env.root.join("tina-home/tina.db")).unwrap();
+    let lead = tina_session::Store::get_team_by_name(&store, "tidy-orchestration").unwrap();
+    let phase = tina_session::Store::register_team(
+        &store,
+        &tina_session::TeamRegistration {
+            team_name: "tidy-phase-1".into(),
+            orchestration_id: lead.orchestration_id.clone(),
+            parent_team_id: Some(lead.id.clone()),
+            phase_number: Some(1),
+            lead_session_id: None,
+        },
+    )
+    .unwrap();
+    tina_session::Store::link_claude_team_dir(&store, &lead.id, "session-8739ce96").unwrap();
+    tina_session::Store::link_claude_team_dir(&store, &phase.id, "session-5b1f0c2d").unwrap();
+    let claude = env.root.join("claude-home");
+    for dir in [
+        "teams/session-8739ce96/inboxes",
+        "tasks/session-8739ce96",
+        "tasks/session-unrelated",
+        "tasks",
+    ] {
+        std::fs::create_dir_all(claude.join(dir)).unwrap();
+    }
+    std::fs::write(claude.join("tasks/session-8739ce96/1.json"), "{}").unwrap();
+    // The phase team's task folder is a symlink to something that must survive.
+    let outside = env.root.join("precious");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("keep"), "x").unwrap();
+    std::os::unix::fs::symlink(&outside, claude.join("tasks/session-5b1f0c2d")).unwrap();
+
+    let out = env.json(&["cleanup", "--feature", "tidy", "--branch"]);
+    assert_eq!(out["removed"], true);
+    let removed: Vec<&str> = out["claude_dirs_removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        removed,
+        ["teams/session-8739ce96", "tasks/session-8739ce96"]
+    );
+    assert!(!claude.join("teams/session-8739ce96").exists());
+    assert!(!claude.join("tasks/session-8739ce96").exists());
+    assert!(claude.join("tasks/session-unrelated").is_dir());
+    assert!(outside.join("keep").is_file());
+    let warnings = out["warnings"].to_string();
+    assert!(warnings.contains("symbolic link"), "{warnings}");
+    assert_eq!(out["branch_removed"], "tina/tidy");
+    assert!(out["worktree_removed"].is_string());
+    let branches = Command::new("git")
+        .current_dir(env.root.join("repo"))
+        .args(["branch", "--list", "tina/tidy"])
+        .output()
+        .unwrap();
+    assert!(branches.stdout.is_empty(), "{branches:?}");
+    // The feature can start over on the same branch name.
+    env.init("tidy", "1");
+}

@@ -86,6 +86,7 @@ fn empty(now: i64) -> Snapshot {
         phases: vec![],
         teams: vec![],
         tasks: vec![],
+        activity: vec![],
         daemon: Some(DaemonHealth::Heartbeat { age_ms: 500 }),
     }
 }
@@ -109,6 +110,7 @@ fn running(now: i64) -> Snapshot {
         phases: vec![phase(1, PhaseStatus::Executing, None, T0 + 1)],
         teams: vec![t0, t1],
         tasks,
+        activity: vec![],
         daemon: Some(DaemonHealth::Heartbeat { age_ms: 500 }),
     }
 }
@@ -314,5 +316,80 @@ fn a_phase_completes_after_its_tasks_within_one_call() {
             "phase 1 complete",
             "orchestration 'auth' is complete",
         ]
+    );
+}
+
+fn activity(
+    kind: tina_session::model::ActivityKind,
+    at: i64,
+    detail: Option<&str>,
+) -> TeamActivity {
+    TeamActivity {
+        orchestration_id: OrchestrationId::from("o1"),
+        team_id: TeamId::from("t1"),
+        kind,
+        session_id: "s1".into(),
+        agent_name: (kind == tina_session::model::ActivityKind::TeammateIdle)
+            .then(|| "implementer".to_owned()),
+        detail: detail.map(str::to_owned),
+        recorded_at: at,
+    }
+}
+
+#[test]
+fn hook_activity_is_reported_once_and_an_ended_lead_session_is_an_anomaly() {
+    use tina_session::model::ActivityKind::*;
+    let mut snap = running(T0 + MIN);
+    snap.teams[1].lead_session_id = Some("s1".into());
+    snap.activity = vec![
+        activity(SessionStart, T0 + 5, Some("startup")),
+        activity(TeammateIdle, T0 + 6, None),
+        activity(Stop, T0 + 6, Some("All done.")),
+        activity(SessionEnd, T0 + 7, Some("other")),
+    ];
+    let first = evaluate(&Seen::new("auth", T0), &snap, &th());
+    let lines = messages(&first.milestones);
+    for expected in [
+        "phase 1 (auth-phase-1): lead session started (startup)",
+        "phase 1 (auth-phase-1): teammate implementer is idle",
+        "phase 1 (auth-phase-1): lead session ended (other)",
+    ] {
+        assert!(lines.contains(&expected.to_owned()), "{lines:#?}");
+    }
+    assert!(!lines.iter().any(|l| l.contains("All done")), "{lines:#?}");
+    assert_eq!(first.new_anomalies.len(), 1, "{:#?}", first.new_anomalies);
+    assert_eq!(first.new_anomalies[0].kind, AnomalyKind::LeadSessionEnded);
+    assert!(first.new_anomalies[0].message.contains("(other)"));
+
+    // Nothing new: nothing repeated; the anomaly is ongoing.
+    let second = evaluate(&again(&first), &snap, &th());
+    assert!(second.milestones.is_empty(), "{:#?}", second.milestones);
+    assert!(second.new_anomalies.is_empty());
+    assert_eq!(second.ongoing_anomalies.len(), 1);
+
+    // Another entry in the same millisecond as the last reported one is still new; a
+    // new lead session clears the anomaly.
+    snap.activity.push(activity(TeammateIdle, T0 + 7, None));
+    snap.activity
+        .push(activity(SessionStart, T0 + 9, Some("resume")));
+    let third = evaluate(&again(&second), &snap, &th());
+    assert_eq!(
+        messages(&third.milestones),
+        [
+            "phase 1 (auth-phase-1): teammate implementer is idle",
+            "phase 1 (auth-phase-1): lead session started (resume)"
+        ]
+    );
+    assert!(third.new_anomalies.is_empty() && third.ongoing_anomalies.is_empty());
+
+    // A session that ends after its phase completed is no anomaly.
+    snap.activity.push(activity(SessionEnd, T0 + 10, None));
+    snap.phases[0].status = PhaseStatus::Complete;
+    let fourth = evaluate(&again(&third), &snap, &th());
+    assert!(
+        !fourth
+            .new_anomalies
+            .iter()
+            .any(|a| a.kind == AnomalyKind::LeadSessionEnded)
     );
 }

@@ -13,9 +13,11 @@
 
 pub mod files;
 pub mod hooks;
+pub mod ingest;
 
 pub use files::{
     ClaudeHome, ConfigMember, FormatError, IdValue, Layout, TaskFile, TeamConfig, is_side_file,
     is_task_file_name, session_team_name,
 };
 pub use hooks::{HookError, HookEvent, HookPayload, TaskHook, TeammateIdleHook};
+pub use ingest::{HookOutcome, ingest};

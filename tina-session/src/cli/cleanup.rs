@@ -15,11 +15,26 @@ pub struct CleanupArgs {
     /// Also remove the feature's git worktree.
     #[arg(long)]
     pub worktree: bool,
+    /// Also delete the feature's git branch (removes the worktree too, which uses it).
+    #[arg(long)]
+    pub branch: bool,
+    /// Keep the Claude Code team and task folders linked to the feature's teams (by
+    /// default they are removed from CLAUDE_HOME).
+    #[arg(long)]
+    pub keep_claude_dirs: bool,
 }
 
 pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
-    let out = lifecycle::cleanup(&*store, &args.feature, args.worktree)?;
+    let out = lifecycle::cleanup(
+        &*store,
+        &lifecycle::CleanupRequest {
+            feature: args.feature,
+            remove_worktree: args.worktree,
+            remove_branch: args.branch,
+            claude_home: (!args.keep_claude_dirs).then(|| ctx.config.claude_home.clone()),
+        },
+    )?;
     ctx.emit(&out, || {
         if !out.removed {
             return format!(
@@ -30,6 +45,18 @@ pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let mut s = format!("Removed every record of '{}'.", out.feature_name);
         if let Some(w) = &out.worktree_removed {
             s.push_str(&format!("\nRemoved worktree {w}."));
+        }
+        if let Some(b) = &out.branch_removed {
+            s.push_str(&format!("\nDeleted branch {b}."));
+        }
+        for d in &out.claude_dirs_removed {
+            s.push_str(&format!("\nRemoved Claude Code folder {d}."));
+        }
+        for w in &out.warnings {
+            s.push_str(&format!(
+                "\nwarning: {}",
+                crate::model::input::display_safe(w)
+            ));
         }
         s
     })?;

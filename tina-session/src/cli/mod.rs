@@ -7,6 +7,7 @@ mod advance;
 mod cleanup;
 mod daemon;
 pub mod hierarchy;
+pub mod hook;
 mod init;
 mod launch_args;
 mod list;
@@ -74,6 +75,9 @@ pub enum Command {
     Cleanup(cleanup::CleanupArgs),
     /// Start, stop or inspect the background sync daemon (tina-daemon).
     Daemon(daemon::DaemonArgs),
+    /// Record one Claude Code hook payload from stdin (for the plugin's hooks.json);
+    /// always exits 0, logs to $TINA_HOME/logs/hook.log.
+    Hook(hook::HookArgs),
 }
 
 /// What a command needs from its surroundings.
@@ -109,12 +113,17 @@ impl Context {
 /// Parses arguments, runs the command and maps failures to exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
     let overrides = Overrides {
         tina_home: cli.global.tina_home.clone(),
         claude_home: cli.global.claude_home.clone(),
         convex_url: None,
     };
+    // The hook logs to its own file and exits 0 whatever happens, config errors included.
+    let command = match cli.command {
+        Command::Hook(args) => return hook::main(args, overrides),
+        command => command,
+    };
+    init_logging();
     let result = Config::load(overrides)
         .map_err(anyhow::Error::from)
         .and_then(|config| {
@@ -122,7 +131,7 @@ pub fn main() -> ExitCode {
                 config,
                 json: cli.global.json,
             };
-            run(cli.command, &ctx)
+            run(command, &ctx)
         });
     match result {
         Ok(code) => code,
@@ -147,6 +156,14 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Hierarchy(a) => hierarchy::run(a, ctx),
         Command::Cleanup(a) => cleanup::run(a, ctx),
         Command::Daemon(a) => daemon::run(a, ctx),
+        Command::Hook(a) => {
+            let overrides = Overrides {
+                tina_home: Some(ctx.config.tina_home.clone()),
+                claude_home: Some(ctx.config.claude_home.clone()),
+                convex_url: ctx.config.convex_url.clone(),
+            };
+            Ok(hook::main(a, overrides))
+        }
     }
 }
 

@@ -575,6 +575,20 @@ pub fn advance(
     })
 }
 
+/// Input of [`cleanup`].
+#[derive(Debug, Clone, Default)]
+pub struct CleanupRequest {
+    /// Exact feature name.
+    pub feature: String,
+    /// Also remove the feature's git worktree.
+    pub remove_worktree: bool,
+    /// Also delete the feature's branch (implies removing the worktree, which uses it).
+    pub remove_branch: bool,
+    /// `$CLAUDE_HOME`: when set, the Claude Code team and task folders linked to the
+    /// orchestration's teams are removed from under it.
+    pub claude_home: Option<PathBuf>,
+}
+
 /// Output of [`cleanup`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
@@ -582,11 +596,23 @@ pub struct CleanupOutcome {
     pub feature_name: String,
     pub removed: bool,
     pub worktree_removed: Option<String>,
+    /// The branch deleted (`--branch`).
+    #[serde(default)]
+    pub branch_removed: Option<String>,
+    /// Claude Code folders removed, as `teams/<folder>` / `tasks/<folder>`.
+    #[serde(default)]
+    pub claude_dirs_removed: Vec<String>,
+    /// What could not be removed and why (the records are gone either way).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
-/// Removes every record of the feature (exact name), and its worktree if asked.
-/// A feature with no records is not an error: re-runs call this unconditionally.
-pub fn cleanup(store: &dyn Store, feature: &str, remove_worktree: bool) -> Result<CleanupOutcome> {
+/// Removes every record of the feature (exact name), and as asked its worktree, its
+/// branch and the Claude Code folders linked to its teams (each confirmed to be a real
+/// folder inside `$CLAUDE_HOME/teams` or `tasks` before removal). A feature with no
+/// records is not an error: re-runs call this unconditionally.
+pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome> {
+    let feature = req.feature.as_str();
     let orch = match store.get_orchestration_by_feature(feature) {
         Ok(o) => o,
         Err(e) if e.is_not_found() => {
@@ -594,19 +620,60 @@ pub fn cleanup(store: &dyn Store, feature: &str, remove_worktree: bool) -> Resul
                 feature_name: feature.to_owned(),
                 removed: false,
                 worktree_removed: None,
+                branch_removed: None,
+                claude_dirs_removed: Vec::new(),
+                warnings: Vec::new(),
             });
         }
         Err(e) => return Err(e.into()),
     };
+    // Read the links before the records that hold them are deleted.
+    let folders: Vec<String> = store
+        .list_teams(&orch.id)?
+        .into_iter()
+        .filter_map(|t| t.claude_team_dir)
+        .collect();
     store.delete_orchestration(&orch.id)?;
+    let mut warnings = Vec::new();
+    let mut claude_dirs_removed = Vec::new();
+    if let Some(home) = &req.claude_home {
+        let home = crate::claude_code::ClaudeHome::new(home);
+        for folder in &folders {
+            for (kind, root) in [("teams", home.teams_dir()), ("tasks", home.tasks_dir())] {
+                match crate::paths::remove_confined_dir(&root, folder) {
+                    Ok(true) => claude_dirs_removed.push(format!("{kind}/{folder}")),
+                    Ok(false) => {}
+                    Err(e) => warnings.push(format!("kept {kind}/{}: {e}", input::quote(folder))),
+                }
+            }
+        }
+    }
+    let worktree = orch.worktree_path.as_deref().map(Path::new);
+    let repo = worktree.and_then(worktree::repo_of);
     let mut worktree_removed = None;
-    if let (true, Some(path)) = (remove_worktree, &orch.worktree_path) {
-        worktree::remove_standalone(Path::new(path));
-        worktree_removed = Some(path.clone());
+    if let (true, Some(path)) = (req.remove_worktree || req.remove_branch, worktree) {
+        worktree::remove_standalone(path);
+        worktree_removed = Some(path.display().to_string());
+    }
+    let mut branch_removed = None;
+    if req.remove_branch {
+        match (&orch.branch, &repo) {
+            (Some(branch), Some(repo)) => match worktree::delete_branch(repo, branch) {
+                Ok(()) => branch_removed = Some(branch.clone()),
+                Err(e) => warnings.push(format!("kept branch '{branch}': {e}")),
+            },
+            (Some(branch), None) => warnings.push(format!(
+                "kept branch '{branch}': its worktree is gone, so its repository is unknown;                  delete it with `git branch -D {branch}` in the repository"
+            )),
+            (None, _) => {}
+        }
     }
     Ok(CleanupOutcome {
         feature_name: orch.feature_name,
         removed: true,
         worktree_removed,
+        branch_removed,
+        claude_dirs_removed,
+        warnings,
     })
 }

@@ -101,25 +101,48 @@ pub fn remove(repo: &Path, path: &Path) {
     }
 }
 
+/// The main repository of the worktree at `path`, when `path` is one.
+pub fn repo_of(path: &Path) -> Option<std::path::PathBuf> {
+    if !path.exists() {
+        return None;
+    }
+    let common_dir = git(
+        path,
+        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    )
+    .ok()?;
+    Path::new(&common_dir).parent().map(Path::to_path_buf)
+}
+
 /// Removes a worktree knowing only its path (cleanup): git finds the main repository.
 pub fn remove_standalone(path: &Path) {
     if !path.exists() {
         return;
     }
-    let common = git(
-        path,
-        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
-    );
-    match common {
-        Ok(common_dir) => {
-            let repo = Path::new(&common_dir)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| path.to_path_buf());
-            remove(&repo, path);
-        }
-        Err(_) => {
+    match repo_of(path) {
+        Some(repo) => remove(&repo, path),
+        None => {
             let _ = std::fs::remove_dir_all(path);
         }
     }
+}
+
+/// Deletes `branch` in `repo` (`git branch -D`): the worktree using it must be gone.
+pub fn delete_branch(repo: &Path, branch: &str) -> Result<()> {
+    git(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ],
+    )
+    .map_err(|_| {
+        LifecycleError::Invalid(format!(
+            "branch '{branch}' does not exist in {}",
+            repo.display()
+        ))
+    })?;
+    git(repo, &["branch", "-D", "--", branch]).map(|_| ())
 }

@@ -218,6 +218,15 @@ pub trait Store: Send + Sync {
     /// ordered by phase (orchestrator first), team name, task id.
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>>;
 
+    /// The current state of one task of one team, or `None` when it has no events. The
+    /// default reads the orchestration's tasks; backends answer with a point lookup.
+    fn get_current_task(&self, team: &Team, task_id: &str) -> Result<Option<CurrentTask>> {
+        Ok(self
+            .get_current_tasks(&team.orchestration_id)?
+            .into_iter()
+            .find(|c| c.team_id == team.id && c.task_id == task_id))
+    }
+
     /// Current tasks by status for every orchestration (orchestrations without tasks
     /// are absent): what a list of orchestrations shows, in one read.
     fn task_counts_by_orchestration(

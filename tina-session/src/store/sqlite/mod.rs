@@ -753,6 +753,10 @@ impl Store for SqliteStore {
         get_current_tasks_on(&*self.reader()?, orchestration)
     }
 
+    fn get_current_task(&self, team: &Team, task_id: &str) -> Result<Option<CurrentTask>> {
+        get_current_task_on(&*self.reader()?, &team.id, task_id)
+    }
+
     fn get_orchestration_detail(&self, id: &OrchestrationId) -> Result<OrchestrationDetail> {
         self.snapshot(|conn| {
             Ok(compose::group_detail(

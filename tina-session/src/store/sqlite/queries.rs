@@ -237,38 +237,35 @@ pub(super) fn list_team_members_on(
         .map_err(db)
 }
 
+const CURRENT_SELECT: &str = "SELECT c.orchestration_id, c.team_id, t.team_name, \
+     t.phase_number, c.task_id, c.subject, c.description, c.status, c.owner, c.blocked_by, \
+     c.metadata, c.recorded_at, c.sequence, c.active_form \
+     FROM current_tasks c JOIN teams t ON t.id = c.team_id";
+
+/// One task's current state, by its primary key.
+pub(super) fn get_current_task_on(
+    conn: &Connection,
+    team: &TeamId,
+    task_id: &str,
+) -> Result<Option<CurrentTask>> {
+    conn.prepare_cached(&format!(
+        "{CURRENT_SELECT} WHERE c.team_id = ?1 AND c.task_id = ?2"
+    ))
+    .map_err(db)?
+    .query_row(params![team.as_str(), task_id], current_row)
+    .optional()
+    .map_err(db)
+}
+
 pub(super) fn get_current_tasks_on(
     conn: &Connection,
     orchestration: &OrchestrationId,
 ) -> Result<Vec<CurrentTask>> {
     let mut stmt = conn
-        .prepare_cached(
-            "SELECT c.orchestration_id, c.team_id, t.team_name, t.phase_number, c.task_id, \
-             c.subject, c.description, c.status, c.owner, c.blocked_by, c.metadata, \
-             c.recorded_at, c.sequence, c.active_form \
-             FROM current_tasks c JOIN teams t ON t.id = c.team_id \
-             WHERE c.orchestration_id = ?1",
-        )
+        .prepare_cached(&format!("{CURRENT_SELECT} WHERE c.orchestration_id = ?1"))
         .map_err(db)?;
     let mut tasks: Vec<CurrentTask> = stmt
-        .query_map([orchestration.as_str()], |r| {
-            Ok(CurrentTask {
-                orchestration_id: OrchestrationId(r.get(0)?),
-                team_id: TeamId(r.get(1)?),
-                team_name: r.get(2)?,
-                phase_number: r.get(3)?,
-                task_id: r.get(4)?,
-                subject: r.get(5)?,
-                description: r.get(6)?,
-                status: TaskStatus::parse(&r.get::<_, String>(7)?),
-                owner: r.get(8)?,
-                blocked_by: json_col(9, r.get(9)?)?,
-                metadata: json_col(10, r.get(10)?)?,
-                recorded_at: r.get(11)?,
-                sequence: r.get(12)?,
-                active_form: r.get(13)?,
-            })
-        })
+        .query_map([orchestration.as_str()], current_row)
         .and_then(|rows| rows.collect())
         .map_err(db)?;
     drop(stmt);
@@ -278,4 +275,23 @@ pub(super) fn get_current_tasks_on(
     }
     sort_current_tasks(&mut tasks);
     Ok(tasks)
+}
+
+fn current_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CurrentTask> {
+    Ok(CurrentTask {
+        orchestration_id: OrchestrationId(r.get(0)?),
+        team_id: TeamId(r.get(1)?),
+        team_name: r.get(2)?,
+        phase_number: r.get(3)?,
+        task_id: r.get(4)?,
+        subject: r.get(5)?,
+        description: r.get(6)?,
+        status: TaskStatus::parse(&r.get::<_, String>(7)?),
+        owner: r.get(8)?,
+        blocked_by: json_col(9, r.get(9)?)?,
+        metadata: json_col(10, r.get(10)?)?,
+        recorded_at: r.get(11)?,
+        sequence: r.get(12)?,
+        active_form: r.get(13)?,
+    })
 }

@@ -1,0 +1,134 @@
+//! `tina-session hook`: records one Claude Code hook payload (read from stdin).
+//!
+//! Declared for every event TINA records in the plugin's `hooks/hooks.json`. It must
+//! never get in the agent's way: it always exits 0, prints nothing on stdout (Claude
+//! Code feeds a `SessionStart` hook's stdout to the model), refuses payloads over
+//! [`PAYLOAD_MAX`], and logs what it did or why it failed to `$TINA_HOME/logs/hook.log`.
+//! What a payload becomes is [`crate::claude_code::ingest`]'s business.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use clap::Args;
+
+use crate::claude_code::{ClaudeHome, HookOutcome, HookPayload, ingest};
+use crate::config::{Config, Overrides};
+use crate::model::input::quote;
+use crate::model::now_ms;
+
+/// The largest payload read; a larger one is refused unread (Claude Code's own are a
+/// few hundred bytes).
+pub const PAYLOAD_MAX: u64 = 1024 * 1024;
+
+#[derive(Debug, Args)]
+pub struct HookArgs {}
+
+/// Runs the hook; the exit code is always success.
+pub fn main(_args: HookArgs, mut overrides: Overrides) -> ExitCode {
+    // Claude Code passes its own folder as CLAUDE_CONFIG_DIR; TINA's CLAUDE_HOME wins.
+    if overrides.claude_home.is_none() && std::env::var_os("CLAUDE_HOME").is_none() {
+        overrides.claude_home = std::env::var_os("CLAUDE_CONFIG_DIR")
+            .filter(|v| !v.is_empty())
+            .map(Into::into);
+    }
+    // Where to log even when the configuration cannot be loaded: TINA_HOME as given.
+    let logs_dir = overrides
+        .tina_home
+        .clone()
+        .or_else(|| {
+            std::env::var_os("TINA_HOME")
+                .filter(|v| !v.is_empty())
+                .map(Into::into)
+        })
+        .map(|home: std::path::PathBuf| home.join("logs"));
+    let config = Config::load(overrides);
+    init_file_logging(config.as_ref().ok().map(Config::logs_dir).or(logs_dir));
+    let started = std::time::Instant::now();
+    let result = config
+        .map_err(anyhow::Error::from)
+        .and_then(|config| run(&config));
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(line) => tracing::info!(elapsed_ms = format!("{ms:.1}"), "{line}"),
+        Err(e) => tracing::error!(elapsed_ms = format!("{ms:.1}"), "hook not recorded: {e:#}"),
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(config: &Config) -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(PAYLOAD_MAX + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > PAYLOAD_MAX {
+        anyhow::bail!("the payload is larger than {PAYLOAD_MAX} bytes; refused unread");
+    }
+    let payload = HookPayload::parse(&bytes)?;
+    payload.validate()?;
+    let store = config.open_store()?;
+    let claude = ClaudeHome::new(&config.claude_home);
+    let outcome = ingest(&*store, &claude, &payload, now_ms())?;
+    let event = quote(&payload.hook_event_name);
+    let session = &payload.session_id;
+    Ok(match outcome {
+        HookOutcome::TaskRecorded {
+            team,
+            task_id,
+            status,
+            from_file,
+        } => format!(
+            "{event} from session {session}: task {} of team {} recorded as {status}{}",
+            quote(&task_id),
+            quote(&team.team_name),
+            if from_file {
+                " (with its file's content)"
+            } else {
+                ""
+            }
+        ),
+        HookOutcome::TaskUnchanged { team, task_id } => format!(
+            "{event} from session {session}: task {} of team {} already in that state; nothing recorded",
+            quote(&task_id),
+            quote(&team.team_name)
+        ),
+        HookOutcome::Activity { team, kind, new } => format!(
+            "{event} from session {session}: {kind} recorded for team {}{}",
+            quote(&team.team_name),
+            if new { "" } else { " (already recorded)" }
+        ),
+        HookOutcome::Unresolved => format!(
+            "{event} from session {session}: no TINA team has this lead session (or a linked \
+             folder of that team name); dropped. TINA records a lead's session id before \
+             launching it, so this is a session TINA did not launch"
+        ),
+        HookOutcome::Ignored => {
+            format!("{event} from session {session}: not an event TINA records")
+        }
+    })
+}
+
+/// Logs to `<logs_dir>/hook.log` (appending); stderr when there is no such folder or the
+/// file cannot be opened.
+fn init_file_logging(logs_dir: Option<std::path::PathBuf>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(crate::config::default_log_filter("info"))
+    });
+    let file = match logs_dir {
+        Some(dir) => std::fs::create_dir_all(&dir).and_then(|_| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("hook.log"))
+        }),
+        None => Err(std::io::Error::other("no TINA_HOME")),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_target(false);
+    let _ = match file {
+        Ok(file) => builder.with_writer(Mutex::new(file)).try_init(),
+        Err(_) => builder.with_writer(std::io::stderr).try_init(),
+    };
+}
