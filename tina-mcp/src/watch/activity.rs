@@ -83,12 +83,11 @@ pub fn evaluate(
                     ActivityKind::SessionStart | ActivityKind::SessionEnd
                 )
             })
-            .filter(|a| {
+            .rfind(|a| {
                 team.lead_session_id
                     .as_deref()
                     .is_none_or(|lead| lead == a.session_id)
-            })
-            .next_back();
+            });
         if let Some(end) = last.filter(|a| a.kind == ActivityKind::SessionEnd) {
             holding.push((
                 format!("lead_session_ended:{}:{}", team.id, end.recorded_at),
