@@ -41,8 +41,11 @@ export const create = mutation({
     }
     const old = await findOrchestrationByFeature(ctx.db, args.feature_name);
     if (old !== null) {
-      const terminal = old.status === "complete" || old.status === "blocked";
-      if (!terminal && !args.replace) throw featureInUse(old.feature_name, old._id, old.status);
+      // Only a complete orchestration is replaced without `replace`: a blocked one still
+      // holds the reason it stopped (same rule as the SQLite backend).
+      if (old.status !== "complete" && !args.replace) {
+        throw featureInUse(old.feature_name, old._id, old.status);
+      }
       await deleteOrchestrationCascade(ctx.db, old._id);
     }
     const now = BigInt(Date.now());

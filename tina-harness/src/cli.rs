@@ -213,7 +213,7 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
         if !a.json {
             println!("{}", report.render());
             if let Some(h) = &report.hierarchy {
-                println!("\n{h}\n");
+                println!("\n{}\n", crate::report::safe_lines(h));
             }
         }
         reports.push(report);
@@ -226,7 +226,7 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "  {:<7} {} ({} ms)",
                 format!("{:?}", r.status).to_uppercase(),
-                r.scenario,
+                tina_session::model::input::display_safe(&r.scenario),
                 r.duration_ms
             );
         }
@@ -289,20 +289,7 @@ fn verify_now(config: &Config, a: VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&assertions)?);
     } else {
         for x in &assertions {
-            println!(
-                "{} [{}] {}{}",
-                if x.passed { "ok  " } else { "FAIL" },
-                crate::report::category_name(x.category),
-                x.name,
-                if x.passed {
-                    String::new()
-                } else {
-                    format!(
-                        "\n       expected: {}\n       observed: {}",
-                        x.expected, x.observed
-                    )
-                }
-            );
+            println!("{}", crate::report::render_assertion(x, "       "));
         }
     }
     Ok(if passed {

@@ -2,6 +2,7 @@
 //! (rewritten as the run progresses) next to its `run.log`.
 
 use std::path::{Path, PathBuf};
+use tina_session::model::input::display_safe;
 
 use serde::{Deserialize, Serialize};
 
@@ -158,35 +159,57 @@ impl RunReport {
                 RunStatus::Error => "ERROR",
                 RunStatus::Running => "RUNNING",
             },
-            self.run_id,
-            self.scenario,
-            self.feature_name.as_deref().unwrap_or("-"),
+            display_safe(&self.run_id),
+            display_safe(&self.scenario),
+            display_safe(self.feature_name.as_deref().unwrap_or("-")),
             self.duration_ms
         );
         if let Some(e) = &self.error {
             s.push_str(&format!(
                 "\n  error ({}): {}",
                 category_name(e.category),
-                e.message
+                safe_lines(&e.message).replace('\n', "\n    ")
             ));
         }
         for a in &self.assertions {
-            let mark = if a.passed { "ok  " } else { "FAIL" };
-            s.push_str(&format!(
-                "\n  {mark} [{}] {}",
-                category_name(a.category),
-                a.name
-            ));
-            if !a.passed {
-                s.push_str(&format!(
-                    "\n         expected: {}\n         observed: {}",
-                    a.expected, a.observed
-                ));
-            }
+            s.push_str("\n  ");
+            s.push_str(&render_assertion(a, "         "));
         }
-        s.push_str(&format!("\n  log: {}", self.log_path.display()));
+        s.push_str(&format!(
+            "\n  log: {}",
+            display_safe(&self.log_path.display().to_string())
+        ));
         s
     }
+}
+
+/// One assertion as a line (plus expected/observed when it failed, indented by
+/// `indent`). Observed values carry agent-written text (task subjects, names), so every
+/// field is shown with control characters escaped.
+pub fn render_assertion(a: &Assertion, indent: &str) -> String {
+    let mut s = format!(
+        "{} [{}] {}",
+        if a.passed { "ok  " } else { "FAIL" },
+        category_name(a.category),
+        display_safe(&a.name)
+    );
+    if !a.passed {
+        s.push_str(&format!(
+            "\n{indent}expected: {}\n{indent}observed: {}",
+            display_safe(&a.expected),
+            display_safe(&a.observed)
+        ));
+    }
+    s
+}
+
+/// Multi-line text (an error with its causes, the hierarchy tree) for a terminal: each
+/// line kept, control characters within a line escaped.
+pub fn safe_lines(text: &str) -> String {
+    text.lines()
+        .map(display_safe)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub fn category_name(c: Category) -> &'static str {

@@ -390,33 +390,12 @@ impl Runner<'_> {
     /// sync such stale files into this run).
     fn cleanup(&self, bins: &Binaries, feature: &str, total_phases: u32) -> anyhow::Result<()> {
         let store = self.config.open_store()?;
-        let mut team_names: Vec<String> = match store.get_orchestration_by_feature(feature) {
-            Ok(o) => store
-                .list_teams(&o.id)?
-                .into_iter()
-                .map(|t| t.team_name)
-                .collect(),
-            Err(e) if e.is_not_found() => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        team_names.extend(sim_team_names(feature, total_phases));
-        team_names.sort();
-        team_names.dedup();
+        let team_names = feature_team_names(&*store, feature, total_phases)?;
         self.session(
             bins,
             &["cleanup", "--feature", feature, "--worktree", "--json"],
         )?;
-        for team in &team_names {
-            for dir in ["teams", "tasks"] {
-                let path = self.config.claude_home.join(dir).join(team);
-                if path.exists() {
-                    std::fs::remove_dir_all(&path)
-                        .with_context(|| format!("cannot remove {}", path.display()))?;
-                    self.log(&format!("removed {}", path.display()));
-                }
-            }
-        }
-        Ok(())
+        remove_team_folders(&self.config.claude_home, &team_names, |line| self.log(line))
     }
 
     fn spawn_sim(
@@ -563,4 +542,51 @@ pub use sim::run as run_sim_process;
 
 fn pid_text(pid: Option<u32>) -> String {
     pid.map_or_else(|| "unknown".to_owned(), |p| p.to_string())
+}
+
+/// Removes `$CLAUDE_HOME/teams/<team>` and `$CLAUDE_HOME/tasks/<team>` of each team, each
+/// through [`tina_session::paths::remove_confined_dir`]: a team name that is not one plain
+/// folder name (a record written before names were checked, a store edited by hand) or
+/// a folder that is a symlink is refused and logged, never followed out of CLAUDE_HOME.
+pub fn remove_team_folders(
+    claude_home: &Path,
+    team_names: &[String],
+    log: impl Fn(&str),
+) -> anyhow::Result<()> {
+    for team in team_names {
+        for dir in ["teams", "tasks"] {
+            let root = claude_home.join(dir);
+            match tina_session::paths::remove_confined_dir(&root, team) {
+                Ok(true) => log(&format!("removed {}/{}", root.display(), team)),
+                Ok(false) => {}
+                Err(e @ tina_session::paths::PathError::Io { .. }) => {
+                    return Err(e).context("cannot remove a team folder");
+                }
+                Err(refused) => log(&format!("refused to remove a team folder: {refused}")),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The team names whose Claude folders a run of `feature` clears first: those of the
+/// teams in the store (as recorded, so possibly not valid names) and those the sim writes.
+pub fn feature_team_names(
+    store: &dyn tina_session::Store,
+    feature: &str,
+    total_phases: u32,
+) -> anyhow::Result<Vec<String>> {
+    let mut team_names: Vec<String> = match store.get_orchestration_by_feature(feature) {
+        Ok(o) => store
+            .list_teams(&o.id)?
+            .into_iter()
+            .map(|t| t.team_name)
+            .collect(),
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    team_names.extend(sim_team_names(feature, total_phases));
+    team_names.sort();
+    team_names.dedup();
+    Ok(team_names)
 }

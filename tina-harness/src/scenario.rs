@@ -76,6 +76,11 @@ pub struct ScenarioScript {
     /// Pause between two simulated file writes, in milliseconds.
     #[serde(default = "default_delay")]
     pub step_delay_ms: u64,
+    /// Which Claude Code layout the sim writes: `"session"` (2.1.178+: `session-<8>`
+    /// folders linked by lead session id; the default) or `"named"` (older: folders
+    /// named after the team).
+    #[serde(default)]
+    pub claude_layout: tina_session::claude_code::Layout,
     /// The orchestrator team's members.
     pub orchestrator: OrchestratorScript,
     /// One entry per phase, in order.

@@ -206,9 +206,11 @@ fn scan_events(line: &str) -> Option<u64> {
 #[test]
 fn stale_claude_files_without_records_do_not_reach_the_store() {
     let env = Env::new();
-    let files = ClaudeFiles {
-        claude_home: env.config.claude_home.clone(),
-    };
+    // Named layout: the older Claude Code wrote folders under TINA's team names.
+    let files = ClaudeFiles::new(
+        env.config.claude_home.clone(),
+        tina_session::claude_code::Layout::Named,
+    );
     let stale = |id| TaskFile {
         id,
         subject: "stale task of an earlier run",
@@ -440,4 +442,78 @@ fn a_phase_never_started_fails_the_hierarchy_assertions() {
     let tasks = failed("phase 2: team has tasks");
     assert!(!tasks.passed);
     assert!(failed("phase 1: one phase team linked to the orchestrator team").passed);
+}
+
+/// The default layout is Claude Code 2.1.178+'s: the run's teams are linked to
+/// `session-<8>` folders by the lead session ids the sim recorded as the launcher does.
+#[test]
+fn the_default_layout_links_session_folders_by_lead_session_id() {
+    let (env, report) = run_one("01-single-phase");
+    let store = env.config.open_store().expect("store");
+    let orch = store
+        .get_orchestration_by_feature("greeting")
+        .expect("greeting");
+    for team in store.list_teams(&orch.id).expect("teams") {
+        let session = team
+            .lead_session_id
+            .as_deref()
+            .expect("lead session recorded");
+        let folder = tina_session::claude_code::session_team_name(session);
+        assert_eq!(
+            team.claude_team_dir.as_deref(),
+            Some(folder.as_str()),
+            "{team:?}"
+        );
+    }
+    let log = std::fs::read_to_string(&report.log_path).unwrap_or_default();
+    assert_eq!(
+        log.matches("[sim launcher] lead session").count(),
+        2,
+        "{log}"
+    );
+}
+
+/// Every scenario passes with the sim writing the older, named layout too.
+#[test]
+fn every_scenario_passes_in_the_named_layout() {
+    let env = Env::new();
+    let dir = env.dir.path().join("scenarios");
+    copy_scenarios(&dir);
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("scenarios") {
+        let path = entry.expect("entry").path().join("scenario.json");
+        if !path.is_file() {
+            continue;
+        }
+        let mut script: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        script["claude_layout"] = "named".into();
+        std::fs::write(&path, script.to_string()).expect("write");
+        names.push(
+            path.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    names.sort();
+    assert!(names.len() >= 6, "{names:?}");
+    for name in &names {
+        let (report, _) = env.run(&dir, name, true);
+        assert_passed(&env, &report);
+        let store = env.config.open_store().expect("store");
+        let feature = report.feature_name.as_deref().expect("feature");
+        let orch = store
+            .get_orchestration_by_feature(feature)
+            .expect("orchestration");
+        for team in store.list_teams(&orch.id).expect("teams") {
+            assert_eq!(
+                team.claude_team_dir.as_deref(),
+                Some(team.team_name.as_str()),
+                "{name}"
+            );
+        }
+    }
 }

@@ -9,6 +9,8 @@ use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 use tina_session::StoreError;
 use tina_session::lifecycle::LifecycleError;
+use tina_session::model::input::{InputError, NameKind, quote};
+use tina_session::model::rules::TeamRuleError;
 
 /// Why a tool call failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +42,7 @@ impl ToolError {
     pub fn orchestration_not_found(key: &str) -> Self {
         Self::NotFound {
             kind: "orchestration",
-            key: format!("no orchestration has the id or feature name '{key}'"),
+            key: format!("no orchestration has the id or feature name {}", quote(key)),
             hint: ORCH_HINT.into(),
         }
     }
@@ -48,11 +50,61 @@ impl ToolError {
     pub fn team_not_found(key: &str, orchestration: &str) -> Self {
         Self::NotFound {
             kind: "team",
-            key: format!("'{key}' in orchestration '{orchestration}'"),
+            key: format!("{} in orchestration {}", quote(key), quote(orchestration)),
             hint: format!(
-                "Call get_team_hierarchy with orchestration '{orchestration}' to list its \
-                 teams (team names match exactly)."
+                "Call get_team_hierarchy with orchestration {} to list its teams (team \
+                 names match exactly).",
+                quote(orchestration)
             ),
+        }
+    }
+}
+
+impl ToolError {
+    /// A refusal about one argument, named as the tool's schema names it.
+    fn argument(arg: &str, e: impl std::fmt::Display) -> Self {
+        Self::Invalid(format!("argument `{arg}`: {e}"))
+    }
+
+    /// `register_team`'s errors: a phase refusal is about `phase_number` there.
+    pub fn from_registration(e: LifecycleError) -> Self {
+        match e {
+            LifecycleError::PhaseOutOfRange { .. }
+            | LifecycleError::Store(StoreError::TeamRule(TeamRuleError::PhaseOutOfRange {
+                ..
+            })) => Self::argument("phase_number", e),
+            other => other.into(),
+        }
+    }
+}
+
+/// The tool argument an input-rule refusal is about (the library names fields; the MCP
+/// server words them as its arguments).
+fn argument_of(e: &InputError) -> Option<&'static str> {
+    Some(match e {
+        InputError::BadName { kind, .. } => match kind {
+            NameKind::Feature => "feature",
+            NameKind::Team => "team_name",
+            NameKind::Agent => return None,
+        },
+        InputError::TooLong { field, .. } | InputError::BadValue { field, .. } => match *field {
+            "session id" => "lead_session_id",
+            "block reason" => "reason",
+            "branch" => "branch",
+            "design doc path" => "design_doc",
+            "repository path" => "repo",
+            "plan path" => "plan",
+            "parent team id" => "parent_team_id",
+            _ => return None,
+        },
+    })
+}
+
+impl From<InputError> for ToolError {
+    fn from(e: InputError) -> Self {
+        match argument_of(&e) {
+            Some(arg) => Self::argument(arg, e),
+            None => Self::Invalid(e.to_string()),
         }
     }
 }
@@ -70,6 +122,7 @@ impl From<StoreError> for ToolError {
                 };
                 Self::NotFound { kind, key, hint }
             }
+            StoreError::Input(e) => e.into(),
             other => Self::Refused(other.to_string()),
         }
     }
@@ -79,6 +132,9 @@ impl From<LifecycleError> for ToolError {
     fn from(e: LifecycleError) -> Self {
         match e {
             LifecycleError::Store(s) => s.into(),
+            LifecycleError::Input(e) => e.into(),
+            e @ LifecycleError::PhaseOutOfRange { .. } => Self::argument("phase", e),
+            e @ LifecycleError::ReasonRequired => Self::argument("reason", e),
             other => Self::Refused(other.to_string()),
         }
     }

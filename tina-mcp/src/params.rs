@@ -149,8 +149,8 @@ pub struct InitOrchestrationParams {
     /// Default false.
     #[serde(default)]
     pub no_worktree: bool,
-    /// Replace an orchestration of the same feature that is still running (its records
-    /// are deleted). A complete or blocked one is always replaced. Default false.
+    /// Replace an orchestration of the same feature that is running or blocked (its
+    /// records are deleted). A complete one is always replaced. Default false.
     #[serde(default)]
     pub replace: bool,
 }
@@ -258,14 +258,15 @@ pub struct AdvancePhaseParams {
 pub struct RegisterTeamParams {
     /// The orchestration the team belongs to: its id, or its exact feature name.
     pub orchestration: String,
-    /// The exact team name (unique across orchestrations). Registering an existing name
-    /// of the same orchestration updates that team.
+    /// The exact team name (unique across orchestrations; same rule as feature names,
+    /// up to 128 characters). Registering an existing name of the same orchestration
+    /// updates that team.
     pub team_name: String,
-    /// The phase the team executes. Omit for the orchestrator team.
+    /// The phase the team executes, 1..=total_phases. Omit for the orchestrator team.
     #[serde(default)]
     pub phase_number: Option<u32>,
-    /// Id of the parent team (for a phase team: the orchestrator team's id). Omit for
-    /// the orchestrator team.
+    /// Id of the parent team. Default for a phase team: the orchestrator team. Only
+    /// phase teams have a parent.
     #[serde(default)]
     pub parent_team_id: Option<String>,
     /// Claude Code session id of the team lead, if known.

@@ -15,10 +15,10 @@ use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use tina_harness::BuildReport;
 use tina_session::Config;
 use tina_session::lifecycle::{
-    self, AdvanceOutcome, InitOutcome, InitRequest, StartOutcome, StartRequest,
-    resolve_orchestration,
+    self, AdvanceOutcome, InitOutcome, InitRequest, RegisterTeamRequest, StartOutcome,
+    StartRequest, resolve_orchestration,
 };
-use tina_session::model::{OrchestrationDetail, TeamHierarchy, TeamId, TeamRegistration, now_ms};
+use tina_session::model::{OrchestrationDetail, TeamHierarchy, TeamId, now_ms};
 use tina_session::store::Store;
 
 use crate::error::{ToolError, ToolResult, blocking};
@@ -248,19 +248,7 @@ impl TinaMcp {
     ) -> Result<Json<InitOutcome>, ToolError> {
         let store = self.store();
         let worktrees_dir = self.ctx.config.tina_home.join("worktrees");
-        if let Some(branch) = &p.branch
-            && (branch.is_empty()
-                || branch.starts_with('-')
-                || branch.contains("..")
-                || branch.chars().any(|c| c.is_whitespace() || c.is_control()))
-        {
-            // git would refuse most of these itself; refusing here keeps anything
-            // option-like away from its command line.
-            return Err(ToolError::Invalid(format!(
-                "invalid branch '{branch}': a git branch name, not starting with '-', \
-                 without spaces or '..'; omit it for tina/<feature>"
-            )));
-        }
+        // Names, branch and paths are checked by `lifecycle::init` (the CLI's rules).
         let out = blocking(move || {
             let repo = match p.repo {
                 Some(r) => Some(PathBuf::from(r)),
@@ -348,16 +336,17 @@ impl TinaMcp {
         let store = self.store();
         let team = blocking(move || {
             let orch = resolve(&p.orchestration, &*store)?;
-            if p.team_name.trim().is_empty() {
-                return Err(ToolError::Invalid("team_name must not be empty".into()));
-            }
-            Ok(store.register_team(&TeamRegistration {
-                team_name: p.team_name,
-                orchestration_id: orch.id,
-                parent_team_id: p.parent_team_id.map(TeamId::from),
-                phase_number: p.phase_number,
-                lead_session_id: p.lead_session_id,
-            })?)
+            lifecycle::register_team(
+                &*store,
+                &RegisterTeamRequest {
+                    orchestration: orch.id.to_string(),
+                    team_name: p.team_name,
+                    parent_team_id: p.parent_team_id.map(TeamId::from),
+                    phase_number: p.phase_number,
+                    lead_session_id: p.lead_session_id,
+                },
+            )
+            .map_err(ToolError::from_registration)
         })
         .await?;
         Ok(Json(Registered { team }))

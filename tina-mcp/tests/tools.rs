@@ -426,7 +426,7 @@ async fn init_orchestration_and_its_refusals() {
             json!({"feature": "z", "design_doc": design, "branch": branch}),
         )
         .await;
-        assert!(msg.contains("invalid branch"), "{branch}: {msg}");
+        assert!(msg.contains("argument `branch`"), "{branch}: {msg}");
     }
     assert!(s.seeded.store.get_orchestration_by_feature("z").is_err());
 }
@@ -471,7 +471,22 @@ async fn start_phase_registers_the_team_under_its_parent() {
     let s = session().await;
     let plan = s.dir.path().join("plan-2.md");
     std::fs::write(&plan, "# plan 2").expect("plan");
-    // Phase 1 must be complete before... no: phases may overlap; start phase 2 directly.
+    // Phases run one at a time: phase 2 waits until phase 1 is complete.
+    let msg = tool_error(
+        &s.client,
+        "start_phase",
+        json!({"orchestration": "auth", "phase": 2, "plan": plan, "runtime": "none"}),
+    )
+    .await;
+    assert!(msg.contains("phase 1 is executing"), "{msg}");
+    for event in ["review", "complete"] {
+        ok(
+            &s.client,
+            "advance_phase",
+            json!({"orchestration": "auth", "phase": 1, "event": event}),
+        )
+        .await;
+    }
     let out = ok(
         &s.client,
         "start_phase",
@@ -613,7 +628,7 @@ async fn register_team_upserts_by_exact_name() {
     let msg = tool_error(
         &s.client,
         "register_team",
-        json!({"orchestration": "auth", "team_name": "x", "parent_team_id": s.seeded.other_orchestrator_team_id}),
+        json!({"orchestration": "auth", "team_name": "x", "phase_number": 1, "parent_team_id": s.seeded.other_orchestrator_team_id}),
     )
     .await;
     assert!(
@@ -633,7 +648,7 @@ async fn register_team_upserts_by_exact_name() {
         json!({"orchestration": "auth", "team_name": "  "}),
     )
     .await;
-    assert!(msg.contains("empty"), "{msg}");
+    assert!(msg.contains("argument `team_name`"), "{msg}");
 }
 
 #[tokio::test]

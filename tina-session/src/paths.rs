@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum PathError {
     /// The name is not one plain path component (separators, `..`, empty, absolute).
-    #[error("'{name}' is not a plain folder name; refusing to use it under {root}")]
+    #[error("{name} is not a plain folder name; refusing to use it under {root}")]
     NotAComponent { name: String, root: String },
     /// After resolving links the path is not inside its root.
     #[error("{path} resolves outside {root}; refusing to touch it")]

@@ -674,42 +674,6 @@ fn register_team_and_task_filters() {
     assert!(err.contains("team not found"), "{err}");
 }
 
-#[test]
-fn a_reader_that_closes_early_is_not_a_failure() {
-    let env = Env::new();
-    assert!(
-        env.run(&[
-            "init",
-            "--feature",
-            "piped",
-            "--design-doc",
-            &env.path("design.md"),
-            "--no-worktree",
-            "--total-phases",
-            "1",
-        ])
-        .status
-        .success()
-    );
-    for args in [&["list"][..], &["daemon", "status"]] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tina-session"))
-            .args(args)
-            .env("TINA_HOME", env.root.join("tina-home"))
-            .env("CLAUDE_HOME", env.root.join("claude-home"))
-            .env_remove("TINA_CONVEX_URL")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Close the read end before the command prints (as `| head -0` would).
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
-    }
-}
-
 /// `cleanup` removes the Claude Code folders linked to the feature's teams (real
 /// folders inside CLAUDE_HOME only: a symlinked one is refused and what it points to
 /// kept), leaves unlinked folders alone, and with `--branch` deletes the branch.
@@ -777,4 +741,40 @@ fn cleanup_removes_linked_claude_folders_and_with_branch_the_branch() {
     assert!(branches.stdout.is_empty(), "{branches:?}");
     // The feature can start over on the same branch name.
     env.init("tidy", "1");
+}
+
+#[test]
+fn a_reader_that_closes_early_is_not_a_failure() {
+    let env = Env::new();
+    assert!(
+        env.run(&[
+            "init",
+            "--feature",
+            "piped",
+            "--design-doc",
+            &env.path("design.md"),
+            "--no-worktree",
+            "--total-phases",
+            "1",
+        ])
+        .status
+        .success()
+    );
+    for args in [&["list"][..], &["daemon", "status"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tina-session"))
+            .args(args)
+            .env("TINA_HOME", env.root.join("tina-home"))
+            .env("CLAUDE_HOME", env.root.join("claude-home"))
+            .env_remove("TINA_CONVEX_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the command prints (as `| head -0` would).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+    }
 }

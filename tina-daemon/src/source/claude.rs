@@ -190,7 +190,13 @@ impl ClaudeSource {
             metadata: file.metadata_or_empty(),
             subject: file.subject,
             description: file.description.unwrap_or_default(),
-            active_form: file.active_form.filter(|a| !a.is_empty()),
+            active_form: file.active_form.filter(|a| !a.is_empty()).map(|a| {
+                tina_session::model::input::truncate(
+                    &a,
+                    tina_session::model::input::ACTIVE_FORM_MAX,
+                )
+                .into_owned()
+            }),
             status: TaskStatus::parse(&file.status),
             owner: file.owner.filter(|o| !o.is_empty()),
             modified_at,

@@ -64,7 +64,9 @@ fn new_orch(feature: &str, replace: bool) -> NewOrchestration {
         design_doc: "d.md".into(),
         branch: None,
         worktree_path: None,
-        total_phases: 1,
+        // Two phases: one test re-links a phase team to phase 2 (the store refuses a
+        // phase outside 1..=total_phases).
+        total_phases: 2,
         orchestrator_team_name: orchestrator_team_name(feature),
         lead_session_id: None,
         replace,

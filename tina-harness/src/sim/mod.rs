@@ -7,6 +7,13 @@
 //! `tina-session` call is logged as one line to the run log, so the sequence can be
 //! compared with the skill.
 //!
+//! Claude Code files go where the scenario's layout puts them (see [`files`]). In the
+//! default 2.1.178+ layout the sim also plays the launcher's part: it chooses each
+//! lead's session id (random, so two leads never share the 8 characters the folder is
+//! named by) and records it on the team (`tina-session register-team
+//! --lead-session-id`) right after `init` / `start` and before writing any file of the
+//! team, so the daemon links the `session-<8>` folders by `leadSessionId`.
+//!
 //! The sim does `init` itself, as the orchestrator does in a real run; the
 //! orchestrator team id comes from init's JSON output and is kept in the state file
 //! (never looked up by name). The state file also records the next step, so after a
@@ -130,11 +137,12 @@ pub fn run(args: &SimArgs) -> anyhow::Result<i32> {
         None => SimState::default(),
     };
     let claude_home = tina_session::Config::load(Default::default())?.claude_home;
+    let layout = scenario.script.claude_layout;
     let mut sim = Sim {
         args,
         scenario,
         state,
-        files: ClaudeFiles { claude_home },
+        files: ClaudeFiles::new(claude_home, layout),
     };
     let steps = plan::compile(&sim.scenario.script);
     if args.resume {
@@ -248,9 +256,67 @@ impl Sim<'_> {
             .state
             .lead_session_ids
             .entry(team.to_owned())
-            .or_insert_with(|| uuid::Uuid::now_v7().to_string())
+            .or_insert_with(|| uuid::Uuid::new_v4().to_string())
             .clone();
         (created, session)
+    }
+
+    /// The Claude Code folder of a team in the scenario's layout.
+    fn folder(&mut self, team: &str) -> String {
+        let (_, session) = self.team_meta(team);
+        self.files.folder(team, &session)
+    }
+
+    /// The launcher's part (2.1.178+ layout): records the lead session id chosen for
+    /// the team on its record before the lead writes anything. Logged apart from the
+    /// agents' own `tina-session` calls.
+    fn record_lead_session(
+        &mut self,
+        orchestration_id: &str,
+        team: &str,
+        parent_and_phase: Option<(String, u32)>,
+    ) -> anyhow::Result<()> {
+        if self.files.layout != tina_session::claude_code::Layout::Session {
+            return Ok(());
+        }
+        let (_, session) = self.team_meta(team);
+        let mut args: Vec<String> = vec![
+            "register-team".into(),
+            "--orchestration-id".into(),
+            orchestration_id.into(),
+            "--team".into(),
+            team.into(),
+            "--lead-session-id".into(),
+            session.clone(),
+        ];
+        if let Some((parent, phase)) = parent_and_phase {
+            args.extend([
+                "--parent-team-id".into(),
+                parent,
+                "--phase-number".into(),
+                phase.to_string(),
+            ]);
+        }
+        let out = Command::new(&self.args.tina_session)
+            .args(&args)
+            .arg("--json")
+            .output()
+            .with_context(|| format!("cannot run {}", self.args.tina_session.display()))?;
+        log_line(
+            &self.args.run_log,
+            &format!(
+                "[sim launcher] lead session {session} recorded on team {team} -> exit {}",
+                out.status.code().unwrap_or(-1)
+            ),
+        );
+        if !out.status.success() {
+            bail!(
+                "tina-session {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(())
     }
 
     fn step(&mut self, step: &Step) -> anyhow::Result<()> {
@@ -296,9 +362,10 @@ impl Sim<'_> {
                 let members = self.phase(*phase)?.members[..*count].to_vec();
                 let cwd = self.worktree()?.display().to_string();
                 let (created, session) = self.team_meta(&team);
+                let folder = self.folder(&team);
                 let desc = format!("Phase {phase} of {}", self.scenario.script.feature_name);
                 self.files
-                    .write_team_config(&team, &desc, created, &session, &cwd, &members)?;
+                    .write_team_config(&folder, &desc, created, &session, &cwd, &members)?;
                 self.pause();
                 Ok(())
             }
@@ -368,25 +435,27 @@ impl Sim<'_> {
                 s.feature_name
             );
         }
+        let (orchestration_id, team) = (init.orchestration_id.to_string(), init.team_name.clone());
         self.state.init = Some(init);
-        Ok(())
+        self.record_lead_session(&orchestration_id, &team, None)
     }
 
     fn orchestrator_team(&mut self) -> anyhow::Result<()> {
         let team = self.init()?.team_name.clone();
         let cwd = self.worktree()?.display().to_string();
         let (created, session) = self.team_meta(&team);
+        let folder = self.folder(&team);
         let members = self.scenario.script.orchestrator.members.clone();
         let desc = format!("Orchestration of {}", self.scenario.script.feature_name);
         self.files
-            .write_team_config(&team, &desc, created, &session, &cwd, &members)?;
+            .write_team_config(&folder, &desc, created, &session, &cwd, &members)?;
         self.pause();
         let total = self.scenario.script.total_phases;
         let lead = members.first().map(|m| m.name.clone());
         let tasks = plan::orchestrator_task_defs(total);
         for task in &tasks {
             self.files.write_task(
-                &team,
+                &folder,
                 &TaskFile {
                     id: &task.id,
                     subject: &task.subject,
@@ -405,6 +474,7 @@ impl Sim<'_> {
 
     fn orch_task(&mut self, phase: u32, kind: OrchTask, status: &str) -> anyhow::Result<()> {
         let team = self.init()?.team_name.clone();
+        let folder = self.folder(&team);
         let id = kind.task_id(phase);
         let tasks = plan::orchestrator_task_defs(self.scenario.script.total_phases);
         let Some(task) = tasks.iter().find(|t| t.id == id) else {
@@ -418,7 +488,7 @@ impl Sim<'_> {
             .first()
             .map(|m| m.name.clone());
         self.files.write_task(
-            &team,
+            &folder,
             &TaskFile {
                 id: &id,
                 subject: &task.subject,
@@ -459,8 +529,10 @@ impl Sim<'_> {
                 started.phase_number
             );
         }
+        let orchestration_id = self.init()?.orchestration_id.to_string();
+        let team = started.team_name.clone();
         self.state.phase_teams.insert(phase, started);
-        Ok(())
+        self.record_lead_session(&orchestration_id, &team, Some((parent, phase)))
     }
 
     fn write_phase_task(
@@ -471,6 +543,7 @@ impl Sim<'_> {
         half: bool,
     ) -> anyhow::Result<()> {
         let team = self.phase_team(phase)?.team_name.clone();
+        let folder = self.folder(&team);
         let script = &self.scenario.script;
         let t = plan::find_task(script, phase, id)
             .with_context(|| format!("no task {id} in phase {phase}"))?;
@@ -493,9 +566,9 @@ impl Sim<'_> {
             metadata: serde_json::json!({}),
         };
         if half {
-            self.files.write_task_half(&team, &file)?;
+            self.files.write_task_half(&folder, &file)?;
         } else {
-            self.files.write_task(&team, &file)?;
+            self.files.write_task(&folder, &file)?;
         }
         Ok(())
     }

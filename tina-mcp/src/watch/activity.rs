@@ -73,21 +73,17 @@ pub fn evaluate(
             continue;
         }
         // The latest start or end of the team's lead session decides.
-        let last = snap
-            .activity
-            .iter()
-            .filter(|a| a.team_id == team.id)
-            .filter(|a| {
-                matches!(
+        let last = snap.activity.iter().rfind(|a| {
+            a.team_id == team.id
+                && matches!(
                     a.kind,
                     ActivityKind::SessionStart | ActivityKind::SessionEnd
                 )
-            })
-            .rfind(|a| {
-                team.lead_session_id
+                && team
+                    .lead_session_id
                     .as_deref()
                     .is_none_or(|lead| lead == a.session_id)
-            });
+        });
         if let Some(end) = last.filter(|a| a.kind == ActivityKind::SessionEnd) {
             holding.push((
                 format!("lead_session_ended:{}:{}", team.id, end.recorded_at),

@@ -183,7 +183,10 @@ fn task(
                     metadata: file.metadata_or_empty(),
                     subject: file.subject,
                     description: file.description.unwrap_or_default(),
-                    active_form: file.active_form.filter(|a| !a.is_empty()),
+                    active_form: file
+                        .active_form
+                        .filter(|a| !a.is_empty())
+                        .map(|a| input::truncate(&a, input::ACTIVE_FORM_MAX).into_owned()),
                     status: TaskStatus::parse(&file.status),
                     owner: file.owner.filter(|o| !o.is_empty()),
                     recorded_at,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::Context;
+use super::{Context, safe};
 use crate::lifecycle::{self, PhaseEvent};
 
 #[derive(Debug, Args)]
@@ -30,14 +30,14 @@ pub fn run(args: AdvanceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let mut s = format!(
             "Phase {} of '{}': {} -> {}; orchestration is {}",
             out.phase_number,
-            out.feature_name,
+            safe(&out.feature_name),
             out.previous_status
                 .map_or("not started".to_owned(), |s| s.to_string()),
             out.phase_status,
             out.orchestration_status
         );
         if let Some(r) = &out.blocked_reason {
-            s.push_str(&format!("\n  blocked: {r}"));
+            s.push_str(&format!("\n  blocked: {}", safe(r)));
         }
         s
     })?;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::Context;
+use super::{Context, safe};
 use crate::lifecycle;
 
 #[derive(Debug, Args)]
@@ -32,6 +32,7 @@ pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             feature: args.feature,
             remove_worktree: args.worktree,
             remove_branch: args.branch,
+            worktrees_dir: ctx.config.tina_home.join("worktrees"),
             claude_home: (!args.keep_claude_dirs).then(|| ctx.config.claude_home.clone()),
         },
     )?;
@@ -39,24 +40,28 @@ pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         if !out.removed {
             return format!(
                 "Nothing to clean: no orchestration named '{}'.",
-                out.feature_name
+                safe(&out.feature_name)
             );
         }
-        let mut s = format!("Removed every record of '{}'.", out.feature_name);
+        let mut s = format!("Removed every record of '{}'.", safe(&out.feature_name));
         if let Some(w) = &out.worktree_removed {
-            s.push_str(&format!("\nRemoved worktree {w}."));
+            s.push_str(&format!("\nRemoved worktree {}.", safe(w)));
+        }
+        if let Some(w) = &out.worktree_kept {
+            s.push_str(&format!(
+                "\nKept worktree {}: it is not TINA's own folder for this feature; remove it \
+                 yourself (git worktree remove) if it is yours to remove.",
+                safe(w)
+            ));
         }
         if let Some(b) = &out.branch_removed {
-            s.push_str(&format!("\nDeleted branch {b}."));
+            s.push_str(&format!("\nDeleted branch {}.", safe(b)));
         }
         for d in &out.claude_dirs_removed {
-            s.push_str(&format!("\nRemoved Claude Code folder {d}."));
+            s.push_str(&format!("\nRemoved Claude Code folder {}.", safe(d)));
         }
         for w in &out.warnings {
-            s.push_str(&format!(
-                "\nwarning: {}",
-                crate::model::input::display_safe(w)
-            ));
+            s.push_str(&format!("\nwarning: {}", safe(w)));
         }
         s
     })?;

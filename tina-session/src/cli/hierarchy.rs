@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::Context;
 use crate::lifecycle::resolve_orchestration;
+use crate::model::input::display_safe;
 use crate::model::{TeamHierarchy, TeamNode};
 
 #[derive(Debug, Args)]
@@ -25,7 +26,11 @@ pub fn run(args: HierarchyArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 /// Renders the tree with box-drawing lines.
 pub fn render(tree: &TeamHierarchy, status: &str) -> String {
-    let mut out = format!("Orchestration: {} ({status})\n", tree.feature_name);
+    let mut out = format!(
+        "Orchestration: {} ({})\n",
+        display_safe(&tree.feature_name),
+        display_safe(status)
+    );
     for (i, node) in tree.teams.iter().enumerate() {
         render_node(node, "", i + 1 == tree.teams.len(), &mut out);
     }
@@ -38,15 +43,19 @@ fn render_node(node: &TeamNode, prefix: &str, last: bool, out: &mut String) {
         Some(p) => format!("phase {p}"),
         None => "orchestrator".to_owned(),
     };
-    let members: Vec<&str> = node.members.iter().map(|m| m.agent_name.as_str()).collect();
+    let members: Vec<String> = node
+        .members
+        .iter()
+        .map(|m| display_safe(&m.agent_name).into_owned())
+        .collect();
     let counts: Vec<String> = node
         .task_counts
         .iter()
-        .map(|(k, v)| format!("{v} {k}"))
+        .map(|(k, v)| format!("{v} {}", display_safe(k)))
         .collect();
     out.push_str(&format!(
         "{prefix}{branch}{} [{label}] id={} members: {} | tasks: {}\n",
-        node.team.team_name,
+        display_safe(&node.team.team_name),
         node.team.id,
         if members.is_empty() {
             "-".to_owned()

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::launch_args::LaunchArgs;
-use super::{Context, or_dash};
+use super::{Context, or_dash, safe};
 use crate::lifecycle::{self, InitRequest, Runtime};
 
 #[derive(Debug, Args)]
@@ -29,7 +29,8 @@ pub struct InitArgs {
     /// Do not create a git worktree and branch.
     #[arg(long)]
     pub no_worktree: bool,
-    /// Remove a running orchestration of the same feature (and its records) first.
+    /// Replace an orchestration of the same feature that is running or blocked (its
+    /// records go; a complete one is replaced without asking).
     #[arg(long)]
     pub replace: bool,
     /// Who plays the orchestrator: none (you drive it; the default), claude (launch the
@@ -71,14 +72,14 @@ pub fn run(args: InitArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     ctx.emit(&out, || {
         format!(
             "Initialized '{}' ({} phases)\n  orchestration id:      {}\n  orchestrator team:     {}\n  orchestrator team id:  {}\n  branch:                {}\n  worktree:              {}\n\nStart phase 1 with:\n  tina-session start --feature {} --phase 1 --plan <plan.md> --parent-team-id {}",
-            out.feature_name,
+            safe(&out.feature_name),
             out.total_phases,
             out.orchestration_id,
-            out.team_name,
+            safe(&out.team_name),
             out.team_id,
-            or_dash(out.branch.as_ref()),
-            or_dash(out.worktree_path.as_ref()),
-            out.feature_name,
+            safe(&or_dash(out.branch.as_ref())),
+            safe(&or_dash(out.worktree_path.as_ref())),
+            safe(&out.feature_name),
             out.team_id
         ) + &match &out.tmux_session {
             Some(t) => format!(

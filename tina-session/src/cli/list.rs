@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{Context, or_dash};
+use super::{Context, or_dash, safe};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {}
@@ -23,7 +23,7 @@ pub fn run(_args: ListArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         for o in &all {
             s.push_str(&format!(
                 "{:<30} {:<10} {:>7}  {}\n",
-                o.feature_name,
+                safe(&o.feature_name),
                 o.status,
                 format!("{}/{}", or_dash(o.current_phase), o.total_phases),
                 o.id

@@ -4,12 +4,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{Context, or_dash};
-use crate::model::{OrchestrationId, TeamId, TeamRegistration};
+use super::{Context, or_dash, safe};
+use crate::lifecycle::{self, RegisterTeamRequest};
+use crate::model::TeamId;
 
 #[derive(Debug, Args)]
 pub struct RegisterTeamArgs {
-    /// Id of the orchestration the team belongs to.
+    /// The orchestration the team belongs to: its id or exact feature name.
     #[arg(long, value_name = "ID")]
     pub orchestration_id: String,
     /// Exact team name.
@@ -18,7 +19,8 @@ pub struct RegisterTeamArgs {
     /// Phase the team executes (omit for the orchestrator team).
     #[arg(long)]
     pub phase_number: Option<u32>,
-    /// Id of the parent team (omit for the orchestrator team).
+    /// Id of the parent team (omit for the orchestrator team; a phase team without one
+    /// gets the orchestrator team).
     #[arg(long, value_name = "TEAM_ID")]
     pub parent_team_id: Option<String>,
     /// Claude Code session id of the team lead.
@@ -28,17 +30,20 @@ pub struct RegisterTeamArgs {
 
 pub fn run(args: RegisterTeamArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
-    let team = store.register_team(&TeamRegistration {
-        team_name: args.team,
-        orchestration_id: OrchestrationId::from(args.orchestration_id),
-        parent_team_id: args.parent_team_id.map(TeamId::from),
-        phase_number: args.phase_number,
-        lead_session_id: args.lead_session_id,
-    })?;
+    let team = lifecycle::register_team(
+        &*store,
+        &RegisterTeamRequest {
+            orchestration: args.orchestration_id,
+            team_name: args.team,
+            parent_team_id: args.parent_team_id.map(TeamId::from),
+            phase_number: args.phase_number,
+            lead_session_id: args.lead_session_id,
+        },
+    )?;
     ctx.emit(&team, || {
         format!(
             "Registered team {} ({})\n  phase: {}\n  parent team id: {}",
-            team.team_name,
+            safe(&team.team_name),
             team.id,
             or_dash(team.phase_number),
             or_dash(team.parent_team_id.as_ref())

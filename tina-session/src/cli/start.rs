@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::Context;
 use super::launch_args::LaunchArgs;
+use super::{Context, safe};
 use crate::lifecycle::{self, Runtime, StartRequest};
 use crate::model::TeamId;
 
@@ -52,15 +52,19 @@ pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     ctx.emit(&out, || {
         let mut s = format!(
             "Started phase {} with team {} ({})\n  parent team id: {}\n  runtime:        {:?}",
-            out.phase_number, out.team_name, out.team_id, out.parent_team_id, out.runtime
+            out.phase_number,
+            safe(&out.team_name),
+            out.team_id,
+            out.parent_team_id,
+            out.runtime
         );
         if let Some(id) = &out.lead_session_id {
             s.push_str(&format!("\n  lead session:   {id}"));
         }
-        if let Some(t) = &out.tmux_session {
+        if let Some(t) = out.tmux_session.as_deref().map(safe) {
             s.push_str(&format!(
                 "\n  tmux session:   {t}\n\nWatch the lead with:\n  {}",
-                lifecycle::launch::attach_hint(t)
+                lifecycle::launch::attach_hint(&t)
             ));
         }
         s

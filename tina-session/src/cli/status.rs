@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Context, or_dash};
+use super::{Context, or_dash, safe};
 use crate::lifecycle::launch::{LeadLink, lead_link};
 use crate::lifecycle::{LaunchSettings, resolve_orchestration};
 use crate::model::{Orchestration, Phase, count_by_status};
@@ -65,20 +65,20 @@ pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let o = &status.orchestration;
         let mut s = format!(
             "{} ({})\n  id:            {}\n  phase:         {} of {}\n  branch:        {}\n  worktree:      {}\n  teams:         {}\n  store:         {}\n",
-            o.feature_name,
+            safe(&o.feature_name),
             o.status,
             o.id,
             or_dash(o.current_phase),
             o.total_phases,
-            or_dash(o.branch.as_ref()),
-            or_dash(o.worktree_path.as_ref()),
+            safe(&or_dash(o.branch.as_ref())),
+            safe(&or_dash(o.worktree_path.as_ref())),
             status.team_count,
-            status.store
+            safe(&status.store)
         );
         for p in &status.phases {
             s.push_str(&format!("  phase {}: {}", p.phase_number, p.status));
             if let Some(r) = &p.blocked_reason {
-                s.push_str(&format!(" ({r})"));
+                s.push_str(&format!(" ({})", safe(r)));
             }
             s.push('\n');
         }
@@ -92,7 +92,7 @@ pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let counts: Vec<String> = status
             .task_counts
             .iter()
-            .map(|(k, v)| format!("{v} {k}"))
+            .map(|(k, v)| format!("{v} {}", safe(k)))
             .collect();
         s.push_str(&format!(
             "  tasks:         {}",

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{Context, or_dash};
+use super::{Context, or_dash, safe};
 use crate::lifecycle::resolve_orchestration;
 
 #[derive(Debug, Args)]
@@ -30,8 +30,9 @@ pub fn run(args: TasksArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let t = store.get_team_by_name(team)?;
         anyhow::ensure!(
             t.orchestration_id == orch.id,
-            "team '{team}' belongs to another orchestration, not '{}'",
-            orch.feature_name
+            "team {} belongs to another orchestration, not '{}'",
+            crate::model::input::quote(team),
+            safe(&orch.feature_name)
         );
     }
     let tasks: Vec<_> = store
@@ -43,18 +44,18 @@ pub fn run(args: TasksArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         .collect();
     ctx.emit(&tasks, || {
         if tasks.is_empty() {
-            return format!("No tasks match in '{}'.", orch.feature_name);
+            return format!("No tasks match in '{}'.", safe(&orch.feature_name));
         }
         tasks
             .iter()
             .map(|t| {
                 format!(
                     "{:<28} #{:<4} [{}] {} ({})",
-                    t.team_name,
-                    t.task_id,
-                    t.status,
-                    t.subject,
-                    or_dash(t.owner.as_ref())
+                    safe(&t.team_name),
+                    safe(&t.task_id),
+                    safe(t.status.as_str()),
+                    safe(&t.subject),
+                    safe(&or_dash(t.owner.as_ref()))
                 )
             })
             .collect::<Vec<_>>()

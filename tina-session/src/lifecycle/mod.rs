@@ -4,6 +4,17 @@
 //! change in one transaction (see `Store::create_orchestration` and
 //! `Store::apply_phase_transition`), so a refused command leaves nothing half-written.
 //! The CLI and the MCP server both call these functions.
+//!
+//! **Phases run one at a time.** A phase is *open* while it is planning, executing,
+//! reviewing or blocked. Moving a phase into an open status while another phase is open
+//! is refused ([`LifecycleError::PhaseOverlap`], naming the open phase and what to do),
+//! so the orchestration's status and current phase always describe the one open phase
+//! (or, with none open, `planning` with the last phase that changed, or `complete`
+//! once every phase is). A *blocked* orchestration is replaced by `init` only with
+//! `replace`: it still holds why it stopped.
+//!
+//! Every input is checked first with the rules of [`crate::model::input`] (names, ids,
+//! sizes); every folder derived from a name goes through [`crate::paths`].
 
 pub mod launch;
 mod machine;
@@ -19,6 +30,8 @@ use crate::store::{Store, StoreError};
 
 pub use launch::{LaunchError, LaunchSettings};
 pub use machine::{PhaseEvent, next_orchestration_status, next_phase_status};
+
+use crate::paths::{self, PathError};
 
 /// What launching a Claude Code lead needs: TINA's configuration (the lead gets its
 /// homes and store) and the launcher settings.
@@ -51,6 +64,37 @@ impl From<LaunchError> for LifecycleError {
 pub enum LifecycleError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An argument breaks the input rules (name, id, size limit).
+    #[error(transparent)]
+    Input(#[from] input::InputError),
+    /// A path derived from a name or read from a record is not inside its root.
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// The phase number is outside `1..=total`.
+    #[error("phase {phase} is outside 1..={total} for feature '{feature}'")]
+    PhaseOutOfRange {
+        phase: u32,
+        total: u32,
+        feature: String,
+    },
+    /// Another phase is open (planning, executing, reviewing or blocked): phases run one
+    /// at a time.
+    #[error(
+        "cannot make phase {phase} of '{feature}' {wanted}: phase {open_phase} is {open_status} \
+         and phases run one at a time; take phase {open_phase} to complete first{hint}"
+    )]
+    PhaseOverlap {
+        feature: String,
+        phase: u32,
+        wanted: PhaseStatus,
+        open_phase: u32,
+        open_status: PhaseStatus,
+        /// What to do about a blocked open phase (resume it or start over).
+        hint: &'static str,
+    },
+    /// `block` without a reason.
+    #[error("event 'block' needs a reason saying why the phase is blocked")]
+    ReasonRequired,
     /// The request itself is wrong (bad path, phase out of range, ...).
     #[error("{0}")]
     Invalid(String),
@@ -104,8 +148,7 @@ pub struct InitOutcome {
 /// Checks a feature name against the one naming rule ([`input::validate_name`]): it
 /// names a git branch and a directory.
 pub fn validate_feature(feature: &str) -> Result<()> {
-    input::validate_name(input::NameKind::Feature, feature)
-        .map_err(|e| LifecycleError::Invalid(e.to_string()))
+    Ok(input::validate_name(input::NameKind::Feature, feature)?)
 }
 
 /// Creates the orchestration (exact feature name), its worktree and branch, and the
@@ -122,6 +165,13 @@ pub fn init_with(
     launcher: Option<&Launcher>,
 ) -> Result<InitOutcome> {
     validate_feature(&req.feature)?;
+    input::check_path("design doc path", &req.design_doc)?;
+    if let Some(repo) = &req.repo {
+        input::check_path("repository path", repo)?;
+    }
+    if let Some(branch) = &req.branch {
+        input::validate_branch(branch)?;
+    }
     if let Some(l) = launcher {
         launch::preflight(&l.settings)?;
     }
@@ -134,7 +184,7 @@ pub fn init_with(
     std::fs::read_to_string(&req.design_doc).map_err(|e| {
         LifecycleError::Invalid(format!(
             "cannot read design doc {}: {e}",
-            req.design_doc.display()
+            input::quote(&req.design_doc.to_string_lossy())
         ))
     })?;
     let design_doc = std::fs::canonicalize(&req.design_doc)
@@ -143,7 +193,8 @@ pub fn init_with(
         .to_string();
     // Refuse a running orchestration before touching git.
     match store.get_orchestration_by_feature(&req.feature) {
-        Ok(existing) if !existing.status.is_terminal() && !req.replace => {
+        // A blocked orchestration still says why it stopped: replace it only when asked.
+        Ok(existing) if existing.status != OrchestrationStatus::Complete && !req.replace => {
             return Err(StoreError::FeatureInUse {
                 feature: existing.feature_name,
                 id: existing.id,
@@ -165,7 +216,7 @@ pub fn init_with(
         let repo = req.repo.as_deref().ok_or_else(|| {
             LifecycleError::Invalid("--repo is required unless --no-worktree is given".into())
         })?;
-        let path = req.worktrees_dir.join(&req.feature);
+        let path = paths::confined(&req.worktrees_dir, &req.feature)?;
         worktree::create(repo, &path, &branch, req.replace)?;
         Some(path)
     };
@@ -309,12 +360,16 @@ pub struct StartOutcome {
 /// two exact lookups can match. Store failures are passed through, never reported as
 /// "not found".
 pub fn resolve_orchestration(store: &dyn Store, key: &str) -> Result<Orchestration, StoreError> {
+    let not_found =
+        || StoreError::orchestration_not_found(format!("feature name or id {}", input::quote(key)));
+    // Longer than any feature name or id: nothing to look up (and nothing to echo whole).
+    if key.len() > input::FEATURE_NAME_MAX.max(input::SESSION_ID_MAX) {
+        return Err(not_found());
+    }
     match store.get_orchestration_by_feature(key) {
         Ok(o) => Ok(o),
         Err(e) if e.is_not_found() => match store.get_orchestration(&OrchestrationId::from(key)) {
-            Err(e) if e.is_not_found() => Err(StoreError::orchestration_not_found(format!(
-                "feature name or id '{key}'"
-            ))),
+            Err(e) if e.is_not_found() => Err(not_found()),
             other => other,
         },
         Err(e) => Err(e),
@@ -360,10 +415,14 @@ pub fn start_with(
 ) -> Result<StartOutcome> {
     let orch = resolve_orchestration(store, &req.orchestration)?;
     check_phase(&orch, req.phase)?;
+    input::check_path("plan path", &req.plan)?;
+    if let Some(id) = &req.parent_team_id {
+        input::check_len("parent team id", id.as_str(), input::ID_MAX)?;
+    }
     if !req.plan.is_file() {
         return Err(LifecycleError::Invalid(format!(
             "plan {} does not exist or is not a file",
-            req.plan.display()
+            input::quote(&req.plan.to_string_lossy())
         )));
     }
     let parent = match &req.parent_team_id {
@@ -371,7 +430,8 @@ pub fn start_with(
             let parent = store.get_team(id).map_err(|e| {
                 if e.is_not_found() {
                     LifecycleError::Invalid(format!(
-                        "unknown parent team id '{id}'; `tina-session hierarchy --feature {}` lists team ids",
+                        "unknown parent team id {}; `tina-session hierarchy --feature {}` lists team ids",
+                        input::quote(id.as_str()),
                         orch.feature_name
                     ))
                 } else {
@@ -402,7 +462,8 @@ pub fn start_with(
     };
     // A new session id for every launch (a relaunch too), recorded before the launch.
     let lead_session_id = launcher.map(|_| launch::new_session_id());
-    let current = phase_status(store, &orch, req.phase)?;
+    let phases = store.list_phases(&orch.id)?;
+    let current = status_of(&phases, req.phase);
     // Starting an executing phase again relaunches its team (same record, same parent):
     // the way back after a phase team's session died or its launch failed.
     let status = if current == Some(PhaseStatus::Executing) {
@@ -415,6 +476,7 @@ pub fn start_with(
             ))
         })?
     };
+    check_no_overlap(&orch, &phases, req.phase, status)?;
     let team_name = phase_team_name(&orch.feature_name, req.phase);
     let plan = std::fs::canonicalize(&req.plan).unwrap_or_else(|_| req.plan.clone());
     let out = store.apply_phase_transition(&PhaseTransition {
@@ -454,24 +516,55 @@ pub fn start_with(
 
 fn check_phase(orch: &Orchestration, phase: u32) -> Result<()> {
     if phase == 0 || phase > orch.total_phases {
-        return Err(LifecycleError::Invalid(format!(
-            "phase {phase} is outside 1..={} for feature '{}'",
-            orch.total_phases, orch.feature_name
-        )));
+        return Err(LifecycleError::PhaseOutOfRange {
+            phase,
+            total: orch.total_phases,
+            feature: orch.feature_name.clone(),
+        });
     }
     Ok(())
 }
 
-fn phase_status(
-    store: &dyn Store,
-    orch: &Orchestration,
-    phase: u32,
-) -> Result<Option<PhaseStatus>> {
-    Ok(store
-        .list_phases(&orch.id)?
-        .into_iter()
+fn status_of(phases: &[Phase], phase: u32) -> Option<PhaseStatus> {
+    phases
+        .iter()
         .find(|p| p.phase_number == phase)
-        .map(|p| p.status))
+        .map(|p| p.status)
+}
+
+/// True for the statuses of a phase that is under way (see the module doc).
+pub fn is_open(status: PhaseStatus) -> bool {
+    status != PhaseStatus::Complete
+}
+
+/// Refuses to move `phase` into an open status while another phase is open.
+fn check_no_overlap(
+    orch: &Orchestration,
+    phases: &[Phase],
+    phase: u32,
+    wanted: PhaseStatus,
+) -> Result<()> {
+    if !is_open(wanted) {
+        return Ok(());
+    }
+    match phases
+        .iter()
+        .find(|p| p.phase_number != phase && is_open(p.status))
+    {
+        None => Ok(()),
+        Some(open) => Err(LifecycleError::PhaseOverlap {
+            feature: orch.feature_name.clone(),
+            phase,
+            wanted,
+            open_phase: open.phase_number,
+            open_status: open.status,
+            hint: if open.status == PhaseStatus::Blocked {
+                " (resume it), or start over with init --replace"
+            } else {
+                ""
+            },
+        }),
+    }
 }
 
 /// True when `program` is an executable file on PATH.
@@ -533,14 +626,16 @@ pub fn advance(
     event: PhaseEvent,
     reason: Option<String>,
 ) -> Result<AdvanceOutcome> {
+    if let Some(r) = &reason {
+        input::check_len("block reason", r, input::REASON_MAX)?;
+    }
     let orch = resolve_orchestration(store, orchestration)?;
     check_phase(&orch, phase)?;
     if event == PhaseEvent::Block && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(LifecycleError::Invalid(
-            "event 'block' needs --reason saying why".into(),
-        ));
+        return Err(LifecycleError::ReasonRequired);
     }
-    let current = phase_status(store, &orch, phase)?;
+    let phases = store.list_phases(&orch.id)?;
+    let current = status_of(&phases, phase);
     let status = next_phase_status(current, event).map_err(|msg| {
         LifecycleError::Transition(format!(
             "cannot apply '{}' to phase {phase} of '{}': {msg}",
@@ -548,6 +643,7 @@ pub fn advance(
             orch.feature_name
         ))
     })?;
+    check_no_overlap(&orch, &phases, phase, status)?;
     // The store derives the final status from every phase, in the same transaction.
     let orch_status = next_orchestration_status(&orch, phase, status);
     let out = store.apply_phase_transition(&PhaseTransition {
@@ -575,6 +671,41 @@ pub fn advance(
     })
 }
 
+/// Input of [`register_team`]: the same fields as [`TeamRegistration`], with the
+/// orchestration by id or exact feature name.
+#[derive(Debug, Clone)]
+pub struct RegisterTeamRequest {
+    pub orchestration: String,
+    pub team_name: String,
+    /// Default for a new phase team: the orchestrator team.
+    pub parent_team_id: Option<TeamId>,
+    pub phase_number: Option<u32>,
+    pub lead_session_id: Option<String>,
+}
+
+/// Registers (upserts) a team by exact name under the naming and hierarchy rules of
+/// [`crate::model::rules`], which the store applies again (see `Store::register_team`).
+pub fn register_team(store: &dyn Store, req: &RegisterTeamRequest) -> Result<Team> {
+    input::validate_name(input::NameKind::Team, &req.team_name)?;
+    if let Some(id) = &req.lead_session_id {
+        input::validate_session_id(id)?;
+    }
+    if let Some(id) = &req.parent_team_id {
+        input::check_len("parent team id", id.as_str(), input::ID_MAX)?;
+    }
+    let orch = resolve_orchestration(store, &req.orchestration)?;
+    if let Some(phase) = req.phase_number {
+        check_phase(&orch, phase)?;
+    }
+    Ok(store.register_team(&TeamRegistration {
+        team_name: req.team_name.clone(),
+        orchestration_id: orch.id,
+        parent_team_id: req.parent_team_id.clone(),
+        phase_number: req.phase_number,
+        lead_session_id: req.lead_session_id.clone(),
+    })?)
+}
+
 /// Input of [`cleanup`].
 #[derive(Debug, Clone, Default)]
 pub struct CleanupRequest {
@@ -587,6 +718,8 @@ pub struct CleanupRequest {
     /// `$CLAUDE_HOME`: when set, the Claude Code team and task folders linked to the
     /// orchestration's teams are removed from under it.
     pub claude_home: Option<PathBuf>,
+    /// Where TINA puts worktrees: only `<worktrees_dir>/<feature>` is ever removed.
+    pub worktrees_dir: PathBuf,
 }
 
 /// Output of [`cleanup`].
@@ -596,6 +729,10 @@ pub struct CleanupOutcome {
     pub feature_name: String,
     pub removed: bool,
     pub worktree_removed: Option<String>,
+    /// A recorded worktree that was left in place because it is not
+    /// `<worktrees_dir>/<feature>` (a record from elsewhere or edited by hand): TINA only
+    /// removes folders it derived itself.
+    pub worktree_kept: Option<String>,
     /// The branch deleted (`--branch`).
     #[serde(default)]
     pub branch_removed: Option<String>,
@@ -607,12 +744,18 @@ pub struct CleanupOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Removes every record of the feature (exact name), and as asked its worktree, its
-/// branch and the Claude Code folders linked to its teams (each confirmed to be a real
-/// folder inside `$CLAUDE_HOME/teams` or `tasks` before removal). A feature with no
-/// records is not an error: re-runs call this unconditionally.
+/// Removes every record of the feature (exact name), and as asked its worktree (only
+/// when the recorded worktree is `<worktrees_dir>/<feature>`, [`paths::confined`]; any
+/// other recorded path is kept and reported in `worktree_kept`), its branch, and the
+/// Claude Code folders linked to its teams (each confirmed to be a real folder inside
+/// `$CLAUDE_HOME/teams` or `tasks` before removal). A feature with no records is not an
+/// error: re-runs call this unconditionally.
 pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome> {
     let feature = req.feature.as_str();
+    if feature.len() > input::FEATURE_NAME_MAX {
+        // No stored feature can have this name; do not echo it back whole.
+        validate_feature(feature)?;
+    }
     let orch = match store.get_orchestration_by_feature(feature) {
         Ok(o) => o,
         Err(e) if e.is_not_found() => {
@@ -620,6 +763,7 @@ pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome
                 feature_name: feature.to_owned(),
                 removed: false,
                 worktree_removed: None,
+                worktree_kept: None,
                 branch_removed: None,
                 claude_dirs_removed: Vec::new(),
                 warnings: Vec::new(),
@@ -627,20 +771,45 @@ pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome
         }
         Err(e) => return Err(e.into()),
     };
-    // Read the links before the records that hold them are deleted.
+    // Decide before deleting the records, so a refusal leaves nothing half-done; read
+    // the folder links before the records that hold them are deleted.
+    let remove_worktree = req.remove_worktree || req.remove_branch;
+    let worktree = match (remove_worktree, &orch.worktree_path) {
+        (true, Some(recorded)) => Some((
+            recorded.clone(),
+            derived_worktree(&req.worktrees_dir, &orch, recorded),
+        )),
+        _ => None,
+    };
+    let repo = orch
+        .worktree_path
+        .as_deref()
+        .and_then(|p| worktree::repo_of(Path::new(p)));
     let folders: Vec<String> = store
         .list_teams(&orch.id)?
         .into_iter()
         .filter_map(|t| t.claude_team_dir)
         .collect();
     store.delete_orchestration(&orch.id)?;
+    let (mut worktree_removed, mut worktree_kept) = (None, None);
+    match worktree {
+        Some((recorded, Some(path))) => {
+            worktree::remove_standalone(&path);
+            worktree_removed = Some(recorded);
+        }
+        Some((recorded, None)) => {
+            tracing::warn!(worktree = %recorded, "recorded worktree is not TINA's own folder; kept");
+            worktree_kept = Some(recorded);
+        }
+        None => {}
+    }
     let mut warnings = Vec::new();
     let mut claude_dirs_removed = Vec::new();
     if let Some(home) = &req.claude_home {
         let home = crate::claude_code::ClaudeHome::new(home);
         for folder in &folders {
             for (kind, root) in [("teams", home.teams_dir()), ("tasks", home.tasks_dir())] {
-                match crate::paths::remove_confined_dir(&root, folder) {
+                match paths::remove_confined_dir(&root, folder) {
                     Ok(true) => claude_dirs_removed.push(format!("{kind}/{folder}")),
                     Ok(false) => {}
                     Err(e) => warnings.push(format!("kept {kind}/{}: {e}", input::quote(folder))),
@@ -648,22 +817,19 @@ pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome
             }
         }
     }
-    let worktree = orch.worktree_path.as_deref().map(Path::new);
-    let repo = worktree.and_then(worktree::repo_of);
-    let mut worktree_removed = None;
-    if let (true, Some(path)) = (req.remove_worktree || req.remove_branch, worktree) {
-        worktree::remove_standalone(path);
-        worktree_removed = Some(path.display().to_string());
-    }
     let mut branch_removed = None;
     if req.remove_branch {
         match (&orch.branch, &repo) {
+            (Some(branch), _) if worktree_kept.is_some() => warnings.push(format!(
+                "kept branch '{branch}': its worktree is not TINA's own folder and was kept"
+            )),
             (Some(branch), Some(repo)) => match worktree::delete_branch(repo, branch) {
                 Ok(()) => branch_removed = Some(branch.clone()),
                 Err(e) => warnings.push(format!("kept branch '{branch}': {e}")),
             },
             (Some(branch), None) => warnings.push(format!(
-                "kept branch '{branch}': its worktree is gone, so its repository is unknown;                  delete it with `git branch -D {branch}` in the repository"
+                "kept branch '{branch}': its worktree is gone, so its repository is unknown; \
+                 delete it with `git branch -D {branch}` in the repository"
             )),
             (None, _) => {}
         }
@@ -672,8 +838,20 @@ pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome
         feature_name: orch.feature_name,
         removed: true,
         worktree_removed,
+        worktree_kept,
         branch_removed,
         claude_dirs_removed,
         warnings,
     })
+}
+
+/// The recorded worktree as a path TINA may remove: exactly `<worktrees_dir>/<feature>`
+/// (confined, not a symlink), else `None`.
+fn derived_worktree(worktrees_dir: &Path, orch: &Orchestration, recorded: &str) -> Option<PathBuf> {
+    let expected = paths::confined(worktrees_dir, &orch.feature_name).ok()?;
+    let same = Path::new(recorded) == expected
+        || std::fs::canonicalize(recorded).ok() == std::fs::canonicalize(&expected).ok()
+            && std::fs::canonicalize(&expected).is_ok();
+    let is_link = std::fs::symlink_metadata(&expected).is_ok_and(|m| m.file_type().is_symlink());
+    (same && !is_link).then_some(expected)
 }

@@ -30,7 +30,7 @@ pub fn create(repo: &Path, path: &Path, branch: &str, replace: bool) -> Result<(
     if !repo.is_dir() {
         return Err(LifecycleError::Invalid(format!(
             "repository {} does not exist",
-            repo.display()
+            crate::model::input::quote(&repo.to_string_lossy())
         )));
     }
     git(repo, &["rev-parse", "--git-dir"]).map_err(|_| {

@@ -24,6 +24,9 @@ pub const TEAM_NAME_MAX: usize = 128;
 pub const AGENT_NAME_MAX: usize = 128;
 /// Longest session id (Claude Code uses UUIDs: 36 characters).
 pub const SESSION_ID_MAX: usize = 128;
+/// Longest record id passed in (orchestration or team id: UUIDs and Convex ids are
+/// far shorter).
+pub const ID_MAX: usize = 128;
 /// Longest task id (Claude Code numbers tasks "1", "2", ...).
 pub const TASK_ID_MAX: usize = 64;
 /// Longest block reason, in bytes.
@@ -169,6 +172,42 @@ pub fn validate_task_id(id: &str) -> Result<(), InputError> {
     Ok(())
 }
 
+/// Checks a git branch name TINA passes to `git worktree add -b`: 1-[`BRANCH_MAX`] bytes,
+/// not starting with `-` (no option look-alike) or `/`, no `..`, `@{`, `//`, whitespace,
+/// control characters or any of `~^:?*[\\`, not ending with `/`, `.` or `.lock` (what
+/// `git check-ref-format --branch` refuses, checked before git ever sees it).
+pub fn validate_branch(branch: &str) -> Result<(), InputError> {
+    check_len("branch", branch, BRANCH_MAX)?;
+    let reason = if branch.is_empty() {
+        Some("it is empty")
+    } else if branch.starts_with(['-', '/']) {
+        Some("it starts with '-' or '/'")
+    } else if branch.contains("..") || branch.contains("@{") || branch.contains("//") {
+        Some("it contains '..', '@{' or '//'")
+    } else if branch.chars().any(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\')
+    }) {
+        Some("it contains whitespace, a control character or one of ~ ^ : ? * [ \\")
+    } else if branch.ends_with(['/', '.']) || branch.ends_with(".lock") || branch == "@" {
+        Some("it ends with '/', '.' or '.lock', or is '@'")
+    } else {
+        None
+    };
+    match reason {
+        None => Ok(()),
+        Some(reason) => Err(InputError::BadValue {
+            field: "branch",
+            value: quote(branch),
+            reason,
+        }),
+    }
+}
+
+/// Refuses a path argument longer than [`PATH_MAX`] bytes (`field` says which one).
+pub fn check_path(field: &'static str, path: &std::path::Path) -> Result<(), InputError> {
+    check_len(field, &path.to_string_lossy(), PATH_MAX)
+}
+
 /// Refuses `value` when it is longer than `max` bytes.
 pub fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), InputError> {
     if value.len() > max {
@@ -283,6 +322,22 @@ mod tests {
         assert_eq!(display_safe("plain"), "plain");
         assert_eq!(display_safe("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(display_safe("x\u{7}\u{202e}y"), "x\\u{7}\\u{202e}y");
+    }
+
+    #[test]
+    fn branches_follow_git_rules_and_are_bounded() {
+        for ok in ["tina/auth", "feature-1", "a.b_c/d"] {
+            validate_branch(ok).unwrap();
+        }
+        for bad in [
+            "", "-f", "/x", "a..b", "a b", "a\u{1b}b", "x~1", "a:b", "a/", "a.lock", "a@{1}", "@",
+        ] {
+            assert!(validate_branch(bad).is_err(), "{bad:?}");
+        }
+        let err = validate_branch(&"b".repeat(1 << 20))
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 400, "{err}");
     }
 
     #[test]

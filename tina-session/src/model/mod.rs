@@ -8,6 +8,7 @@ mod activity;
 mod ids;
 pub mod input;
 mod records;
+pub mod rules;
 mod status;
 
 pub use activity::{ActivityKind, NewTeamActivity, TeamActivity};

@@ -299,6 +299,25 @@ impl ConvexStore {
         decode(name, self.call(FunctionKind::Mutation, name, args)?)
     }
 
+    /// Applies the input and hierarchy rules ([`crate::model::rules`]) before sending a
+    /// registration, from reads of the orchestration and the team. The deployment checks
+    /// parent, cycle and root itself, atomically; these reads only add the rules it does
+    /// not check yet, so a concurrent writer can race them (see SECURITY.md).
+    fn resolve_registration(&self, reg: &TeamRegistration) -> Result<TeamRegistration> {
+        reg.validate()?;
+        let orch = self.get_orchestration(&reg.orchestration_id)?;
+        let existing = match self.get_team_by_name(&reg.team_name) {
+            Ok(t) => Some(t),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e),
+        };
+        crate::model::rules::resolve_team_registration(reg, &orch, existing.as_ref(), || {
+            Ok::<_, StoreError>(crate::model::rules::find_orchestrator_team(
+                self.list_teams(&reg.orchestration_id)?,
+            ))
+        })
+    }
+
     /// Wipes the deployment. Test support: the deployment refuses unless its
     /// environment has `TINA_ALLOW_TEST_RESET=1`.
     pub fn reset_for_tests(&self) -> Result<()> {
@@ -470,6 +489,7 @@ impl Store for ConvexStore {
     }
 
     fn create_orchestration(&self, new: &NewOrchestration) -> Result<(Orchestration, Team)> {
+        new.validate()?;
         let created: Created = self.mutation(
             functions::CREATE_ORCHESTRATION,
             json!({
@@ -485,7 +505,12 @@ impl Store for ConvexStore {
 
     fn get_orchestration(&self, id: &OrchestrationId) -> Result<Orchestration> {
         self.query::<Option<Orchestration>>(functions::GET_ORCHESTRATION, json!({ "id": id }))?
-            .ok_or_else(|| StoreError::orchestration_not_found(format!("id {id}")))
+            .ok_or_else(|| {
+                StoreError::orchestration_not_found(format!(
+                    "id {}",
+                    crate::model::input::quote(id.as_str())
+                ))
+            })
     }
 
     fn get_orchestration_by_feature(&self, feature: &str) -> Result<Orchestration> {
@@ -493,7 +518,12 @@ impl Store for ConvexStore {
             functions::GET_ORCHESTRATION_BY_FEATURE,
             json!({ "feature_name": feature }),
         )?
-        .ok_or_else(|| StoreError::orchestration_not_found(format!("feature '{feature}'")))
+        .ok_or_else(|| {
+            StoreError::orchestration_not_found(format!(
+                "feature {}",
+                crate::model::input::quote(feature)
+            ))
+        })
     }
 
     fn list_orchestrations(&self) -> Result<Vec<Orchestration>> {
@@ -510,6 +540,12 @@ impl Store for ConvexStore {
     }
 
     fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome> {
+        t.validate()?;
+        let register_team = t
+            .register_team
+            .as_ref()
+            .map(|reg| self.resolve_registration(reg))
+            .transpose()?;
         self.mutation(
             functions::APPLY_PHASE_TRANSITION,
             json!({
@@ -517,7 +553,7 @@ impl Store for ConvexStore {
                 "expected": t.expected, "status": t.status, "plan_path": t.plan_path,
                 "blocked_reason": t.blocked_reason,
                 "orchestration_status": t.orchestration_status,
-                "register_team": t.register_team.as_ref().map(registration_arg),
+                "register_team": register_team.as_ref().map(registration_arg),
             }),
         )
     }
@@ -530,12 +566,18 @@ impl Store for ConvexStore {
     }
 
     fn register_team(&self, reg: &TeamRegistration) -> Result<Team> {
-        self.mutation(functions::REGISTER_TEAM, registration_arg(reg))
+        let reg = self.resolve_registration(reg)?;
+        self.mutation(functions::REGISTER_TEAM, registration_arg(&reg))
     }
 
     fn get_team(&self, id: &TeamId) -> Result<Team> {
         self.query::<Option<Team>>(functions::GET_TEAM, json!({ "id": id }))?
-            .ok_or_else(|| StoreError::team_not_found(format!("id {id}")))
+            .ok_or_else(|| {
+                StoreError::team_not_found(format!(
+                    "id {}",
+                    crate::model::input::quote(id.as_str())
+                ))
+            })
     }
 
     fn get_team_by_name(&self, team_name: &str) -> Result<Team> {
@@ -543,7 +585,9 @@ impl Store for ConvexStore {
             functions::GET_TEAM_BY_NAME,
             json!({ "team_name": team_name }),
         )?
-        .ok_or_else(|| StoreError::team_not_found(format!("name '{team_name}'")))
+        .ok_or_else(|| {
+            StoreError::team_not_found(format!("name {}", crate::model::input::quote(team_name)))
+        })
     }
 
     fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>> {

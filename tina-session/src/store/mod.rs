@@ -52,6 +52,12 @@ pub enum StoreError {
     /// another orchestration).
     #[error("invalid {what}: {reason}")]
     Invalid { what: &'static str, reason: String },
+    /// An input breaks the input rules (a name, an id, a size limit): nothing was written.
+    #[error(transparent)]
+    Input(#[from] crate::model::input::InputError),
+    /// A team registration breaks the hierarchy rules: nothing was written.
+    #[error(transparent)]
+    TeamRule(#[from] crate::model::rules::TeamRuleError),
     /// The record changed since the caller read it (compare-and-set failed).
     #[error("conflict: {0}")]
     Conflict(String),

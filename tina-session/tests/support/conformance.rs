@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 use serde_json::json;
+use tina_session::model::rules::TeamRuleError;
 use tina_session::store::fold::fold_current;
 use tina_session::store::{Store, StoreError};
 use tina_session::*;
@@ -18,7 +19,8 @@ macro_rules! conformance_tests {
             delete_removes_everything, active_teams, revision_grows,
             orchestration_status_follows_every_phase, task_counts_for_the_list,
             shared_vectors, materialized_equals_fold, active_form_is_kept,
-            claude_folder_links, team_activity_is_recorded_once);
+            claude_folder_links, team_activity_is_recorded_once,
+            team_hierarchy_rules, store_inputs_are_bounded, blocked_feature_needs_replace);
     };
     (@tests $factory:expr; $($name:ident),+) => {
         $(
@@ -926,4 +928,213 @@ pub fn team_activity_is_recorded_once(store: &dyn Store) {
     );
     store.delete_orchestration(&o.id).unwrap();
     assert!(store.list_team_activity(&o.id).unwrap().is_empty());
+}
+
+/// The hierarchy rules of `model::rules`: phase within 1..=total, a parent only with a
+/// phase, a new phase team without a parent hangs below the orchestrator team, and the
+/// orchestrator team never takes a phase.
+pub fn team_hierarchy_rules(store: &dyn Store) {
+    let (o, root) = store.create_orchestration(&new_orch("rules", 2)).unwrap();
+    for phase in [0, 3, 7] {
+        let err = store
+            .register_team(&TeamRegistration {
+                phase_number: Some(phase),
+                ..phase_team(&o, &root, 1)
+            })
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::TeamRule(TeamRuleError::PhaseOutOfRange { total: 2, .. })
+            ),
+            "phase {phase}: {err}"
+        );
+    }
+    let err = store
+        .register_team(&TeamRegistration {
+            phase_number: None,
+            ..phase_team(&o, &root, 1)
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::TeamRule(TeamRuleError::ParentWithoutPhase { .. })
+        ),
+        "{err}"
+    );
+    // A phase team without a parent is not a second root: it gets the orchestrator team.
+    let t = store
+        .register_team(&TeamRegistration {
+            parent_team_id: None,
+            ..phase_team(&o, &root, 2)
+        })
+        .unwrap();
+    assert_eq!(t.parent_team_id.as_ref(), Some(&root.id));
+    assert_eq!(t.phase_number, Some(2));
+    let err = store
+        .register_team(&TeamRegistration {
+            team_name: root.team_name.clone(),
+            orchestration_id: o.id.clone(),
+            parent_team_id: None,
+            phase_number: Some(1),
+            lead_session_id: None,
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::TeamRule(TeamRuleError::OrchestratorTeamTakesPhase { .. })
+        ),
+        "{err}"
+    );
+    // Nothing of the refusals was written: one root, one phase team.
+    let teams = store.list_teams(&o.id).unwrap();
+    assert_eq!(teams.len(), 2, "{teams:?}");
+    assert_eq!(
+        teams.iter().filter(|t| t.parent_team_id.is_none()).count(),
+        1
+    );
+    // The phase-team registration of a transition obeys the same rules.
+    let err = store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: o.id.clone(),
+            phase_number: 1,
+            expected: None,
+            status: PhaseStatus::Executing,
+            plan_path: None,
+            blocked_reason: None,
+            orchestration_status: OrchestrationStatus::Executing,
+            register_team: Some(TeamRegistration {
+                phase_number: None,
+                ..phase_team(&o, &root, 1)
+            }),
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::TeamRule(_)), "{err}");
+    assert!(store.list_phases(&o.id).unwrap().is_empty());
+}
+
+/// Names, ids, paths, branch and reasons are checked by the store itself, and a refusal
+/// quotes at most ~120 characters of a huge input.
+pub fn store_inputs_are_bounded(store: &dyn Store) {
+    let huge = "x".repeat(1 << 20);
+    let short = |err: &StoreError| {
+        let text = err.to_string();
+        assert!(text.len() < 500, "{} bytes: {}", text.len(), &text[..200]);
+        assert!(matches!(err, StoreError::Input(_)), "{text}");
+    };
+    for feature in [
+        "../../victim",
+        "a/b",
+        ".hidden",
+        "-rf",
+        "esc\u{1b}]0;x\u{7}",
+        huge.as_str(),
+    ] {
+        let err = store
+            .create_orchestration(&new_orch(feature, 1))
+            .unwrap_err();
+        short(&err);
+    }
+    for bad in [
+        NewOrchestration {
+            orchestrator_team_name: "../../victim".into(),
+            ..new_orch("bounded", 1)
+        },
+        NewOrchestration {
+            lead_session_id: Some(huge.clone()),
+            ..new_orch("bounded", 1)
+        },
+        NewOrchestration {
+            design_doc: huge.clone(),
+            ..new_orch("bounded", 1)
+        },
+        NewOrchestration {
+            branch: Some("-delete".into()),
+            ..new_orch("bounded", 1)
+        },
+    ] {
+        short(&store.create_orchestration(&bad).unwrap_err());
+    }
+    assert!(store.list_orchestrations().unwrap().is_empty());
+    let (o, root) = store.create_orchestration(&new_orch("bounded", 1)).unwrap();
+    for bad in [
+        TeamRegistration {
+            team_name: "../../victim".into(),
+            ..phase_team(&o, &root, 1)
+        },
+        TeamRegistration {
+            team_name: "tab\tname".into(),
+            ..phase_team(&o, &root, 1)
+        },
+        TeamRegistration {
+            team_name: huge.clone(),
+            ..phase_team(&o, &root, 1)
+        },
+        TeamRegistration {
+            lead_session_id: Some(huge.clone()),
+            ..phase_team(&o, &root, 1)
+        },
+        TeamRegistration {
+            lead_session_id: Some("../x".into()),
+            ..phase_team(&o, &root, 1)
+        },
+    ] {
+        short(&store.register_team(&bad).unwrap_err());
+    }
+    assert_eq!(store.list_teams(&o.id).unwrap().len(), 1);
+    let err = store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: o.id.clone(),
+            phase_number: 1,
+            expected: None,
+            status: PhaseStatus::Blocked,
+            plan_path: None,
+            blocked_reason: Some(huge.clone()),
+            orchestration_status: OrchestrationStatus::Blocked,
+            register_team: None,
+        })
+        .unwrap_err();
+    short(&err);
+    assert!(store.list_phases(&o.id).unwrap().is_empty());
+    // Lookups of huge keys are answered without echoing them.
+    let err = store.get_orchestration_by_feature(&huge).unwrap_err();
+    assert!(err.is_not_found() && err.to_string().len() < 500);
+    let err = store.get_team_by_name(&huge).unwrap_err();
+    assert!(err.is_not_found() && err.to_string().len() < 500);
+}
+
+/// A blocked orchestration still holds why it stopped: a new one of the same feature
+/// replaces it only with `replace`; a complete one is replaced without asking.
+pub fn blocked_feature_needs_replace(store: &dyn Store) {
+    let (o, _) = store.create_orchestration(&new_orch("stuck", 1)).unwrap();
+    store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: o.id.clone(),
+            phase_number: 1,
+            expected: None,
+            status: PhaseStatus::Blocked,
+            plan_path: None,
+            blocked_reason: Some("tests fail".into()),
+            orchestration_status: OrchestrationStatus::Blocked,
+            register_team: None,
+        })
+        .unwrap();
+    assert_eq!(
+        store.get_orchestration(&o.id).unwrap().status,
+        OrchestrationStatus::Blocked
+    );
+    let err = store
+        .create_orchestration(&new_orch("stuck", 1))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::FeatureInUse { .. }), "{err}");
+    assert!(store.get_orchestration(&o.id).is_ok());
+    let (again, _) = store
+        .create_orchestration(&NewOrchestration {
+            replace: true,
+            ..new_orch("stuck", 1)
+        })
+        .unwrap();
+    assert_ne!(again.id, o.id);
 }

@@ -208,12 +208,7 @@ impl Store for SqliteStore {
     }
 
     fn create_orchestration(&self, new: &NewOrchestration) -> Result<(Orchestration, Team)> {
-        if new.feature_name.trim().is_empty() {
-            return Err(StoreError::Invalid {
-                what: "feature name",
-                reason: "it is empty".into(),
-            });
-        }
+        new.validate()?;
         if new.total_phases == 0 {
             return Err(StoreError::Invalid {
                 what: "total phases",
@@ -230,7 +225,9 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(db)?;
             if let Some(old) = existing {
-                if !old.status.is_terminal() && !new.replace {
+                // Only a complete orchestration is replaced without asking: a blocked one
+                // still holds the reason it stopped.
+                if old.status != OrchestrationStatus::Complete && !new.replace {
                     return Err(StoreError::FeatureInUse {
                         feature: old.feature_name,
                         id: old.id,
@@ -304,7 +301,12 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| StoreError::orchestration_not_found(format!("feature '{feature}'")))
+            .ok_or_else(|| {
+                StoreError::orchestration_not_found(format!(
+                    "feature {}",
+                    crate::model::input::quote(feature)
+                ))
+            })
     }
 
     fn list_orchestrations(&self) -> Result<Vec<Orchestration>> {
@@ -329,6 +331,7 @@ impl Store for SqliteStore {
     }
 
     fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome> {
+        t.validate()?;
         self.write(|tx| {
             let orchestration = get_orchestration_tx(tx, &t.orchestration_id)?;
             if t.phase_number == 0 || t.phase_number > orchestration.total_phases {
@@ -468,8 +471,9 @@ impl Store for SqliteStore {
     }
 
     fn get_team_by_name(&self, team_name: &str) -> Result<Team> {
-        get_team_by_name_tx(&*self.reader()?, team_name)?
-            .ok_or_else(|| StoreError::team_not_found(format!("name '{team_name}'")))
+        get_team_by_name_tx(&*self.reader()?, team_name)?.ok_or_else(|| {
+            StoreError::team_not_found(format!("name {}", crate::model::input::quote(team_name)))
+        })
     }
 
     fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>> {

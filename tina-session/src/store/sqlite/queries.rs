@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::*;
+use crate::model::rules;
 use crate::model::*;
 use crate::store::{Result, StoreError, sort_current_tasks};
 
@@ -18,7 +19,12 @@ pub(super) fn get_orchestration_tx(
     )
     .optional()
     .map_err(db)?
-    .ok_or_else(|| StoreError::orchestration_not_found(format!("id {id}")))
+    .ok_or_else(|| {
+        StoreError::orchestration_not_found(format!(
+            "id {}",
+            crate::model::input::quote(id.as_str())
+        ))
+    })
 }
 
 pub(super) fn get_team_tx(conn: &Connection, id: &TeamId) -> Result<Team> {
@@ -29,7 +35,9 @@ pub(super) fn get_team_tx(conn: &Connection, id: &TeamId) -> Result<Team> {
     )
     .optional()
     .map_err(db)?
-    .ok_or_else(|| StoreError::team_not_found(format!("id {id}")))
+    .ok_or_else(|| {
+        StoreError::team_not_found(format!("id {}", crate::model::input::quote(id.as_str())))
+    })
 }
 
 pub(super) fn get_team_by_name_tx(conn: &Connection, name: &str) -> Result<Option<Team>> {
@@ -46,15 +54,20 @@ pub(super) fn get_team_by_name_tx(conn: &Connection, name: &str) -> Result<Optio
 /// value (re-registering a phase team without its phase never turns it into a root).
 /// Refused: a name owned by another orchestration, a parent from elsewhere or one that
 /// would close a cycle, and a second root team (no parent, no phase) in an orchestration.
+/// The hierarchy rules of [`crate::model::rules`] are applied first (phase in range, a
+/// parent only with a phase, a phase team without a parent gets the orchestrator team).
 pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Result<Team> {
-    if reg.team_name.trim().is_empty() {
-        return Err(StoreError::Invalid {
-            what: "team name",
-            reason: "it is empty".into(),
-        });
-    }
+    reg.validate()?;
     let orchestration = get_orchestration_tx(conn, &reg.orchestration_id)?;
     let existing = get_team_by_name_tx(conn, &reg.team_name)?;
+    let resolved =
+        rules::resolve_team_registration(reg, &orchestration, existing.as_ref(), || {
+            Ok::<_, StoreError>(rules::find_orchestrator_team(list_teams_on(
+                conn,
+                &reg.orchestration_id,
+            )?))
+        })?;
+    let reg = &resolved;
     if let Some(existing) = existing
         .as_ref()
         .filter(|e| e.orchestration_id != reg.orchestration_id)
@@ -75,7 +88,10 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
     if let Some(parent_id) = &reg.parent_team_id {
         let parent = get_team_tx(conn, parent_id).map_err(|_| StoreError::Invalid {
             what: "parent team",
-            reason: format!("no team has id {parent_id}"),
+            reason: format!(
+                "no team has id {}",
+                crate::model::input::quote(parent_id.as_str())
+            ),
         })?;
         if parent.orchestration_id != reg.orchestration_id {
             return Err(StoreError::Invalid {
