@@ -92,13 +92,12 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(tina_harness::default_scenarios_dir);
     let server = TinaMcp::new(Context::new(config, store, scenarios_dir));
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let shutdown = CancellationToken::new();
         let on_signal = shutdown.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_signal.cancel();
-            }
+            stop_signal().await;
+            on_signal.cancel();
         });
         match args.http {
             None => transport::serve_stdio(server, shutdown).await,
@@ -108,5 +107,30 @@ fn main() -> anyhow::Result<()> {
                 task.await.context("HTTP server task failed")?
             }
         }
-    })
+    });
+    // Claude Code sends SIGINT at shutdown and SIGTERM 100 ms later: do not wait for a
+    // blocked stdin reader or a long poll still parked on a blocking thread.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    result
+}
+
+/// How long, after the session ended, work still running may take before the process
+/// exits anyway.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM, whichever comes first.
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }

@@ -10,6 +10,7 @@ mod db;
 pub mod hierarchy;
 pub mod hook;
 mod init;
+mod launch_args;
 mod list;
 mod register_team;
 mod start;

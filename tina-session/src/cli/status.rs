@@ -7,7 +7,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Context, or_dash, safe};
-use crate::lifecycle::resolve_orchestration;
+use crate::lifecycle::launch::{LeadLink, lead_link};
+use crate::lifecycle::{LaunchSettings, resolve_orchestration};
 use crate::model::{Orchestration, Phase, count_by_status};
 
 #[derive(Debug, Args)]
@@ -24,16 +25,39 @@ struct Status {
     phases: Vec<Phase>,
     task_counts: BTreeMap<String, u32>,
     team_count: usize,
+    /// Teams whose lead TINA launched: where its Claude Code team folder stands.
+    leads: Vec<Lead>,
+}
+
+#[derive(Serialize)]
+struct Lead {
+    team_name: String,
+    lead_session_id: Option<String>,
+    link: LeadLink,
 }
 
 pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
     let orch = resolve_orchestration(&*store, &args.feature)?;
     let task_counts = count_by_status(&store.get_current_tasks(&orch.id)?);
+    let teams = store.list_teams(&orch.id)?;
+    let timeout = LaunchSettings::from_env()?.link_timeout;
+    let now = crate::model::now_ms();
+    let leads = teams
+        .iter()
+        .filter_map(|t| {
+            Some(Lead {
+                team_name: t.team_name.clone(),
+                lead_session_id: t.lead_session_id.clone(),
+                link: lead_link(t, &ctx.config.claude_home, now, timeout)?,
+            })
+        })
+        .collect();
     let status = Status {
         store: store.describe(),
         phases: store.list_phases(&orch.id)?,
-        team_count: store.list_teams(&orch.id)?.len(),
+        team_count: teams.len(),
+        leads,
         orchestration: orch,
         task_counts,
     };
@@ -57,6 +81,13 @@ pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 s.push_str(&format!(" ({})", safe(r)));
             }
             s.push('\n');
+        }
+        for l in &status.leads {
+            s.push_str(&format!(
+                "  lead {}: {}\n",
+                crate::model::input::display_safe(&l.team_name),
+                l.link.describe(&l.team_name)
+            ));
         }
         let counts: Vec<String> = status
             .task_counts
