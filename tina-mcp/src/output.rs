@@ -185,9 +185,8 @@ fn any_object(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 /// What the agent working on `t` is doing now, as Claude Code's `activeForm` says.
-/// The store does not keep it yet, so there is nothing to show.
-fn active_form(_t: &m::CurrentTask) -> Option<String> {
-    None
+fn active_form(t: &m::CurrentTask) -> Option<String> {
+    t.active_form.clone()
 }
 
 impl Task {

@@ -775,6 +775,13 @@ fn a_reader_that_closes_early_is_not_a_failure() {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        // `daemon status` exits 1 for a daemon that is not running when its line got
+        // out before the pipe closed; what must never happen is a panic (101).
+        let ok_codes: &[i32] = if args[0] == "daemon" { &[0, 1] } else { &[0] };
+        assert!(
+            out.status.code().is_some_and(|c| ok_codes.contains(&c)),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
     }
 }

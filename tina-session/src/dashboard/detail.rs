@@ -171,8 +171,8 @@ pub fn metadata_phase(metadata: &serde_json::Value, total_phases: u32) -> Option
         .map(|n| n as u32)
 }
 
-fn active_form(_task: &CurrentTask) -> Option<String> {
-    None
+fn active_form(task: &CurrentTask) -> Option<String> {
+    task.active_form.clone()
 }
 
 #[cfg(test)]

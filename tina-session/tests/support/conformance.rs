@@ -761,6 +761,17 @@ pub fn orchestration_revisions_are_separate(store: &dyn Store) {
         .unwrap();
     moved("task event", &mut a_prev);
     store
+        .record_team_activity(&NewTeamActivity {
+            team_id: p1.id.clone(),
+            kind: ActivityKind::SessionStart,
+            session_id: "s-rev".into(),
+            agent_name: None,
+            detail: Some("startup".into()),
+            recorded_at: 11,
+        })
+        .unwrap();
+    moved("team activity", &mut a_prev);
+    store
         .apply_phase_transition(&PhaseTransition {
             orchestration_id: a.id.clone(),
             phase_number: 1,

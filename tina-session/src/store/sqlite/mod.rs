@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_claude_code.sql"),
     include_str!("migrations/003_orchestration_revisions.sql"),
+    include_str!("migrations/004_team_activity_revisions.sql"),
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
