@@ -1,10 +1,11 @@
 // Team activity from Claude Code hooks (session start/end, teammate idle, notification,
 // stop, subagents): append-only, one entry per (team, kind, session, agent, time).
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
+import { mutation, query } from "./model/functions";
 import type { Doc } from "./_generated/dataModel";
 import { findOrchestration, requireTeam } from "./model/records";
 import { bumpRevision } from "./model/revision";
+import { checkLen, validateName, validateSessionId } from "./model/input";
 import { optString, teamActivity } from "./model/validators";
 
 function activityOut(d: Doc<"teamActivity">) {
@@ -31,6 +32,9 @@ export const record = mutation({
   },
   returns: v.boolean(),
   handler: async (ctx, a) => {
+    validateSessionId(a.session_id);
+    if (a.agent_name != null) validateName("agent", a.agent_name);
+    if (a.detail != null) checkLen("detail", a.detail, 200);
     const team = await requireTeam(ctx.db, a.team_id);
     const agent_name = a.agent_name ?? "";
     const existing = await ctx.db
@@ -54,7 +58,7 @@ export const record = mutation({
       detail: a.detail,
       recorded_at: a.recorded_at,
     });
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, team.orchestration_id);
     return true;
   },
 });

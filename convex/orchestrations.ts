@@ -1,9 +1,10 @@
 // Orchestrations: create (with the orchestrator team, atomically), look up by id or by
 // exact feature name, list, remove with everything that belongs to it, and the detail
 // view. Mirrors the orchestration half of the Rust `Store` trait.
-import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
+import { ConvexError, v } from "convex/values";
 import { featureInUse, invalid, notFound } from "./model/errors";
+import { mutation, query } from "./model/functions";
+import { checkLen, LIMITS, validateBranch, validateName, validateSessionId } from "./model/input";
 import { deleteOrchestrationCascade } from "./model/orchestrations";
 import {
   findOrchestration,
@@ -17,10 +18,16 @@ import { registerTeam } from "./model/teams";
 import { orchestration, orchestrationDetail, optString, team } from "./model/validators";
 import { buildDetail } from "./model/views";
 
+/** Largest total_phases: phase numbers are `u32` on the Rust side. */
+const MAX_TOTAL_PHASES = 4_294_967_295n;
+
 /**
  * Creates an orchestration and its orchestrator team in one transaction. An existing
- * orchestration of the same feature is replaced when it is complete or blocked, or when
- * `replace` is set; otherwise the feature is in use.
+ * orchestration of the same feature is replaced when it is complete, or when `replace`
+ * is set; otherwise the feature is in use (a blocked one still holds why it stopped).
+ * An old orchestration too large to remove inside this transaction is
+ * `too_large_to_replace` with its id: remove it (orchestrations.remove, called until
+ * done), then create again. Nothing is written in that case.
  */
 export const create = mutation({
   args: {
@@ -35,18 +42,31 @@ export const create = mutation({
   },
   returns: v.object({ orchestration, team }),
   handler: async (ctx, args) => {
-    if (args.feature_name.trim() === "") throw invalid("feature name", "it is empty");
+    validateName("feature", args.feature_name);
+    validateName("team", args.orchestrator_team_name);
+    if (args.lead_session_id !== null) validateSessionId(args.lead_session_id);
+    checkLen("design doc path", args.design_doc, LIMITS.path_max);
+    if (args.worktree_path !== null) checkLen("worktree path", args.worktree_path, LIMITS.path_max);
+    if (args.branch !== null) validateBranch(args.branch);
     if (args.total_phases < 1n) {
       throw invalid("total phases", "an orchestration needs at least one phase");
     }
+    if (args.total_phases > MAX_TOTAL_PHASES) {
+      throw invalid("total phases", `${args.total_phases} is more than ${MAX_TOTAL_PHASES}`);
+    }
     const old = await findOrchestrationByFeature(ctx.db, args.feature_name);
     if (old !== null) {
-      // Only a complete orchestration is replaced without `replace`: a blocked one still
-      // holds the reason it stopped (same rule as the SQLite backend).
-      if (old.status !== "complete" && !args.replace) {
-        throw featureInUse(old.feature_name, old._id, old.status);
+      if (old.status !== "complete" && !args.replace) throw featureInUse(old.feature_name, old._id, old.status);
+      if (!(await deleteOrchestrationCascade(ctx.db, old._id))) {
+        // Thrown, so the partial removal above rolls back with the rest.
+        throw new ConvexError({
+          code: "too_large_to_replace" as const,
+          message:
+            `orchestration ${old._id} of feature '${old.feature_name}' is too large to replace in ` +
+            "one transaction; remove it first (tina-session cleanup), then create again",
+          id: old._id,
+        });
       }
-      await deleteOrchestrationCascade(ctx.db, old._id);
     }
     const now = BigInt(Date.now());
     const id = await ctx.db.insert("orchestrations", {
@@ -72,7 +92,7 @@ export const create = mutation({
       },
       now,
     );
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, id);
     const created = await requireOrchestration(ctx.db, id);
     return { orchestration: orchestrationOut(created), team: teamOut(orchestratorTeam) };
   },
@@ -108,16 +128,20 @@ export const list = query({
   },
 });
 
-/** Removes the orchestration and every record that belongs to it. */
+/**
+ * Removes the orchestration and every record that belongs to it, history first and the
+ * orchestration record last, at most REMOVE_BUDGET documents per call: returns true once
+ * it is gone, false when the caller must call again (each call is its own transaction).
+ */
 export const remove = mutation({
   args: { id: v.string() },
-  returns: v.null(),
+  returns: v.boolean(),
   handler: async (ctx, { id }) => {
     const found = await findOrchestration(ctx.db, id);
     if (found === null) throw notFound("orchestration", `id ${id}`);
-    await deleteOrchestrationCascade(ctx.db, found._id);
-    await bumpRevision(ctx.db);
-    return null;
+    const done = await deleteOrchestrationCascade(ctx.db, found._id);
+    if (!done) await bumpRevision(ctx.db, found._id);
+    return done;
   },
 });
 

@@ -1,16 +1,19 @@
 // Phases: the compare-and-set phase transition (with its orchestration update and an
 // optional phase-team registration, atomically) and the phase list.
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
 import { conflict, invalid } from "./model/errors";
+import { mutation, query } from "./model/functions";
+import { checkLen, LIMITS } from "./model/input";
 import { findOrchestration, orchestrationOut, phaseOut, phasesOf, requireOrchestration, teamOut } from "./model/records";
 import { bumpRevision } from "./model/revision";
-import { registerTeam } from "./model/teams";
+import { compareBigints } from "./model/order";
+import { registerTeam, validateRegistration } from "./model/teams";
 import {
   optString,
   orchestration,
   orchestrationStatus,
   phase,
+  phaseChange,
   phaseStatus,
   team,
   teamRegistration,
@@ -54,6 +57,9 @@ export const applyTransition = mutation({
   },
   returns: v.object({ phase, orchestration, team: v.union(team, v.null()) }),
   handler: async (ctx, t) => {
+    if (t.blocked_reason !== null) checkLen("block reason", t.blocked_reason, LIMITS.reason_max);
+    if (t.plan_path !== null) checkLen("plan path", t.plan_path, LIMITS.path_max);
+    if (t.register_team !== null) validateRegistration(t.register_team);
     const orch = await requireOrchestration(ctx.db, t.orchestration_id);
     if (t.phase_number < 1n || t.phase_number > orch.total_phases) {
       throw invalid(
@@ -99,6 +105,15 @@ export const applyTransition = mutation({
             ...fields,
           })
         : (await ctx.db.patch(current._id, fields), current._id);
+    if (current === null || current.status !== t.status || current.blocked_reason !== t.blocked_reason) {
+      await ctx.db.insert("phaseHistory", {
+        orchestration_id: orch._id,
+        phase_number: t.phase_number,
+        status: t.status,
+        blocked_reason: t.blocked_reason,
+        at: now,
+      });
+    }
     const status = deriveOrchestrationStatus(
       t.orchestration_status,
       await phasesOf(ctx.db, orch._id),
@@ -110,7 +125,7 @@ export const applyTransition = mutation({
       completed_at: status === "complete" ? now : null,
       updated_at: now,
     });
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, orch._id);
     const stored = await ctx.db.get(phaseId);
     if (stored === null) throw new Error(`phase ${phaseId} vanished inside its transaction`);
     return {
@@ -118,6 +133,26 @@ export const applyTransition = mutation({
       orchestration: orchestrationOut(await requireOrchestration(ctx.db, orch._id)),
       team: registered === null ? null : teamOut(registered),
     };
+  },
+});
+
+/**
+ * Every status change of the orchestration's phases, oldest first (ties by phase number);
+ * an unknown id is `not_found`.
+ */
+export const listHistory = query({
+  args: { orchestration_id: v.string() },
+  returns: v.array(phaseChange),
+  handler: async (ctx, { orchestration_id }) => {
+    const orch = await requireOrchestration(ctx.db, orchestration_id);
+    const rows = await ctx.db
+      .query("phaseHistory")
+      .withIndex("by_orchestration_id_and_at", (q) => q.eq("orchestration_id", orch._id))
+      .collect();
+    // Stable sort: within one phase, changes stay in the order they were made.
+    return rows
+      .map(({ phase_number, status, blocked_reason, at }) => ({ phase_number, status, blocked_reason, at }))
+      .sort((a, b) => compareBigints(a.at, b.at) || compareBigints(a.phase_number, b.phase_number));
   },
 });
 

@@ -40,6 +40,16 @@ export default defineSchema({
     updated_at: v.int64(),
   }).index("by_orchestration_id_and_phase_number", ["orchestration_id", "phase_number"]),
 
+  // Every status (or block reason) a phase has had, with when: written by
+  // phases.applyTransition whenever either changes (the dashboard's timeline).
+  phaseHistory: defineTable({
+    orchestration_id: v.id("orchestrations"),
+    phase_number: v.int64(),
+    status: phaseStatus,
+    blocked_reason: v.union(v.string(), v.null()),
+    at: v.int64(),
+  }).index("by_orchestration_id_and_at", ["orchestration_id", "at"]),
+
   teams: defineTable({
     team_name: v.string(),
     orchestration_id: v.id("orchestrations"),
@@ -131,11 +141,24 @@ export default defineSchema({
     ])
     .index("by_orchestration_id_and_recorded_at", ["orchestration_id", "recorded_at"]),
 
-  // One row per counter; `revision` grows with every mutation (live views poll it).
-  counters: defineTable({
-    name: v.string(),
+  // Current tasks per (orchestration, status), kept with every current-state change, so
+  // the orchestration list reads a few documents per orchestration instead of every task.
+  taskCounts: defineTable({
+    orchestration_id: v.id("orchestrations"),
+    status: v.string(),
+    count: v.int64(),
+  }).index("by_orchestration_id_and_status", ["orchestration_id", "status"]),
+
+  // One revision per orchestration (model/revision.ts): no document every writer touches.
+  // A removed orchestration's row stays as a tombstone so the store-wide sum keeps growing.
+  orchestrationRevisions: defineTable({
+    orchestration_id: v.id("orchestrations"),
     value: v.int64(),
-  }).index("by_name", ["name"]),
+    deleted: v.boolean(),
+    // The newest `recorded_at` among the orchestration's current tasks (null: no task yet).
+    // A task's current state only moves forward, so this only grows.
+    last_task_at: v.optional(v.union(v.int64(), v.null())),
+  }).index("by_orchestration_id", ["orchestration_id"]),
 
   ...spendTables,
 });

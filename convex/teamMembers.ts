@@ -1,6 +1,7 @@
 // Team members: upsert by (team, agent name) and the members of an orchestration.
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
+import { mutation, query } from "./model/functions";
+import { validateName } from "./model/input";
 import { findOrchestration, memberOut, membersOf, requireTeam, teamsOf } from "./model/records";
 import { bumpRevision } from "./model/revision";
 import { optString, teamMember } from "./model/validators";
@@ -16,6 +17,7 @@ export const upsert = mutation({
   },
   returns: teamMember,
   handler: async (ctx, m) => {
+    validateName("agent", m.agent_name);
     const team = await requireTeam(ctx.db, m.team_id);
     const fields = { agent_type: m.agent_type, model: m.model, joined_at: m.joined_at };
     const existing = await ctx.db
@@ -27,7 +29,7 @@ export const upsert = mutation({
     } else {
       await ctx.db.patch(existing._id, fields);
     }
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, team.orchestration_id);
     return { team_id: team._id, agent_name: m.agent_name, ...fields };
   },
 });

@@ -1,8 +1,8 @@
 // Teams: registration (upsert by exact name), lookups by id and exact name, and the
 // lists the rest of TINA reads (by orchestration, by parent, active).
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
+import { mutation, query } from "./model/functions";
 import {
   byCreationThenName,
   byPhaseThenName,
@@ -15,6 +15,7 @@ import {
 } from "./model/records";
 import { bumpRevision } from "./model/revision";
 import { invalid } from "./model/errors";
+import { validateName } from "./model/input";
 import { registerTeam as register } from "./model/teams";
 import { optInt, optString, team } from "./model/validators";
 
@@ -33,7 +34,7 @@ export const registerTeam = mutation({
   returns: team,
   handler: async (ctx, reg) => {
     const registered = await register(ctx.db, reg, BigInt(Date.now()));
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, registered.orchestration_id);
     return teamOut(registered);
   },
 });
@@ -147,6 +148,8 @@ export const linkClaudeTeamDir = mutation({
   returns: team,
   handler: async (ctx, { team_id, folder }) => {
     if (folder === "") throw invalid("Claude Code folder", "it is empty");
+    // A folder name under CLAUDE_HOME: the same rule as team names.
+    validateName("team", folder);
     const found = await requireTeam(ctx.db, team_id);
     if (found.claude_team_dir === folder) return teamOut(found);
     for (const other of await ctx.db
@@ -154,9 +157,10 @@ export const linkClaudeTeamDir = mutation({
       .withIndex("by_claude_team_dir", (q) => q.eq("claude_team_dir", folder))
       .collect()) {
       await ctx.db.patch(other._id, { claude_team_dir: undefined });
+      await bumpRevision(ctx.db, other.orchestration_id);
     }
     await ctx.db.patch(found._id, { claude_team_dir: folder });
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, found.orchestration_id);
     return teamOut({ ...found, claude_team_dir: folder });
   },
 });

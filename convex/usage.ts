@@ -2,7 +2,7 @@
 // attention events. The same operations as the SQLite backend
 // (tina-session/src/store/sqlite/attention.rs); tables in model/spend.ts.
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
+import { mutation, query } from "./model/functions";
 import type { Id } from "./_generated/dataModel";
 import { invalid, notFound } from "./model/errors";
 import { findOrchestration, requireOrchestration, requireTeam } from "./model/records";
@@ -32,8 +32,10 @@ export const recordUsage = mutation({
   handler: async (ctx, { transcript, offset, lines }) => {
     if (offset < 0n) throw invalid("transcript offset", "it is negative");
     let added = 0n;
+    const touched = new Set<Id<"orchestrations">>();
     for (const l of lines) {
       const team = await requireTeam(ctx.db, l.team_id);
+      touched.add(team.orchestration_id);
       const seen = await ctx.db
         .query("usageMessages")
         .withIndex("by_message_key", (q) => q.eq("message_key", l.message_key))
@@ -87,7 +89,7 @@ export const recordUsage = mutation({
       .unique();
     if (row === null) await ctx.db.insert("transcriptOffsets", { path: transcript, offset, updated_at: now });
     else if (offset > row.offset) await ctx.db.patch(row._id, { offset, updated_at: now });
-    await bumpRevision(ctx.db);
+    for (const id of touched) await bumpRevision(ctx.db, id);
     return added;
   },
 });
@@ -142,7 +144,7 @@ export const setBudget = mutation({
     } else {
       await ctx.db.patch(row._id, { usd_micros, updated_at: now });
     }
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, orch._id);
     return null;
   },
 });
@@ -181,7 +183,7 @@ export const recordAttention = mutation({
     if (existing !== null) return false;
     const { id, orchestration_id: _, ...rest } = event;
     await ctx.db.insert("attentionEvents", { ...rest, event_id: id, orchestration_id: orch._id as Id<"orchestrations"> });
-    await bumpRevision(ctx.db);
+    await bumpRevision(ctx.db, orch._id as Id<"orchestrations">);
     return true;
   },
 });
@@ -198,7 +200,7 @@ async function setOnce(
     .unique();
   if (row === null || row[field] !== null) return false;
   await ctx.db.patch(row._id, { [field]: at });
-  await bumpRevision(ctx.db);
+  await bumpRevision(ctx.db, row.orchestration_id);
   return true;
 }
 

@@ -11,8 +11,11 @@
 
 import type * as activity from "../activity.js";
 import type * as admin from "../admin.js";
+import type * as model_auth from "../model/auth.js";
 import type * as model_currentTasks from "../model/currentTasks.js";
 import type * as model_errors from "../model/errors.js";
+import type * as model_functions from "../model/functions.js";
+import type * as model_input from "../model/input.js";
 import type * as model_orchestrations from "../model/orchestrations.js";
 import type * as model_order from "../model/order.js";
 import type * as model_records from "../model/records.js";
@@ -37,8 +40,11 @@ import type {
 declare const fullApi: ApiFromModules<{
   activity: typeof activity;
   admin: typeof admin;
+  "model/auth": typeof model_auth;
   "model/currentTasks": typeof model_currentTasks;
   "model/errors": typeof model_errors;
+  "model/functions": typeof model_functions;
+  "model/input": typeof model_input;
   "model/orchestrations": typeof model_orchestrations;
   "model/order": typeof model_order;
   "model/records": typeof model_records;

@@ -9,7 +9,13 @@
 //   POST /instances/<id>/api/query|mutation  body {"path": "module:function", "args": {...}}
 //        -> {"status": "success", "value": ...}
 //         | {"status": "error", "errorMessage": "...", "errorData": ...}  (ConvexError data)
+//   POST /instances/<id>/seed-tasks          body {"team_id": "...", "count": <n>}
+//        -> {} writes tasks "1".."n" of that team straight into the tables (tests/seed.ts;
+//           convex-test scans every document per index lookup, so recording tens of
+//           thousands of events through the functions would take quadratic time here)
 //   DELETE /instances/<id>                   -> drops that deployment
+// Every instance holds the deployment key from this process's TINA_CONVEX_KEY (the Rust
+// suite sets it), so calls without that key are refused as on a real deployment.
 // It listens on 127.0.0.1 (port from argv[2], default 0 = any free port), prints
 // "TINA_CONVEX_DOUBLE_LISTENING http://127.0.0.1:<port>" on stdout, and exits when its
 // stdin closes, so it never outlives the test process that started it.
@@ -21,6 +27,7 @@ import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError, convexToJson, jsonToConvex, type Value } from "convex/values";
 import schema from "../schema";
+import { seedTasks } from "../tests/seed";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -88,6 +95,11 @@ const server = createServer(async (req, res) => {
       instances.delete(parts[1]);
       return send(res, 200, {});
     }
+    if (req.method === "POST" && parts.length === 3 && parts[2] === "seed-tasks") {
+      const { team_id, count } = JSON.parse(await readBody(req)) as { team_id: string; count: number };
+      await t.run((ctx) => seedTasks(ctx, team_id as any, count));
+      return send(res, 200, {});
+    }
     const kind = parts[3];
     if (req.method === "POST" && parts.length === 4 && parts[2] === "api" && (kind === "query" || kind === "mutation")) {
       return send(res, 200, await call(t, kind, await readBody(req)));
@@ -97,6 +109,11 @@ const server = createServer(async (req, res) => {
     return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
   }
 });
+
+if ((process.env.TINA_CONVEX_KEY ?? "") === "") {
+  process.stderr.write("the Convex double needs TINA_CONVEX_KEY set (the key its deployments hold)\n");
+  process.exit(2);
+}
 
 const port = Number(process.argv[2] ?? 0);
 server.listen(port, "127.0.0.1", () => {

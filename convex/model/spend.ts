@@ -173,24 +173,3 @@ export function attentionOut(d: Doc<"attentionEvents">) {
   };
 }
 
-/** Removes the orchestration's usage, budgets and attention events (part of its cascade). */
-export async function deleteSpendOf(db: DatabaseWriter, id: Id<"orchestrations">): Promise<void> {
-  const byOrchestration = (q: any) => q.eq("orchestration_id", id);
-  for (const table of ["usageMessages", "usageTotals"] as const) {
-    for (const d of await db.query(table).withIndex("by_orchestration_id", byOrchestration).collect()) {
-      await db.delete(d._id);
-    }
-  }
-  for (const d of await db
-    .query("budgets")
-    .withIndex("by_orchestration_id_and_scope", byOrchestration)
-    .collect()) {
-    await db.delete(d._id);
-  }
-  for (const d of await db
-    .query("attentionEvents")
-    .withIndex("by_orchestration_id_and_created_at", byOrchestration)
-    .collect()) {
-    await db.delete(d._id);
-  }
-}

@@ -46,6 +46,14 @@ export const phase = v.object({
 });
 export type Phase = Infer<typeof phase>;
 
+/** One status change of a phase (`PhaseChange` in tina-session). */
+export const phaseChange = v.object({
+  phase_number: v.int64(),
+  status: phaseStatus,
+  blocked_reason: optString,
+  at: v.int64(),
+});
+
 export const team = v.object({
   id: v.string(),
   team_name: v.string(),

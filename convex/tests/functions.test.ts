@@ -3,7 +3,7 @@
 // cascades, orderings and the wire shapes the Rust backend relies on.
 import { api } from "../_generated/api";
 import { describe, expect, test } from "vitest";
-import { expectCode, newDeployment } from "./harness";
+import { allCurrentTasks, allEvents, expectCode, newDeployment } from "./harness";
 
 type T = ReturnType<typeof newDeployment>;
 
@@ -80,7 +80,7 @@ describe("validators", () => {
     expect(await t.query(api.teams.get, { id: "nope" })).toBeNull();
     expect(await t.query(api.teams.getByName, { team_name: "feat-phase" })).toBeNull();
     expect(await t.query(api.phases.list, { orchestration_id: "nope" })).toEqual([]);
-    const data = await expectCode(t.query(api.tasks.getCurrentTasks, { orchestration_id: "nope" }), "not_found");
+    const data = await expectCode(allCurrentTasks(t, "nope"), "not_found");
     expect(data).toMatchObject({ kind: "orchestration", key: "id nope" });
     await expectCode(t.query(api.orchestrations.getOrchestrationDetail, { id: "nope" }), "not_found");
     await expectCode(t.query(api.admin.getTeamHierarchy, { orchestration_id: "nope" }), "not_found");
@@ -106,8 +106,10 @@ describe("error codes", () => {
 
   test("invalid input names its subject", async () => {
     const t = newDeployment();
-    expect(await expectCode(t.mutation(api.orchestrations.create, orchArgs(" ")), "invalid")).toMatchObject({
-      what: "feature name",
+    expect(await expectCode(t.mutation(api.orchestrations.create, orchArgs(" ")), "input")).toMatchObject({
+      error: "bad_name",
+      kind: "feature",
+      value: "' '",
     });
     expect(await expectCode(t.mutation(api.orchestrations.create, orchArgs("z", 0n)), "invalid")).toMatchObject({
       what: "total phases",
@@ -115,8 +117,8 @@ describe("error codes", () => {
     const { orch, root, phase1 } = await setup(t);
     const reg = { orchestration_id: orch.id, phase_number: 1n, lead_session_id: null };
     expect(
-      await expectCode(t.mutation(api.teams.registerTeam, { ...reg, team_name: "", parent_team_id: null }), "invalid"),
-    ).toMatchObject({ what: "team name" });
+      await expectCode(t.mutation(api.teams.registerTeam, { ...reg, team_name: "", parent_team_id: null }), "input"),
+    ).toMatchObject({ error: "bad_name", kind: "team", reason: "it is empty" });
     const missing = await expectCode(
       t.mutation(api.teams.registerTeam, { ...reg, team_name: "x", parent_team_id: "missing-team" }),
       "invalid",
@@ -130,8 +132,8 @@ describe("error codes", () => {
       ),
     ).toMatchObject({ what: "parent team" });
     expect(
-      await expectCode(t.mutation(api.tasks.recordTaskEvents, { events: [event(root.id, "", "pending", 1n, 1n)] }), "invalid"),
-    ).toMatchObject({ what: "task event" });
+      await expectCode(t.mutation(api.tasks.recordTaskEvents, { events: [event(root.id, "", "pending", 1n, 1n)] }), "input"),
+    ).toMatchObject({ error: "bad_value", field: "task id" });
     expect(
       await expectCode(
         t.mutation(api.tasks.recordTaskEvents, { events: [event(root.id, "1", "pending", 1n, 1n, "{not json")] }),
@@ -251,14 +253,12 @@ describe("error codes", () => {
   test("conflicting_event vs duplicate, and an atomic batch", async () => {
     const t = newDeployment();
     const { orch, root } = await setup(t);
-    await t.mutation(api.tasks.recordTaskEvent, { event: event(root.id, "1", "pending", 1n, 1n, '{"a":1,"b":2}') });
+    await t.mutation(api.tasks.recordTaskEvents, { events: [event(root.id, "1", "pending", 1n, 1n, '{"a":1,"b":2}')] });
     // Same identity and content (key order aside): a duplicate.
-    const dup = await t.mutation(api.tasks.recordTaskEvent, {
-      event: event(root.id, "1", "pending", 1n, 1n, '{"b":2,"a":1}'),
-    });
+    const dup = await t.mutation(api.tasks.recordTaskEvents, { events: [event(root.id, "1", "pending", 1n, 1n, '{"b":2,"a":1}'),] });
     expect(dup).toEqual({ inserted: 0n, duplicates: 1n, current_updated: 0n });
     const data = await expectCode(
-      t.mutation(api.tasks.recordTaskEvent, { event: event(root.id, "1", "completed", 1n, 1n) }),
+      t.mutation(api.tasks.recordTaskEvents, { events: [event(root.id, "1", "completed", 1n, 1n)] }),
       "conflicting_event",
     );
     expect(data).toMatchObject({ team_id: root.id, task_id: "1", recorded_at: 1n, sequence: 1n });
@@ -268,7 +268,7 @@ describe("error codes", () => {
       }),
       "not_found",
     );
-    const events = await t.query(api.tasks.listTaskEvents, { orchestration_id: orch.id });
+    const events = await allEvents(t, orch.id);
     expect(events.map((e) => e.task_id)).toEqual(["1"]);
   });
 });
@@ -286,7 +286,7 @@ describe("current state and views", () => {
       ],
     });
     expect(summary).toEqual({ inserted: 4n, duplicates: 0n, current_updated: 3n });
-    const tasks = await t.query(api.tasks.getCurrentTasks, { orchestration_id: orch.id });
+    const tasks = await allCurrentTasks(t, orch.id);
     expect(tasks.map((c) => [c.team_name, c.task_id, c.status])).toEqual([
       ["feat-orchestration", "1", "_weird status"],
       ["feat-phase-1", "2", "in_progress"],
@@ -304,7 +304,7 @@ describe("current state and views", () => {
   test("re-registering a team moves its tasks to the new phase (phase read from the team)", async () => {
     const t = newDeployment();
     const { orch, root, phase1 } = await setup(t);
-    await t.mutation(api.tasks.recordTaskEvent, { event: event(phase1.id, "1", "pending", 1n, 1n) });
+    await t.mutation(api.tasks.recordTaskEvents, { events: [event(phase1.id, "1", "pending", 1n, 1n)] });
     const moved = await t.mutation(api.teams.registerTeam, {
       team_name: "feat-phase-1",
       orchestration_id: orch.id,
@@ -321,7 +321,7 @@ describe("current state and views", () => {
     const t = newDeployment();
     const { orch, phase1 } = await setup(t);
     const keep = await setup(t, "other");
-    await t.mutation(api.tasks.recordTaskEvent, { event: event(phase1.id, "1", "pending", 1n, 1n) });
+    await t.mutation(api.tasks.recordTaskEvents, { events: [event(phase1.id, "1", "pending", 1n, 1n)] });
     await t.mutation(api.teamMembers.upsert, {
       team_id: phase1.id,
       agent_name: "impl",
@@ -379,5 +379,60 @@ describe("current state and views", () => {
     await setup(t);
     await expectCode(t.mutation(api.admin.resetForTests, {}), "invalid");
     expect(await t.query(api.orchestrations.list, {})).toHaveLength(1);
+  });
+
+  test("phase history keeps a resolved block, in order, with its reason", async () => {
+    const t = newDeployment();
+    const { orch } = await setup(t, "hist");
+    const go = (expected: any, status: any, reason: string | null = null) =>
+      t.mutation(api.phases.applyTransition, {
+        orchestration_id: orch.id,
+        phase_number: 1n,
+        expected,
+        status,
+        plan_path: null,
+        blocked_reason: reason,
+        orchestration_status: "executing",
+        register_team: null,
+      });
+    await go(null, "executing");
+    await go("executing", "blocked", "tests fail on CI");
+    await go("blocked", "executing");
+    await go("executing", "complete");
+    const history = await t.query(api.phases.listHistory, { orchestration_id: orch.id });
+    expect(history.map((c) => [c.phase_number, c.status, c.blocked_reason])).toEqual([
+      [1n, "executing", null],
+      [1n, "blocked", "tests fail on CI"],
+      [1n, "executing", null],
+      [1n, "complete", null],
+    ]);
+    expect(history.every((c, i) => i === 0 || history[i - 1].at <= c.at)).toBe(true);
+    await expectCode(t.query(api.phases.listHistory, { orchestration_id: "nope" }), "not_found");
+    const other = await setup(t, "hist-b");
+    expect(await t.query(api.phases.listHistory, { orchestration_id: other.orch.id })).toEqual([]);
+  });
+
+  test("last task activity is the newest current state, late older events aside", async () => {
+    const t = newDeployment();
+    const a = await setup(t, "act-a");
+    const b = await setup(t, "act-b");
+    await setup(t, "act-empty");
+    await t.mutation(api.tasks.recordTaskEvents, {
+      events: [
+        event(a.root.id, "1", "completed", 100n, 1n),
+        event(a.phase1.id, "1", "in_progress", 700n, 1n),
+        event(a.phase1.id, "2", "pending", 900n, 1n),
+        event(a.phase1.id, "2", "in_progress", 400n, 1n), // older: history only
+        event(b.root.id, "1", "pending", 50n, 1n),
+      ],
+    });
+    const activity = Object.fromEntries(
+      (await t.query(api.tasks.lastTaskActivityByOrchestration, {})).map((x) => [x.orchestration_id, x.at]),
+    );
+    expect(activity).toEqual({ [a.orch.id]: 900n, [b.orch.id]: 50n });
+    await t.mutation(api.orchestrations.remove, { id: b.orch.id });
+    expect((await t.query(api.tasks.lastTaskActivityByOrchestration, {})).map((x) => x.orchestration_id)).toEqual([
+      a.orch.id,
+    ]);
   });
 });

@@ -5,7 +5,7 @@
 import { api } from "../_generated/api";
 import { ConvexError } from "convex/values";
 import { describe, expect, test } from "vitest";
-import { newDeployment } from "./harness";
+import { allCurrentTasks, allEvents, newDeployment } from "./harness";
 
 // Store vectors are numbered; validation.json holds the input-rule vectors.
 const files = import.meta.glob("../../tina-session/tests/vectors/[0-9]*.json", {
@@ -73,8 +73,7 @@ describe.each(Object.keys(files).sort())("vector %s", (file) => {
       });
     }
     for (const e of v.events) {
-      await t.mutation(api.tasks.recordTaskEvent, {
-        event: {
+      await t.mutation(api.tasks.recordTaskEvents, { events: [{
           team_id: await teamId(e.team),
           task_id: e.task_id,
           subject: e.subject,
@@ -85,8 +84,7 @@ describe.each(Object.keys(files).sort())("vector %s", (file) => {
           metadata: JSON.stringify(e.metadata),
           recorded_at: BigInt(e.recorded_at),
           sequence: BigInt(e.sequence),
-        },
-      });
+        },] });
     }
     for (const l of v.lookups) {
       const found = await t.query(api.orchestrations.getByFeature, { feature_name: l.feature });
@@ -97,10 +95,10 @@ describe.each(Object.keys(files).sort())("vector %s", (file) => {
     for (const [feature, expected] of Object.entries<any>(v.expected)) {
       const id = orchestrations.get(feature)!;
       const ctx = `${file} [${feature}]`;
-      const events = await t.query(api.tasks.listTaskEvents, { orchestration_id: id });
+      const events = await allEvents(t, id);
       expect(events.length, `${ctx}: event_count`).toBe(expected.event_count);
 
-      const tasks = await t.query(api.tasks.getCurrentTasks, { orchestration_id: id });
+      const tasks = await allCurrentTasks(t, id);
       expect(
         tasks.map((c) => ({
           team: c.team_name,

@@ -8,11 +8,15 @@
 //! - [`run`]: the process around them: single-instance lock, pid file, heartbeat,
 //!   watcher with debounce, signals, `--once`.
 //! - [`usage`]: attention and spend: transcript usage, budgets, notify (own thread).
-//! - [`logging`]: stderr and `$TINA_HOME/logs/daemon.log`.
+//! - [`issues`]: files that could not be read (rate-limited warnings, quick retries).
+//! - [`health`]: whether writes succeed, published in the heartbeat.
+//! - [`logging`]: stderr and `$TINA_HOME/logs/daemon.log`, rotated by size.
 //!
 //! `main.rs` only parses arguments and calls [`run::run`]; tests and benches call the
 //! same functions.
 
+pub mod health;
+pub mod issues;
 pub mod logging;
 pub mod run;
 pub mod source;

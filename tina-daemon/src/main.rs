@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tina_daemon::{Mode, run};
+use tina_daemon::Mode;
+use tina_daemon::logging::{LOG_KEEP, LOG_MAX_BYTES, LogOptions};
+use tina_daemon::run::{Options, run_with};
 use tina_session::config::{Config, Overrides};
 
 #[derive(Debug, Parser)]
@@ -30,6 +32,17 @@ struct Args {
     /// goes there).
     #[arg(long, hide = true)]
     detached: bool,
+    /// Largest agent-written file read, in bytes; larger ones are reported, not read.
+    #[arg(long, env = "TINA_DAEMON_FILE_READ_MAX", value_name = "BYTES",
+          default_value_t = tina_session::model::input::FILE_READ_MAX)]
+    file_read_max: u64,
+    /// Size at which daemon.log rotates, in bytes.
+    #[arg(long, env = "TINA_DAEMON_LOG_MAX_BYTES", value_name = "BYTES",
+          default_value_t = LOG_MAX_BYTES)]
+    log_max_bytes: u64,
+    /// Rotated logs kept (daemon.log.1 .. daemon.log.N).
+    #[arg(long, env = "TINA_DAEMON_LOG_KEEP", value_name = "N", default_value_t = LOG_KEEP)]
+    log_keep: usize,
 }
 
 fn main() -> ExitCode {
@@ -38,6 +51,7 @@ fn main() -> ExitCode {
         tina_home: args.tina_home,
         claude_home: args.claude_home,
         convex_url: None,
+        convex_key: None,
     }) {
         Ok(config) => config,
         Err(e) => {
@@ -45,7 +59,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if let Err(e) = tina_daemon::logging::init(&config, !args.detached) {
+    let log = LogOptions {
+        max_bytes: args.log_max_bytes,
+        keep: args.log_keep,
+    };
+    if let Err(e) = tina_daemon::logging::init(&config, !args.detached, log) {
         eprintln!(
             "tina-daemon: cannot open the log in {}: {e}",
             config.logs_dir().display()
@@ -53,7 +71,10 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let mode = if args.once { Mode::Once } else { Mode::Watch };
-    match run(&config, mode) {
+    let options = Options {
+        file_read_max: args.file_read_max,
+    };
+    match run_with(&config, mode, &options) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

@@ -4,8 +4,12 @@
 //!   kernel however the process dies, so a crash never leaves it stuck).
 //! - [`Mode::Watch`] writes `daemon.pid` and a heartbeat every second (from its own
 //!   thread, but only while the sync loop has passed within the last few seconds, so a
-//!   wedged loop shows as an unresponsive daemon), watches `$CLAUDE_HOME/teams` and
-//!   `$CLAUDE_HOME/tasks` recursively (created if missing, re-watched if removed),
+//!   wedged loop shows as an unresponsive daemon). The heartbeat says when the start-up
+//!   scan is done (`tina-session daemon start` reports "started" only then) and carries
+//!   the engine's health (a full disk, a corrupt or replaced store). It watches
+//!   `$CLAUDE_HOME/teams` and `$CLAUDE_HOME/tasks` recursively without following
+//!   symlinks (a link to `/usr` adds no watches; created if missing, re-watched if
+//!   removed),
 //!   debounces changes (50 ms quiet, at most 200 ms after the first change, so a file
 //!   rewritten continuously is still synced), and on a signal finishes the batch at
 //!   hand, then removes its pid and heartbeat files.
@@ -14,6 +18,11 @@
 //!
 //! The watch is placed before the start-up scan, so a change during the scan is seen by
 //! one or the other (or both: syncing is idempotent).
+//!
+//! At start the SQLite store gets a `PRAGMA quick_check`: a corrupt store stops the
+//! daemon with a message naming the file and `tina-session db recover`. While running,
+//! the store's identity is checked every few seconds, so a store deleted or replaced
+//! under the daemon marks it unhealthy even when nothing is being written.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::MetadataExt;
@@ -30,8 +39,10 @@ use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use tina_session::daemon::{self as control, Heartbeat};
 use tina_session::store::StoreError;
+use tina_session::store::sqlite::SqliteStore;
 use tina_session::{Config, Millis, now_ms};
 
+use crate::health::Health;
 use crate::source::{Change, ClaudeSource};
 use crate::state::{StateDb, StateError};
 use crate::sync::{Engine, EngineError, Pulse, Report};
@@ -46,6 +57,21 @@ const LOCK_WAIT: Duration = Duration::from_secs(3);
 /// longer shows as unresponsive once the heartbeat is older than
 /// [`control::HEARTBEAT_STALE_MS`].
 const LOOP_FRESH_MS: Millis = 5_000;
+
+/// Limits of the daemon that can be configured (flags, else environment, else defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Files larger than this many bytes are reported, not read.
+    pub file_read_max: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            file_read_max: tina_session::model::input::FILE_READ_MAX,
+        }
+    }
+}
 
 /// How the daemon runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,16 +130,34 @@ impl RunError {
 
 /// Opens the store and the daemon state and builds the engine (no lock taken).
 pub fn open_engine(config: &Config) -> Result<Engine, RunError> {
+    open_engine_with(config, &Options::default())
+}
+
+/// [`open_engine`] with explicit [`Options`]. A SQLite store is checked first
+/// (`PRAGMA quick_check`); a damaged one is refused.
+pub fn open_engine_with(config: &Config, options: &Options) -> Result<Engine, RunError> {
     std::fs::create_dir_all(&config.tina_home).map_err(|source| RunError::Io {
         action: "create",
         path: config.tina_home.clone(),
         source,
     })?;
-    let store = config.open_store()?;
+    let store: std::sync::Arc<dyn tina_session::Store> = match &config.convex_url {
+        Some(_) => config.open_store()?,
+        None => {
+            let store = SqliteStore::open(&config.db_path())?;
+            if let Some(first) = store.check(false)?.first() {
+                return Err(RunError::Store(StoreError::Corrupt {
+                    path: config.db_path().display().to_string(),
+                    detail: format!("PRAGMA quick_check: {first}"),
+                }));
+            }
+            std::sync::Arc::new(store)
+        }
+    };
     let state = StateDb::open(&control::state_path(config))?;
     Ok(Engine::new(
         store,
-        ClaudeSource::new(&config.claude_home),
+        ClaudeSource::new(&config.claude_home).with_file_limit(options.file_read_max),
         state,
     ))
 }
@@ -121,6 +165,11 @@ pub fn open_engine(config: &Config) -> Result<Engine, RunError> {
 /// Runs the daemon in `mode` and returns what the start-up scan (and, for `Watch`, the
 /// whole run) did.
 pub fn run(config: &Config, mode: Mode) -> Result<Report, RunError> {
+    run_with(config, mode, &Options::default())
+}
+
+/// [`run`] with explicit [`Options`].
+pub fn run_with(config: &Config, mode: Mode, options: &Options) -> Result<Report, RunError> {
     // A daemon that was just killed can hold the lock a moment longer than its pid
     // lives (its threads exit after the main one): a watching daemon waits briefly.
     let wait = match mode {
@@ -128,7 +177,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report, RunError> {
         Mode::Watch => LOCK_WAIT,
     };
     let _lock = lock(config, wait)?;
-    let mut engine = open_engine(config)?;
+    let mut engine = open_engine_with(config, options)?;
     match mode {
         Mode::Once => {
             let report = startup(&mut engine)?;
@@ -140,9 +189,15 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report, RunError> {
             Ok(report)
         }
         Mode::Watch => {
-            let run_files = RunFiles::create(config, engine.pulse().clone())?;
+            let ready = Arc::new(AtomicBool::new(false));
+            let run_files = RunFiles::create(
+                config,
+                engine.pulse().clone(),
+                engine.health().clone(),
+                ready.clone(),
+            )?;
             let attention = crate::usage::spawn(config);
-            let result = watch(&mut engine);
+            let result = watch(&mut engine, &ready);
             attention.stop();
             run_files.remove();
             result
@@ -161,6 +216,7 @@ fn startup(engine: &mut Engine) -> Result<Report, RunError> {
         unchanged = report.unchanged,
         members = report.members_upserted,
         malformed = report.malformed,
+        refused = report.refused,
         pending_teams = ?pending,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "start-up scan done"
@@ -228,11 +284,16 @@ struct RunFiles {
 }
 
 impl RunFiles {
-    fn create(config: &Config, pulse: Pulse) -> Result<Self, RunError> {
+    fn create(
+        config: &Config,
+        pulse: Pulse,
+        health: Health,
+        ready: Arc<AtomicBool>,
+    ) -> Result<Self, RunError> {
         let pid_path = config.daemon_pid_path();
         write_atomic(&pid_path, std::process::id().to_string().as_bytes())?;
         let heartbeat_path = control::heartbeat_path(config);
-        let mut heart = HeartbeatWriter::new(heartbeat_path.clone(), pulse);
+        let mut heart = HeartbeatWriter::new(heartbeat_path.clone(), pulse, health, ready);
         heart.beat(now_ms());
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -274,18 +335,26 @@ struct HeartbeatWriter {
     pid: u32,
     started_at: Millis,
     pulse: Pulse,
+    health: Health,
+    /// The start-up scan is done.
+    ready: Arc<AtomicBool>,
     /// The loop was stale at the last beat (logged once per stall).
     withheld: bool,
+    /// The last write of the heartbeat failed (logged once until one succeeds).
+    write_failed: bool,
 }
 
 impl HeartbeatWriter {
-    fn new(path: PathBuf, pulse: Pulse) -> Self {
+    fn new(path: PathBuf, pulse: Pulse, health: Health, ready: Arc<AtomicBool>) -> Self {
         Self {
             path,
             pid: std::process::id(),
             started_at: now_ms(),
             pulse,
+            health,
+            ready,
             withheld: false,
+            write_failed: false,
         }
     }
 
@@ -310,13 +379,46 @@ impl HeartbeatWriter {
             pid: self.pid,
             started_at: self.started_at,
             updated_at: now,
+            ready: self.ready.load(Ordering::Relaxed),
+            problem: self.health.problem(),
         };
-        let json = serde_json::to_vec(&hb).unwrap_or_default();
-        if let Err(e) = write_atomic(&self.path, &json) {
-            tracing::warn!(error = %e, "cannot write heartbeat");
+        let json = padded(serde_json::to_vec(&hb).unwrap_or_default());
+        // On a full disk a new file cannot be created: overwrite the old one in place
+        // (same size, so no new block is needed) so the problem is still published.
+        let written = write_atomic(&self.path, &json)
+            .or_else(|e| overwrite_in_place(&self.path, &json).map_err(|_| e));
+        match written {
+            // A full disk fails this every second: say so once.
+            Err(e) if !self.write_failed => {
+                self.write_failed = true;
+                tracing::warn!(error = %e, "cannot write heartbeat");
+            }
+            Err(_) => {}
+            Ok(()) => self.write_failed = false,
         }
         true
     }
+}
+
+/// Heartbeats are padded with spaces (valid JSON) to this size, so every one fits in the
+/// space of the last.
+const HEARTBEAT_SIZE: usize = 1024;
+
+fn padded(mut json: Vec<u8>) -> Vec<u8> {
+    if json.len() < HEARTBEAT_SIZE {
+        json.resize(HEARTBEAT_SIZE, b' ');
+    }
+    json
+}
+
+/// Rewrites an existing file's bytes without truncating or allocating (a full disk).
+fn overwrite_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = OpenOptions::new().write(true).open(path)?;
+    if f.metadata()?.len() < bytes.len() as u64 {
+        return Err(std::io::Error::other("the old file is too short"));
+    }
+    f.write_all(bytes)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
@@ -328,7 +430,10 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
             source,
         }
     };
-    std::fs::write(&tmp, bytes).map_err(io("write"))?;
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io("write")(e));
+    }
     std::fs::rename(&tmp, path).map_err(io("replace"))
 }
 
@@ -391,12 +496,16 @@ impl Roots {
     }
 }
 
-fn watch(engine: &mut Engine) -> Result<Report, RunError> {
+fn watch(engine: &mut Engine, ready: &AtomicBool) -> Result<Report, RunError> {
     let (tx, rx) = channel::<Msg>();
     let fs_tx = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |res| {
-        let _ = fs_tx.send(Msg::Fs(res));
-    })
+    // Never through a directory symlink: an agent's link to /usr must add no watches.
+    let mut watcher = notify::RecommendedWatcher::new(
+        move |res| {
+            let _ = fs_tx.send(Msg::Fs(res));
+        },
+        notify::Config::default().with_follow_symlinks(false),
+    )
     .map_err(|source| RunError::Watch {
         path: PathBuf::new(),
         source,
@@ -407,6 +516,7 @@ fn watch(engine: &mut Engine) -> Result<Report, RunError> {
 
     engine.pulse().beat();
     let mut total = startup(engine)?;
+    ready.store(true, Ordering::Relaxed);
     total += event_loop(engine, &rx, &mut watcher, &mut roots)?;
     tracing::info!(events = total.events_recorded, "tina-daemon stopped");
     Ok(total)
@@ -490,6 +600,7 @@ fn event_loop(
         }
         if now >= next_root_check {
             next_root_check = now + ROOT_CHECK;
+            engine.check_store();
             if roots.ensure(watcher)? {
                 tracing::info!("a watched directory was re-created; rescanning");
                 rescan = true;
@@ -517,7 +628,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("daemon.heartbeat");
         let pulse = Pulse::new();
-        let mut heart = HeartbeatWriter::new(path.clone(), pulse.clone());
+        let mut heart = HeartbeatWriter::new(
+            path.clone(),
+            pulse.clone(),
+            Health::default(),
+            Arc::new(AtomicBool::new(true)),
+        );
         let read =
             || -> Heartbeat { serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap() };
 

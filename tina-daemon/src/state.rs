@@ -41,6 +41,13 @@ pub struct StateError {
     source: rusqlite::Error,
 }
 
+impl StateError {
+    /// The disk (or the file's size limit) is full.
+    pub fn is_disk_full(&self) -> bool {
+        self.source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+    }
+}
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS synced_tasks (
     team_id TEXT NOT NULL, task_id TEXT NOT NULL, team_name TEXT NOT NULL,
@@ -412,6 +419,14 @@ impl StateDb {
             })
             .map(|n| n as usize)
             .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+impl StateDb {
+    /// The connection, for tests that simulate a full disk under it.
+    pub(crate) fn conn_for_test(&self) -> &Connection {
+        &self.conn
     }
 }
 

@@ -18,12 +18,15 @@
 //! - A task file that is deleted records nothing: the task keeps its last state and its
 //!   history. If the file comes back with the same content nothing is recorded; with
 //!   different content, one event.
-//! - A malformed file is logged once per version and retried when it changes again.
-//! - Store failures that may pass (locked, unavailable) leave the work queued and are
-//!   retried with back-off; they never stop the engine.
+//! - A file that cannot be read is handled by [`crate::issues`]: warnings rate-limited
+//!   per file, a malformed (maybe half-written) file retried shortly and on its next
+//!   change, a refused one (FIFO, device, symlink, too large) on its next change.
+//! - Store failures (locked, unavailable, disk full, corrupt or replaced store) and
+//!   failures to write the daemon's own state leave the work queued, are retried with
+//!   back-off, and mark the daemon unhealthy ([`crate::health`]) until writes succeed;
+//!   they never stop the engine.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
@@ -35,6 +38,8 @@ use tina_session::{
     Millis, NewTaskEvent, Store, Team, TeamId, TeamMember, TeamRegistration, now_ms,
 };
 
+use crate::health::Health;
+use crate::issues::FileIssues;
 use crate::source::{Change, ClaudeSource, ReadError, SourceFile, TaskRecord, TeamRecord};
 use crate::state::{ContentHash, StateDb, StateError, Synced};
 
@@ -97,6 +102,8 @@ pub struct Report {
     pub unchanged: usize,
     pub members_upserted: usize,
     pub malformed: usize,
+    /// Files not read: not regular files, outside `$CLAUDE_HOME`, or too large.
+    pub refused: usize,
 }
 
 impl std::ops::AddAssign for Report {
@@ -107,6 +114,7 @@ impl std::ops::AddAssign for Report {
         self.unchanged += o.unchanged;
         self.members_upserted += o.members_upserted;
         self.malformed += o.malformed;
+        self.refused += o.refused;
     }
 }
 
@@ -145,8 +153,8 @@ pub struct Engine {
     pending: BTreeSet<String>,
     /// Teams whose current tasks in the store have been merged into `state`.
     seeded: HashSet<TeamId>,
-    /// Malformed files by path, with the version (mtime, length) that was logged.
-    malformed: HashMap<PathBuf, (Option<std::time::SystemTime>, u64)>,
+    /// Files that could not be read: warnings and quick retries.
+    issues: FileIssues,
     /// Files whose sync failed for a reason that may pass.
     retry: BTreeSet<SourceFile>,
     /// There are intents (events not yet confirmed by the store) to replay.
@@ -157,6 +165,7 @@ pub struct Engine {
     last_pending_check: Instant,
     last_revalidate: Instant,
     pulse: Pulse,
+    health: Health,
 }
 
 impl Engine {
@@ -169,7 +178,7 @@ impl Engine {
             teams: HashMap::new(),
             pending: BTreeSet::new(),
             seeded: HashSet::new(),
-            malformed: HashMap::new(),
+            issues: FileIssues::default(),
             retry: BTreeSet::new(),
             intents_waiting: true,
             backoff: Duration::from_millis(250),
@@ -178,7 +187,13 @@ impl Engine {
             last_pending_check: now,
             last_revalidate: now,
             pulse: Pulse::new(),
+            health: Health::default(),
         }
+    }
+
+    /// Whether the engine can record what it reads (shared with the heartbeat).
+    pub fn health(&self) -> &Health {
+        &self.health
     }
 
     pub fn source(&self) -> &ClaudeSource {
@@ -255,6 +270,10 @@ impl Engine {
                 self.backoff = Duration::from_millis(250);
             }
         }
+        let due = self.issues.due(now);
+        if !due.is_empty() {
+            report += self.sync_files(due)?;
+        }
         if !self.pending.is_empty() {
             let revision = self.store.revision().ok();
             let changed = revision.is_some() && revision != self.last_revision;
@@ -269,6 +288,16 @@ impl Engine {
             report += self.revalidate()?;
         }
         Ok(report)
+    }
+
+    /// Notices a store that was deleted, replaced or found corrupt even while nothing is
+    /// written (the next write would notice it too).
+    pub fn check_store(&mut self) {
+        if let Err(e) = self.store.revision()
+            && e.is_store_broken()
+        {
+            self.health.store_failed(&e);
+        }
     }
 
     fn team_files(&self, team: &str) -> Vec<SourceFile> {
@@ -415,6 +444,8 @@ impl Engine {
             by_team.entry(f.team().to_owned()).or_default().push(f);
         }
         let mut batch: Vec<(String, NewTaskEvent, ContentHash)> = Vec::new();
+        // The file of each event in `batch`, to retry if the batch cannot be begun.
+        let mut batch_files: Vec<SourceFile> = Vec::new();
         // Versions chosen in this batch, so two files naming the same task stay ordered.
         let mut chosen: HashMap<(TeamId, String), Synced> = HashMap::new();
         for (name, mut files) in by_team {
@@ -431,12 +462,18 @@ impl Engine {
                 Ok(None) => continue,
                 Err(e) => {
                     tracing::warn!(team = name, error = %e, "cannot look up team; will retry");
+                    if e.is_store_broken() {
+                        self.health.store_failed(&e);
+                    }
                     self.retry.extend(files);
                     continue;
                 }
             };
             if let Err(e) = self.ensure_seeded(&team) {
                 tracing::warn!(team = name, error = %e, "cannot read the team's tasks; will retry");
+                if e.is_store_broken() {
+                    self.health.store_failed(&e);
+                }
                 self.retry.extend(files);
                 continue;
             }
@@ -449,12 +486,12 @@ impl Engine {
                                 Ok(n) => report.members_upserted += n,
                                 Err(e) => self.store_failed(&team, file.clone(), e)?,
                             },
-                            Err(e) => report.malformed += self.read_failed(e),
+                            Err(e) => report += self.read_failed(&file, e),
                         }
                     }
                     SourceFile::Task { path, .. } => match self.source.read_task(&name, path) {
                         Ok(record) => {
-                            self.malformed.remove(path);
+                            self.issues.clear(path);
                             match self.next_event(&team, &record, &chosen) {
                                 Some((event, hash)) => {
                                     chosen.insert(
@@ -466,44 +503,37 @@ impl Engine {
                                         },
                                     );
                                     batch.push((name.clone(), event, hash));
+                                    batch_files.push(file.clone());
                                 }
                                 None => report.unchanged += 1,
                             }
                         }
-                        Err(e) => report.malformed += self.read_failed(e),
+                        Err(e) => report += self.read_failed(&file, e),
                     },
                 }
             }
         }
-        for chunk in batch.chunks(BATCH) {
-            report += self.commit(chunk)?;
+        for (chunk, files) in batch.chunks(BATCH).zip(batch_files.chunks(BATCH)) {
+            report += self.commit(chunk, files)?;
         }
         Ok(report)
     }
 
-    fn read_failed(&mut self, e: ReadError) -> usize {
-        match e {
+    fn read_failed(&mut self, file: &SourceFile, e: ReadError) -> Report {
+        let mut report = Report::default();
+        match &e {
             ReadError::Missing(path) => {
                 // Deleted: the task keeps its last state; see the module docs.
                 tracing::debug!(path = %path.display(), "file removed; last synced state kept");
-                self.malformed.remove(&path);
-                0
+                self.issues.clear(path);
+                return report;
             }
-            ReadError::Io { path, source } => {
-                tracing::warn!(path = %path.display(), error = %source, "cannot read file; retried on its next change");
-                0
-            }
-            ReadError::Malformed { path, reason } => {
-                let version = std::fs::metadata(&path)
-                    .map(|m| (m.modified().ok(), m.len()))
-                    .unwrap_or((None, 0));
-                if self.malformed.get(&path) != Some(&version) {
-                    tracing::warn!(path = %path.display(), reason, "malformed file skipped; retried on its next change");
-                    self.malformed.insert(path, version);
-                }
-                1
-            }
+            ReadError::Malformed { .. } => report.malformed += 1,
+            ReadError::Refused { .. } | ReadError::TooLarge { .. } => report.refused += 1,
+            ReadError::Io { .. } => {}
         }
+        self.issues.failed(file, &e);
+        report
     }
 
     /// The event a task record needs, or `None` when its content is already synced.
@@ -664,20 +694,40 @@ impl Engine {
             }
             Failure::Transient | Failure::Conflict => {
                 tracing::warn!(path = %file.path().display(), error = %e, "store write failed; will retry");
+                self.health.store_failed(&e);
                 self.retry.insert(file);
             }
         }
         Ok(())
     }
 
-    /// Persists intents, then records them, then confirms them.
+    /// Persists intents, then records them, then confirms them. When the intents cannot
+    /// be persisted (disk full), nothing is recorded and the files are retried later.
     fn commit(
         &mut self,
         batch: &[(String, NewTaskEvent, ContentHash)],
+        files: &[SourceFile],
     ) -> Result<Report, EngineError> {
-        self.state.begin(batch)?;
+        if let Err(e) = self.state.begin(batch) {
+            self.health.state_failed(&e);
+            self.retry.extend(files.iter().cloned());
+            return Ok(Report::default());
+        }
         let events: Vec<NewTaskEvent> = batch.iter().map(|(_, e, _)| e.clone()).collect();
         self.record(&events)
+    }
+
+    /// Forgets confirmed intents; when that cannot be written, they stay and are
+    /// replayed later (the store recognises them as duplicates).
+    fn confirm<'a>(&mut self, events: impl IntoIterator<Item = &'a NewTaskEvent>) -> bool {
+        match self.state.confirm(events) {
+            Ok(()) => true,
+            Err(e) => {
+                self.health.state_failed(&e);
+                self.intents_waiting = true;
+                false
+            }
+        }
     }
 
     /// Replays every intent left by a crash or a failed write.
@@ -703,13 +753,16 @@ impl Engine {
         let mut report = Report::default();
         match self.store.record_task_events(events) {
             Ok(summary) => {
-                self.state.confirm(events)?;
+                if self.confirm(events) {
+                    self.health.clear();
+                }
                 report.events_recorded += summary.inserted;
                 report.duplicates += summary.duplicates;
             }
             Err(e) => match classify(&e) {
                 Failure::Transient => {
                     tracing::warn!(events = events.len(), error = %e, "store write failed; events kept and retried");
+                    self.health.store_failed(&e);
                     self.intents_waiting = true;
                 }
                 // One bad event fails the atomic batch: sort it out event by event.
@@ -729,7 +782,9 @@ impl Engine {
         for _ in 0..16 {
             match self.store.record_task_event(&current) {
                 Ok(summary) => {
-                    self.state.confirm([&current])?;
+                    if self.confirm([&current]) {
+                        self.health.clear();
+                    }
                     report.events_recorded += summary.inserted;
                     report.duplicates += summary.duplicates;
                     return Ok(report);
@@ -764,11 +819,12 @@ impl Engine {
                     }
                     Failure::Refused => {
                         tracing::error!(team = %current.team_id, task = current.task_id, error = %e, "store refused the event; dropped");
-                        self.state.confirm([&current])?;
+                        self.confirm([&current]);
                         return Ok(report);
                     }
                     Failure::Transient => {
                         tracing::warn!(error = %e, "store write failed; event kept and retried");
+                        self.health.store_failed(&e);
                         self.intents_waiting = true;
                         return Ok(report);
                     }

@@ -252,9 +252,12 @@ fn budget_exceeded_blocks_the_phase_refuses_tasks_and_raising_it_resumes() {
     assert_eq!(phase.blocked_reason.as_deref(), Some("tests fail"));
 }
 
+/// The events the notify command wrote: complete lines only (a command may be writing
+/// its line while the test reads).
 fn notified(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    complete
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("one event JSON per line"))

@@ -1,39 +1,69 @@
-//! The `claude` runtime (`--full`): the real Claude Code CLI, in tmux, driven by the
-//! orchestrate skill. The harness only launches it and watches the store until the
-//! orchestration (found by exact feature name) is complete, stays blocked without any
-//! change for [`blocked_timeout`], or the tmux session ends.
+//! The `claude` runtime (`--runtime claude`): the real Claude Code binary, the real
+//! plugin (skills, hooks, MCP server via `--plugin-dir`) and the real files, with the
+//! model played by the [`crate::model_double`] from the scenario's `claude/` scripts.
+//!
+//! The harness starts the double, points Claude Code at it, and runs `tina-session init
+//! --runtime claude` — the same launcher a user runs — which launches the orchestrator
+//! lead in tmux. From there the agents drive everything through TINA's MCP tools (the
+//! orchestrator's `start_phase` launches each phase lead with the same launcher). The
+//! harness waits for the lead's team folder (by its session id), then watches the store
+//! until the orchestration is complete, stays blocked without change for
+//! [`blocked_timeout`], or the lead's tmux session ends.
+//!
+//! Claude Code's config dir is the run's `CLAUDE_HOME`, which must not be `~/.claude`:
+//! the harness seeds it (onboarding done, the test key approved, tool permissions) and
+//! would otherwise change a user's own settings.
 //!
 //! Every tmux call runs with stdout discarded: the MCP server calls this code, and its
-//! stdout is the protocol stream. tmux's stderr is captured for the error message.
+//! stdout is the protocol stream.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use tina_session::lifecycle::on_path;
+use tina_session::lifecycle::launch::{self, LaunchSettings};
 use tina_session::{Config, OrchestrationDetail, OrchestrationStatus};
 
 use crate::binaries::workspace_dir;
+use crate::model_double::{ModelDouble, script};
 use crate::scenario::Scenario;
 
 /// How long a real orchestration may take before the harness gives up.
-pub const DEADLINE: Duration = Duration::from_secs(60 * 60);
+pub const DEADLINE: Duration = Duration::from_secs(30 * 60);
 /// Overrides [`DEFAULT_BLOCKED_TIMEOUT`], in seconds.
 pub const BLOCKED_TIMEOUT_ENV: &str = "TINA_HARNESS_BLOCKED_TIMEOUT_SECS";
 /// How long an orchestration may stay blocked with nothing in the store changing before
 /// the harness stops waiting. Blocked is normally a passing state: the agents fix the
 /// failure and resume the phase.
 pub const DEFAULT_BLOCKED_TIMEOUT: Duration = Duration::from_secs(10 * 60);
-const POLL: Duration = Duration::from_secs(2);
+const POLL: Duration = Duration::from_secs(1);
+/// The key Claude Code sends to the model double (any value works; it is approved in
+/// the seeded `.claude.json`).
+const TEST_API_KEY: &str = "sk-ant-tina-model-double-0000000000000000";
 
-/// The orchestrate skill the agents follow.
-pub fn skill_path() -> PathBuf {
+/// Where `scripts/test-all.sh` installs the pinned Claude Code.
+pub fn installed_claude() -> PathBuf {
     workspace_dir()
-        .join("skills")
-        .join("orchestrate")
-        .join("SKILL.md")
+        .join("target/claude-code/node_modules/@anthropic-ai/claude-code-linux-x64/claude")
+}
+
+/// The Claude Code binary the runtime uses: `$TINA_CLAUDE_BIN`, else the one
+/// `scripts/test-all.sh` installs into `target/`, else `claude` on PATH. None: none.
+pub fn claude_bin() -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os(launch::CLAUDE_BIN_ENV).filter(|b| !b.is_empty()) {
+        return Some(PathBuf::from(bin));
+    }
+    let installed = installed_claude();
+    if installed.is_file() {
+        return Some(installed);
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("claude"))
+            .find(|p| p.is_file())
+    })
 }
 
 /// The blocked timeout from `$TINA_HARNESS_BLOCKED_TIMEOUT_SECS`, else the default.
@@ -54,98 +84,223 @@ fn parse_blocked_timeout(value: Option<&OsStr>) -> anyhow::Result<Duration> {
     }
 }
 
-/// Fails at once, with what to do, when the runtime cannot work here.
-pub fn preflight() -> anyhow::Result<()> {
-    preflight_with(on_path, &skill_path())?;
-    blocked_timeout().map(drop)
+/// The scenario's agent scripts folder.
+pub fn scripts_dir(scenario: &Scenario) -> PathBuf {
+    scenario.dir.join("claude")
 }
 
-/// [`preflight`] with a given PATH lookup and skill file.
-pub fn preflight_with(on_path: impl Fn(&str) -> bool, skill: &Path) -> anyhow::Result<()> {
-    if !on_path("claude") {
+/// Launcher settings for the run: the binary found by [`claude_bin`], this checkout's
+/// plugin, the environment's other settings.
+fn settings() -> anyhow::Result<LaunchSettings> {
+    let mut settings = LaunchSettings::from_env()?;
+    settings.claude_bin = claude_bin().ok_or_else(|| {
+        anyhow::anyhow!(
+            "--runtime claude needs the Claude Code binary: set {} to it, or install the \
+             pinned one with scripts/test-all.sh (npm install --prefix target/claude-code \
+             @anthropic-ai/claude-code-linux-x64@{}), or use --runtime sim",
+            launch::CLAUDE_BIN_ENV,
+            launch::TESTED_VERSION
+        )
+    })?;
+    settings.plugin_dir = workspace_dir();
+    settings.trust = true;
+    Ok(settings)
+}
+
+/// Fails at once, with what to do, when the runtime cannot work here.
+pub fn preflight(config: &Config, scenario: &Scenario) -> anyhow::Result<()> {
+    let settings = settings()?;
+    launch::preflight(&settings)?;
+    blocked_timeout()?;
+    let home_claude = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".claude"));
+    if home_claude.as_deref() == Some(config.claude_home.as_path()) {
         bail!(
-            "--full runs the real Claude Code CLI, but `claude` is not on PATH; install Claude Code \
-             (https://docs.anthropic.com/claude-code) or drop --full to use the sim runtime"
+            "--runtime claude seeds Claude Code's settings in CLAUDE_HOME, which is your own \
+             {}; run it with a temporary one (--claude-home $(mktemp -d))",
+            config.claude_home.display()
         );
     }
-    if !on_path("tmux") {
-        bail!("--full runs Claude Code in tmux, but `tmux` is not on PATH; install tmux");
-    }
-    if !skill.is_file() {
+    let mcp = settings.plugin_dir.join("bin").join("tina-mcp");
+    let probe = Command::new(&mcp)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run the plugin's MCP launcher {}", mcp.display()))?;
+    if !probe.status.success() {
         bail!(
-            "--full needs the orchestrate skill at {}, which does not exist",
-            skill.display()
+            "the plugin cannot start TINA's MCP server: {}",
+            String::from_utf8_lossy(&probe.stderr).trim()
+        );
+    }
+    let dir = scripts_dir(scenario);
+    let scripts = script::load_scripts(&dir)
+        .with_context(|| format!("scenario '{}' has no model scripts", scenario.name))?;
+    if scripts.is_empty() {
+        bail!(
+            "scenario '{}' has no model scripts in {} (one <agent>.json per agent)",
+            scenario.name,
+            dir.display()
         );
     }
     Ok(())
 }
 
-/// Launches Claude Code on the scenario and waits for the orchestration to finish.
+/// Seeds Claude Code's config dir: onboarding done, the test key approved, and the
+/// tools the scripted agents use allowed (acceptEdits would otherwise stop at a
+/// permission prompt for Bash and the MCP tools). Other keys are kept.
+fn seed_config_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(".claude.json");
+    let mut doc: serde_json::Value = match std::fs::read_to_string(&path) {
+        Ok(t) => {
+            serde_json::from_str(&t).with_context(|| format!("{} is not JSON", path.display()))?
+        }
+        Err(_) => serde_json::json!({}),
+    };
+    doc["hasCompletedOnboarding"] = true.into();
+    let suffix = &TEST_API_KEY[TEST_API_KEY.len() - 20..];
+    doc["customApiKeyResponses"] = serde_json::json!({"approved": [suffix], "rejected": []});
+    std::fs::write(&path, serde_json::to_string_pretty(&doc)?)?;
+    let settings = dir.join("settings.json");
+    let mut doc: serde_json::Value = match std::fs::read_to_string(&settings) {
+        Ok(t) => serde_json::from_str(&t)
+            .with_context(|| format!("{} is not JSON", settings.display()))?,
+        Err(_) => serde_json::json!({}),
+    };
+    doc["permissions"]["allow"] =
+        serde_json::json!(["Bash", "Read", "Edit", "Write", "mcp__plugin_tina_tina"]);
+    std::fs::write(&settings, serde_json::to_string_pretty(&doc)?)?;
+    Ok(())
+}
+
+/// What a finished claude run leaves for the report.
+#[derive(Debug, Default)]
+pub struct ClaudeRun {
+    /// The tmux sessions the run's leads used.
+    pub tmux_sessions: Vec<String>,
+}
+
+/// Launches the orchestrator lead on the scenario and waits for the orchestration to
+/// finish. `log` receives progress lines; the model double logs to `run_dir`.
 pub fn run(
     config: &Config,
     scenario: &Scenario,
     repo: &Path,
-    session: &str,
+    run_dir: &Path,
     tina_session_bin: &Path,
+    log: &dyn Fn(&str),
 ) -> anyhow::Result<()> {
-    preflight()?;
+    preflight(config, scenario)?;
+    let settings = settings()?;
     let blocked_timeout = blocked_timeout()?;
+    let scripts = script::load_scripts(&scripts_dir(scenario))?;
+    let double_log = run_dir.join("model-double.log");
+    let double = ModelDouble::start(scripts, Some(double_log.clone()))
+        .context("cannot start the model double")?;
+    log(&format!(
+        "model double at {} (requests logged to {})",
+        double.base_url(),
+        double_log.display()
+    ));
+    seed_config_dir(&config.claude_home)?;
     let s = &scenario.script;
-    let prompt = format!(
-        "Follow the orchestrate skill at {skill}. Implement the design doc {design} as feature \
-         '{feature}' ({phases} phases) in the git repository {repo}: run `{bin} init --feature \
-         {feature} --design-doc {design} --repo {repo} --total-phases {phases} --json` and carry \
-         the orchestrator team id from its output into every `start --parent-team-id`.",
-        skill = skill_path().display(),
-        design = scenario.design_doc.display(),
-        feature = s.feature_name,
-        phases = s.total_phases,
-        repo = repo.display(),
-        bin = tina_session_bin.display(),
-    );
-    tmux(&new_session_args(config, session, repo, &prompt))
-        .with_context(|| format!("cannot start the Claude Code session {session}"))?;
-    let result = wait_finished(config, &s.feature_name, session, blocked_timeout);
-    if let Err(e) = tmux(&["kill-session".into(), "-t".into(), session.into()]) {
-        tracing::debug!("tmux kill-session {session}: {e:#}");
+    let mut cmd = Command::new(tina_session_bin);
+    cmd.args(["init", "--json", "--runtime", "claude", "--trust"])
+        .args(["--feature", &s.feature_name])
+        .arg("--design-doc")
+        .arg(&scenario.design_doc)
+        .arg("--repo")
+        .arg(repo)
+        .args(["--total-phases", &s.total_phases.to_string()])
+        .env("TINA_HOME", &config.tina_home)
+        .env("CLAUDE_HOME", &config.claude_home)
+        .env(launch::CLAUDE_BIN_ENV, &settings.claude_bin)
+        .env(launch::PLUGIN_DIR_ENV, &settings.plugin_dir)
+        .env("ANTHROPIC_BASE_URL", double.base_url())
+        .env("ANTHROPIC_API_KEY", TEST_API_KEY)
+        .env_remove("ANTHROPIC_AUTH_TOKEN")
+        .env_remove("CLAUDE_CODE_OAUTH_TOKEN")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .stdin(Stdio::null());
+    match &config.convex_url {
+        Some(url) => cmd.env("TINA_CONVEX_URL", url),
+        None => cmd.env_remove("TINA_CONVEX_URL"),
+    };
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {}", tina_session_bin.display()))?;
+    if !out.status.success() {
+        bail!(
+            "tina-session init --runtime claude failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
+    let init: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("tina-session init printed no JSON")?;
+    let session = init["tmux_session"].as_str().unwrap_or_default().to_owned();
+    let lead_session_id = init["lead_session_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    log(&format!(
+        "orchestrator lead launched (session id {lead_session_id}); watch it with: {}",
+        launch::attach_hint(&session)
+    ));
+    let result = (|| {
+        let alive = || tmux_has_session(&session);
+        let folder = launch::wait_for_team_folder(
+            &config.claude_home,
+            &lead_session_id,
+            settings.link_timeout,
+            &mut || alive(),
+        );
+        match folder {
+            Some(f) => log(&format!("lead's team folder: {}", f.display())),
+            None => bail!(
+                "no team folder with the orchestrator lead's session id {lead_session_id} \
+                 appeared under {} within {} s (tmux session {session}: {}); see {}",
+                config.claude_home.join("teams").display(),
+                settings.link_timeout.as_secs(),
+                if alive() { "running" } else { "ended" },
+                double_log.display()
+            ),
+        }
+        wait_finished(config, &s.feature_name, &session, blocked_timeout)
+    })();
+    stop_sessions(config, &s.feature_name, &session);
+    drop(double);
     result
 }
 
-/// The `tmux new-session` arguments. The agents get the harness's store: the same
-/// `TINA_HOME` and `CLAUDE_HOME`, and `TINA_CONVEX_URL` when it uses Convex — set empty
-/// otherwise, so a URL in the tmux server's environment cannot send them elsewhere.
-fn new_session_args(config: &Config, session: &str, repo: &Path, prompt: &str) -> Vec<OsString> {
-    let env = |k: &str, v: &OsStr| {
-        let mut s = OsString::from(format!("{k}="));
-        s.push(v);
-        s
-    };
-    let mut args: Vec<OsString> = vec![
-        "new-session".into(),
-        "-d".into(),
-        "-s".into(),
-        session.into(),
-        "-c".into(),
-        repo.into(),
-    ];
-    let convex = config.convex_url.as_deref().unwrap_or_default();
-    for value in [
-        env("TINA_HOME", config.tina_home.as_os_str()),
-        env("CLAUDE_HOME", config.claude_home.as_os_str()),
-        env("CLAUDE_CONFIG_DIR", config.claude_home.as_os_str()),
-        env("TINA_CONVEX_URL", OsStr::new(convex)),
-    ] {
-        args.push("-e".into());
-        args.push(value);
+/// Ends the orchestrator's tmux session and every phase lead's.
+fn stop_sessions(config: &Config, feature: &str, orchestrator_session: &str) {
+    let mut sessions = vec![orchestrator_session.to_owned()];
+    if let Ok(store) = config.open_store()
+        && let Ok(o) = store.get_orchestration_by_feature(feature)
+        && let Ok(teams) = store.list_teams(&o.id)
+    {
+        sessions.extend(
+            teams
+                .iter()
+                .map(|t| launch::tmux_session_name(&t.team_name)),
+        );
     }
-    args.push("claude".into());
-    args.push(prompt.into());
-    args
+    sessions.sort();
+    sessions.dedup();
+    for s in sessions {
+        if let Err(e) = tmux(&["kill-session", "-t", &s]) {
+            tracing::debug!("tmux kill-session {s}: {e:#}");
+        }
+    }
+}
+
+fn tmux_has_session(session: &str) -> bool {
+    !session.is_empty() && tmux(&["has-session", "-t", session]).is_ok()
 }
 
 /// Runs tmux with stdout discarded; fails with tmux's stderr when it exits non-zero.
-fn tmux(args: &[OsString]) -> anyhow::Result<()> {
+fn tmux(args: &[&str]) -> anyhow::Result<()> {
     let out = Command::new("tmux")
         .args(args)
         .stdin(Stdio::null())
@@ -156,9 +311,7 @@ fn tmux(args: &[OsString]) -> anyhow::Result<()> {
     if !out.status.success() {
         bail!(
             "tmux {} failed ({}): {}",
-            args.first()
-                .map(|a| a.to_string_lossy())
-                .unwrap_or_default(),
+            args.first().copied().unwrap_or_default(),
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
         );
@@ -239,7 +392,7 @@ fn wait_finished(
             .get_orchestration_by_feature(feature)
             .and_then(|o| store.get_orchestration_detail(&o.id))
             .ok();
-        let alive = tmux(&["has-session".into(), "-t".into(), session.into()]).is_ok();
+        let alive = tmux_has_session(session);
         match watch.observe(Instant::now(), detail, alive) {
             Decision::Wait => std::thread::sleep(POLL),
             Decision::Complete => return Ok(()),
@@ -268,17 +421,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn without_claude_on_path_it_says_so() {
-        let err = preflight_with(|_| false, &skill_path())
-            .expect_err("no claude there")
-            .to_string();
-        assert!(err.contains("`claude` is not on PATH"), "{err}");
-        assert!(err.contains("drop --full"), "{err}");
-        let err = preflight_with(|p| p == "claude", &skill_path()).expect_err("no tmux");
-        assert!(err.to_string().contains("`tmux` is not on PATH"), "{err}");
-    }
-
-    #[test]
     fn blocked_timeout_defaults_and_refuses_nonsense() {
         assert_eq!(
             parse_blocked_timeout(None).unwrap(),
@@ -292,45 +434,6 @@ mod tests {
             let err = parse_blocked_timeout(Some(OsStr::new(bad))).expect_err(bad);
             assert!(err.to_string().contains(BLOCKED_TIMEOUT_ENV), "{err}");
         }
-    }
-
-    fn config(convex: Option<&str>) -> Config {
-        Config {
-            tina_home: "/t/tina".into(),
-            claude_home: "/t/claude".into(),
-            convex_url: convex.map(str::to_owned),
-        }
-    }
-
-    /// The `-e` values of a `new-session` argument list.
-    fn env_of(args: &[OsString]) -> Vec<String> {
-        args.windows(2)
-            .filter(|w| w[0] == "-e")
-            .map(|w| w[1].to_string_lossy().into_owned())
-            .collect()
-    }
-
-    #[test]
-    fn agents_get_the_harness_store() {
-        let args = new_session_args(
-            &config(Some("https://x.convex.cloud")),
-            "s",
-            Path::new("/r"),
-            "go",
-        );
-        assert_eq!(
-            env_of(&args),
-            [
-                "TINA_HOME=/t/tina",
-                "CLAUDE_HOME=/t/claude",
-                "CLAUDE_CONFIG_DIR=/t/claude",
-                "TINA_CONVEX_URL=https://x.convex.cloud",
-            ]
-        );
-        assert_eq!(args.last().map(|a| a.as_os_str()), Some(OsStr::new("go")));
-        // SQLite: an empty URL, which tina-session reads as unset.
-        let args = new_session_args(&config(None), "s", Path::new("/r"), "go");
-        assert!(env_of(&args).contains(&"TINA_CONVEX_URL=".to_owned()));
     }
 
     fn detail(status: OrchestrationStatus, tasks_done: u32) -> Option<OrchestrationDetail> {

@@ -56,6 +56,19 @@ pub enum Command {
     /// The simulated agents (spawned by `run`; not for direct use).
     #[command(hide = true)]
     Sim(SimArgs),
+    /// Serve a scenario's model scripts (`claude/*.json`) as a local Messages API, for
+    /// running Claude Code against it by hand; prints the base URL, runs until killed.
+    ModelDouble(ModelDoubleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelDoubleArgs {
+    /// The folder of agent scripts, e.g. scenarios/01-single-phase/claude.
+    #[arg(long, value_name = "DIR")]
+    pub scripts: PathBuf,
+    /// Append one JSON line per request here.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -66,10 +79,16 @@ pub struct RunArgs {
     /// Folder holding the scenarios (default: the workspace's scenarios/).
     #[arg(long, value_name = "DIR")]
     pub scenarios_dir: Option<PathBuf>,
-    /// Use the real Claude Code CLI (needs `claude` and `tmux` on PATH) instead of the
-    /// sim. It waits until the orchestration is complete, or blocked with no change
-    /// for $TINA_HARNESS_BLOCKED_TIMEOUT_SECS (default 600), or the session ends.
-    #[arg(long)]
+    /// Who plays the agents: sim (the scripted simulator, fast) or claude (the real
+    /// Claude Code binary with TINA's plugin, against the model double playing the
+    /// scenario's `claude/` scripts; needs tmux, and $TINA_CLAUDE_BIN or the binary
+    /// scripts/test-all.sh installs). claude waits until the orchestration is complete,
+    /// or blocked with no change for $TINA_HARNESS_BLOCKED_TIMEOUT_SECS (default 600), or
+    /// the lead's session ends.
+    #[arg(long, default_value = "sim", value_parser = ["sim", "claude"])]
+    pub runtime: String,
+    /// Same as --runtime claude.
+    #[arg(long, hide = true)]
     pub full: bool,
     /// Do not rebuild tina-session, tina-daemon and tina-harness first.
     #[arg(long)]
@@ -93,7 +112,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     pub scenario: String,
-    /// The run was played by real agents (--full): do not expect the sim's exact
+    /// The run was played by real agents (--runtime claude): do not expect the sim's exact
     /// tasks and members.
     #[arg(long)]
     pub unscripted: bool,
@@ -123,6 +142,7 @@ pub fn main() -> ExitCode {
         tina_home: cli.tina_home.clone(),
         claude_home: cli.claude_home.clone(),
         convex_url: None,
+        convex_key: None,
     }) {
         Ok(c) => c,
         Err(e) => {
@@ -136,6 +156,7 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => verify_now(&config, a),
         Command::Report(a) => report(&config, a),
         Command::Sim(a) => crate::sim::run(&a).map(|code| ExitCode::from(code as u8)),
+        Command::ModelDouble(a) => model_double(a),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
@@ -185,7 +206,7 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
             run_id: new_run_id(),
             scenario: name.clone(),
             scenarios_dir: scenarios_dir.clone(),
-            full: a.full,
+            full: a.full || a.runtime == "claude",
             skip_build: true,
             keep: a.keep,
         };
@@ -217,6 +238,15 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn model_double(a: ModelDoubleArgs) -> anyhow::Result<ExitCode> {
+    let scripts = crate::model_double::script::load_scripts(&a.scripts)?;
+    let double = crate::model_double::ModelDouble::start(scripts, a.log)?;
+    println!("{}", double.base_url());
+    loop {
+        std::thread::park();
+    }
 }
 
 fn list(a: ListArgs) -> anyhow::Result<ExitCode> {

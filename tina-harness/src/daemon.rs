@@ -32,10 +32,12 @@ pub fn start(config: &Config, bins: &Binaries) -> anyhow::Result<StartOutcome> {
         .env("TINA_HOME", &config.tina_home)
         .env("CLAUDE_HOME", &config.claude_home)
         .stdin(Stdio::null());
-    match &config.convex_url {
-        Some(url) => cmd.env("TINA_CONVEX_URL", url),
-        None => cmd.env_remove("TINA_CONVEX_URL"),
-    };
+    for (name, value) in config.store_env() {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
+    }
     // The daemon writes to its log file, not to these pipes, so output() returns as
     // soon as `tina-session` does.
     let out = cmd

@@ -191,10 +191,12 @@ impl Runner<'_> {
     fn env(&self, cmd: &mut Command) {
         cmd.env("TINA_HOME", &self.config.tina_home)
             .env("CLAUDE_HOME", &self.config.claude_home);
-        match &self.config.convex_url {
-            Some(url) => cmd.env("TINA_CONVEX_URL", url),
-            None => cmd.env_remove("TINA_CONVEX_URL"),
-        };
+        for (name, value) in self.config.store_env() {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
+        }
     }
 
     /// Runs `tina-session <args>`, logs the call, returns stdout.
@@ -225,7 +227,7 @@ impl Runner<'_> {
         let feature = scenario.script.feature_name.clone();
         self.report.feature_name = Some(feature.clone());
         if self.opts.full {
-            crate::claude::preflight().cat(Category::Setup)?;
+            crate::claude::preflight(self.config, &scenario).cat(Category::Setup)?;
         }
         if !self.opts.skip_build {
             self.enter(
@@ -286,8 +288,18 @@ impl Runner<'_> {
             &format!("{runtime} runtime playing '{feature}'"),
         );
         let ran = if self.opts.full {
-            let session = format!("tina-harness-{}", self.opts.run_id);
-            crate::claude::run(self.config, &scenario, &repo, &session, &bins.tina_session)
+            let run_dir = self.report.run_dir.clone();
+            crate::claude::run(
+                self.config,
+                &scenario,
+                &repo,
+                &run_dir,
+                &bins.tina_session,
+                &|line| {
+                    self.log(line);
+                    self.notify(line);
+                },
+            )
         } else {
             self.run_sim(&bins, &scenario, &repo, &work_dir, &mut guard)
         };

@@ -161,7 +161,7 @@ async fn raw_client(config: &Config, calls: usize) -> Vec<Duration> {
         let start = Instant::now();
         send(
             serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-                "name": "get_current_tasks", "arguments": {"orchestration": "bench"}}}),
+                "name": "get_current_tasks", "arguments": {"orchestration": "bench", "limit": TASKS}}}),
             &mut stdin,
         )
         .await;
@@ -204,15 +204,22 @@ fn main() {
 
         let transport = TokioChildProcess::new(command(&config)).expect("spawn");
         let client = ().serve(transport).await.expect("handshake");
-        let args = serde_json::json!({"orchestration": "bench"});
+        let args = serde_json::json!({"orchestration": "bench", "limit": TASKS});
         let params = CallToolRequestParams::new("get_current_tasks")
             .with_arguments(args.as_object().cloned().unwrap_or_default());
         let first = client.call_tool(params.clone()).await.expect("call");
-        let count = first
+        let count: usize = first
             .structured_content
             .as_ref()
-            .map(|v| v["count"].clone());
-        assert_eq!(count, Some(serde_json::json!(TASKS)), "unexpected result");
+            .and_then(|v| v["teams"].as_array())
+            .map(|teams| {
+                teams
+                    .iter()
+                    .map(|t| t["tasks"].as_array().map_or(0, Vec::len))
+                    .sum()
+            })
+            .unwrap_or_default();
+        assert_eq!(count, TASKS, "unexpected result");
         for _ in 0..100 {
             client.call_tool(params.clone()).await.expect("warm-up");
         }

@@ -20,8 +20,14 @@ pub fn health(config: &Config) -> Option<DaemonHealth> {
             DaemonState::Stopped | DaemonState::Stale => DaemonHealth::NotRunning,
             // A running process without a heartbeat yet has just started; an
             // unresponsive one without a heartbeat never wrote one in time.
-            DaemonState::Running => DaemonHealth::Heartbeat {
+            DaemonState::Running | DaemonState::Starting => DaemonHealth::Heartbeat {
                 age_ms: st.heartbeat_age_ms.unwrap_or(0),
+            },
+            DaemonState::Unhealthy => match st.problem {
+                Some(p) => DaemonHealth::Unhealthy { problem: p.kind },
+                None => DaemonHealth::Heartbeat {
+                    age_ms: st.heartbeat_age_ms.unwrap_or(0),
+                },
             },
             DaemonState::Unresponsive => DaemonHealth::Heartbeat {
                 age_ms: st.heartbeat_age_ms.unwrap_or(daemon::HEARTBEAT_STALE_MS),

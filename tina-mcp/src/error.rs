@@ -63,7 +63,7 @@ impl ToolError {
 impl ToolError {
     /// A refusal about one argument, named as the tool's schema names it.
     fn argument(arg: &str, e: impl std::fmt::Display) -> Self {
-        Self::Invalid(format!("argument `{arg}`: {e}"))
+        Self::Invalid(format!("argument `{arg}`: {}", mcp_words(&e.to_string())))
     }
 
     /// `register_team`'s errors: a phase refusal is about `phase_number` there.
@@ -104,7 +104,7 @@ impl From<InputError> for ToolError {
     fn from(e: InputError) -> Self {
         match argument_of(&e) {
             Some(arg) => Self::argument(arg, e),
-            None => Self::Invalid(e.to_string()),
+            None => Self::Invalid(mcp_words(&e.to_string())),
         }
     }
 }
@@ -123,7 +123,7 @@ impl From<StoreError> for ToolError {
                 Self::NotFound { kind, key, hint }
             }
             StoreError::Input(e) => e.into(),
-            other => Self::Refused(other.to_string()),
+            other => Self::Refused(mcp_words(&other.to_string())),
         }
     }
 }
@@ -135,9 +135,66 @@ impl From<LifecycleError> for ToolError {
             LifecycleError::Input(e) => e.into(),
             e @ LifecycleError::PhaseOutOfRange { .. } => Self::argument("phase", e),
             e @ LifecycleError::ReasonRequired => Self::argument("reason", e),
-            other => Self::Refused(other.to_string()),
+            other => Self::Refused(mcp_words(&other.to_string())),
         }
     }
+}
+
+/// The tools' argument names that the CLI spells as flags (`--total-phases`).
+const ARGUMENTS: &[&str] = &[
+    "branch",
+    "design_doc",
+    "event",
+    "feature",
+    "lead_session_id",
+    "no_worktree",
+    "parent_team_id",
+    "phase",
+    "phase_number",
+    "plan",
+    "reason",
+    "replace",
+    "repo",
+    "runtime",
+    "team_name",
+    "total_phases",
+];
+
+/// Rewrites a message written for the CLI into the tools' terms: a flag such as
+/// `--total-phases` becomes the argument `total_phases`, and a `tina-session hierarchy`
+/// command becomes the get_team_hierarchy tool. Other commands in backticks (which
+/// have no tool) and flags that are no tool argument stay as they are.
+pub fn mcp_words(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, part) in message.split('`').enumerate() {
+        if i % 2 == 1 {
+            if part.starts_with("tina-session hierarchy") {
+                out.push_str("get_team_hierarchy");
+            } else {
+                out.push('`');
+                out.push_str(part);
+                out.push('`');
+            }
+            continue;
+        }
+        let mut rest = part;
+        while let Some(at) = rest.find("--") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 2..];
+            let len = after
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '-'))
+                .unwrap_or(after.len());
+            let arg = after[..len].replace('-', "_");
+            if ARGUMENTS.contains(&arg.as_str()) {
+                out.push_str(&arg);
+            } else {
+                out.push_str(&rest[at..at + 2 + len]);
+            }
+            rest = &after[len..];
+        }
+        out.push_str(rest);
+    }
+    out
 }
 
 impl From<tokio::task::JoinError> for ToolError {
@@ -160,4 +217,37 @@ where
     F: FnOnce() -> ToolResult<T> + Send + 'static,
 {
     tokio::task::spawn_blocking(f).await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mcp_words;
+
+    #[test]
+    fn cli_flags_become_argument_names() {
+        assert_eq!(
+            mcp_words("--total-phases must be at least 1"),
+            "total_phases must be at least 1"
+        );
+        assert_eq!(
+            mcp_words("event 'block' needs --reason saying why"),
+            "event 'block' needs reason saying why"
+        );
+        assert_eq!(
+            mcp_words("pass --repo <git repo> or --no-worktree"),
+            "pass repo <git repo> or no_worktree"
+        );
+        assert_eq!(
+            mcp_words(
+                "unknown parent team id 'x'; `tina-session hierarchy --feature a` lists team ids"
+            ),
+            "unknown parent team id 'x'; get_team_hierarchy lists team ids"
+        );
+        // A command without a tool stays a command; a flag that is no argument stays.
+        assert_eq!(
+            mcp_words("run `tina-session cleanup --feature a`, or pass --replace"),
+            "run `tina-session cleanup --feature a`, or pass replace"
+        );
+        assert_eq!(mcp_words("set --convex-url"), "set --convex-url");
+    }
 }

@@ -18,6 +18,7 @@ use rmcp::model::ProgressNotificationParam;
 use rmcp::schemars::{self, JsonSchema};
 use rmcp::service::RequestContext;
 use serde::Serialize;
+use tina_harness::report::{Assertion, RunError};
 use tina_harness::{BuildReport, Progress, RunOptions, RunReport, RunStatus, ScenarioSummary};
 
 use crate::error::{ToolError, ToolResult, blocking};
@@ -204,13 +205,49 @@ pub struct RunView {
     /// reason is the last progress line).
     pub status: RunStatus,
     /// True once the run ended (passed, failed or error).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub finished: bool,
     /// The latest progress lines ("[stage] message"), oldest first, while this server
     /// tracks the run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub progress: Vec<String>,
-    /// The run's report: per-stage timings, per-assertion results, the error if any.
-    /// While running it is the report as of the last finished stage.
-    pub report: Option<RunReport>,
+    /// The run's report in brief; while running, as of the last finished stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<RunSummary>,
+}
+
+/// A run's report in brief: the failed assertions in full, the passed ones counted.
+/// The complete report (stage timings, every assertion, the final hierarchy) is the
+/// JSON file at `report_path`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RunSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature_name: Option<String>,
+    pub runtime: String,
+    pub duration_ms: u64,
+    pub passed: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<Assertion>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RunError>,
+    pub report_path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<String>,
+}
+
+impl RunSummary {
+    pub fn new(r: &RunReport) -> Self {
+        Self {
+            feature_name: r.feature_name.clone(),
+            runtime: r.runtime.clone(),
+            duration_ms: r.duration_ms,
+            passed: r.assertions.iter().filter(|a| a.passed).count() as u32,
+            failed: r.failed_assertions().cloned().collect(),
+            error: r.error.clone(),
+            report_path: r.run_dir.join("report.json").display().to_string(),
+            worktree: r.worktree.clone(),
+        }
+    }
 }
 
 fn progress_line(p: &Progress) -> String {
@@ -394,7 +431,7 @@ fn view(run_id: &str, live: &Mutex<LiveRun>, on_disk: Option<RunReport>) -> RunV
         status,
         finished,
         progress,
-        report,
+        report: report.as_ref().map(RunSummary::new),
     }
 }
 
@@ -403,7 +440,8 @@ pub async fn get(ctx: &Context, run_id: &str) -> ToolResult<RunView> {
     let runs = &ctx.runs;
     tina_harness::validate_scenario_name(run_id).map_err(|_| {
         ToolError::Invalid(format!(
-            "invalid run id '{run_id}': run ids are plain names like those run_scenario returns"
+            "invalid run id {}: run ids are plain names like those run_scenario returns",
+            tina_session::model::input::quote(run_id)
         ))
     })?;
     let config = ctx.config.clone();
@@ -419,7 +457,7 @@ pub async fn get(ctx: &Context, run_id: &str) -> ToolResult<RunView> {
             status: report.status,
             finished: report.status != RunStatus::Running,
             progress: Vec::new(),
-            report: Some(report),
+            report: Some(RunSummary::new(&report)),
         }),
         None => Err(ToolError::NotFound {
             kind: "scenario run",

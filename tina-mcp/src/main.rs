@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tina_mcp::{Context, TinaMcp, transport};
-use tina_session::config::{Config, Overrides};
+use tina_session::config::{Config, DeploymentKey, Overrides};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
@@ -46,10 +46,22 @@ struct ServeArgs {
     /// `convex_url` in $TINA_HOME/config.toml, else the SQLite file in TINA_HOME).
     #[arg(long, value_name = "URL", global = true)]
     convex_url: Option<String>,
+    /// The Convex deployment key (default: $TINA_CONVEX_KEY, else `convex_key` in
+    /// $TINA_HOME/config.toml). Prefer those: a flag shows in the process list.
+    #[arg(long, value_name = "KEY", global = true, value_parser = parse_key)]
+    convex_key: Option<DeploymentKey>,
     /// Scenario folders for run_scenario (default: $TINA_SCENARIOS_DIR, else the
     /// `scenarios/` folder of the workspace tina-mcp was built from).
     #[arg(long, value_name = "DIR", env = "TINA_SCENARIOS_DIR", global = true)]
     scenarios_dir: Option<PathBuf>,
+}
+
+/// `--convex-key`: held as a [`DeploymentKey`] from the start, so it never prints.
+fn parse_key(key: &str) -> Result<DeploymentKey, String> {
+    if key.is_empty() {
+        return Err("the deployment key is empty".into());
+    }
+    Ok(DeploymentKey::new(key))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -70,6 +82,7 @@ fn main() -> anyhow::Result<()> {
         tina_home: args.tina_home,
         claude_home: args.claude_home,
         convex_url: args.convex_url,
+        convex_key: args.convex_key,
     })?;
     std::fs::create_dir_all(&config.tina_home)
         .with_context(|| format!("cannot create {}", config.tina_home.display()))?;
@@ -79,13 +92,12 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(tina_harness::default_scenarios_dir);
     let server = TinaMcp::new(Context::new(config, store, scenarios_dir));
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let shutdown = CancellationToken::new();
         let on_signal = shutdown.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_signal.cancel();
-            }
+            stop_signal().await;
+            on_signal.cancel();
         });
         match args.http {
             None => transport::serve_stdio(server, shutdown).await,
@@ -95,5 +107,30 @@ fn main() -> anyhow::Result<()> {
                 task.await.context("HTTP server task failed")?
             }
         }
-    })
+    });
+    // Claude Code sends SIGINT at shutdown and SIGTERM 100 ms later: do not wait for a
+    // blocked stdin reader or a long poll still parked on a blocking thread.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    result
+}
+
+/// How long, after the session ended, work still running may take before the process
+/// exits anyway.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM, whichever comes first.
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }

@@ -1,23 +1,34 @@
-//! Tool results: one struct per result shape, each an object so that MCP clients get
-//! `structuredContent` and an `outputSchema`. Records and lifecycle outcomes that are
-//! objects already (`OrchestrationDetail`, `InitOutcome`, ...) are returned as they are;
-//! their schemas come from the `json-schema` feature of `tina-session` and
-//! `tina-harness`, so they describe the very types that are serialized.
+//! Tool results: compact, grouped shapes for a model's context window.
+//!
+//! Claude Code hands the model `JSON.stringify(structuredContent)`, so every byte here
+//! is paid for in tokens. The rules, the same for every tool:
+//! - a team (or orchestration) is named once, then its tasks (or teams): no id repeated
+//!   per item;
+//! - no nulls, empty arrays or empty objects (`skip_serializing_if`), so the output
+//!   schemas mark those fields optional;
+//! - descriptions, metadata, paths and timestamps only with `detail: "full"`;
+//! - lists are bounded: `more` says how many were left out, `cursor` fetches them.
+//!
+//! The full records stay what programs read: the CLI's `--json` and the web API.
+//! [`tidy_schemas`] trims the generated JSON Schemas (shared `$defs`, no titles, no
+//! descriptions in output schemas, no nullable `type` arrays on optional fields).
 
 use std::collections::BTreeMap;
 
 use rmcp::handler::server::tool::IntoCallToolResult;
-use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
+use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock, JsonObject};
 use rmcp::schemars::{self, JsonSchema};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use tina_session::model as m;
+
+use crate::params::Detail;
 
 /// A structured tool result: `structuredContent` plus the same JSON as a text block.
 ///
 /// Named `Json` so rmcp's `#[tool]` macro derives the `outputSchema` from `T`, as it
-/// does for its own `Json`. The difference is speed: rmcp builds the text block by
-/// formatting the `Value` tree through `Display`; this serializes `T` directly, which
-/// is a good part of a large result's cost (see `benches/stdio.rs`).
+/// does for its own `Json`. Null fields are left out ([`drop_nulls`]), as the tidied
+/// output schemas say.
 pub struct Json<T>(pub T);
 
 impl<T: JsonSchema> JsonSchema for Json<T> {
@@ -35,74 +46,754 @@ impl<T: Serialize> IntoCallToolResult for Json<T> {
         let failed = |e: serde_json::Error| {
             rmcp::ErrorData::internal_error(format!("cannot serialize the result: {e}"), None)
         };
-        let text = serde_json::to_string(&self.0).map_err(failed)?;
-        let value = serde_json::to_value(&self.0).map_err(failed)?;
+        let mut value = serde_json::to_value(&self.0).map_err(failed)?;
+        drop_nulls(&mut value);
+        let text = serde_json::to_string(&value).map_err(failed)?;
         let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
         result.structured_content = Some(value);
         Ok(result.into())
     }
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Where a bounded list stopped: how many items were left out and the cursor for them.
+#[derive(Debug, Default, Serialize, JsonSchema)]
+pub struct Page {
+    /// Items not in this reply.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more: u32,
+    /// Pass as `cursor` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+impl Page {
+    /// Takes the page `[offset, offset + limit)` of `items`.
+    pub fn take<T>(items: Vec<T>, offset: usize, limit: usize) -> (Vec<T>, Page) {
+        let total = items.len();
+        let end = offset.saturating_add(limit).min(total);
+        let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
+        let more = total.saturating_sub(end);
+        let page_info = Page {
+            more: more as u32,
+            cursor: (more > 0).then(|| end.to_string()),
+        };
+        (page, page_info)
+    }
+}
+
+/// An orchestration.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Orch {
+    pub id: String,
+    pub feature: String,
+    pub status: String,
+    pub total_phases: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_phase: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub design_doc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worktree_path: Option<String>,
+    /// Milliseconds since the Unix epoch (full detail only), as are all `*_at` fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<m::Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<m::Millis>,
+}
+
+impl Orch {
+    pub fn new(o: &m::Orchestration, detail: Detail) -> Self {
+        let full = detail == Detail::Full;
+        Self {
+            id: o.id.0.clone(),
+            feature: o.feature_name.clone(),
+            status: o.status.as_str().to_owned(),
+            total_phases: o.total_phases,
+            current_phase: o.current_phase,
+            design_doc: full.then(|| o.design_doc.clone()),
+            branch: o.branch.clone().filter(|_| full),
+            worktree_path: o.worktree_path.clone().filter(|_| full),
+            started_at: full.then_some(o.started_at),
+            completed_at: o.completed_at.filter(|_| full),
+        }
+    }
+}
+
+/// A phase that has started.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PhaseOut {
+    pub phase: u32,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<m::Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<m::Millis>,
+}
+
+impl PhaseOut {
+    pub fn new(p: &m::Phase, detail: Detail) -> Self {
+        let full = detail == Detail::Full;
+        Self {
+            phase: p.phase_number,
+            status: p.status.as_str().to_owned(),
+            blocked_reason: p
+                .blocked_reason
+                .clone()
+                .filter(|_| p.status == m::PhaseStatus::Blocked || full),
+            plan_path: p.plan_path.clone().filter(|_| full),
+            started_at: p.started_at.filter(|_| full),
+            completed_at: p.completed_at.filter(|_| full),
+        }
+    }
+}
+
+/// A task. `blocked_by` only while not completed; `active_form` (what the agent is doing
+/// now) only while in progress.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Task {
+    pub id: String,
+    pub subject: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_form: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "any_object")]
+    pub metadata: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<m::Millis>,
+}
+
+/// Any JSON object (agent-written task metadata).
+fn any_object(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "object" })
+}
+
+/// What the agent working on `t` is doing now, as Claude Code's `activeForm` says.
+fn active_form(t: &m::CurrentTask) -> Option<String> {
+    t.active_form.clone()
+}
+
+impl Task {
+    pub fn new(t: &m::CurrentTask, detail: Detail) -> Self {
+        let full = detail == Detail::Full;
+        let done = t.status == m::TaskStatus::Completed;
+        Self {
+            id: t.task_id.clone(),
+            subject: t.subject.clone(),
+            status: t.status.as_str().to_owned(),
+            owner: t.owner.clone(),
+            blocked_by: if done && !full {
+                Vec::new()
+            } else {
+                t.blocked_by.clone()
+            },
+            active_form: active_form(t).filter(|_| t.status == m::TaskStatus::InProgress),
+            description: Some(t.description.clone()).filter(|d| full && !d.is_empty()),
+            metadata: match &t.metadata {
+                Value::Object(map) if full && !map.is_empty() => Some(map.clone()),
+                _ => None,
+            },
+            updated_at: full.then_some(t.recorded_at),
+        }
+    }
+}
+
+/// One team's tasks.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeamTasks {
+    pub team: String,
+    /// The phase the team executes; absent for the orchestrator team.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<u32>,
+    pub tasks: Vec<Task>,
+}
+
+/// How relevant a task is to a reader: in progress, then other reported statuses
+/// (e.g. "needs_review"), then pending, then completed.
+fn rank(status: &m::TaskStatus) -> u8 {
+    match status {
+        m::TaskStatus::InProgress => 0,
+        m::TaskStatus::Pending => 2,
+        m::TaskStatus::Completed => 3,
+        _ => 1,
+    }
+}
+
+/// Task ids are Claude Code's "1", "2", ...: numeric ones in numeric order.
+fn id_key(id: &str) -> (u64, &str) {
+    (id.parse().unwrap_or(u64::MAX), id)
+}
+
+/// Orders tasks for a bounded reply: active before complete, then by phase (orchestrator
+/// first), team and task id.
+pub fn sort_by_relevance(tasks: &mut [m::CurrentTask]) {
+    tasks.sort_by(|a, b| {
+        (
+            rank(&a.status),
+            a.phase_number,
+            &a.team_name,
+            id_key(&a.task_id),
+        )
+            .cmp(&(
+                rank(&b.status),
+                b.phase_number,
+                &b.team_name,
+                id_key(&b.task_id),
+            ))
+    });
+}
+
+/// Groups a page of tasks by team (orchestrator first, then by phase and name); within a
+/// team the page's order (relevance) is kept.
+pub fn group_by_team(tasks: &[m::CurrentTask], detail: Detail) -> Vec<TeamTasks> {
+    let mut groups: BTreeMap<(Option<u32>, &str), Vec<Task>> = BTreeMap::new();
+    for t in tasks {
+        groups
+            .entry((t.phase_number, t.team_name.as_str()))
+            .or_default()
+            .push(Task::new(t, detail));
+    }
+    groups
+        .into_iter()
+        .map(|((phase, team), tasks)| TeamTasks {
+            team: team.to_owned(),
+            phase,
+            tasks,
+        })
+        .collect()
+}
+
 /// `list_orchestrations`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct OrchestrationList {
-    /// Newest first.
-    pub orchestrations: Vec<m::Orchestration>,
+    /// Running first, then blocked, then complete; newest first within each.
+    pub orchestrations: Vec<Orch>,
+    #[serde(flatten)]
+    pub page: Page,
 }
 
 /// `get_orchestration`: the record, its phases and a task summary.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct OrchestrationSummary {
-    pub orchestration: m::Orchestration,
-    /// Ordered by phase number; phases not started yet have no record.
-    pub phases: Vec<m::Phase>,
-    /// Number of registered teams (orchestrator and phase teams).
-    pub team_count: u32,
-    /// Current tasks of every team by status.
-    pub task_counts: BTreeMap<String, u32>,
-    pub task_total: u32,
-    /// Cost (USD) and tokens so far, with budget states.
-    pub spend: tina_session::attention::summary::SpendBrief,
-}
-
-/// `get_team_hierarchy`: the tree, and what each team with usage has spent.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct HierarchyWithSpend {
     #[serde(flatten)]
-    pub hierarchy: m::TeamHierarchy,
-    /// Teams that have spent anything, by team name.
-    pub team_spend: Vec<TeamSpendBrief>,
+    pub orchestration: Orch,
+    /// Phases that have started, by number.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseOut>,
+    pub teams: u32,
+    /// Current tasks of every team by status.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tasks: BTreeMap<String, u32>,
+    /// Cost (USD) and tokens so far, with budget states; absent before any usage or
+    /// budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spend: Option<tina_session::attention::summary::SpendBrief>,
 }
 
-/// One team's spend in [`HierarchyWithSpend`].
+/// A team member.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct TeamSpendBrief {
-    pub team_name: String,
-    pub cost_usd: f64,
-    pub tokens: u64,
+pub struct Member {
+    pub name: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub agent_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined_at: Option<m::Millis>,
+}
+
+impl Member {
+    pub fn new(mb: &m::TeamMember, detail: Detail) -> Self {
+        Self {
+            name: mb.agent_name.clone(),
+            agent_type: mb.agent_type.clone(),
+            model: mb.model.clone(),
+            joined_at: (detail == Detail::Full).then_some(mb.joined_at),
+        }
+    }
+}
+
+/// A team with its members and (a page of) its tasks.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeamDetail {
+    pub id: String,
+    pub team: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_session_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Member>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<Task>,
+}
+
+/// `get_orchestration_detail`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Detailed {
+    #[serde(flatten)]
+    pub orchestration: Orch,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseOut>,
+    /// Orchestrator team first, then phase teams.
+    pub teams: Vec<TeamDetail>,
+    /// Tasks left out; `cursor` pages them with get_current_tasks.
+    #[serde(flatten)]
+    pub page: Page,
 }
 
 /// `get_current_tasks`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CurrentTasks {
-    pub orchestration_id: String,
-    pub feature_name: String,
-    /// Number of tasks returned (after filtering).
-    pub count: u32,
-    /// Ordered by phase (orchestrator first), team name, task id.
-    pub tasks: Vec<m::CurrentTask>,
+    pub teams: Vec<TeamTasks>,
+    #[serde(flatten)]
+    pub page: Page,
+}
+
+/// A team in the hierarchy: members, task counts by status, child teams.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeamNode {
+    pub id: String,
+    pub team: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<m::Millis>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Member>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tasks: BTreeMap<String, u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<TeamNode>,
+}
+
+impl TeamNode {
+    pub fn new(n: &m::TeamNode, detail: Detail) -> Self {
+        let full = detail == Detail::Full;
+        Self {
+            id: n.team.id.0.clone(),
+            team: n.team.team_name.clone(),
+            phase: n.team.phase_number,
+            lead_session_id: n.team.lead_session_id.clone().filter(|_| full),
+            created_at: full.then_some(n.team.created_at),
+            members: n.members.iter().map(|mb| Member::new(mb, detail)).collect(),
+            tasks: n.task_counts.clone(),
+            children: n
+                .children
+                .iter()
+                .map(|c| TeamNode::new(c, detail))
+                .collect(),
+        }
+    }
+}
+
+/// `get_team_hierarchy`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Hierarchy {
+    /// Root teams (the orchestrator team) with their children.
+    pub teams: Vec<TeamNode>,
+    /// Teams that have spent anything, by team name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub team_spend: Vec<TeamSpendBrief>,
+}
+
+/// One team's spend in [`Hierarchy`].
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeamSpendBrief {
+    pub team: String,
+    pub cost_usd: f64,
+    pub tokens: u64,
+}
+
+/// A team, without its orchestration (the group names it).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeamRef {
+    pub id: String,
+    pub team: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_team_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<m::Millis>,
+}
+
+impl TeamRef {
+    pub fn new(t: &m::Team, detail: Detail) -> Self {
+        let full = detail == Detail::Full;
+        Self {
+            id: t.id.0.clone(),
+            team: t.team_name.clone(),
+            phase: t.phase_number,
+            parent_team_id: t
+                .parent_team_id
+                .as_ref()
+                .map(|p| p.0.clone())
+                .filter(|_| full),
+            lead_session_id: t.lead_session_id.clone().filter(|_| full),
+            created_at: full.then_some(t.created_at),
+        }
+    }
+}
+
+/// Active teams of one orchestration.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OrchTeams {
+    pub id: String,
+    pub feature: String,
+    pub teams: Vec<TeamRef>,
 }
 
 /// `list_active_teams`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ActiveTeams {
-    /// Teams of orchestrations that are not complete or blocked, excluding teams whose
-    /// phase is complete.
-    pub teams: Vec<m::Team>,
+    /// Grouped by orchestration, newest first.
+    pub orchestrations: Vec<OrchTeams>,
+    #[serde(flatten)]
+    pub page: Page,
 }
 
 /// `register_team`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Registered {
-    pub team: m::Team,
+    pub team: TeamRef,
+}
+
+/// Trims a generated JSON Schema for `tools/list`.
+///
+/// Everywhere: no `$schema`, `title`, `format` or `minimum: 0`; an optional property
+/// (not in `required`) loses the `null` of a `["T", "null"]` type (absent is how it is
+/// left out), an `anyOf` of a `$ref` and `null` becomes the `$ref`, and a `oneOf` of
+/// string constants becomes one `enum`. Input schemas get their `$defs` inlined (each
+/// is used once) and no `default: false`. Output schemas keep `$defs` (shared types,
+/// recursive teams) and lose every `description`: the field names and the README say
+/// what they are, and the input side already said it.
+pub fn tidy_schema(schema: &mut JsonObject, output: bool) {
+    if !output && let Some(Value::Object(defs)) = schema.remove("$defs") {
+        // Input types are not recursive: each `$ref` is replaced by its definition
+        // (without the type's own doc; the property's says what it is for).
+        for prop in schema.values_mut() {
+            inline_refs(prop, &defs);
+        }
+    }
+    let mut root = Value::Object(std::mem::take(schema));
+    tidy(&mut root, output);
+    if let Value::Object(map) = root {
+        *schema = map;
+    }
+    inline_scalar_defs(schema);
+    merge_equal_defs(schema);
+    inline_single_use_defs(schema);
+}
+
+/// Counts `$ref`s to `#/$defs/<name>` in `v`.
+fn count_refs(v: &Value, name: &str) -> usize {
+    match v {
+        Value::Object(map) => {
+            let here = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+                .is_some_and(|r| r == name);
+            usize::from(here) + map.values().map(|c| count_refs(c, name)).sum::<usize>()
+        }
+        Value::Array(items) => items.iter().map(|c| count_refs(c, name)).sum(),
+        _ => 0,
+    }
+}
+
+/// A definition referenced once (and not by itself) is written where it is used:
+/// `$defs` keep only the types that repeat (or recurse).
+fn inline_single_use_defs(schema: &mut JsonObject) {
+    loop {
+        let Some(Value::Object(defs)) = schema.get("$defs") else {
+            return;
+        };
+        let whole = Value::Object(schema.clone());
+        let single = defs
+            .iter()
+            .find(|(name, def)| count_refs(&whole, name) == 1 && count_refs(def, name) == 0);
+        let Some((name, def)) = single.map(|(n, d)| (n.clone(), d.clone())) else {
+            return;
+        };
+        if let Some(Value::Object(defs)) = schema.get_mut("$defs") {
+            defs.remove(&name);
+            if defs.is_empty() {
+                schema.remove("$defs");
+            }
+        }
+        let one: Map<String, Value> = [(name, def)].into_iter().collect();
+        for v in schema.values_mut() {
+            inline_refs(v, &one);
+        }
+    }
+}
+
+/// A definition that is a bare scalar (`OrchestrationId` is `{"type": "string"}`) is
+/// written in place: the reference costs more than the type.
+fn inline_scalar_defs(schema: &mut JsonObject) {
+    let Some(Value::Object(defs)) = schema.get_mut("$defs") else {
+        return;
+    };
+    let scalars: Map<String, Value> = defs
+        .iter()
+        .filter(|(_, d)| {
+            d.as_object()
+                .is_some_and(|o| o.len() == 1 && o.get("type").is_some_and(|t| t != "object"))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if scalars.is_empty() {
+        return;
+    }
+    defs.retain(|k, _| !scalars.contains_key(k));
+    if defs.is_empty() {
+        schema.remove("$defs");
+    }
+    for v in schema.values_mut() {
+        inline_refs(v, &scalars);
+    }
+}
+
+/// Definitions that became equal once tidied (`WatchEvent<MilestoneKind>` and
+/// `WatchEvent<AnomalyKind>` differ only in their kinds' docs... or not at all) are
+/// kept once; references to the others point at it.
+fn merge_equal_defs(schema: &mut JsonObject) {
+    let Some(Value::Object(defs)) = schema.get("$defs") else {
+        return;
+    };
+    let mut renames: Vec<(String, String)> = Vec::new();
+    let names: Vec<&String> = defs.keys().collect();
+    for (i, name) in names.iter().enumerate() {
+        if let Some(first) = names[..i].iter().find(|n| {
+            defs.get(n.as_str()) == defs.get(name.as_str())
+                && !renames.iter().any(|(from, _)| from == n.as_str())
+        }) {
+            renames.push(((*name).clone(), (*first).clone()));
+        }
+    }
+    if renames.is_empty() {
+        return;
+    }
+    if let Some(Value::Object(defs)) = schema.get_mut("$defs") {
+        for (from, _) in &renames {
+            defs.remove(from);
+        }
+    }
+    let mut root = Value::Object(std::mem::take(schema));
+    rename_refs(&mut root, &renames);
+    if let Value::Object(map) = root {
+        *schema = map;
+    }
+}
+
+fn rename_refs(v: &mut Value, renames: &[(String, String)]) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref")
+                && let Some((_, to)) = renames
+                    .iter()
+                    .find(|(from, _)| r.strip_prefix("#/$defs/") == Some(from.as_str()))
+            {
+                *r = format!("#/$defs/{to}");
+            }
+            map.values_mut().for_each(|c| rename_refs(c, renames));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|c| rename_refs(c, renames)),
+        _ => {}
+    }
+}
+
+fn tidy(v: &mut Value, output: bool) {
+    let Value::Object(map) = v else { return };
+    map.remove("$schema");
+    map.remove("title");
+    map.remove("format");
+    // `minimum: 0` of unsigned integers: serde refuses negative input anyway.
+    if map.get("minimum") == Some(&Value::from(0)) {
+        map.remove("minimum");
+    }
+    if !output && map.get("default") == Some(&Value::Bool(false)) {
+        map.remove("default");
+    }
+    if output {
+        map.remove("description");
+    }
+    // A `oneOf` of string constants and enums (schemars splits documented variants
+    // out) is one enum.
+    if let Some(Value::Array(variants)) = map.get("oneOf") {
+        let values: Option<Vec<Value>> = variants
+            .iter()
+            .map(|v| match (v.get("const"), v.get("enum")) {
+                (Some(c), _) => Some(vec![c.clone()]),
+                (None, Some(Value::Array(e))) => Some(e.clone()),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat());
+        if let Some(values) = values {
+            map.remove("oneOf");
+            map.insert("type".into(), "string".into());
+            map.insert("enum".into(), Value::Array(values));
+        }
+    }
+    // Output: a nullable property is written as absent instead (see `drop_nulls`).
+    if output && let Some(Value::Object(props)) = map.get("properties") {
+        let nullable: Vec<String> = props
+            .iter()
+            .filter(|(_, p)| allows_null(p))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if let Some(Value::Array(required)) = map.get_mut("required") {
+            required.retain(|r| !r.as_str().is_some_and(|r| nullable.iter().any(|n| n == r)));
+        }
+    }
+    let required: Vec<String> = map
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Keys whose value is a map of name -> schema (the names are not keywords).
+    for key in ["properties", "$defs", "patternProperties"] {
+        if let Some(Value::Object(named)) = map.get_mut(key) {
+            for (name, schema) in named.iter_mut() {
+                if key == "properties" && !required.contains(name) {
+                    drop_null(schema);
+                }
+                tidy(schema, output);
+            }
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(schema) = map.get_mut(key) {
+            tidy(schema, output);
+        }
+    }
+    for key in ["anyOf", "oneOf", "allOf", "prefixItems"] {
+        if let Some(Value::Array(schemas)) = map.get_mut(key) {
+            schemas.iter_mut().for_each(|s| tidy(s, output));
+        }
+    }
+}
+
+fn inline_refs(v: &mut Value, defs: &Map<String, Value>) {
+    match v {
+        Value::Object(map) => {
+            let target = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+                .and_then(|name| defs.get(name));
+            if let Some(Value::Object(def)) = target {
+                map.remove("$ref");
+                for (k, v) in def {
+                    if k != "description" {
+                        map.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+            map.values_mut().for_each(|c| inline_refs(c, defs));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|c| inline_refs(c, defs)),
+        _ => {}
+    }
+}
+
+/// Whether a property schema admits `null`.
+fn allows_null(prop: &Value) -> bool {
+    let null = Value::from("null");
+    match prop.get("type") {
+        Some(Value::Array(types)) => types.contains(&null),
+        Some(t) => *t == null,
+        None => prop
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|arms| arms.iter().any(|a| a.get("type") == Some(&null))),
+    }
+}
+
+/// Removes null fields from objects, at any depth, except inside `metadata` (agent
+/// data, passed through as written). The records some tools return as they are
+/// (lifecycle outcomes, harness reports) write `null` for "none"; a reply leaves
+/// those fields out, as the output schemas say.
+pub fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            for (k, v) in map.iter_mut() {
+                if k != "metadata" {
+                    drop_nulls(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+/// `{"type": ["T", "null"]}` -> `{"type": "T"}`; `{"anyOf": [X, {"type": "null"}]}` -> X.
+fn drop_null(prop: &mut Value) {
+    let Value::Object(map) = prop else { return };
+    if let Some(Value::Array(types)) = map.get("type") {
+        let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        let replacement = match kept.len() {
+            1 => kept[0].clone(),
+            _ => Value::Array(kept),
+        };
+        map.insert("type".into(), replacement);
+    }
+    let any_of_null = map.get("anyOf").and_then(Value::as_array).and_then(|arms| {
+        let (nulls, others): (Vec<&Value>, Vec<&Value>) = arms
+            .iter()
+            .partition(|a| a.get("type") == Some(&Value::from("null")));
+        (nulls.len() == 1 && others.len() == 1).then(|| others[0].clone())
+    });
+    if let Some(Value::Object(only)) = any_of_null {
+        map.remove("anyOf");
+        for (k, v) in only {
+            map.entry(k).or_insert(v);
+        }
+    }
+    // `"default": null` says nothing once null is not a value.
+    if map.get("default") == Some(&Value::Null) {
+        map.remove("default");
+    }
+}
+
+/// Applies [`tidy_schema`] to every tool of a router: inputs and outputs.
+pub fn tidy_schemas<S>(router: &mut rmcp::handler::server::router::tool::ToolRouter<S>) {
+    for route in router.map.values_mut() {
+        let mut input = route.attr.input_schema.as_ref().clone();
+        tidy_schema(&mut input, false);
+        route.attr.input_schema = std::sync::Arc::new(input);
+        if let Some(out) = &route.attr.output_schema {
+            let mut out = out.as_ref().clone();
+            tidy_schema(&mut out, true);
+            route.attr.output_schema = Some(std::sync::Arc::new(out));
+        }
+    }
 }

@@ -1,15 +1,18 @@
 //! Tool inputs: one struct per tool.
 //!
-//! The JSON Schema generated from these structs is all an agent sees of a tool's
-//! arguments, so every field carries a `///` doc that says what it means, how it is
-//! matched, and its default. Unknown fields are refused (a misspelt argument is an
-//! error, not silently ignored).
+//! The JSON Schema generated from these structs is what an agent sees of a tool's
+//! arguments, paid for in tokens in every session: each field's `///` doc is a few
+//! words (meaning, default); the workflow lives in the server's instructions only.
+//! Unknown fields are refused (a misspelt argument is an error, not silently ignored).
 
 use rmcp::handler::server::common::FromContextPart;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::schemars::{self, JsonSchema};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use tina_session::model::input;
+
+use crate::error::{ToolError, ToolResult};
 
 /// A tool's arguments, parsed into `T`.
 ///
@@ -52,13 +55,59 @@ impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Paramet
     }
 }
 
+/// How much of each record a read tool returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    #[default]
+    Compact,
+    Full,
+}
+
+/// Where a bounded list starts: the `cursor` of the previous reply, or the start.
+pub fn offset(cursor: Option<&str>) -> ToolResult<usize> {
+    match cursor {
+        None => Ok(0),
+        Some(c) => c.parse().map_err(|_| {
+            ToolError::Invalid(format!(
+                "invalid cursor {}: pass the `cursor` of the previous reply unchanged, or \
+                 omit it to start from the first page",
+                input::quote(c)
+            ))
+        }),
+    }
+}
+
+/// The page size: `limit` if given (1..=max), else `default`.
+pub fn limit(limit: Option<u32>, default: u32, max: u32) -> ToolResult<usize> {
+    match limit {
+        None => Ok(default as usize),
+        Some(n) if (1..=max).contains(&n) => Ok(n as usize),
+        Some(n) => Err(ToolError::Invalid(format!(
+            "limit must be 1..={max}, got {n}; use `cursor` to page"
+        ))),
+    }
+}
+
 /// `list_orchestrations`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListOrchestrationsParams {
-    /// Only orchestrations with this status. Omit to list all, newest first.
+    /// Only this status.
     #[serde(default)]
     pub status: Option<OrchestrationStatusParam>,
+    /// Only feature names containing this text.
+    #[serde(default)]
+    pub feature: Option<String>,
+    /// Page size, default 20.
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// From the previous reply.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Default compact; full adds the rest.
+    #[serde(default)]
+    pub detail: Detail,
 }
 
 /// An orchestration status, for filtering.
@@ -85,40 +134,60 @@ impl From<OrchestrationStatusParam> for tina_session::OrchestrationStatus {
     }
 }
 
-/// Tools that take one orchestration: `get_orchestration`, `get_orchestration_detail`,
-/// `get_team_hierarchy`.
+/// `get_orchestration`, `get_team_hierarchy`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrchestrationParams {
-    /// The orchestration: its id, or its exact (case-sensitive) feature name.
-    /// `list_orchestrations` lists both.
+    /// Id or exact feature name.
     pub orchestration: String,
+    /// Default compact; full adds the rest.
+    #[serde(default)]
+    pub detail: Detail,
 }
 
-/// `get_current_tasks`.
+/// `get_current_tasks`, `get_orchestration_detail`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetCurrentTasksParams {
-    /// The orchestration: its id, or its exact (case-sensitive) feature name.
+    /// Id or exact feature name.
     pub orchestration: String,
-    /// Only tasks of the phase team(s) of this phase number (1-based). Orchestrator-team
-    /// tasks have no phase and are excluded when this is set.
+    /// Only this phase's team(s).
     #[serde(default)]
     pub phase: Option<u32>,
-    /// Only tasks of the team with exactly this name (e.g. "auth-phase-1"); it must
-    /// belong to this orchestration. `get_team_hierarchy` lists the team names.
+    /// Only this team (exact name).
     #[serde(default)]
     pub team: Option<String>,
-    /// Only tasks whose status is exactly this: "pending", "in_progress", "completed",
-    /// or any other status an agent reported.
+    /// Only this status, e.g. "in_progress".
     #[serde(default)]
     pub status: Option<String>,
+    /// Page size, default 100 (detail: 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// From the previous reply.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Default compact; full adds the rest.
+    #[serde(default)]
+    pub detail: Detail,
 }
 
-/// `list_active_teams` takes no filters.
+/// `list_active_teams`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ListActiveTeamsParams {}
+pub struct ListActiveTeamsParams {
+    /// Only feature names containing this text.
+    #[serde(default)]
+    pub feature: Option<String>,
+    /// Page size (teams), default 50.
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// From the previous reply.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Default compact; full adds the rest.
+    #[serde(default)]
+    pub detail: Detail,
+}
 
 /// `list_scenarios` takes no arguments.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -129,28 +198,23 @@ pub struct ListScenariosParams {}
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitOrchestrationParams {
-    /// The feature name: 1-100 letters, digits, '-', '_' or '.', not starting with '-'
-    /// or '.'. It names the orchestration (exactly), the branch and the worktree.
+    /// Letters, digits, '-', '_', '.'; names the branch and worktree.
     pub feature: String,
-    /// Path to the design document the orchestration implements. Use an absolute path;
-    /// a relative one is resolved against the MCP server's working directory.
+    /// Design document path (absolute).
     pub design_doc: String,
-    /// Number of phases in the design (at least 1). Default 1.
+    /// Number of phases, default 1.
     #[serde(default = "one")]
     pub total_phases: u32,
-    /// The git repository to branch the worktree from. Default: the MCP server's
-    /// working directory. Ignored with `no_worktree`.
+    /// Git repository, default the server's working directory.
     #[serde(default)]
     pub repo: Option<String>,
-    /// Branch for the feature. Default: "tina/<feature>".
+    /// Branch, default "tina/<feature>".
     #[serde(default)]
     pub branch: Option<String>,
-    /// Do not create a git worktree and branch; record the orchestration only.
-    /// Default false.
+    /// Record only: no worktree or branch.
     #[serde(default)]
     pub no_worktree: bool,
-    /// Replace an orchestration of the same feature that is running or blocked (its
-    /// records are deleted). A complete one is always replaced. Default false.
+    /// Replace a running or blocked orchestration of this feature (deletes its records).
     #[serde(default)]
     pub replace: bool,
     /// Spending limit for the whole orchestration, USD. At 100 % TINA blocks the phase.
@@ -166,11 +230,8 @@ fn one() -> u32 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuntimeParam {
-    /// The real Claude Code CLI in a tmux session (needs `claude` and `tmux` on PATH).
     Claude,
-    /// The harness's simulated agents (launched by the harness, not by this call).
     Sim,
-    /// Register the team and set the phase executing; launch nothing.
     None,
 }
 
@@ -193,17 +254,16 @@ fn claude() -> RuntimeParam {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartPhaseParams {
-    /// The orchestration: its id, or its exact (case-sensitive) feature name.
+    /// Id or exact feature name.
     pub orchestration: String,
-    /// The phase to start, 1..=total_phases.
+    /// Phase number, 1..=total_phases.
     pub phase: u32,
-    /// Path to the phase plan the team executes (must exist). Use an absolute path.
+    /// Phase plan path (absolute, must exist).
     pub plan: String,
-    /// Id of the parent team (the orchestrator team id returned by
-    /// `init_orchestration`). Default: the orchestration's orchestrator team.
+    /// Orchestrator team id (default: this orchestration's).
     #[serde(default)]
     pub parent_team_id: Option<String>,
-    /// Who plays the phase team's agents. Default "claude".
+    /// Who plays the agents, default "claude".
     #[serde(default = "claude")]
     pub runtime: RuntimeParam,
     /// Spending limit for this phase, USD.
@@ -215,17 +275,11 @@ pub struct StartPhaseParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PhaseEventParam {
-    /// (not started) -> planning.
     Plan,
-    /// (not started), planning or reviewing -> executing.
     Execute,
-    /// executing -> reviewing.
     Review,
-    /// reviewing -> complete.
     Complete,
-    /// Any state but complete -> blocked; needs `reason`.
     Block,
-    /// blocked -> executing.
     Resume,
 }
 
@@ -247,13 +301,13 @@ impl From<PhaseEventParam> for tina_session::lifecycle::PhaseEvent {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvancePhaseParams {
-    /// The orchestration: its id, or its exact (case-sensitive) feature name.
+    /// Id or exact feature name.
     pub orchestration: String,
-    /// The phase to move, 1..=total_phases.
+    /// Phase number.
     pub phase: u32,
-    /// The state-machine event to apply.
+    /// plan, execute, review, complete, block (needs reason), resume.
     pub event: PhaseEventParam,
-    /// Why the phase is blocked. Required with event "block", ignored otherwise.
+    /// Why the phase is blocked (event "block").
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -262,20 +316,17 @@ pub struct AdvancePhaseParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterTeamParams {
-    /// The orchestration the team belongs to: its id, or its exact feature name.
+    /// Id or exact feature name.
     pub orchestration: String,
-    /// The exact team name (unique across orchestrations; same rule as feature names,
-    /// up to 128 characters). Registering an existing name of the same orchestration
-    /// updates that team.
+    /// Team name, unique (feature-name rule, ≤128); an existing one is updated.
     pub team_name: String,
-    /// The phase the team executes, 1..=total_phases. Omit for the orchestrator team.
+    /// Phase the team executes; omit for the orchestrator team.
     #[serde(default)]
     pub phase_number: Option<u32>,
-    /// Id of the parent team. Default for a phase team: the orchestrator team. Only
-    /// phase teams have a parent.
+    /// Parent team id; default for a phase team: the orchestrator team.
     #[serde(default)]
     pub parent_team_id: Option<String>,
-    /// Claude Code session id of the team lead, if known.
+    /// Team lead's Claude Code session id.
     #[serde(default)]
     pub lead_session_id: Option<String>,
 }
@@ -289,25 +340,18 @@ pub struct RebuildBinariesParams {}
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunScenarioParams {
-    /// The scenario: the name of one folder of the scenarios directory, e.g.
-    /// "01-single-phase" (letters, digits, '-', '_', '.'; no path separators, no "..").
-    /// `list_scenarios` lists the valid names.
+    /// Scenario folder name, e.g. "01-single-phase".
     pub scenario: String,
-    /// Block until the run finishes and return its report (sending progress
-    /// notifications if the request carried a progress token). Default false: return the
-    /// run id at once and poll `get_scenario_run`.
+    /// Block until the run ends (progress notifications if a token was sent).
     #[serde(default)]
     pub wait: bool,
-    /// Skip rebuilding the binaries before the run (use what is already built).
-    /// Default false.
+    /// Use the binaries already built.
     #[serde(default)]
     pub skip_build: bool,
-    /// Play the agents with the real Claude Code CLI (in tmux; needs `claude` and
-    /// `tmux`) instead of the scripted simulated agents. Default false (simulated).
+    /// Real Claude Code agents (needs claude, tmux) instead of simulated ones.
     #[serde(default)]
     pub full: bool,
-    /// Keep the run's project copy and worktree after the run, for inspection.
-    /// Default false.
+    /// Keep the run's project copy and worktree.
     #[serde(default)]
     pub keep: bool,
 }
@@ -316,7 +360,7 @@ pub struct RunScenarioParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetScenarioRunParams {
-    /// The run id returned by `run_scenario`.
+    /// From run_scenario.
     pub run_id: String,
 }
 
@@ -324,37 +368,27 @@ pub struct GetScenarioRunParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WatchOrchestrationParams {
-    /// The orchestration: its id, or its exact feature name. It need not exist yet:
-    /// the watch waits for it to appear (and reports an anomaly if it does not).
+    /// Id or exact feature name (may not exist yet).
     pub orchestration: String,
-    /// The `cursor` returned by the previous call. Omit on the first call: everything
-    /// already true is then reported once. Pass it back unchanged; it is opaque.
+    /// From the previous reply; omit on the first call.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// How long to wait for something new before returning with nothing, in seconds
-    /// (0-300, default 30). Returns as soon as there is a milestone or a new anomaly,
-    /// or at once when the orchestration is terminal.
+    /// Wait at most this long for news, 0-300.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u32,
-    /// When the run being watched started (ms since the Unix epoch); the "no
-    /// orchestration" anomaly counts from it. Default: the time of the first call
-    /// (kept in the cursor).
+    /// Run start, ms since epoch; default now.
     #[serde(default)]
     pub run_started_at_ms: Option<i64>,
-    /// Minutes without the orchestration existing before "no orchestration" is
-    /// reported. Default 5.
+    /// Anomaly threshold.
     #[serde(default = "default_no_orchestration")]
     pub no_orchestration_minutes: f64,
-    /// Minutes a phase team may exist without any task before it is reported.
-    /// Default 2.
+    /// Anomaly threshold.
     #[serde(default = "default_no_tasks")]
     pub team_without_tasks_minutes: f64,
-    /// Minutes without any task change (while not terminal) before "no task progress"
-    /// is reported. Default 10.
+    /// Anomaly threshold.
     #[serde(default = "default_stalled")]
     pub no_progress_minutes: f64,
-    /// Seconds since the daemon's last heartbeat before it is reported stale.
-    /// Default 60.
+    /// Anomaly threshold.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_stale_seconds: f64,
 }

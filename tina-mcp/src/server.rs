@@ -3,7 +3,11 @@
 //! [`crate::output`] struct as structured JSON. A failure is a tool error
 //! ([`ToolError`]) that says what was not found or refused and which tool lists valid
 //! values; the server keeps serving after it.
+//!
+//! Tool descriptions say when to use the tool, in a sentence or two; the workflow is
+//! told once, in [`INSTRUCTIONS`].
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,14 +23,14 @@ use tina_session::lifecycle::{
     self, AdvanceOutcome, InitOutcome, InitRequest, RegisterTeamRequest, StartOutcome,
     StartRequest, resolve_orchestration,
 };
-use tina_session::model::{OrchestrationDetail, TeamId, now_ms};
+use tina_session::model::{CurrentTask, Orchestration, OrchestrationStatus, TeamId, input, now_ms};
 use tina_session::store::Store;
 
 use crate::error::{ToolError, ToolResult, blocking};
 use crate::harness::{self, RunRegistry, RunView, ScenarioList};
 use crate::output::*;
 use crate::params::*;
-use crate::watch::{self, Seen, Snapshot, Thresholds, WatchResult};
+use crate::watch::{self, Cursors, Resumed, Seen, Snapshot, Thresholds, WatchResult};
 
 /// What every tool call needs: configuration, the store, the scenario runs.
 pub struct Context {
@@ -38,6 +42,8 @@ pub struct Context {
     pub watch_poll: Duration,
     /// Scenario runs started by this server.
     pub runs: RunRegistry,
+    /// The states behind the watch cursors this server handed out.
+    pub cursors: Cursors,
 }
 
 impl Context {
@@ -48,6 +54,7 @@ impl Context {
             scenarios_dir,
             watch_poll: Duration::from_millis(250),
             runs: RunRegistry::default(),
+            cursors: Cursors::default(),
         }
     }
 }
@@ -60,26 +67,20 @@ pub struct TinaMcp {
 }
 
 pub const INSTRUCTIONS: &str = "\
-TINA runs a feature implementation as an orchestration: phases, each executed by a phase \
-team of agents working through tasks. Refer to an orchestration by its id or exact feature \
-name, to a team by its exact name.
-- Look: list_orchestrations (ids, feature names, status); get_orchestration (status, phases, \
-task counts); get_current_tasks (filter by phase, team, status); get_team_hierarchy (teams, \
-members, task counts); get_orchestration_detail (everything at once); list_active_teams.
-- Drive (same as the tina-session CLI): init_orchestration, then start_phase with \
-parent_team_id = the orchestrator team id it returned, then advance_phase \
-(review/complete/block/resume); register_team for any other team.
-- Follow a run: watch_orchestration long-polls for milestones and anomalies; pass back the \
-cursor it returns and stop when terminal is true. Do not poll the get_* tools in a loop. \
-With a remote (Convex) store, daemon health is unknown and no daemon anomalies are raised. \
-When a watch fails because the store cannot be read, call it again with the same cursor.
-- Test TINA: list_scenarios; rebuild_binaries; run_scenario returns a run id at once \
-(wait=true blocks); get_scenario_run gives its status and per-assertion report.
-Errors say what was not found and which tool lists the valid values.";
+TINA runs a feature as an orchestration: phases, each executed by a phase team of agents \
+working through tasks. Name an orchestration by id or exact feature name, a team by exact name.
+- Drive (same as the tina-session CLI): init_orchestration; start_phase with parent_team_id = \
+the orchestrator team id it returned; advance_phase (review, complete, block with reason, resume).
+- Follow a run with watch_orchestration: pass back its cursor, stop when terminal. Do not poll \
+the get_* tools in a loop. If a watch fails on a store error, retry with the same cursor.
+- Replies are compact: absent fields are empty; detail \"full\" adds descriptions, metadata, \
+paths and timestamps. Lists are bounded: \"more\" counts what was left out, pass \"cursor\" back \
+for the next page.
+- Test TINA: list_scenarios, run_scenario (returns a run id; wait=true blocks), get_scenario_run.";
 
 /// The orchestration by id or exact feature name; not found names the key and the tool
 /// that lists valid ones.
-fn resolve(key: &str, store: &dyn Store) -> ToolResult<tina_session::Orchestration> {
+fn resolve(key: &str, store: &dyn Store) -> ToolResult<Orchestration> {
     resolve_orchestration(store, key).map_err(|e| {
         if e.is_not_found() {
             ToolError::orchestration_not_found(key)
@@ -89,12 +90,67 @@ fn resolve(key: &str, store: &dyn Store) -> ToolResult<tina_session::Orchestrati
     })
 }
 
+/// Running first, then blocked, then complete.
+fn orchestration_rank(s: OrchestrationStatus) -> u8 {
+    match s {
+        OrchestrationStatus::Complete => 2,
+        OrchestrationStatus::Blocked => 1,
+        _ => 0,
+    }
+}
+
+/// Whether `feature` passes a "feature name contains" filter.
+fn feature_matches(filter: Option<&str>, feature: &str) -> bool {
+    filter.is_none_or(|f| feature.contains(f))
+}
+
+/// The tasks `p` asks for, most relevant first, as one page.
+fn task_page(
+    store: &dyn Store,
+    orch: &Orchestration,
+    p: &GetCurrentTasksParams,
+    default_limit: u32,
+) -> ToolResult<(Vec<CurrentTask>, Page)> {
+    let limit = limit(p.limit, default_limit, 1000)?;
+    let offset = offset(p.cursor.as_deref())?;
+    if let Some(phase) = p.phase
+        && (phase == 0 || phase > orch.total_phases)
+    {
+        return Err(ToolError::Invalid(format!(
+            "phase {phase} is outside 1..={} for orchestration {}",
+            orch.total_phases,
+            input::quote(&orch.feature_name)
+        )));
+    }
+    if let Some(team) = &p.team {
+        let found = match store.get_team_by_name(team) {
+            Ok(t) => Some(t),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        if found.is_none_or(|t| t.orchestration_id != orch.id) {
+            return Err(ToolError::team_not_found(team, &orch.feature_name));
+        }
+    }
+    let mut tasks: Vec<_> = store
+        .get_current_tasks(&orch.id)?
+        .into_iter()
+        .filter(|t| p.phase.is_none_or(|n| t.phase_number == Some(n)))
+        .filter(|t| p.team.as_ref().is_none_or(|n| &t.team_name == n))
+        .filter(|t| p.status.as_ref().is_none_or(|s| t.status.as_str() == s))
+        .collect();
+    sort_by_relevance(&mut tasks);
+    Ok(Page::take(tasks, offset, limit))
+}
+
 #[tool_router]
 impl TinaMcp {
     pub fn new(ctx: Context) -> Self {
+        let mut tool_router = Self::tool_router();
+        tidy_schemas(&mut tool_router);
         Self {
             ctx: Arc::new(ctx),
-            tool_router: Self::tool_router(),
+            tool_router,
         }
     }
 
@@ -106,26 +162,40 @@ impl TinaMcp {
         self.ctx.store.clone()
     }
 
-    /// List orchestrations (newest first) with their ids, exact feature names and status.
+    /// Find orchestrations: ids, feature names, status. Running ones first.
     #[tool(annotations(read_only_hint = true))]
     async fn list_orchestrations(
         &self,
         Parameters(p): Parameters<ListOrchestrationsParams>,
     ) -> Result<Json<OrchestrationList>, ToolError> {
         let store = self.store();
-        let status = p.status.map(tina_session::OrchestrationStatus::from);
-        let orchestrations = blocking(move || {
-            Ok(store
+        let limit = limit(p.limit, 20, 200)?;
+        let offset = offset(p.cursor.as_deref())?;
+        let status = p.status.map(OrchestrationStatus::from);
+        let out = blocking(move || {
+            let mut list: Vec<_> = store
                 .list_orchestrations()?
                 .into_iter()
                 .filter(|o| status.is_none_or(|s| o.status == s))
-                .collect())
+                .filter(|o| feature_matches(p.feature.as_deref(), &o.feature_name))
+                .collect();
+            list.sort_by_key(|o| {
+                (
+                    orchestration_rank(o.status),
+                    std::cmp::Reverse(o.started_at),
+                )
+            });
+            let (list, page) = Page::take(list, offset, limit);
+            Ok(OrchestrationList {
+                orchestrations: list.iter().map(|o| Orch::new(o, p.detail)).collect(),
+                page,
+            })
         })
         .await?;
-        Ok(Json(OrchestrationList { orchestrations }))
+        Ok(Json(out))
     }
 
-    /// One orchestration: its record, its phases and a count of its current tasks by status.
+    /// One orchestration at a glance: status, phases, team count, tasks by status.
     #[tool(annotations(read_only_hint = true))]
     async fn get_orchestration(
         &self,
@@ -133,71 +203,113 @@ impl TinaMcp {
     ) -> Result<Json<OrchestrationSummary>, ToolError> {
         let store = self.store();
         let summary = blocking(move || {
-            let orchestration = resolve(&p.orchestration, &*store)?;
-            let phases = store.list_phases(&orchestration.id)?;
-            let team_count = store.list_teams(&orchestration.id)?.len() as u32;
-            let tasks = store.get_current_tasks(&orchestration.id)?;
-            let task_counts = tina_session::model::count_by_status(&tasks);
-            let spend = tina_session::attention::usage_view(&*store, &orchestration.id)?.brief();
+            let o = resolve(&p.orchestration, &*store)?;
+            let phases = store.list_phases(&o.id)?;
+            let teams = store.list_teams(&o.id)?.len() as u32;
+            let tasks = store.get_current_tasks(&o.id)?;
             Ok(OrchestrationSummary {
-                spend,
-                orchestration,
-                phases,
-                team_count,
-                task_counts,
-                task_total: tasks.len() as u32,
+                orchestration: Orch::new(&o, p.detail),
+                phases: phases
+                    .iter()
+                    .map(|ph| PhaseOut::new(ph, p.detail))
+                    .collect(),
+                teams,
+                tasks: tina_session::model::count_by_status(&tasks),
+                spend: {
+                    let view = tina_session::attention::usage_view(&*store, &o.id)?;
+                    let brief = view.brief();
+                    (brief.tokens > 0 || !brief.budgets.is_empty()).then_some(brief)
+                },
             })
         })
         .await?;
         Ok(Json(summary))
     }
 
-    /// Everything about one orchestration: record, phases, orchestrator tasks, phase tasks
-    /// grouped by phase number, teams and members.
+    /// Everything about one orchestration in one call: phases, teams with members and
+    /// their tasks (active first, bounded).
     #[tool(annotations(read_only_hint = true))]
     async fn get_orchestration_detail(
         &self,
-        Parameters(p): Parameters<OrchestrationParams>,
-    ) -> Result<Json<OrchestrationDetail>, ToolError> {
+        Parameters(p): Parameters<GetCurrentTasksParams>,
+    ) -> Result<Json<Detailed>, ToolError> {
         let store = self.store();
         let detail = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
-            Ok(store.get_orchestration_detail(&o.id)?)
+            let (tasks, page) = task_page(&*store, &o, &p, 50)?;
+            let phases = store.list_phases(&o.id)?;
+            let mut teams = store.list_teams(&o.id)?;
+            teams.sort_by(|a, b| {
+                (a.phase_number, &a.team_name).cmp(&(b.phase_number, &b.team_name))
+            });
+            let members = store.list_team_members(&o.id)?;
+            let mut by_team: BTreeMap<&str, Vec<Task>> = BTreeMap::new();
+            for t in &tasks {
+                by_team
+                    .entry(t.team_id.as_str())
+                    .or_default()
+                    .push(Task::new(t, p.detail));
+            }
+            let full = p.detail == Detail::Full;
+            let teams = teams
+                .iter()
+                .map(|t| TeamDetail {
+                    id: t.id.0.clone(),
+                    team: t.team_name.clone(),
+                    phase: t.phase_number,
+                    lead_session_id: t.lead_session_id.clone().filter(|_| full),
+                    members: members
+                        .iter()
+                        .filter(|m| m.team_id == t.id)
+                        .map(|m| Member::new(m, p.detail))
+                        .collect(),
+                    tasks: by_team.remove(t.id.as_str()).unwrap_or_default(),
+                })
+                .collect();
+            Ok(Detailed {
+                orchestration: Orch::new(&o, p.detail),
+                phases: phases
+                    .iter()
+                    .map(|ph| PhaseOut::new(ph, p.detail))
+                    .collect(),
+                teams,
+                page,
+            })
         })
         .await?;
         Ok(Json(detail))
     }
 
-    /// The team tree of one orchestration: the orchestrator team with its phase teams,
-    /// each with members and task counts by status.
+    /// The team tree of one orchestration: teams, members, task counts by status.
     #[tool(annotations(read_only_hint = true))]
     async fn get_team_hierarchy(
         &self,
         Parameters(p): Parameters<OrchestrationParams>,
-    ) -> Result<Json<HierarchyWithSpend>, ToolError> {
+    ) -> Result<Json<Hierarchy>, ToolError> {
         let store = self.store();
         let hierarchy = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
+            let h = store.get_team_hierarchy(&o.id)?;
             let team_spend = tina_session::attention::usage_view(&*store, &o.id)?
                 .teams
                 .into_iter()
                 .map(|t| TeamSpendBrief {
-                    team_name: t.team_name,
+                    team: t.team_name,
                     cost_usd: t.spend.cost_usd,
                     tokens: t.spend.tokens.total(),
                 })
                 .collect();
-            Ok(HierarchyWithSpend {
-                hierarchy: store.get_team_hierarchy(&o.id)?,
+            Ok(Hierarchy {
                 team_spend,
+                teams: h.teams.iter().map(|n| TeamNode::new(n, p.detail)).collect(),
             })
         })
         .await?;
         Ok(Json(hierarchy))
     }
 
-    /// The current tasks of an orchestration (orchestrator and phase teams), optionally
-    /// only one phase, one team (exact name) or one status.
+    /// Tasks of one orchestration grouped by team, active first; filter by phase, team
+    /// or status.
     #[tool(annotations(read_only_hint = true))]
     async fn get_current_tasks(
         &self,
@@ -206,56 +318,74 @@ impl TinaMcp {
         let store = self.store();
         let out = blocking(move || {
             let orch = resolve(&p.orchestration, &*store)?;
-            if let Some(phase) = p.phase
-                && (phase == 0 || phase > orch.total_phases)
-            {
-                return Err(ToolError::Invalid(format!(
-                    "phase {phase} is outside 1..={} for orchestration '{}'",
-                    orch.total_phases, orch.feature_name
-                )));
-            }
-            if let Some(team) = &p.team {
-                let found = match store.get_team_by_name(team) {
-                    Ok(t) => Some(t),
-                    Err(e) if e.is_not_found() => None,
-                    Err(e) => return Err(e.into()),
-                };
-                if found.is_none_or(|t| t.orchestration_id != orch.id) {
-                    return Err(ToolError::team_not_found(team, &orch.feature_name));
-                }
-            }
-            let tasks: Vec<_> = store
-                .get_current_tasks(&orch.id)?
-                .into_iter()
-                .filter(|t| p.phase.is_none_or(|n| t.phase_number == Some(n)))
-                .filter(|t| p.team.as_ref().is_none_or(|n| &t.team_name == n))
-                .filter(|t| p.status.as_ref().is_none_or(|s| t.status.as_str() == s))
-                .collect();
+            let (tasks, page) = task_page(&*store, &orch, &p, 100)?;
             Ok(CurrentTasks {
-                orchestration_id: orch.id.0,
-                feature_name: orch.feature_name,
-                count: tasks.len() as u32,
-                tasks,
+                teams: group_by_team(&tasks, p.detail),
+                page,
             })
         })
         .await?;
         Ok(Json(out))
     }
 
-    /// Teams of orchestrations still running, excluding teams whose phase is complete.
+    /// Teams still working (their orchestration running, their phase not complete),
+    /// grouped by orchestration.
     #[tool(annotations(read_only_hint = true))]
     async fn list_active_teams(
         &self,
-        Parameters(_): Parameters<ListActiveTeamsParams>,
+        Parameters(p): Parameters<ListActiveTeamsParams>,
     ) -> Result<Json<ActiveTeams>, ToolError> {
         let store = self.store();
-        let teams = blocking(move || Ok(store.list_active_teams()?)).await?;
-        Ok(Json(ActiveTeams { teams }))
+        let limit = limit(p.limit, 50, 500)?;
+        let offset = offset(p.cursor.as_deref())?;
+        let out = blocking(move || {
+            let orchs: BTreeMap<String, Orchestration> = store
+                .list_orchestrations()?
+                .into_iter()
+                .filter(|o| feature_matches(p.feature.as_deref(), &o.feature_name))
+                .map(|o| (o.id.0.clone(), o))
+                .collect();
+            let mut teams: Vec<_> = store
+                .list_active_teams()?
+                .into_iter()
+                .filter(|t| orchs.contains_key(t.orchestration_id.as_str()))
+                .collect();
+            // Newest orchestration first; its teams by phase (orchestrator first).
+            teams.sort_by_key(|t| {
+                let started = orchs.get(t.orchestration_id.as_str()).map(|o| o.started_at);
+                (
+                    std::cmp::Reverse((started, t.orchestration_id.0.clone())),
+                    t.phase_number,
+                    t.team_name.clone(),
+                )
+            });
+            let (teams, page) = Page::take(teams, offset, limit);
+            let mut groups: Vec<OrchTeams> = Vec::new();
+            for t in &teams {
+                let team = TeamRef::new(t, p.detail);
+                match groups.last_mut() {
+                    Some(g) if g.id == t.orchestration_id.0 => g.teams.push(team),
+                    _ => groups.push(OrchTeams {
+                        id: t.orchestration_id.0.clone(),
+                        feature: orchs
+                            .get(t.orchestration_id.as_str())
+                            .map(|o| o.feature_name.clone())
+                            .unwrap_or_default(),
+                        teams: vec![team],
+                    }),
+                }
+            }
+            Ok(ActiveTeams {
+                orchestrations: groups,
+                page,
+            })
+        })
+        .await?;
+        Ok(Json(out))
     }
 
-    /// Create an orchestration (exact feature name), its git worktree and branch, and its
-    /// orchestrator team. Same as `tina-session init`. Returns the orchestrator team id
-    /// to pass to start_phase.
+    /// Create an orchestration with its worktree, branch and orchestrator team (as
+    /// `tina-session init`); returns the orchestrator team id for start_phase.
     #[tool]
     async fn init_orchestration(
         &self,
@@ -299,8 +429,8 @@ impl TinaMcp {
         Ok(Json(out))
     }
 
-    /// Start a phase: register its phase team under the parent team (by id), set the
-    /// phase executing and launch the runtime. Same as `tina-session start`.
+    /// Start a phase (as `tina-session start`): register its team, set it executing,
+    /// launch the agents.
     #[tool(annotations(destructive_hint = false))]
     async fn start_phase(
         &self,
@@ -334,8 +464,8 @@ impl TinaMcp {
         Ok(Json(out))
     }
 
-    /// Apply a state-machine event (plan, execute, review, complete, block, resume) to a
-    /// phase; the orchestration status follows. Same as `tina-session advance`.
+    /// Move a phase through its state machine (as `tina-session advance`); the
+    /// orchestration's status follows.
     #[tool(annotations(destructive_hint = false))]
     async fn advance_phase(
         &self,
@@ -356,8 +486,8 @@ impl TinaMcp {
         Ok(Json(out))
     }
 
-    /// Register (or update) a team by exact name, linked to its orchestration and parent
-    /// team by id. Same as `tina-session register-team`.
+    /// Register or update a team other than a phase team started by start_phase (as
+    /// `tina-session register-team`).
     #[tool(annotations(destructive_hint = false, idempotent_hint = true))]
     async fn register_team(
         &self,
@@ -379,15 +509,14 @@ impl TinaMcp {
             .map_err(ToolError::from_registration)
         })
         .await?;
-        Ok(Json(Registered { team }))
+        // The parent is part of what was registered (it may have been defaulted).
+        let mut registered = TeamRef::new(&team, Detail::Compact);
+        registered.parent_team_id = team.parent_team_id.map(|p| p.0);
+        Ok(Json(Registered { team: registered }))
     }
 
-    /// Long-poll one orchestration for new milestones (appeared, team registered, task
-    /// progress, phase/orchestration status) and anomalies (no orchestration, team
-    /// without tasks, no progress, daemon stale, phase blocked). Pass back the returned
-    /// cursor; nothing is reported twice. Stop when `terminal` is true. Daemon health
-    /// is checked for the local SQLite store only (`daemon_health` says when unknown).
-    /// If the store cannot be read the call fails: retry with the same cursor.
+    /// Wait for what changes in one orchestration (milestones, anomalies) instead of
+    /// polling; replies only with what is new since the cursor.
     #[tool(annotations(read_only_hint = true))]
     async fn watch_orchestration(
         &self,
@@ -406,9 +535,9 @@ impl TinaMcp {
             )));
         }
         let thresholds = Thresholds::from_params(&p)?;
-        let seen = match &p.cursor {
-            Some(c) => Seen::decode(c, &p.orchestration)?,
-            None => Seen::new(&p.orchestration, p.run_started_at_ms.unwrap_or_else(now_ms)),
+        let resumed = match &p.cursor {
+            Some(c) => Some(self.ctx.cursors.resume(c, &p.orchestration)?),
+            None => None,
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(p.timeout_seconds.into());
         let store = self.store();
@@ -428,6 +557,17 @@ impl TinaMcp {
         const RECHECK: Duration = Duration::from_secs(2);
         let mut last_rev = revision(self.store()).await?;
         let mut snap = read(p.orchestration.clone()).await?;
+        let seen = match resumed {
+            None => Seen::new(&p.orchestration, p.run_started_at_ms.unwrap_or(snap.now)),
+            Some(Resumed::Known(seen)) => seen,
+            Some(Resumed::AsOf(at)) => Seen::as_of(
+                &p.orchestration,
+                p.run_started_at_ms.unwrap_or(at),
+                at,
+                &snap,
+                &thresholds,
+            ),
+        };
         let mut last_read = tokio::time::Instant::now();
         loop {
             let eval = watch::evaluate(&seen, &snap, &thresholds);
@@ -438,7 +578,10 @@ impl TinaMcp {
             let now = tokio::time::Instant::now();
             if eval.has_news() || terminal || now >= deadline || rc.ct.is_cancelled() {
                 let timed_out = !eval.has_news() && !terminal;
-                return Ok(Json(WatchResult::new(eval, &snap, timed_out)));
+                let cursor = self.ctx.cursors.issue(eval.next.clone(), snap.now);
+                return Ok(Json(WatchResult::new(
+                    &seen, eval, &snap, cursor, timed_out,
+                )));
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.ctx.watch_poll.min(deadline - now)) => {}
@@ -456,9 +599,7 @@ impl TinaMcp {
         }
     }
 
-    /// Rebuild TINA's binaries (tina-session, tina-daemon, tina-harness: a fixed list;
-    /// takes no arguments) and restart the daemon if one was running. Returns success,
-    /// duration, the build log's tail and whether the daemon was restarted.
+    /// Rebuild TINA's binaries after changing its code, restarting a running daemon.
     #[tool(annotations(destructive_hint = false, idempotent_hint = true))]
     async fn rebuild_binaries(
         &self,
@@ -467,7 +608,7 @@ impl TinaMcp {
         harness::rebuild(&self.ctx).await.map(Json)
     }
 
-    /// The scenarios run_scenario accepts: the folders of the scenarios directory.
+    /// The scenarios run_scenario accepts.
     #[tool(annotations(read_only_hint = true))]
     async fn list_scenarios(
         &self,
@@ -476,9 +617,8 @@ impl TinaMcp {
         harness::scenarios(&self.ctx).await.map(Json)
     }
 
-    /// Start a harness scenario run and return its run id at once (status "running");
-    /// poll get_scenario_run. With wait=true, block until it ends and return the report,
-    /// sending progress notifications if the request has a progress token.
+    /// Run a harness scenario end to end to test TINA; returns a run id at once unless
+    /// wait is true.
     #[tool]
     async fn run_scenario(
         &self,
@@ -488,8 +628,8 @@ impl TinaMcp {
         harness::start(&self.ctx, p, rc).await.map(Json)
     }
 
-    /// A scenario run's status (running, passed, failed, error), its recent progress and
-    /// its report: stage timings and every assertion with expected/observed values.
+    /// A scenario run's status, progress and report (every assertion, expected and
+    /// observed).
     #[tool(annotations(read_only_hint = true))]
     async fn get_scenario_run(
         &self,

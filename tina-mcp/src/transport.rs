@@ -15,11 +15,17 @@ use crate::TinaMcp;
 /// Serves one client over stdin/stdout until it disconnects or `shutdown` fires.
 /// Nothing else may write to stdout while this runs.
 pub async fn serve_stdio(server: TinaMcp, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let running = match pipes() {
-        Some(io) => server.serve(io).await,
-        None => server.serve(rmcp::transport::stdio()).await,
-    }
-    .context("MCP handshake over stdio failed")?;
+    let handshake = async {
+        match pipes() {
+            Some(io) => server.serve(io).await,
+            None => server.serve(rmcp::transport::stdio()).await,
+        }
+    };
+    // A signal during the handshake ends the server too.
+    let running = tokio::select! {
+        r = handshake => r.context("MCP handshake over stdio failed")?,
+        _ = shutdown.cancelled() => return Ok(()),
+    };
     let ct = running.cancellation_token();
     tokio::select! {
         r = running.waiting() => { r.context("MCP stdio session failed")?; }

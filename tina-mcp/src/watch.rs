@@ -1,21 +1,26 @@
 //! `watch_orchestration`: what a watcher agent needs in one call.
 //!
 //! A watch compares a [`Snapshot`] of the store with what the caller has already been
-//! told, which travels in the cursor ([`Seen`]). The cursor carries *state* (which
-//! teams, phase statuses and task counts were reported; which anomalies are raised), not
-//! an offset into a log, so it stays valid across server restarts and store changes,
-//! and a milestone is reported only when the state differs from what the cursor says:
+//! told ([`Seen`]: which teams, phase statuses and task counts were reported; which
+//! anomalies are raised), so a milestone is reported only when the state differs:
 //! calling again with the returned cursor never repeats one. Intermediate changes that
 //! happen within one poll are coalesced into their latest state.
 //!
+//! The cursor is short (at most 22 characters, see [`Cursors`]): a digest naming the
+//! `Seen` kept by this server, and the time it was taken. A server that no longer has
+//! that `Seen` (restarted, or the entry aged out) rebuilds it from the store as of that
+//! time ([`Seen::as_of`]), so a cursor outlives the process that issued it.
+//!
 //! Anomalies are conditions: each is reported once when it starts to hold, listed under
-//! `ongoing_anomalies` while it still holds, and may be reported again only after it
-//! cleared (a new stall after progress resumed is a new anomaly).
+//! `ongoing` while it still holds, and may be reported again only after it cleared (a new
+//! stall after progress resumed is a new anomaly). A source of anomalies is a function
+//! of the [`Snapshot`] returning what holds now as keyed [`Holding`]s (see
+//! [`daemon_anomalies`]); [`evaluate`] calls each one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use tina_session::lifecycle::resolve_orchestration;
@@ -29,10 +34,8 @@ use crate::error::{ToolError, ToolResult};
 mod activity;
 mod attention;
 
-const CURSOR_PREFIX: &str = "w1.";
-
-/// What the caller has already been told. Serialized into the opaque cursor.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// What the caller has already been told. Kept by [`Cursors`], named by the cursor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Seen {
     /// The orchestration key the cursor belongs to (id or feature name as given).
     pub key: String,
@@ -62,35 +65,168 @@ impl Seen {
         }
     }
 
-    pub fn encode(&self) -> String {
-        // Serializing plain maps and strings cannot fail; an empty cursor would only
-        // restart the watch.
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        format!("{CURSOR_PREFIX}{}", URL_SAFE_NO_PAD.encode(json))
+    /// What a caller holding a cursor taken at `as_of` had been told, rebuilt from the
+    /// store when this server no longer keeps it: every record not changed since then
+    /// counts as reported, every anomaly that held then as raised. Changes after
+    /// `as_of` are reported (again, if they were reported after all); `since` is the
+    /// run start the "no orchestration" anomaly counts from.
+    pub fn as_of(key: &str, since: Millis, as_of: Millis, snap: &Snapshot, t: &Thresholds) -> Self {
+        let mut seen = Self::new(key, since);
+        let Some(orch) = snap
+            .orchestration
+            .as_ref()
+            .filter(|o| o.started_at <= as_of)
+        else {
+            return seen;
+        };
+        seen.orch = Some(orch.id.0.clone());
+        if orch.updated_at <= as_of {
+            seen.status = Some(orch.status.as_str().to_owned());
+        }
+        for phase in snap.phases.iter().filter(|p| p.updated_at <= as_of) {
+            seen.phases
+                .insert(phase.phase_number, phase.status.as_str().to_owned());
+        }
+        for team in snap.teams.iter().filter(|t| t.created_at <= as_of) {
+            let tasks = || snap.tasks.iter().filter(|k| k.team_id == team.id);
+            let counts = if tasks().any(|k| k.recorded_at > as_of) {
+                [u32::MAX; 2] // changed since: report its progress
+            } else {
+                let done = tasks()
+                    .filter(|k| k.status == TaskStatus::Completed)
+                    .count() as u32;
+                [done, tasks().count() as u32]
+            };
+            seen.teams.insert(team.id.0.clone(), counts);
+        }
+        // The anomalies that held at `as_of`, judged on today's records. Daemon health
+        // then is unknown: a daemon anomaly that still holds is reported once more.
+        let then = Snapshot {
+            now: as_of,
+            daemon: None,
+            ..snap.clone()
+        };
+        seen.raised = evaluate(&seen, &then, t).next.raised;
+        seen
     }
 
-    pub fn decode(cursor: &str, key: &str) -> ToolResult<Self> {
-        let bad = |why: &str| {
+    /// A digest of this state: equal states get the same cursor.
+    fn digest(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut h);
+        h.finish() & DIGEST_MASK
+    }
+}
+
+/// 48 bits: 10 base-36 digits.
+const DIGEST_MASK: u64 = (1 << 48) - 1;
+
+/// How many reported states a server keeps for cursors (oldest dropped first).
+const KEPT_CURSORS: usize = 4096;
+
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Two base-36 digits of a checksum of `body`.
+fn check_digits(body: &str) -> String {
+    let sum = body
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % (36 * 36);
+    let digits = base36(u64::from(sum));
+    format!("{digits:0>2}")
+}
+
+/// What a cursor names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resumed {
+    /// The state this server kept for the cursor.
+    Known(Seen),
+    /// This server does not have it (restarted, or aged out): rebuild it with
+    /// [`Seen::as_of`] from the time the cursor was taken.
+    AsOf(Millis),
+}
+
+/// The states behind the cursors this server handed out, most recent
+/// [`KEPT_CURSORS`]. A cursor is `<digest>.<time><check>`, base 36: the digest of the
+/// [`Seen`] state, the time (ms) of the snapshot it was taken from, two check digits;
+/// at most 10 + 1 + 9 + 2 = 22 characters.
+#[derive(Debug, Default)]
+pub struct Cursors {
+    inner: Mutex<(HashMap<u64, Seen>, VecDeque<u64>)>,
+}
+
+impl Cursors {
+    /// Keeps `seen` and returns its cursor.
+    pub fn issue(&self, seen: Seen, at: Millis) -> String {
+        let digest = seen.digest();
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, order) = &mut *guard;
+        if map.insert(digest, seen).is_none() {
+            order.push_back(digest);
+            while order.len() > KEPT_CURSORS {
+                if let Some(old) = order.pop_front() {
+                    map.remove(&old);
+                }
+            }
+        }
+        let body = format!("{}.{}", base36(digest), base36(at.max(0) as u64));
+        let check = check_digits(&body);
+        format!("{body}{check}")
+    }
+
+    /// The state behind `cursor`, checked to belong to a watch of `key`.
+    pub fn resume(&self, cursor: &str, key: &str) -> ToolResult<Resumed> {
+        let bad = || {
             ToolError::Invalid(format!(
-                "invalid cursor ({why}); pass the cursor returned by the previous \
-                 watch_orchestration call unchanged, or omit it to start over"
+                "invalid cursor {}: pass the `cursor` of the previous watch_orchestration \
+                 reply unchanged, or omit it to start over",
+                tina_session::model::input::quote(cursor)
             ))
         };
-        let body = cursor
-            .strip_prefix(CURSOR_PREFIX)
-            .ok_or_else(|| bad("unknown format"))?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| bad("not base64"))?;
-        let seen: Seen = serde_json::from_slice(&bytes).map_err(|_| bad("unreadable"))?;
-        if seen.key != key {
-            return Err(ToolError::Invalid(format!(
-                "this cursor belongs to a watch of '{}', not '{key}'; omit the cursor to \
-                 start watching '{key}'",
-                seen.key
-            )));
+        // Two check digits catch a cursor that was cut, edited or made up.
+        let split = cursor
+            .len()
+            .checked_sub(2)
+            .filter(|&i| cursor.is_char_boundary(i));
+        let (body, check) = split.map(|i| cursor.split_at(i)).ok_or_else(bad)?;
+        if check != check_digits(body) {
+            return Err(bad());
         }
-        Ok(seen)
+        let (digest, at) = body.split_once('.').ok_or_else(bad)?;
+        let parse = |s: &str| {
+            (!s.is_empty()
+                && s.len() <= 13
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()))
+            .then(|| u64::from_str_radix(s, 36).ok())
+            .flatten()
+            .ok_or_else(bad)
+        };
+        let (digest, at) = (parse(digest)?, parse(at)?);
+        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.0.get(&digest) {
+            Some(seen) if seen.key != key => Err(ToolError::Invalid(format!(
+                "this cursor belongs to a watch of {}, not {}; omit the cursor to start \
+                 watching {}",
+                tina_session::model::input::quote(&seen.key),
+                tina_session::model::input::quote(key),
+                tina_session::model::input::quote(key)
+            ))),
+            Some(seen) => Ok(Resumed::Known(seen.clone())),
+            None => Ok(Resumed::AsOf(i64::try_from(at).map_err(|_| bad())?)),
+        }
     }
 }
 
@@ -104,6 +240,10 @@ pub enum DaemonHealth {
     /// Not checked: the store is remote (Convex), fed by daemons on the machines where
     /// the agents run, so the local daemon says nothing about it.
     RemoteStore,
+    /// Running, but it cannot record what it reads (disk full, store corrupt, ...).
+    Unhealthy {
+        problem: tina_session::daemon::ProblemKind,
+    },
 }
 
 /// The store's state of one orchestration at one moment.
@@ -235,6 +375,8 @@ pub enum AnomalyKind {
     NoTaskProgress,
     DaemonHeartbeatStale,
     DaemonNotRunning,
+    /// The daemon runs but cannot write the store (disk full, corrupt or replaced store).
+    DaemonUnhealthy,
     PhaseBlocked,
     /// An agent waits on a person (permission prompt, idle prompt, elicitation).
     WaitingOnPerson,
@@ -250,13 +392,32 @@ pub enum AnomalyKind {
 /// One milestone or anomaly.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct WatchEvent<K> {
+    /// A milestone or anomaly kind (snake_case); the message says the rest.
+    #[schemars(with = "String")]
     pub kind: K,
     /// A one-line description, e.g. "phase 1 (auth-phase-1): 3/5 tasks completed".
     pub message: String,
     /// The phase concerned, if any.
+    #[serde(rename = "phase", skip_serializing_if = "Option::is_none")]
     pub phase_number: Option<u32>,
     /// The team concerned, if any.
+    #[serde(rename = "team", skip_serializing_if = "Option::is_none")]
     pub team_name: Option<String>,
+}
+
+impl<K: Serialize> WatchEvent<K> {
+    /// "kind" or "kind (team)" / "kind (phase N)": an ongoing anomaly, briefly.
+    pub fn label(&self) -> String {
+        let kind = serde_json::to_value(&self.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        match (&self.team_name, self.phase_number) {
+            (Some(team), _) => format!("{kind} ({team})"),
+            (None, Some(n)) => format!("{kind} (phase {n})"),
+            (None, None) => kind,
+        }
+    }
 }
 
 pub type Milestone = WatchEvent<MilestoneKind>;
@@ -297,7 +458,7 @@ fn team_label(team: &Team) -> String {
 pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
     let mut next = Seen::new(&seen.key, seen.since);
     let mut milestones = Vec::new();
-    let mut holding: Vec<(String, Anomaly)> = Vec::new();
+    let mut holding: Vec<Holding> = Vec::new();
 
     match &snap.orchestration {
         None => {
@@ -337,34 +498,10 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
         ),
     }
 
-    // A finished orchestration no longer needs the daemon.
-    let terminal = snap
-        .orchestration
-        .as_ref()
-        .is_some_and(|o| o.status.is_terminal());
-    match snap.daemon.filter(|_| !terminal) {
-        Some(DaemonHealth::NotRunning) => holding.push((
-            "daemon_not_running".into(),
-            event(
-                AnomalyKind::DaemonNotRunning,
-                "the tina daemon is not running: task files are not synced into the store".into(),
-                None,
-                None,
-            ),
-        )),
-        Some(DaemonHealth::Heartbeat { age_ms }) if age_ms >= t.heartbeat_stale_ms => {
-            holding.push((
-                "daemon_heartbeat_stale".into(),
-                event(
-                    AnomalyKind::DaemonHeartbeatStale,
-                    format!("daemon heartbeat stale: last one {} ago", seconds(age_ms)),
-                    None,
-                    None,
-                ),
-            ))
-        }
-        _ => {}
-    }
+    // Anomaly sources beyond the orchestration's own records: each a small function
+    // of the snapshot returning the anomalies that hold now, keyed (see `Holding`).
+    holding.extend(daemon_anomalies(snap, t));
+    holding.extend(daemon_unhealthy(snap));
 
     holding.extend(attention::holding(&snap.attention));
 
@@ -386,6 +523,72 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
     }
 }
 
+/// An anomaly that holds now, under a key that stays the same while it holds (reported
+/// once per key, then `ongoing`; a new episode needs a new key, e.g. with a time in it).
+pub type Holding = (String, Anomaly);
+
+/// The daemon that feeds the store: not running, or its heartbeat stale. A finished
+/// orchestration no longer needs it.
+pub fn daemon_anomalies(snap: &Snapshot, t: &Thresholds) -> Vec<Holding> {
+    let terminal = snap
+        .orchestration
+        .as_ref()
+        .is_some_and(|o| o.status.is_terminal());
+    match snap.daemon.filter(|_| !terminal) {
+        Some(DaemonHealth::NotRunning) => vec![(
+            "daemon_not_running".into(),
+            event(
+                AnomalyKind::DaemonNotRunning,
+                "the tina daemon is not running: task files are not synced into the store".into(),
+                None,
+                None,
+            ),
+        )],
+        Some(DaemonHealth::Heartbeat { age_ms }) if age_ms >= t.heartbeat_stale_ms => vec![(
+            "daemon_heartbeat_stale".into(),
+            event(
+                AnomalyKind::DaemonHeartbeatStale,
+                format!("daemon heartbeat stale: last one {} ago", seconds(age_ms)),
+                None,
+                None,
+            ),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// The anomaly of a daemon that runs but cannot record what it reads (not once the
+/// orchestration is finished).
+fn daemon_unhealthy(snap: &Snapshot) -> Option<Holding> {
+    use tina_session::daemon::ProblemKind;
+    let terminal = snap
+        .orchestration
+        .as_ref()
+        .is_some_and(|o| o.status.is_terminal());
+    let Some(DaemonHealth::Unhealthy { problem }) = snap.daemon.filter(|_| !terminal) else {
+        return None;
+    };
+    let why = match problem {
+        ProblemKind::DiskFull => "the disk holding the store is full",
+        ProblemKind::StoreCorrupt => "the store file is corrupt (see `tina-session db check`)",
+        ProblemKind::StoreReplaced => "the store file was deleted or replaced under it",
+        ProblemKind::StoreWriteFailing => "its writes to the store fail",
+        ProblemKind::StateWriteFailing => "it cannot write its own state file",
+    };
+    Some((
+        "daemon_unhealthy".into(),
+        event(
+            AnomalyKind::DaemonUnhealthy,
+            format!(
+                "the tina daemon cannot record task changes: {why}; it keeps retrying \
+                 (details: `tina-session daemon status`)"
+            ),
+            None,
+            None,
+        ),
+    ))
+}
+
 fn evaluate_orchestration(
     seen: &Seen,
     snap: &Snapshot,
@@ -393,7 +596,7 @@ fn evaluate_orchestration(
     t: &Thresholds,
     next: &mut Seen,
     milestones: &mut Vec<Milestone>,
-    holding: &mut Vec<(String, Anomaly)>,
+    holding: &mut Vec<Holding>,
 ) {
     // A different id under the same key is a new run of the feature: report it from
     // scratch, as if nothing had been seen.
@@ -617,74 +820,102 @@ pub enum DaemonCheck {
 impl DaemonCheck {
     fn of(health: Option<DaemonHealth>) -> Self {
         match health {
-            Some(DaemonHealth::Heartbeat { .. } | DaemonHealth::NotRunning) => Self::Checked,
+            Some(
+                DaemonHealth::Heartbeat { .. }
+                | DaemonHealth::NotRunning
+                | DaemonHealth::Unhealthy { .. },
+            ) => Self::Checked,
             Some(DaemonHealth::RemoteStore) => Self::UnknownRemoteStore,
             None => Self::Unknown,
         }
     }
 }
 
-/// The result of one `watch_orchestration` call.
+/// The result of one `watch_orchestration` call: only what is new, plus progress.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct WatchResult {
     /// Pass this back as `cursor` on the next call.
     pub cursor: String,
-    /// Null while the orchestration does not exist.
+    /// The orchestration's id, when it appeared or was replaced in this call.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub orchestration_id: Option<String>,
-    pub feature_name: Option<String>,
-    /// planning | executing | reviewing | complete | blocked; null if it does not exist.
+    /// Absent while the orchestration does not exist.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// True when the orchestration is complete or blocked: stop watching (a blocked
-    /// one can be resumed with advance_phase event "resume").
+    /// Complete or blocked: stop watching.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub terminal: bool,
     /// New since the cursor, oldest first. Never repeated by a later call.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub milestones: Vec<Milestone>,
     /// Anomalies that started since the cursor.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub anomalies: Vec<Anomaly>,
-    /// Anomalies reported by an earlier call that still hold.
-    pub ongoing_anomalies: Vec<Anomaly>,
-    /// Phases complete / total phases (0/0 while the orchestration does not exist).
-    pub phases_complete: u32,
-    pub total_phases: u32,
+    /// Anomalies reported earlier that still hold, briefly ("kind (team)").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ongoing: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phases_complete: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_phases: Option<u32>,
     /// Current tasks completed / total, across all teams.
-    pub tasks_completed: u32,
-    pub tasks_total: u32,
-    /// True when the call returned because the timeout passed with nothing new.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks_completed: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks_total: Option<u32>,
+    /// The timeout passed with nothing new.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub timed_out: bool,
-    /// Whether the daemon's health was checked (daemon anomalies are raised only then).
-    pub daemon_health: DaemonCheck,
+    /// Absent when the daemon was checked; otherwise why no daemon anomalies are raised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daemon_health: Option<DaemonCheck>,
     /// Set while the orchestration does not exist: what the watch is waiting for.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 impl WatchResult {
-    pub fn new(eval: Evaluation, snap: &Snapshot, timed_out: bool) -> Self {
+    /// The reply for `eval` of `snap` against `seen`; `cursor` names `eval.next`.
+    pub fn new(
+        seen: &Seen,
+        eval: Evaluation,
+        snap: &Snapshot,
+        cursor: String,
+        timed_out: bool,
+    ) -> Self {
         let (tasks_completed, tasks_total) = task_totals(snap);
         let orch = snap.orchestration.as_ref();
+        let daemon = DaemonCheck::of(snap.daemon);
         Self {
-            cursor: eval.next.encode(),
-            orchestration_id: orch.map(|o| o.id.0.clone()),
-            feature_name: orch.map(|o| o.feature_name.clone()),
+            cursor,
+            orchestration_id: orch
+                .filter(|o| seen.orch.as_deref() != Some(o.id.as_str()))
+                .map(|o| o.id.0.clone()),
             status: orch.map(|o| o.status.as_str().to_owned()),
             terminal: orch.is_some_and(|o| o.status.is_terminal()),
             milestones: eval.milestones,
             anomalies: eval.new_anomalies,
-            ongoing_anomalies: eval.ongoing_anomalies,
-            phases_complete: snap
-                .phases
+            ongoing: eval
+                .ongoing_anomalies
                 .iter()
-                .filter(|p| p.status == PhaseStatus::Complete)
-                .count() as u32,
-            total_phases: orch.map_or(0, |o| o.total_phases),
-            tasks_completed,
-            tasks_total,
+                .map(WatchEvent::label)
+                .collect(),
+            phases_complete: orch.map(|_| {
+                snap.phases
+                    .iter()
+                    .filter(|p| p.status == PhaseStatus::Complete)
+                    .count() as u32
+            }),
+            total_phases: orch.map(|o| o.total_phases),
+            tasks_completed: orch.map(|_| tasks_completed),
+            tasks_total: orch.map(|_| tasks_total),
             timed_out,
-            daemon_health: DaemonCheck::of(snap.daemon),
+            daemon_health: (daemon != DaemonCheck::Checked).then_some(daemon),
             note: orch.is_none().then(|| {
                 format!(
-                    "no orchestration has the id or feature name '{}' yet; the watch waits \
-                     for it (list_orchestrations lists the existing ones)",
-                    eval.next.key
+                    "no orchestration {} yet; waiting for it (list_orchestrations shows \
+                     the existing ones)",
+                    tina_session::model::input::quote(&eval.next.key)
                 )
             }),
         }

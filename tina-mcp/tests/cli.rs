@@ -31,7 +31,7 @@ async fn served_with(
         .as_array()
         .expect("orchestrations")
         .iter()
-        .map(|o| o["feature_name"].as_str().expect("feature").to_owned())
+        .map(|o| o["feature"].as_str().expect("feature").to_owned())
         .collect();
     let scenarios = common::ok(&client, "list_scenarios", json!({})).await;
     client.cancel().await.expect("close");

@@ -40,7 +40,12 @@ async fn run_scenario_and_watch_it_to_the_end() {
         }
         let w = ok(&s.client, "watch_orchestration", args).await;
         cursor = w["cursor"].clone();
-        for m in w["milestones"].as_array().expect("milestones") {
+        for m in w
+            .get("milestones")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             milestones.push(m["message"].as_str().expect("message").to_owned());
         }
         let r = ok(&s.client, "get_scenario_run", json!({"run_id": run_id})).await;
@@ -53,8 +58,9 @@ async fn run_scenario_and_watch_it_to_the_end() {
     };
     let report = &status["report"];
     assert_eq!(status["status"], "passed", "report: {report}");
-    let assertions = report["assertions"].as_array().expect("assertions");
-    assert!(!assertions.is_empty() && assertions.iter().all(|a| a["passed"] == true));
+    // Passed assertions are counted; failed ones would be listed.
+    assert!(report["passed"].as_u64().is_some_and(|n| n > 0), "{report}");
+    assert!(report.get("failed").is_none(), "{report}");
     // The watch saw the run from start to finish, each milestone once, in order.
     let pos = |needle: &str| {
         milestones

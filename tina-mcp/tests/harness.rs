@@ -109,7 +109,12 @@ async fn run_returns_at_once_and_get_scenario_run_follows_it() {
     };
     assert_eq!(done["status"], "error");
     let report = &done["report"];
-    assert_eq!(report["run_id"], run_id.as_str());
+    // In brief: the error and where the complete report is.
+    let path = report["report_path"].as_str().expect("report path");
+    assert!(path.contains(&run_id), "{report}");
+    let full: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("report.json")).expect("json");
+    assert_eq!(full["run_id"], run_id.as_str());
     assert_eq!(report["error"]["category"], "setup");
     assert!(
         report["error"]["message"]
@@ -197,7 +202,8 @@ async fn wait_blocks_until_done_and_sends_progress() {
     let v: Value = r.structured_content.expect("structured");
     assert_eq!(v["finished"], true);
     assert_eq!(v["status"], "error");
-    assert_eq!(v["report"]["scenario"], "90-broken");
+    assert_eq!(v["scenario"], "90-broken");
+    assert_eq!(v["report"]["error"]["category"], "setup");
     // Notifications may trail the response on the wire by a moment.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {

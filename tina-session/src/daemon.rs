@@ -5,7 +5,10 @@
 //!   (`daemon.lock`, so two daemons never run on one `TINA_HOME`), removed when it exits.
 //! - `daemon.heartbeat`: a [`Heartbeat`] rewritten every second. A pid file whose process
 //!   is gone is *stale*; a live daemon process whose heartbeat is older than
-//!   [`HEARTBEAT_STALE_MS`] is *unresponsive*.
+//!   [`HEARTBEAT_STALE_MS`] is *unresponsive*. The heartbeat also says whether the
+//!   start-up scan is done (until then the daemon is *starting*, and [`start`] keeps
+//!   waiting) and whether writes are failing (a full disk, a corrupt or replaced store:
+//!   the daemon is *unhealthy* and says why, see [`DaemonProblem`]).
 //! - `logs/daemon.log`: the daemon's log (and anything it prints).
 //!
 //! The binary is found through `TINA_DAEMON_BIN`, then next to the current executable
@@ -36,16 +39,54 @@ pub const HEARTBEAT_STALE_MS: Millis = 10_000;
 pub const EXIT_ALREADY_RUNNING: i32 = 3;
 
 const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest a start waits for a start-up scan that keeps making progress.
+const SCAN_TIMEOUT: Duration = Duration::from_secs(600);
 const TERM_TIMEOUT: Duration = Duration::from_secs(15);
 const KILL_TIMEOUT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(20);
 
 /// The heartbeat file's content (JSON), written by the daemon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Heartbeat {
     pub pid: u32,
     pub started_at: Millis,
     pub updated_at: Millis,
+    /// The start-up scan is done. (Absent in heartbeats of older daemons: ready.)
+    #[serde(default = "yes")]
+    pub ready: bool,
+    /// Why the daemon cannot do its job right now, if it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<DaemonProblem>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What keeps a running daemon from recording what it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The disk under `TINA_HOME` (or the store's size limit) is full; writes are
+    /// retried with back-off.
+    DiskFull,
+    /// The store file is corrupt; the daemon stopped writing to it.
+    StoreCorrupt,
+    /// The store file was deleted or replaced under the daemon.
+    StoreReplaced,
+    /// Store writes fail for another reason (locked for long, unreachable, I/O error).
+    StoreWriteFailing,
+    /// The daemon's own state file (`daemon-state.db`) cannot be written.
+    StateWriteFailing,
+}
+
+/// Why a daemon is unhealthy, since when, and the error it got. Nothing read is lost
+/// meanwhile: the work stays queued until writes succeed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaemonProblem {
+    pub kind: ProblemKind,
+    pub detail: String,
+    pub since: Millis,
 }
 
 pub fn heartbeat_path(config: &Config) -> PathBuf {
@@ -77,6 +118,10 @@ pub enum DaemonState {
     Stale,
     /// A live daemon process whose heartbeat stopped.
     Unresponsive,
+    /// Alive and responsive, still doing its start-up scan.
+    Starting,
+    /// Alive and responsive, but its writes fail (see [`DaemonStatus::problem`]).
+    Unhealthy,
 }
 
 /// The daemon as seen from outside.
@@ -87,6 +132,9 @@ pub struct DaemonStatus {
     pub pid: Option<u32>,
     pub started_at: Option<Millis>,
     pub heartbeat_age_ms: Option<Millis>,
+    /// Set when the daemon is unhealthy: what fails, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<DaemonProblem>,
     pub pid_file: PathBuf,
     pub log_file: PathBuf,
 }
@@ -143,6 +191,12 @@ pub enum DaemonError {
     /// The daemon did not report a heartbeat in time.
     #[error("tina-daemon (pid {pid}) did not start within {secs}s; see {log}")]
     StartTimeout { pid: u32, secs: u64, log: PathBuf },
+    /// The daemon started but its start-up scan stopped making progress.
+    #[error(
+        "tina-daemon (pid {pid}) started but its start-up scan stopped making progress; \
+         it was not reported as started. See {log}"
+    )]
+    ScanStuck { pid: u32, log: PathBuf },
     /// The daemon survived SIGTERM and SIGKILL.
     #[error("tina-daemon (pid {pid}) did not exit after SIGTERM and SIGKILL")]
     StopFailed { pid: u32 },
@@ -164,6 +218,7 @@ pub fn status(config: &Config) -> Result<DaemonStatus, DaemonError> {
         pid: None,
         started_at: None,
         heartbeat_age_ms: None,
+        problem: None,
         pid_file: pid_file.clone(),
         log_file: log_path(config),
     };
@@ -189,17 +244,20 @@ pub fn status(config: &Config) -> Result<DaemonStatus, DaemonError> {
     }
     let heartbeat = read_heartbeat(config).filter(|h| h.pid == pid);
     let now = now_ms();
-    st.heartbeat_age_ms = heartbeat.map(|h| (now - h.updated_at).max(0));
-    st.started_at = heartbeat.map(|h| h.started_at);
+    st.heartbeat_age_ms = heartbeat.as_ref().map(|h| (now - h.updated_at).max(0));
+    st.started_at = heartbeat.as_ref().map(|h| h.started_at);
     let fresh = match st.heartbeat_age_ms {
         Some(age) => age < HEARTBEAT_STALE_MS,
         // Just started: the pid file is written a moment before the first heartbeat.
         None => file_age_ms(&pid_file).is_some_and(|age| age < HEARTBEAT_STALE_MS),
     };
-    st.state = if fresh {
-        DaemonState::Running
-    } else {
-        DaemonState::Unresponsive
+    let ready = heartbeat.as_ref().is_some_and(|h| h.ready);
+    st.problem = heartbeat.and_then(|h| h.problem);
+    st.state = match (fresh, ready, &st.problem) {
+        (false, _, _) => DaemonState::Unresponsive,
+        (true, _, Some(_)) => DaemonState::Unhealthy,
+        (true, false, None) => DaemonState::Starting,
+        (true, true, None) => DaemonState::Running,
     };
     st.running = fresh;
     Ok(st)
@@ -209,7 +267,13 @@ pub fn status(config: &Config) -> Result<DaemonStatus, DaemonError> {
 pub fn start(config: &Config) -> Result<StartOutcome, DaemonError> {
     let st = status(config)?;
     match (st.state, st.pid) {
-        (DaemonState::Running, _) => return Ok(StartOutcome::AlreadyRunning { status: st }),
+        (DaemonState::Running | DaemonState::Unhealthy, _) => {
+            return Ok(StartOutcome::AlreadyRunning { status: st });
+        }
+        (DaemonState::Starting, _) => {
+            // Another start is under way: wait for its scan like it does.
+            return wait_ready(config, st);
+        }
         (DaemonState::Unresponsive, Some(pid)) => {
             tracing::warn!(pid, "tina-daemon is not responding; stopping it");
             terminate(pid)?;
@@ -246,10 +310,12 @@ pub fn start(config: &Config) -> Result<StartOutcome, DaemonError> {
         .stdout(out)
         .stderr(err)
         .process_group(0);
-    match &config.convex_url {
-        Some(url) => cmd.env("TINA_CONVEX_URL", url),
-        None => cmd.env_remove("TINA_CONVEX_URL"),
-    };
+    for (name, value) in config.store_env() {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
+    }
     let child = cmd.spawn().map_err(|source| DaemonError::Spawn {
         bin: bin.clone(),
         source,
@@ -257,19 +323,57 @@ pub fn start(config: &Config) -> Result<StartOutcome, DaemonError> {
     wait_started(config, child, log)
 }
 
+/// Waits until a daemon that is starting has finished its start-up scan (or stops
+/// responding, or exits).
+fn wait_ready(config: &Config, mut st: DaemonStatus) -> Result<StartOutcome, DaemonError> {
+    let deadline = Instant::now() + SCAN_TIMEOUT;
+    while st.state == DaemonState::Starting && Instant::now() < deadline {
+        std::thread::sleep(POLL);
+        st = status(config)?;
+    }
+    match st.state {
+        DaemonState::Running | DaemonState::Unhealthy => {
+            Ok(StartOutcome::AlreadyRunning { status: st })
+        }
+        _ => Err(DaemonError::ScanStuck {
+            pid: st.pid.unwrap_or(0),
+            log: st.log_file,
+        }),
+    }
+}
+
+/// Waits until the daemon just spawned reports a heartbeat and has finished its
+/// start-up scan. A scan that keeps making progress (the heartbeat stays fresh) is
+/// waited for up to [`SCAN_TIMEOUT`]; one that stops making progress fails the start.
 fn wait_started(
     config: &Config,
     mut child: Child,
     log: PathBuf,
 ) -> Result<StartOutcome, DaemonError> {
     let pid = child.id();
-    let deadline = Instant::now() + START_TIMEOUT;
+    let begun = Instant::now();
+    let mut deadline = begun + START_TIMEOUT;
     let mut exited = None;
     while Instant::now() < deadline {
         if exited.is_none() {
             exited = child.try_wait().ok().flatten();
         }
         let st = status(config)?;
+        if st.state == DaemonState::Starting && st.pid == Some(pid) {
+            // Scanning and alive: keep waiting, within the scan's own limit.
+            deadline = deadline.max((Instant::now() + POLL * 2).min(begun + SCAN_TIMEOUT));
+            std::thread::sleep(POLL);
+            continue;
+        }
+        if st.state == DaemonState::Unresponsive
+            && st.pid == Some(pid)
+            && st.heartbeat_age_ms.is_some()
+        {
+            // It wrote heartbeats, then stopped: its start-up scan is stuck.
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(DaemonError::ScanStuck { pid, log });
+        }
         if st.running {
             if st.pid == Some(pid) {
                 // Reap the daemon when it exits, should this process still be alive then.
@@ -316,7 +420,13 @@ pub fn stop(config: &Config) -> Result<StopOutcome, DaemonError> {
                 cleaned_stale_pid_file: true,
             })
         }
-        (DaemonState::Running | DaemonState::Unresponsive, Some(pid)) => {
+        (
+            DaemonState::Running
+            | DaemonState::Unresponsive
+            | DaemonState::Starting
+            | DaemonState::Unhealthy,
+            Some(pid),
+        ) => {
             let forced = terminate(pid)?;
             remove_run_files(config, Some(pid))?;
             Ok(StopOutcome::Stopped { pid, forced })

@@ -7,6 +7,8 @@
 //! - [`lifecycle`]: init / start / advance / cleanup, the phase state machine, worktrees;
 //!   the CLI and the MCP server both call these.
 //! - [`paths`]: paths built from untrusted names, confirmed inside their root.
+//! - [`dashboard`]: the web dashboard's views (list page with attention first, detail with
+//!   phase history and slim task rows); tina-web only parses requests and serializes them.
 //! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
 //! - [`attention`]: transcript usage and cost, budgets, attention events (waiting, stalls).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
@@ -19,6 +21,7 @@ pub mod claude_code;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod dashboard;
 pub mod lifecycle;
 pub mod model;
 pub mod paths;

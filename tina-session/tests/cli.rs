@@ -532,25 +532,43 @@ fn claude_runtime_without_claude_is_a_clear_error() {
         &env.path("design.md"),
         "--no-worktree",
     ]);
-    let out = Command::new(env!("CARGO_BIN_EXE_tina-session"))
-        .args([
-            "start",
-            "--feature",
-            "needs-claude",
-            "--phase",
-            "1",
-            "--plan",
-            &env.path("plan-1.md"),
-            "--runtime",
-            "claude",
-        ])
-        .env("TINA_HOME", env.root.join("tina-home"))
-        .env("PATH", env.root.join("empty-bin"))
-        .output()
-        .unwrap();
+    let start = |path: &std::ffi::OsStr, claude_bin: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tina-session"))
+            .args([
+                "start",
+                "--feature",
+                "needs-claude",
+                "--phase",
+                "1",
+                "--plan",
+                &env.path("plan-1.md"),
+                "--runtime",
+                "claude",
+            ])
+            .env("TINA_HOME", env.root.join("tina-home"))
+            .env("PATH", path)
+            .env("TINA_CLAUDE_BIN", claude_bin)
+            .output()
+            .unwrap()
+    };
+    // No tmux (an empty PATH): said first, with how to install it.
+    let out = start(env.root.join("empty-bin").as_os_str(), "claude");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("needs the Claude Code CLI"), "{err}");
+    assert!(err.contains("tmux is not available"), "{err}");
+    // tmux there (when this machine has it), no Claude Code: named, with how to get it.
+    if std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("tmux").is_file()))
+    {
+        let out = start(&std::env::var_os("PATH").unwrap(), "/nonexistent/claude");
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("Claude Code (/nonexistent/claude) is not available")
+                && err.contains("TINA_CLAUDE_BIN"),
+            "{err}"
+        );
+    }
     // Refused before any write: the phase team does not exist.
     let tree = env.json(&["hierarchy", "--feature", "needs-claude"]);
     assert!(tree["teams"][0]["children"].as_array().unwrap().is_empty());
@@ -847,6 +865,13 @@ fn a_reader_that_closes_early_is_not_a_failure() {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        // `daemon status` exits 1 for a daemon that is not running when its line got
+        // out before the pipe closed; what must never happen is a panic (101).
+        let ok_codes: &[i32] = if args[0] == "daemon" { &[0, 1] } else { &[0] };
+        assert!(
+            out.status.code().is_some_and(|c| ok_codes.contains(&c)),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
     }
 }

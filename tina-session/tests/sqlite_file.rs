@@ -100,7 +100,8 @@ fn concurrent_process_writers_lose_nothing() {
                 team_name: format!("parent-team-{i}"),
                 orchestration_id: orch.id.clone(),
                 parent_team_id: Some(root.id.clone()),
-                phase_number: None,
+                // A parent only with a phase (team rules).
+                phase_number: Some(1),
                 lead_session_id: None,
             })
             .unwrap();
@@ -245,4 +246,60 @@ fn readers_in_threads_see_every_commit_while_a_writer_runs() {
         store.get_current_tasks(&orch.id).unwrap().len(),
         total as usize
     );
+}
+
+/// A store written before migration 003 (schema 1, as the first release left it) opens
+/// with per-orchestration revisions set and each phase's known history backfilled.
+#[test]
+fn a_schema_1_store_gains_revisions_and_phase_history() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = dir.path().join("tina.db");
+    {
+        let conn = rusqlite_conn(&path);
+        conn.execute_batch(include_str!(
+            "../src/store/sqlite/migrations/001_initial.sql"
+        ))
+        .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "UPDATE revision SET value = 7;
+             INSERT INTO orchestrations VALUES ('o1', 'old', 'd.md', NULL, NULL, 2, 2, 'blocked', 100, NULL, 900);
+             INSERT INTO phases VALUES ('o1', 1, 'complete', NULL, NULL, 200, 500, 500);
+             INSERT INTO phases VALUES ('o1', 2, 'blocked', NULL, 'tests fail', 600, NULL, 900);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let id = OrchestrationId("o1".into());
+    assert_eq!(store.orchestration_revision(&id).unwrap(), 7);
+    let history: Vec<_> = store
+        .list_phase_history(&id)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.phase_number, c.status, c.blocked_reason, c.at))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (1, PhaseStatus::Executing, None, 200),
+            (1, PhaseStatus::Complete, None, 500),
+            (2, PhaseStatus::Executing, None, 600),
+            (2, PhaseStatus::Blocked, Some("tests fail".into()), 900),
+        ]
+    );
+    // From now on, writes move it.
+    store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: id.clone(),
+            phase_number: 2,
+            expected: Some(PhaseStatus::Blocked),
+            status: PhaseStatus::Executing,
+            plan_path: None,
+            blocked_reason: None,
+            orchestration_status: OrchestrationStatus::Executing,
+            register_team: None,
+        })
+        .unwrap();
+    assert_eq!(store.orchestration_revision(&id).unwrap(), 8);
+    assert_eq!(store.list_phase_history(&id).unwrap().len(), 5);
 }

@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run -p tina-web --example seed -- demo  --tina-home DIR
+//! cargo run -p tina-web --example seed -- triage --tina-home DIR
 //! cargo run -p tina-web --example seed -- bulk  --tina-home DIR --tasks 2000 --phases 4
 //! cargo run -p tina-web --example seed -- event --tina-home DIR --team verbose-flag-phase-2 \
 //!     --task 11 --status in_progress --subject "Late task" --owner implementer
@@ -30,8 +31,14 @@ struct Cli {
 enum Command {
     /// The two-phase `verbose-flag` orchestration of `tina_web::fixture::seed_demo`.
     Demo,
+    /// The mixed set of `tina_web::fixture::triage` (blocked, stale, busy, complete), its
+    /// times made to read as if it happened over the last days (SQLite only).
+    Triage,
     /// An orchestration with exactly `--tasks` current tasks.
     Bulk {
+        /// Task times in the last hour instead of fixed 1970 times.
+        #[arg(long)]
+        recent: bool,
         #[arg(long, default_value_t = 2000)]
         tasks: usize,
         #[arg(long, default_value_t = 4)]
@@ -63,13 +70,22 @@ fn main() -> anyhow::Result<()> {
     let store = config.open_store().context("cannot open the store")?;
     let out = match cli.command {
         Command::Demo => serde_json::to_value(tina_web::fixture::seed_demo(&*store)?)?,
+        Command::Triage => {
+            let plan = tina_web::fixture::triage::seed_triage(&*store, now_ms())?;
+            backdate(&config.tina_home.join("tina.db"), &plan)?;
+            serde_json::to_value(plan)?
+        }
         Command::Bulk {
             tasks,
             phases,
             feature,
-        } => serde_json::to_value(tina_web::fixture::seed_bulk(
-            &*store, &feature, phases, tasks,
-        )?)?,
+            recent,
+        } => {
+            let base = if recent { now_ms() - 3_600_000 } else { 0 };
+            serde_json::to_value(tina_web::fixture::seed_bulk_at(
+                &*store, &feature, phases, tasks, base,
+            )?)?
+        }
         Command::Event {
             team,
             task,
@@ -95,5 +111,54 @@ fn main() -> anyhow::Result<()> {
         }
     };
     println!("{out}");
+    Ok(())
+}
+
+/// Rewrites the times of the triage orchestrations in the SQLite file: each phase history
+/// entry gets its planned time, and the phase and orchestration timestamps follow from it.
+fn backdate(
+    db: &std::path::Path,
+    plan: &[tina_web::fixture::triage::Backdate],
+) -> anyhow::Result<()> {
+    let mut conn = rusqlite::Connection::open(db)
+        .with_context(|| format!("cannot open {} to backdate (SQLite only)", db.display()))?;
+    let tx = conn.transaction()?;
+    for b in plan {
+        let id = b.orchestration_id.as_str();
+        let rows: Vec<i64> = tx
+            .prepare("SELECT id FROM phase_history WHERE orchestration_id = ?1 ORDER BY id")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        anyhow::ensure!(
+            rows.len() == b.history_at.len(),
+            "{}: {} phase history entries, the plan has {}",
+            b.feature_name,
+            rows.len(),
+            b.history_at.len()
+        );
+        for (row, at) in rows.iter().zip(&b.history_at) {
+            tx.execute(
+                "UPDATE phase_history SET at = ?2 WHERE id = ?1",
+                rusqlite::params![row, at],
+            )?;
+        }
+        tx.execute(
+            "UPDATE phases SET \
+               started_at = (SELECT MIN(at) FROM phase_history h WHERE h.orchestration_id = phases.orchestration_id \
+                             AND h.phase_number = phases.phase_number AND h.status = 'executing'), \
+               completed_at = (SELECT MAX(at) FROM phase_history h WHERE h.orchestration_id = phases.orchestration_id \
+                             AND h.phase_number = phases.phase_number AND h.status = 'complete'), \
+               updated_at = (SELECT MAX(at) FROM phase_history h WHERE h.orchestration_id = phases.orchestration_id \
+                             AND h.phase_number = phases.phase_number) \
+             WHERE orchestration_id = ?1",
+            [id],
+        )?;
+        tx.execute(
+            "UPDATE orchestrations SET started_at = ?2, completed_at = ?3, \
+               updated_at = (SELECT MAX(at) FROM phase_history WHERE orchestration_id = ?1) WHERE id = ?1",
+            rusqlite::params![id, b.started_at, b.completed_at],
+        )?;
+    }
+    tx.commit()?;
     Ok(())
 }

@@ -18,6 +18,8 @@ pub struct AppState {
     pub revisions: Revisions,
     /// Cancelled on shutdown; open event streams end with it.
     pub shutdown: CancellationToken,
+    /// How long a running orchestration may go without any change before it is stale.
+    pub stale_after: Duration,
 }
 
 /// Tunables of a running server.
@@ -25,22 +27,32 @@ pub struct AppState {
 pub struct ServeOptions {
     /// How often the live-update task reads the store revision.
     pub poll_interval: Duration,
+    /// How long a running orchestration may go without a task or phase change before the
+    /// dashboard marks it stale.
+    pub stale_after: Duration,
 }
+
+/// The default stale threshold: ten minutes without any change.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(600);
 
 impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             poll_interval: Duration::from_millis(200),
+            stale_after: DEFAULT_STALE_AFTER,
         }
     }
 }
 
 /// `/api/*` is the JSON API (and `/api/events` the live stream); everything else is the UI.
+/// JSON and assets are compressed (gzip or brotli, as the client accepts; never the event
+/// stream). [`serve`] adds the host rules and the security headers around it.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api", crate::api::routes())
         .fallback(crate::assets::serve_asset)
         .with_state(state)
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// Serves until `shutdown` is cancelled, then lets in-flight requests finish. On a loopback
@@ -58,6 +70,7 @@ pub async fn serve(
         store,
         revisions,
         shutdown: shutdown.clone(),
+        stale_after: options.stale_after,
     });
     let app = if loopback {
         app.layer(axum::middleware::from_fn(
@@ -66,6 +79,11 @@ pub async fn serve(
     } else {
         app
     };
+    // Outermost: an ambiguous host is refused before any other rule reads it.
+    let app = app
+        .layer(axum::middleware::from_fn(crate::host::require_one_host))
+        // Outermost, so refusals carry them too.
+        .layer(axum::middleware::from_fn(crate::headers::security_headers));
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await;

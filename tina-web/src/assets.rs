@@ -88,7 +88,7 @@ fn html_escape(s: &str) -> String {
 
 const NOT_BUILT_PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>TINA dashboard: UI not built</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<body>
 <h1>The dashboard UI has not been built</h1>
 <p>This <code>tina-web</code> binary was compiled without <code>tina-web/ui/dist</code>.
 The JSON API works (try <a href="/api/orchestrations">/api/orchestrations</a>); to get the UI, build it and

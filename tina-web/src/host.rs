@@ -4,6 +4,12 @@
 //! `/api/*` as same-origin for that page and lets it read the answers. The request still
 //! carries the attacker's name in `Host`, so a loopback server answers only requests
 //! addressed to a loopback name: `localhost`, `127.0.0.1` or `[::1]`, on any port.
+//!
+//! On any address, a request whose host is ambiguous is refused with 400 before anything
+//! else looks at it ([`require_one_host`]): two `Host` headers (proxies and servers may
+//! disagree on which one wins, which is how cache poisoning and guard bypasses start), a
+//! `Host` that is not text, or an absolute request target whose authority differs from
+//! `Host`.
 
 use axum::extract::Request;
 use axum::http::header::HOST;
@@ -37,6 +43,44 @@ pub fn is_loopback_authority(authority: &str) -> bool {
 /// A port number, or nothing (RFC 3986 allows `host:` with an empty port).
 fn valid_port(port: &str) -> bool {
     port.is_empty() || port.parse::<u16>().is_ok()
+}
+
+/// Middleware: refuses (400, JSON) a request with more than one `Host` header, a `Host`
+/// that is not visible ASCII, or an absolute-form target naming another authority.
+pub async fn require_one_host(request: Request, next: Next) -> Response {
+    match host_problem(&request) {
+        None => next.run(request).await,
+        Some(problem) => {
+            tracing::warn!("refused a request: {problem}");
+            ApiError::BadRequest(format!(
+                "ambiguous host: {problem}; send exactly one Host header naming the server"
+            ))
+            .into_response()
+        }
+    }
+}
+
+fn host_problem(request: &Request) -> Option<String> {
+    let mut hosts = request.headers().get_all(HOST).iter();
+    let first = hosts.next();
+    let extra = hosts.count();
+    if extra > 0 {
+        return Some(format!("{} Host headers", extra + 1));
+    }
+    let header = match first.map(|v| v.to_str()) {
+        Some(Err(_)) => return Some("the Host header is not text".into()),
+        Some(Ok(v)) => Some(v),
+        None => None,
+    };
+    let target = request.uri().authority().map(|a| a.as_str());
+    match (header, target) {
+        (Some(h), Some(t)) if !h.eq_ignore_ascii_case(t) => Some(format!(
+            "the request target names {} but Host says {}",
+            tina_session::model::input::quote(t),
+            tina_session::model::input::quote(h)
+        )),
+        _ => None,
+    }
 }
 
 /// Middleware: refuses (421, JSON) a request whose `Host` (and request-target authority,

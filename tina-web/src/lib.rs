@@ -2,7 +2,9 @@
 //!
 //! - [`app`]: shared state and the router (`/api/*` JSON, `/api/events` SSE, the UI).
 //! - [`api`]: one handler module per resource (orchestrations, hierarchy, tasks).
-//! - [`host`]: the DNS-rebinding guard (loopback servers answer only loopback host names).
+//! - [`host`]: one unambiguous `Host` per request (else 400); the DNS-rebinding guard
+//!   (loopback servers answer only loopback host names).
+//! - [`headers`]: Content-Security-Policy, X-Frame-Options and friends on every response.
 //! - [`error`]: how store failures and bad input become JSON error responses.
 //! - [`live`]: one task polls `Store::revision()` and fans changes out to SSE clients.
 //! - [`assets`]: the built React UI (`ui/dist`), embedded at compile time by `build.rs`.
@@ -16,6 +18,7 @@ pub mod app;
 pub mod assets;
 pub mod error;
 pub mod fixture;
+pub mod headers;
 pub mod host;
 pub mod live;
 pub mod types;

@@ -5,20 +5,27 @@
 //!
 //! `watch` (not `broadcast`) because only the latest revision matters: a slow client skips
 //! intermediate values instead of lagging or being dropped.
+//!
+//! `/api/events?orchestration=<id>` is the stream of one orchestration's page: on each global
+//! change it reads that orchestration's revision (one indexed read) and sends an event only
+//! when it moved, so a change elsewhere costs the page no refetch at all.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
-use tina_session::Store;
+use axum::response::{IntoResponse, Response};
+use tina_session::{OrchestrationId, Store};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::{validate_key, with_store};
 use crate::app::AppState;
+use crate::error::ApiError;
 use crate::types::RevisionEvent;
 
 /// The latest store revision seen; `None` until the first successful read.
@@ -69,29 +76,75 @@ fn report(last_error: &mut Option<String>, msg: String) {
     *last_error = Some(msg);
 }
 
-/// `GET /api/events`: a `revision` event now (the current revision) and after every change.
-/// The stream ends when the server shuts down, so graceful shutdown does not hang on it.
+/// `GET /api/events[?orchestration=<id>]`: a `revision` event now (the current revision,
+/// global or the orchestration's) and after every change. The stream ends when the server
+/// shuts down, so graceful shutdown does not hang on it. An unknown orchestration is a 404.
 pub async fn events(
     State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    if let Some(key) = query.keys().find(|k| k.as_str() != "orchestration") {
+        return Err(ApiError::BadRequest(format!(
+            "unknown query parameter {}; /api/events takes only orchestration",
+            tina_session::model::input::quote(key)
+        )));
+    }
+    let scope = match query.get("orchestration") {
+        None => None,
+        Some(id) => {
+            validate_key(id)?;
+            let id = OrchestrationId::from(id.as_str());
+            let check = id.clone();
+            with_store(&state, move |store| store.orchestration_revision(&check)).await?;
+            Some(id)
+        }
+    };
     let mut rx = state.revisions.clone();
     rx.mark_changed();
+    let store = state.store.clone();
     let stream = futures_util::stream::unfold(
-        (rx, state.shutdown.clone()),
-        |(mut rx, shutdown)| async move {
-            loop {
-                tokio::select! {
-                    _ = shutdown.cancelled() => return None,
-                    changed = rx.changed() => changed.ok()?,
-                }
-                let current = *rx.borrow_and_update();
-                if let Some(revision) = current {
-                    return Some((Ok(revision_event(revision)), (rx, shutdown)));
+        (rx, state.shutdown.clone(), None::<i64>),
+        move |(mut rx, shutdown, mut last)| {
+            let store = store.clone();
+            let scope = scope.clone();
+            async move {
+                loop {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return None,
+                        changed = rx.changed() => changed.ok()?,
+                    }
+                    let Some(global) = *rx.borrow_and_update() else {
+                        continue;
+                    };
+                    let revision = match &scope {
+                        None => global,
+                        Some(id) => scoped_revision(&store, id, global).await,
+                    };
+                    if last == Some(revision) {
+                        continue;
+                    }
+                    last = Some(revision);
+                    return Some((
+                        Ok::<_, Infallible>(revision_event(revision)),
+                        (rx, shutdown, last),
+                    ));
                 }
             }
         },
     );
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// The orchestration's revision; when it cannot be read (deleted, store trouble), the
+/// global one, so the page refetches and shows what happened.
+async fn scoped_revision(store: &Arc<dyn Store>, id: &OrchestrationId, global: i64) -> i64 {
+    let (store, id) = (store.clone(), id.clone());
+    match tokio::task::spawn_blocking(move || store.orchestration_revision(&id)).await {
+        Ok(Ok(revision)) => revision,
+        _ => global,
+    }
 }
 
 fn revision_event(revision: i64) -> Event {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tina_session::config::{Config, Overrides};
+use tina_session::config::{Config, DeploymentKey, Overrides};
 use tokio_util::sync::CancellationToken;
 
 /// TINA live dashboard: JSON API, live updates and the web UI on one port.
@@ -51,6 +51,15 @@ struct ServeArgs {
     /// and config.toml).
     #[arg(long, value_name = "URL")]
     convex_url: Option<String>,
+    /// The Convex deployment key (overrides TINA_CONVEX_KEY and config.toml). It stays in
+    /// this server: browsers never see it. Prefer the environment: a flag shows in the
+    /// process list.
+    #[arg(long, value_name = "KEY", value_parser = parse_key)]
+    convex_key: Option<DeploymentKey>,
+    /// Mark a running orchestration stale after this many seconds without a task or phase
+    /// change.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=30 * 24 * 3600))]
+    stale_after: u64,
 }
 
 impl ServeArgs {
@@ -59,9 +68,18 @@ impl ServeArgs {
         Overrides {
             tina_home: self.tina_home.clone(),
             convex_url: self.convex_url.clone(),
+            convex_key: self.convex_key.clone(),
             ..Overrides::default()
         }
     }
+}
+
+/// `--convex-key`: held as a [`DeploymentKey`] from the start, so it never prints.
+fn parse_key(key: &str) -> Result<DeploymentKey, String> {
+    if key.is_empty() {
+        return Err("the deployment key is empty".into());
+    }
+    Ok(DeploymentKey::new(key))
 }
 
 fn main() -> ExitCode {
@@ -107,7 +125,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("tina-web listening on http://{local}");
         let shutdown = CancellationToken::new();
         tokio::spawn(cancel_on_signal(shutdown.clone()));
-        tina_web::serve(listener, store, tina_web::ServeOptions::default(), shutdown)
+        let options = tina_web::ServeOptions {
+            stale_after: std::time::Duration::from_secs(args.stale_after),
+            ..tina_web::ServeOptions::default()
+        };
+        tina_web::serve(listener, store, options, shutdown)
             .await
             .context("server failed")
     })
@@ -173,6 +195,8 @@ mod tests {
             "/tmp/th",
             "--convex-url",
             "https://x.convex.cloud",
+            "--convex-key",
+            "secret-key",
         ];
         for argv in [
             [&["tina-web"][..], &flags[..]].concat(),
@@ -184,6 +208,11 @@ mod tests {
             let o = args.overrides();
             assert_eq!(o.tina_home, Some(PathBuf::from("/tmp/th")), "{argv:?}");
             assert_eq!(o.convex_url.as_deref(), Some("https://x.convex.cloud"));
+            assert_eq!(o.convex_key, Some(DeploymentKey::new("secret-key")));
+            assert!(
+                !format!("{o:?}").contains("secret-key"),
+                "the key never prints"
+            );
         }
     }
 

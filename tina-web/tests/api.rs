@@ -4,9 +4,9 @@ mod support;
 
 use serde_json::Value;
 use support::TestServer;
+use tina_session::dashboard::{DashboardDetail, ListPage, TaskDetail};
 use tina_session::{OrchestrationDetail, TeamHierarchy};
 use tina_web::fixture::{DEMO_FEATURE, seed_demo};
-use tina_web::types::OrchestrationSummary;
 
 fn task_keys(tasks: &Value) -> Vec<(String, String, String)> {
     tasks
@@ -28,7 +28,8 @@ async fn empty_store_lists_nothing() {
     let server = TestServer::start().await;
     let (status, body) = server.get("/api/orchestrations").await;
     assert_eq!(status, 200);
-    assert_eq!(body, serde_json::json!([]));
+    assert_eq!(body["rows"], serde_json::json!([]));
+    assert_eq!(body["total"], 0);
     server.stop().await;
 }
 
@@ -38,21 +39,26 @@ async fn list_has_task_counts_of_every_status() {
     let seeded = seed_demo(&*server.store).expect("seed");
     let (status, body) = server.get("/api/orchestrations").await;
     assert_eq!(status, 200);
-    let rows: Vec<OrchestrationSummary> = serde_json::from_value(body).expect("summary shape");
-    assert_eq!(rows.len(), 1);
-    let row = &rows[0];
+    let page: ListPage = serde_json::from_value(body).expect("list page shape");
+    assert_eq!(page.rows.len(), 1);
+    let row = &page.rows[0];
     assert_eq!(row.orchestration.id, seeded.orchestration_id);
     assert_eq!(row.orchestration.feature_name, DEMO_FEATURE);
     assert_eq!(row.orchestration.current_phase, Some(2));
-    assert_eq!(row.task_total, 13);
-    assert_eq!(row.task_counts.get("completed"), Some(&7));
-    assert_eq!(row.task_counts.get("in_progress"), Some(&2));
-    assert_eq!(row.task_counts.get("pending"), Some(&3));
+    // Team tasks and orchestrator tasks are counted apart.
+    let team = &row.team_task_counts;
+    assert_eq!(team.values().sum::<u32>(), 7);
+    assert_eq!(team.get("completed"), Some(&3));
+    assert_eq!(team.get("in_progress"), Some(&1));
+    assert_eq!(team.get("pending"), Some(&2));
     assert_eq!(
-        row.task_counts.get("deleted"),
+        team.get("deleted"),
         Some(&1),
         "unknown statuses are counted"
     );
+    let orch = &row.orchestrator_task_counts;
+    assert_eq!(orch.values().sum::<u32>(), 6);
+    assert_eq!(orch.get("completed"), Some(&4));
     server.stop().await;
 }
 
@@ -321,6 +327,144 @@ async fn ui_is_served_or_explains_how_to_build_it() {
     } else {
         assert_eq!(status, 503);
         assert!(text.contains("npm run build"), "{text}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn list_filters_and_pages_on_the_server_and_says_its_revision() {
+    let server = TestServer::start().await;
+    seed_demo(&*server.store).expect("seed");
+    for i in 0..5 {
+        tina_web::fixture::seed_bulk(&*server.store, &format!("bulk-{i}"), 2, 10).expect("bulk");
+    }
+    let resp = server
+        .client
+        .get(format!(
+            "{}/api/orchestrations?per_page=2&page=2",
+            server.base
+        ))
+        .send()
+        .await
+        .expect("list");
+    let revision: i64 = resp.headers()["x-tina-revision"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("number");
+    assert_eq!(revision, server.store.revision().expect("revision"));
+    let page: ListPage = serde_json::from_slice(&resp.bytes().await.expect("body")).expect("page");
+    assert_eq!((page.total, page.rows.len(), page.page), (6, 2, 2));
+    assert_eq!(page.facets["all"], 6);
+
+    let (status, body) = server.get("/api/orchestrations?feature=VERBOSE").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["total"], 1, "{body}");
+    assert_eq!(
+        body["rows"][0]["orchestration"]["feature_name"],
+        DEMO_FEATURE
+    );
+    let (_, body) = server.get("/api/orchestrations?status=complete").await;
+    assert_eq!(body["total"], 0, "{body}");
+
+    for (query, says) in [
+        ("status=finished", "unknown status filter 'finished'"),
+        ("page=0", "page must be a whole number"),
+        (
+            "per_page=5000",
+            "per_page must be a whole number from 1 to 200",
+        ),
+        ("sort=name", "unknown query parameter 'sort'"),
+    ] {
+        let (status, body) = server.get(&format!("/api/orchestrations?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{query}: {message}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn dashboard_detail_and_task_detail() {
+    let server = TestServer::start().await;
+    let seeded = seed_demo(&*server.store).expect("seed");
+    let resp = server
+        .client
+        .get(format!(
+            "{}/api/orchestrations/{}/dashboard",
+            server.base, seeded.orchestration_id
+        ))
+        .send()
+        .await
+        .expect("dashboard");
+    assert_eq!(resp.status().as_u16(), 200);
+    let header: i64 = resp.headers()["x-tina-revision"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("number");
+    let d: DashboardDetail =
+        serde_json::from_slice(&resp.bytes().await.expect("body")).expect("dashboard shape");
+    assert_eq!(d.revision, header);
+    assert_eq!(d.tasks.len(), seeded.task_total);
+    assert_eq!(d.phase_history.len(), 3, "{:?}", d.phase_history);
+    let (status, by_feature) = server
+        .get(&format!("/api/features/{DEMO_FEATURE}/dashboard"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        by_feature["orchestration"]["id"],
+        seeded.orchestration_id.as_str()
+    );
+
+    let p2 = &seeded.phase_teams[1];
+    let (status, body) = server
+        .get(&format!(
+            "/api/orchestrations/{}/teams/{}/tasks/1",
+            seeded.orchestration_id, p2.id
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let t: TaskDetail = serde_json::from_value(body).expect("task detail");
+    assert_eq!(t.task.subject, "Wire flag into logger");
+    assert_eq!(t.events.len(), 1);
+    let (status, body) = server
+        .get(&format!(
+            "/api/orchestrations/{}/teams/{}/tasks/99",
+            seeded.orchestration_id, p2.id
+        ))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _) = server.get("/api/features/no-such-feature/dashboard").await;
+    assert_eq!(status, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_client_accepts_it() {
+    let server = TestServer::start().await;
+    let seeded = tina_web::fixture::seed_bulk(&*server.store, "big", 2, 500).expect("bulk");
+    let url = format!(
+        "{}/api/orchestrations/{}/dashboard",
+        server.base, seeded.orchestration_id
+    );
+    let plain = server.client.get(&url).send().await.expect("plain");
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_len = plain.bytes().await.expect("body").len();
+    for encoding in ["gzip", "br"] {
+        let resp = server
+            .client
+            .get(&url)
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .expect("compressed");
+        assert_eq!(resp.headers()["content-encoding"], encoding);
+        let len = resp.bytes().await.expect("body").len();
+        assert!(
+            len * 4 < plain_len,
+            "{encoding}: {len} bytes of {plain_len}"
+        );
     }
     server.stop().await;
 }

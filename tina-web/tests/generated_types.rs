@@ -28,7 +28,10 @@ fn export_all(dir: &Path) {
         TaskStatus::export_all_to(dir),
         OrchestrationId::export_all_to(dir),
         TeamId::export_all_to(dir),
-        OrchestrationSummary::export_all_to(dir),
+        PhaseChange::export_all_to(dir),
+        tina_session::dashboard::ListPage::export_all_to(dir),
+        tina_session::dashboard::DashboardDetail::export_all_to(dir),
+        tina_session::dashboard::TaskDetail::export_all_to(dir),
         ApiErrorBody::export_all_to(dir),
         RevisionEvent::export_all_to(dir),
         Health::export_all_to(dir),
@@ -125,7 +128,7 @@ fn generated_typescript_matches_the_rust_types() {
     let expected = read_tree(fresh.path());
     assert!(
         expected.contains_key("OrchestrationDetail.ts")
-            && expected.contains_key("OrchestrationSummary.ts")
+            && expected.contains_key("DashboardDetail.ts")
     );
 
     let diffs = differences(&expected, &read_tree(&generated));

@@ -1,6 +1,8 @@
 //! The DNS-rebinding guard: a server on a loopback address answers only requests whose
 //! `Host` is a loopback name; a page on another site that rebinds its own name to
-//! 127.0.0.1 gets a JSON 421 instead of the API.
+//! 127.0.0.1 gets a JSON 421 instead of the API. On any address, an ambiguous host (two
+//! `Host` headers, or a request target naming another authority) is a 400, and every
+//! response carries the security headers (CSP, X-Frame-Options: DENY).
 
 mod support;
 
@@ -81,5 +83,85 @@ async fn a_server_bound_to_every_interface_does_not_filter_host_names() {
     let server = TestServer::start_on("0.0.0.0:0").await;
     let (status, body) = get_with_host(&server, "/api/health", "dashboard.lan:7410").await;
     assert_eq!(status, 200, "{body}");
+    server.stop().await;
+}
+
+/// Sends raw HTTP/1.1 bytes (reqwest cannot send two Host headers) and returns the status
+/// code and the whole response text.
+async fn raw(server: &TestServer, request: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.expect("read");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[tokio::test]
+async fn duplicate_or_ambiguous_hosts_are_400_on_any_address() {
+    for bind in ["127.0.0.1:0", "0.0.0.0:0"] {
+        let server = TestServer::start_on(bind).await;
+        seed_demo(&*server.store).expect("seed");
+        let p = port(&server).to_owned();
+        for request in [
+            // The first would pass the loopback guard, the second names another site.
+            format!(
+                "GET /api/orchestrations HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+            ),
+            format!(
+                "GET /api/orchestrations HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nHost: 127.0.0.1:{p}\r\nConnection: close\r\n\r\n"
+            ),
+            format!(
+                "GET http://localhost:{p}/api/orchestrations HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nConnection: close\r\n\r\n"
+            ),
+        ] {
+            let (status, text) = raw(&server, &request).await;
+            assert_eq!(status, 400, "{bind}: {request:?}: {text}");
+            assert!(text.contains("ambiguous host"), "{text}");
+            assert!(!text.contains("verbose-flag"), "no data leaks: {text}");
+        }
+        // One Host, and a matching absolute target, are served.
+        let (status, text) = raw(
+            &server,
+            &format!("GET http://127.0.0.1:{p}/api/health HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nConnection: close\r\n\r\n"),
+        )
+        .await;
+        assert_eq!(status, 200, "{text}");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let server = TestServer::start().await;
+    let p = port(&server).to_owned();
+    for (path, host) in [
+        ("/", format!("127.0.0.1:{p}")),
+        ("/api/health", format!("127.0.0.1:{p}")),
+        ("/api/nothing", format!("127.0.0.1:{p}")),
+        ("/api/health", "evil.example".to_owned()),
+    ] {
+        let resp = server
+            .client
+            .get(format!("{}{path}", server.base))
+            .header(HOST, &host)
+            .send()
+            .await
+            .expect("request");
+        let h = resp.headers();
+        assert_eq!(h["x-frame-options"], "DENY", "{path} {host}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        let csp = h["content-security-policy"].to_str().expect("csp");
+        assert!(csp.contains("default-src 'self'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+    }
     server.stop().await;
 }

@@ -117,3 +117,72 @@ async fn shutdown_ends_open_event_streams() {
     .await;
     assert!(end.is_ok(), "the event stream closed on shutdown");
 }
+
+#[tokio::test]
+async fn an_orchestration_stream_ignores_writes_to_other_orchestrations() {
+    let server = TestServer::start().await;
+    let a = seed_demo(&*server.store).expect("seed a");
+    let b = tina_web::fixture::seed_bulk(&*server.store, "other", 1, 4).expect("seed b");
+    let mut resp = server
+        .client
+        .get(format!(
+            "{}/api/events?orchestration={}",
+            server.base, a.orchestration_id
+        ))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut buf = String::new();
+    let first = wait_for_revision(&mut resp, &mut buf, Duration::from_secs(10), |_| true).await;
+    assert_eq!(
+        first,
+        server
+            .store
+            .orchestration_revision(&a.orchestration_id)
+            .expect("revision")
+    );
+
+    let writer = server.second_store();
+    let other_team = &b.phase_teams[0];
+    writer
+        .record_task_event(&task(other_team, "99", "Elsewhere", "pending", None, 9_000))
+        .expect("write b");
+    // Several polls pass with nothing for A.
+    let quiet = tokio::time::timeout(Duration::from_millis(800), resp.chunk()).await;
+    match quiet {
+        Err(_) => {}
+        Ok(chunk) => {
+            let text = chunk
+                .expect("read")
+                .map(|c| String::from_utf8_lossy(&c).into_owned())
+                .unwrap_or_default();
+            assert!(
+                !text.contains("event: revision"),
+                "a write to another orchestration woke A's stream: {text}"
+            );
+        }
+    }
+    writer
+        .record_task_event(&task(
+            &a.phase_teams[1],
+            "12",
+            "Here",
+            "pending",
+            None,
+            9_000,
+        ))
+        .expect("write a");
+    let next = wait_for_revision(&mut resp, &mut buf, Duration::from_secs(10), |r| r > first).await;
+    assert_eq!(
+        next,
+        server
+            .store
+            .orchestration_revision(&a.orchestration_id)
+            .expect("revision")
+    );
+
+    let (status, body) = server.get("/api/events?orchestration=no-such-id").await;
+    assert_eq!(status, 404, "{body}");
+    server.stop().await;
+}

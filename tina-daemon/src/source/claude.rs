@@ -13,32 +13,64 @@
 //! task statuses are kept verbatim, numeric ids are accepted as strings. Hidden files and
 //! non-`.json` files (Claude Code keeps lock files beside the tasks) are skipped.
 //!
+//! Only this layout is imported: a team directory must be a real directory (not a
+//! symlink) whose name passes the team naming rule, and a task file's name must be a
+//! valid task id plus `.json`. Files are read through [`super::read`]: regular files
+//! only, inside `$CLAUDE_HOME`, up to a size limit.
+//!
 //! The file formats themselves (serde types, side files, layouts) live in
 //! [`tina_session::claude_code`]; this module maps them to the sync engine's records.
 
 use std::path::{Component, Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
+use tina_session::TaskStatus;
 use tina_session::claude_code::files::{CONFIG_FILE, FormatError};
-use tina_session::claude_code::{ClaudeHome, IdValue, TaskFile, TeamConfig, is_task_file_name};
-use tina_session::{Millis, TaskStatus};
+use tina_session::claude_code::{ClaudeHome, IdValue, TaskFile, TeamConfig};
+use tina_session::model::input::{self, NameKind};
 
+use super::read::{is_real_dir, read_regular};
 use super::{Change, MemberRecord, ReadError, SourceFile, TaskRecord, TeamRecord};
 
 /// Reads Claude Code team and task files under one `$CLAUDE_HOME`.
 #[derive(Debug, Clone)]
 pub struct ClaudeSource {
+    root: PathBuf,
+    /// `root` with links resolved, once it exists (files must resolve inside it).
+    real_root: std::sync::OnceLock<PathBuf>,
     teams_dir: PathBuf,
     tasks_dir: PathBuf,
+    /// Files larger than this are reported, not read.
+    max_file: u64,
 }
 
 impl ClaudeSource {
+    /// The source under `claude_home`, reading files up to [`input::FILE_READ_MAX`].
     pub fn new(claude_home: &Path) -> Self {
         let home = ClaudeHome::new(claude_home);
         Self {
+            root: claude_home.to_owned(),
+            real_root: std::sync::OnceLock::new(),
             teams_dir: home.teams_dir(),
             tasks_dir: home.tasks_dir(),
+            max_file: input::FILE_READ_MAX,
         }
+    }
+
+    /// The root every file must resolve inside (canonical once it exists).
+    fn real_root(&self) -> &Path {
+        if let Some(real) = self.real_root.get() {
+            return real;
+        }
+        match self.root.canonicalize() {
+            Ok(real) => self.real_root.get_or_init(|| real),
+            Err(_) => &self.root,
+        }
+    }
+
+    /// The same source with another per-file read limit (bytes).
+    pub fn with_file_limit(mut self, max_file: u64) -> Self {
+        self.max_file = max_file;
+        self
     }
 
     /// The directories to watch (recursively). They are created if missing, so a watch
@@ -51,33 +83,38 @@ impl ClaudeSource {
     pub fn classify(&self, path: &Path) -> Option<Change> {
         if let Some(rest) = relative(path, &self.teams_dir) {
             return match rest.as_slice() {
-                [team] => Some(Change::Team(team.clone())),
-                [team, file] if file == CONFIG_FILE => Some(Change::File(SourceFile::TeamConfig {
-                    team: team.clone(),
-                    path: path.to_owned(),
-                })),
+                [team] if is_team_name(team) => Some(Change::Team(team.clone())),
+                [team, file] if file == CONFIG_FILE && is_team_name(team) => {
+                    Some(Change::File(SourceFile::TeamConfig {
+                        team: team.clone(),
+                        path: path.to_owned(),
+                    }))
+                }
                 _ => None,
             };
         }
         if let Some(rest) = relative(path, &self.tasks_dir) {
             return match rest.as_slice() {
-                [team] => Some(Change::Team(team.clone())),
-                [team, file] if is_task_file(file) => Some(Change::File(SourceFile::Task {
-                    team: team.clone(),
-                    path: path.to_owned(),
-                })),
+                [team] if is_team_name(team) => Some(Change::Team(team.clone())),
+                [team, file] if is_task_file(file) && is_team_name(team) => {
+                    Some(Change::File(SourceFile::Task {
+                        team: team.clone(),
+                        path: path.to_owned(),
+                    }))
+                }
                 _ => None,
             };
         }
         None
     }
 
-    /// Every team that has a team or task directory.
+    /// Every team that has a team or task directory (a real one: a symlink is skipped,
+    /// and so is a name that is not a valid team name).
     pub fn list_teams(&self) -> std::io::Result<Vec<String>> {
         let mut teams = Vec::new();
         for dir in self.watch_roots() {
             for name in list_dir(dir)? {
-                if !name.starts_with('.') && dir.join(&name).is_dir() {
+                if is_team_name(&name) && is_real_dir(&dir.join(&name)) {
                     teams.push(name);
                 }
             }
@@ -90,14 +127,22 @@ impl ClaudeSource {
     /// Every file of one team: its config (if present) and its task files.
     pub fn team_files(&self, team: &str) -> std::io::Result<Vec<SourceFile>> {
         let mut files = Vec::new();
-        let config = self.teams_dir.join(team).join(CONFIG_FILE);
-        if config.is_file() {
+        if !is_team_name(team) {
+            return Ok(files);
+        }
+        let team_dir = self.teams_dir.join(team);
+        let config = team_dir.join(CONFIG_FILE);
+        // Whatever the config is (a FIFO, a symlink), reading it reports it.
+        if is_real_dir(&team_dir) && std::fs::symlink_metadata(&config).is_ok() {
             files.push(SourceFile::TeamConfig {
                 team: team.to_owned(),
                 path: config,
             });
         }
         let dir = self.tasks_dir.join(team);
+        if !is_real_dir(&dir) {
+            return Ok(files);
+        }
         for name in list_dir(&dir)? {
             if is_task_file(&name) {
                 files.push(SourceFile::Task {
@@ -124,7 +169,7 @@ impl ClaudeSource {
 
     /// Reads a team's config.json.
     pub fn read_team(&self, team: &str, path: &Path) -> Result<TeamRecord, ReadError> {
-        let (bytes, _) = read(path)?;
+        let (bytes, _) = read_regular(self.real_root(), path, self.max_file)?;
         let file = TeamConfig::parse(&bytes).map_err(|e| malformed(path, e))?;
         if let Some(name) = file.name.as_deref().filter(|n| *n != team) {
             tracing::warn!(
@@ -157,7 +202,7 @@ impl ClaudeSource {
     /// writes `<id>.json`): one file is one task, so two files can never take turns
     /// overwriting one task. An `id` field that disagrees is logged, not followed.
     pub fn read_task(&self, team: &str, path: &Path) -> Result<TaskRecord, ReadError> {
-        let (bytes, modified_at) = read(path)?;
+        let (bytes, modified_at) = read_regular(self.real_root(), path, self.max_file)?;
         let file = TaskFile::parse(&bytes).map_err(|e| malformed(path, e))?;
         let task_id = path
             .file_stem()
@@ -204,9 +249,15 @@ impl ClaudeSource {
     }
 }
 
-/// `.../tasks/<team>/<id>.json`: a visible `.json` file (never a side file).
+/// `.../tasks/<team>/<id>.json`: a valid task id followed by `.json`.
 fn is_task_file(name: &str) -> bool {
-    is_task_file_name(name)
+    name.strip_suffix(".json")
+        .is_some_and(|id| input::validate_task_id(id).is_ok())
+}
+
+/// A directory name that can be a team: it passes the one naming rule.
+fn is_team_name(name: &str) -> bool {
+    input::validate_name(NameKind::Team, name).is_ok()
 }
 
 fn malformed(path: &Path, e: FormatError) -> ReadError {
@@ -248,28 +299,6 @@ fn list_dir(dir: &Path) -> std::io::Result<Vec<String>> {
         }
     }
     Ok(names)
-}
-
-/// The file's bytes and its modification time in ms (the time stamp of its content).
-fn read(path: &Path) -> Result<(Vec<u8>, Millis), ReadError> {
-    let io = |source: std::io::Error| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            ReadError::Missing(path.to_owned())
-        } else {
-            ReadError::Io {
-                path: path.to_owned(),
-                source,
-            }
-        }
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    let modified_at = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_millis() as Millis);
-    let bytes = std::fs::read(path).map_err(io)?;
-    Ok((bytes, modified_at))
 }
 
 #[cfg(test)]

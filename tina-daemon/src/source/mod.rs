@@ -5,6 +5,7 @@
 //! [`claude`]. When Claude Code changes its layout, that module changes and nothing else.
 
 pub mod claude;
+pub mod read;
 
 use std::path::PathBuf;
 
@@ -94,7 +95,27 @@ pub enum ReadError {
         source: std::io::Error,
     },
     /// The file exists but is not a valid record (half-written, or not the expected
-    /// shape). It is retried when it changes again.
+    /// shape). It is retried shortly (it may be half-written) and when it changes again.
     #[error("malformed {path}: {reason}")]
     Malformed { path: PathBuf, reason: String },
+    /// The path is not something the daemon reads (a FIFO, device, socket, symlink, or
+    /// a path leading out of `$CLAUDE_HOME`). Looked at again only when it changes.
+    #[error("not reading {path}: {reason}")]
+    Refused { path: PathBuf, reason: String },
+    /// The file is larger than the per-file read limit; it is not read.
+    #[error("not reading {path}: {size} bytes, more than the limit of {max}")]
+    TooLarge { path: PathBuf, size: u64, max: u64 },
+}
+
+impl ReadError {
+    /// The file concerned.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Self::Missing(path)
+            | Self::Io { path, .. }
+            | Self::Malformed { path, .. }
+            | Self::Refused { path, .. }
+            | Self::TooLarge { path, .. } => path,
+        }
+    }
 }

@@ -649,3 +649,5 @@ fn syncing_beats_the_pulse() {
     engine.startup().unwrap();
     assert!(engine.pulse().last() > 0);
 }
+
+mod faults;

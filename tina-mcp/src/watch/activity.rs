@@ -15,7 +15,7 @@ use super::{Anomaly, AnomalyKind, Milestone, MilestoneKind, Snapshot, event, tea
 
 /// The activity already reported: entries up to `at`, the first `at_count` of those at
 /// exactly `at`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ActivitySeen {
     pub at: i64,
     pub at_count: u32,

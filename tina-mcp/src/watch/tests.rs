@@ -123,7 +123,15 @@ fn messages(events: &[Milestone]) -> Vec<String> {
 
 /// Round-trips the cursor, as a client would.
 fn again(e: &Evaluation) -> Seen {
-    Seen::decode(&e.next.encode(), &e.next.key).expect("cursor decodes")
+    let cursors = Cursors::default();
+    let cursor = cursors.issue(e.next.clone(), T0);
+    match cursors
+        .resume(&cursor, &e.next.key)
+        .expect("cursor resumes")
+    {
+        Resumed::Known(seen) => seen,
+        other => panic!("a kept cursor resumed as {other:?}"),
+    }
 }
 
 #[test]
@@ -285,19 +293,58 @@ fn replaced_orchestration_is_reported_from_scratch() {
 }
 
 #[test]
-fn cursors_are_checked() {
+fn cursors_are_short_and_checked() {
     let e = evaluate(&Seen::new("auth", T0), &running(T0), &th());
-    let cursor = e.next.encode();
-    assert!(Seen::decode(&cursor, "auth").is_ok());
-    let other = Seen::decode(&cursor, "billing").expect_err("other key");
+    let cursors = Cursors::default();
+    let cursor = cursors.issue(e.next.clone(), T0 + 90 * MIN);
+    assert!(cursor.len() <= 24, "{cursor} is {} chars", cursor.len());
+    // The same state gets the same cursor.
+    assert_eq!(cursors.issue(e.next.clone(), T0 + 90 * MIN), cursor);
+    assert!(cursors.resume(&cursor, "auth").is_ok());
+    let other = cursors.resume(&cursor, "billing").expect_err("other key");
     assert!(
         other.to_string().contains("belongs to a watch of 'auth'"),
         "{other}"
     );
-    for bad in ["", "w1.!!!", "xyz", "w1.eyJ9"] {
-        let err = Seen::decode(bad, "auth").expect_err("bad cursor");
+    for bad in [
+        "",
+        "w1.!!!",
+        "xyz",
+        "w1.eyJ9",
+        ".",
+        "a.",
+        "zzzzzzzzzzzzzzz.1",
+    ] {
+        let err = cursors.resume(bad, "auth").expect_err("bad cursor");
         assert!(err.to_string().contains("invalid cursor"), "{err}");
     }
+    // A long input is quoted in part only.
+    let long = "x".repeat(5000);
+    let err = cursors.resume(&long, "auth").expect_err("bad cursor");
+    assert!(err.to_string().len() < 400, "{err}");
+    // Another server (restarted) does not know the state: it resumes from the time.
+    assert_eq!(
+        Cursors::default().resume(&cursor, "auth").expect("parses"),
+        Resumed::AsOf(T0 + 90 * MIN)
+    );
+}
+
+#[test]
+fn a_restarted_server_rebuilds_what_was_reported_from_the_cursor_time() {
+    // Everything in `running` happened by T0 + MIN; a cursor taken at T0 + 2 MIN
+    // has seen it all, so the rebuilt state reports nothing new.
+    let snap = running(T0 + 3 * MIN);
+    let told = evaluate(&Seen::new("auth", T0), &running(T0 + 2 * MIN), &th());
+    let rebuilt = Seen::as_of("auth", T0, T0 + 2 * MIN, &snap, &th());
+    let e = evaluate(&rebuilt, &snap, &th());
+    assert!(e.milestones.is_empty(), "{:?}", messages(&e.milestones));
+    assert_eq!(rebuilt.teams, told.next.teams);
+    assert_eq!(rebuilt.phases, told.next.phases);
+    assert_eq!(rebuilt.status, told.next.status);
+    // A cursor from before the orchestration existed reports it as new.
+    let early = Seen::as_of("auth", T0 - 10 * MIN, T0 - 5 * MIN, &snap, &th());
+    let e = evaluate(&early, &snap, &th());
+    assert_eq!(e.milestones[0].kind, MilestoneKind::OrchestrationAppeared);
 }
 
 #[test]
@@ -319,6 +366,31 @@ fn a_phase_completes_after_its_tasks_within_one_call() {
             "orchestration 'auth' is complete",
         ]
     );
+}
+
+#[test]
+fn an_unhealthy_daemon_is_an_anomaly_until_it_recovers() {
+    use tina_session::daemon::ProblemKind;
+    let mut snap = running(T0 + MIN);
+    snap.daemon = Some(DaemonHealth::Unhealthy {
+        problem: ProblemKind::DiskFull,
+    });
+    let e = evaluate(&Seen::new("auth", T0), &snap, &th());
+    let kinds: Vec<_> = e.new_anomalies.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [AnomalyKind::DaemonUnhealthy]);
+    assert!(
+        e.new_anomalies[0].message.contains("disk"),
+        "{:?}",
+        e.new_anomalies
+    );
+    // Still full on the next call: ongoing, not new.
+    let e = evaluate(&again(&e), &snap, &th());
+    assert!(e.new_anomalies.is_empty());
+    assert_eq!(e.ongoing_anomalies[0].kind, AnomalyKind::DaemonUnhealthy);
+    // Writes succeed again: the anomaly clears.
+    snap.daemon = Some(DaemonHealth::Heartbeat { age_ms: 500 });
+    let e = evaluate(&again(&e), &snap, &th());
+    assert!(e.new_anomalies.is_empty() && e.ongoing_anomalies.is_empty());
 }
 
 fn activity(

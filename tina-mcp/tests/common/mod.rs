@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod budget;
 pub mod failing;
 pub mod seed;
 

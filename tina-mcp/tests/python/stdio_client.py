@@ -63,10 +63,19 @@ async def main(binary, expected):
             tasks = structured(
                 await session.call_tool("get_current_tasks", {"orchestration": "auth"}),
                 "get_current_tasks")
-            assert tasks["count"] == 7, tasks["count"]
-            assert tasks["orchestration_id"] == expected["orchestration_id"]
-            keys = {(t["team_name"], t["task_id"]) for t in tasks["tasks"]}
+            keys = {(g["team"], t["id"]) for g in tasks["teams"] for t in g["tasks"]}
+            assert len(keys) == 7, keys
             assert ("auth-orchestration", "1") in keys and ("auth-phase-1", "1") in keys, keys
+            full = structured(
+                await session.call_tool("get_current_tasks",
+                                        {"orchestration": "auth", "detail": "full"}),
+                "get_current_tasks")
+            assert all("updated_at" in t for g in full["teams"] for t in g["tasks"]), full
+            page = structured(
+                await session.call_tool("get_current_tasks",
+                                        {"orchestration": "auth", "limit": 2}),
+                "get_current_tasks")
+            assert page["more"] == 5 and page["cursor"], page
 
             phase1 = structured(
                 await session.call_tool(
@@ -74,21 +83,25 @@ async def main(binary, expected):
                     {"orchestration": expected["orchestration_id"], "phase": 1,
                      "status": "completed"}),
                 "get_current_tasks")
-            assert phase1["count"] == 3, phase1
-            assert all(t["team_id"] == expected["phase1_team_id"] for t in phase1["tasks"])
+            [group] = phase1["teams"]
+            assert group["team"] == "auth-phase-1" and group["phase"] == 1, group
+            assert len(group["tasks"]) == 3, group
 
             tree = structured(
                 await session.call_tool("get_team_hierarchy", {"orchestration": "auth"}),
                 "get_team_hierarchy")
             [root] = tree["teams"]
-            assert root["team"]["id"] == expected["orchestrator_team_id"], root["team"]
-            assert root["task_total"] == 2
+            assert root["id"] == expected["orchestrator_team_id"], root
+            assert root["tasks"] == {"completed": 1, "in_progress": 1}, root
             [child] = root["children"]
-            assert child["team"]["team_name"] == "auth-phase-1"
-            assert child["team"]["parent_team_id"] == expected["orchestrator_team_id"]
-            assert child["task_counts"] == {"completed": 3, "in_progress": 1,
-                                            "needs_review": 1}, child["task_counts"]
-            assert [m["agent_name"] for m in child["members"]] == ["executor"]
+            assert child["team"] == "auth-phase-1"
+            assert child["id"] == expected["phase1_team_id"]
+            assert child["tasks"] == {"completed": 3, "in_progress": 1,
+                                      "needs_review": 1}, child["tasks"]
+            assert [m["name"] for m in child["members"]] == ["executor"]
+            structured(await session.call_tool("get_team_hierarchy",
+                                               {"orchestration": "auth", "detail": "full"}),
+                       "get_team_hierarchy")
 
             bad = await session.call_tool("get_team_hierarchy", {"orchestration": "nope"})
             assert is_error(bad), bad
@@ -98,43 +111,65 @@ async def main(binary, expected):
             again = structured(
                 await session.call_tool("get_current_tasks", {"orchestration": "auth"}),
                 "get_current_tasks")
-            assert again["count"] == 7
+            assert sum(len(g["tasks"]) for g in again["teams"]) == 7
 
             # Every other tool's result, checked by the SDK against its outputSchema
             # (call_tool validates structuredContent with jsonschema).
             listed = structured(await session.call_tool("list_orchestrations", {}),
                                 "list_orchestrations")
-            assert {o["feature_name"] for o in listed["orchestrations"]} == {"auth", "billing"}
+            assert {o["feature"] for o in listed["orchestrations"]} == {"auth", "billing"}
+            structured(await session.call_tool("list_orchestrations",
+                                               {"detail": "full", "limit": 1}),
+                       "list_orchestrations")
             one = structured(await session.call_tool("get_orchestration",
                                                      {"orchestration": "auth"}),
                              "get_orchestration")
-            assert one["task_total"] == 7
+            assert sum(one["tasks"].values()) == 7
+            structured(await session.call_tool("get_orchestration",
+                                               {"orchestration": "auth", "detail": "full"}),
+                       "get_orchestration")
             detail = structured(await session.call_tool("get_orchestration_detail",
                                                         {"orchestration": "auth"}),
                                 "get_orchestration_detail")
-            assert len(detail["phase_tasks"]["1"]) == 5
+            assert [len(t.get("tasks", [])) for t in detail["teams"]] == [2, 5], detail
+            structured(await session.call_tool("get_orchestration_detail",
+                                               {"orchestration": "auth", "detail": "full",
+                                                "limit": 3}),
+                       "get_orchestration_detail")
             active = structured(await session.call_tool("list_active_teams", {}),
                                 "list_active_teams")
-            assert len(active["teams"]) == 3
+            assert sum(len(o["teams"]) for o in active["orchestrations"]) == 3
+            structured(await session.call_tool("list_active_teams",
+                                               {"detail": "full", "limit": 1}),
+                       "list_active_teams")
             watch = structured(await session.call_tool(
                 "watch_orchestration", {"orchestration": "auth", "timeout_seconds": 0}),
                 "watch_orchestration")
             assert watch["milestones"] and watch["cursor"]
+            idle = structured(await session.call_tool(
+                "watch_orchestration", {"orchestration": "auth", "cursor": watch["cursor"],
+                                        "timeout_seconds": 0}),
+                "watch_orchestration")
+            assert "milestones" not in idle and len(idle["cursor"]) <= 24, idle
             team = structured(await session.call_tool(
                 "register_team", {"orchestration": "auth", "team_name": "auth-review",
                                   "phase_number": 1,
                                   "parent_team_id": expected["orchestrator_team_id"]}),
                 "register_team")
-            assert team["team"]["parent_team_id"] == expected["orchestrator_team_id"]
+            assert team["team"]["team"] == "auth-review" and team["team"]["phase"] == 1
+            advanced = structured(await session.call_tool(
+                "advance_phase", {"orchestration": "auth", "phase": 1, "event": "review"}),
+                "advance_phase")
+            assert advanced["phase_status"] == "reviewing"
+            structured(await session.call_tool(
+                "advance_phase", {"orchestration": "auth", "phase": 1, "event": "complete"}),
+                "advance_phase")
+            # Phases run one at a time: phase 2 starts once phase 1 is complete.
             started = structured(await session.call_tool(
                 "start_phase", {"orchestration": "auth", "phase": 2, "runtime": "none",
                                 "plan": expected["plan"]}),
                 "start_phase")
             assert started["team_name"] == "auth-phase-2"
-            advanced = structured(await session.call_tool(
-                "advance_phase", {"orchestration": "auth", "phase": 1, "event": "review"}),
-                "advance_phase")
-            assert advanced["phase_status"] == "reviewing"
             init = structured(await session.call_tool(
                 "init_orchestration", {"feature": "py", "design_doc": expected["design_doc"],
                                        "no_worktree": True}),

@@ -21,7 +21,8 @@ pub enum DaemonAction {
     Start,
     /// Stop the daemon and wait until it has exited.
     Stop,
-    /// Show whether the daemon runs; exits 1 when it does not.
+    /// Show whether the daemon runs and is healthy; exits 1 when it does not run or
+    /// cannot write (unhealthy).
     Status,
     /// Stop the daemon if it runs, then start it.
     Restart,
@@ -56,7 +57,7 @@ pub fn run(args: DaemonArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         DaemonAction::Status => {
             let st = daemon::status(config)?;
             ctx.emit(&st, || describe(&st))?;
-            if !st.running {
+            if !st.running || st.state == daemon::DaemonState::Unhealthy {
                 return Ok(ExitCode::from(1));
             }
         }
@@ -87,9 +88,19 @@ fn describe(st: &DaemonStatus) -> String {
         daemon::DaemonState::Unresponsive => {
             "unresponsive (process alive, heartbeat stale; `daemon restart` replaces it)"
         }
+        daemon::DaemonState::Starting => "starting (start-up scan under way)",
+        daemon::DaemonState::Unhealthy => "unhealthy (running, but cannot record what it reads)",
     };
+    let problem = st.problem.as_ref().map_or(String::new(), |p| {
+        format!(
+            "\n  problem:       {:?} since {} ms ago: {}",
+            p.kind,
+            (crate::model::now_ms() - p.since).max(0),
+            crate::model::input::display_safe(&p.detail)
+        )
+    });
     format!(
-        "daemon: {state}\n  pid:           {}\n  heartbeat age: {}\n  pid file:      {}\n  log:           {}",
+        "daemon: {state}{problem}\n  pid:           {}\n  heartbeat age: {}\n  pid file:      {}\n  log:           {}",
         or_dash(st.pid),
         or_dash(st.heartbeat_age_ms.map(|ms| format!("{ms} ms"))),
         st.pid_file.display(),

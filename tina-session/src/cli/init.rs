@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::launch_args::LaunchArgs;
 use super::{Context, or_dash, safe};
-use crate::lifecycle::{self, InitRequest};
+use crate::lifecycle::{self, InitRequest, Runtime};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -35,16 +36,30 @@ pub struct InitArgs {
     /// Spending limit for the whole orchestration, in US dollars (see `budget`).
     #[arg(long, value_name = "USD", value_parser = crate::attention::budget::parse_usd)]
     pub budget_usd: Option<f64>,
+    /// Who plays the orchestrator: none (you drive it; the default), claude (launch the
+    /// orchestrator lead in tmux, following the orchestrate skill).
+    #[arg(long, default_value = "none")]
+    pub runtime: Runtime,
+    #[command(flatten)]
+    pub launch: LaunchArgs,
 }
 
 pub fn run(args: InitArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let store = ctx.store()?;
+    // The one command that may create a new store where a deleted one was.
+    let store = ctx.store_for_init()?;
     let repo = match args.repo {
         Some(r) => Some(r),
         None if args.no_worktree => None,
         None => Some(std::env::current_dir()?),
     };
-    let out = lifecycle::init(
+    let launcher = match args.runtime {
+        Runtime::Claude => Some(args.launch.launcher(&ctx.config)?),
+        Runtime::None => None,
+        Runtime::Sim => anyhow::bail!(
+            "--runtime sim is for phase teams the harness plays; use claude or none for init"
+        ),
+    };
+    let out = lifecycle::init_with(
         &*store,
         &InitRequest {
             feature: args.feature,
@@ -56,6 +71,7 @@ pub fn run(args: InitArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             replace: args.replace,
             worktrees_dir: ctx.config.tina_home.join("worktrees"),
         },
+        launcher.as_ref(),
     )?;
     if let Some(usd) = args.budget_usd {
         crate::attention::set_budget(&*store, out.orchestration_id.as_str(), None, Some(usd))?;
@@ -72,7 +88,14 @@ pub fn run(args: InitArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             safe(&or_dash(out.worktree_path.as_ref())),
             safe(&out.feature_name),
             out.team_id
-        )
+        ) + &match &out.tmux_session {
+            Some(t) => format!(
+                "\n\nThe orchestrator lead runs in tmux (session id {}); watch it with:\n  {}",
+                or_dash(out.lead_session_id.as_ref()),
+                lifecycle::launch::attach_hint(t)
+            ),
+            None => String::new(),
+        }
     })?;
     Ok(ExitCode::SUCCESS)
 }

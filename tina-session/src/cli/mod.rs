@@ -7,9 +7,11 @@ mod advance;
 mod budget;
 mod cleanup;
 mod daemon;
+mod db;
 pub mod hierarchy;
 pub mod hook;
 mod init;
+mod launch_args;
 mod list;
 mod register_team;
 mod start;
@@ -79,6 +81,8 @@ pub enum Command {
     Daemon(daemon::DaemonArgs),
     /// Set, change or remove the spending limit of an orchestration or a phase.
     Budget(budget::BudgetArgs),
+    /// Check the SQLite store for damage, or rebuild a copy of a damaged one.
+    Db(db::DbArgs),
     /// Record one Claude Code hook payload from stdin (for the plugin's hooks.json);
     /// always exits 0, logs to $TINA_HOME/logs/hook.log.
     Hook(hook::HookArgs),
@@ -91,8 +95,23 @@ pub struct Context {
 }
 
 impl Context {
+    /// The store, checked first when it is the local SQLite file (`PRAGMA quick_check`):
+    /// a damaged file fails every command, naming the file and `db recover`, instead of
+    /// answering from the parts that still read.
     pub fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        Ok(self.config.open_store()?)
+        self.checked(self.config.open_store()?)
+    }
+
+    /// [`Self::store`] for `init`, which may create a new store where one was deleted.
+    pub fn store_for_init(&self) -> anyhow::Result<Arc<dyn Store>> {
+        self.checked(self.config.open_store_for_init()?)
+    }
+
+    fn checked(&self, store: Arc<dyn Store>) -> anyhow::Result<Arc<dyn Store>> {
+        if self.config.convex_url.is_none() {
+            db::refuse_if_damaged(&self.config.db_path())?;
+        }
+        Ok(store)
     }
 
     /// Prints `value` as JSON with `--json`, else the human text.
@@ -121,6 +140,7 @@ pub fn main() -> ExitCode {
         tina_home: cli.global.tina_home.clone(),
         claude_home: cli.global.claude_home.clone(),
         convex_url: None,
+        convex_key: None,
     };
     // The hook logs to its own file and exits 0 whatever happens, config errors included.
     let command = match cli.command {
@@ -164,14 +184,9 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Cleanup(a) => cleanup::run(a, ctx),
         Command::Daemon(a) => daemon::run(a, ctx),
         Command::Budget(a) => budget::run(a, ctx),
-        Command::Hook(a) => {
-            let overrides = Overrides {
-                tina_home: Some(ctx.config.tina_home.clone()),
-                claude_home: Some(ctx.config.claude_home.clone()),
-                convex_url: ctx.config.convex_url.clone(),
-            };
-            Ok(hook::main(a, overrides))
-        }
+        Command::Db(a) => db::run(a, ctx),
+        // Dispatched in `main` before any configuration is loaded.
+        Command::Hook(a) => Ok(hook::main(a, Overrides::default())),
     }
 }
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::launch_args::LaunchArgs;
 use super::{Context, safe};
 use crate::lifecycle::{self, Runtime, StartRequest};
 use crate::model::TeamId;
@@ -30,6 +31,8 @@ pub struct StartArgs {
     /// Spending limit for this phase, in US dollars (see `budget`).
     #[arg(long, value_name = "USD", value_parser = crate::attention::budget::parse_usd)]
     pub budget_usd: Option<f64>,
+    #[command(flatten)]
+    pub launch: LaunchArgs,
 }
 
 pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -47,7 +50,11 @@ pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         crate::attention::set_budget(&*store, orch.id.as_str(), Some(args.phase), Some(usd))?;
     }
-    let out = lifecycle::start(
+    let launcher = match args.runtime {
+        Runtime::Claude => Some(args.launch.launcher(&ctx.config)?),
+        Runtime::Sim | Runtime::None => None,
+    };
+    let out = lifecycle::start_with(
         &*store,
         &StartRequest {
             orchestration: args.feature,
@@ -56,6 +63,7 @@ pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             parent_team_id: args.parent_team_id.map(TeamId::from),
             runtime: args.runtime,
         },
+        launcher.as_ref(),
     )?;
     ctx.emit(&out, || {
         let mut s = format!(
@@ -66,9 +74,13 @@ pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             out.parent_team_id,
             out.runtime
         );
+        if let Some(id) = &out.lead_session_id {
+            s.push_str(&format!("\n  lead session:   {id}"));
+        }
         if let Some(t) = out.tmux_session.as_deref().map(safe) {
             s.push_str(&format!(
-                "\n  tmux session:   {t} (attach: tmux attach -t {t})"
+                "\n  tmux session:   {t}\n\nWatch the lead with:\n  {}",
+                lifecycle::launch::attach_hint(&t)
             ));
         }
         s

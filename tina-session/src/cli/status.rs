@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::{Context, or_dash, safe};
 use crate::attention::summary::{Spend, UsageView, usage_view};
-use crate::lifecycle::resolve_orchestration;
+use crate::lifecycle::launch::{LeadLink, lead_link};
+use crate::lifecycle::{LaunchSettings, resolve_orchestration};
 use crate::model::input::display_safe;
 use crate::model::{AttentionEvent, Orchestration, Phase, count_by_status};
 
@@ -30,6 +31,15 @@ struct Status {
     usage: UsageView,
     /// Attention events still holding (waiting, stall, blocked, budget), oldest first.
     attention: Vec<AttentionEvent>,
+    /// Teams whose lead TINA launched: where its Claude Code team folder stands.
+    leads: Vec<Lead>,
+}
+
+#[derive(Serialize)]
+struct Lead {
+    team_name: String,
+    lead_session_id: Option<String>,
+    link: LeadLink,
 }
 
 /// `$1.23 · 45.6k tokens · 12 messages` (and the unpriced count when there is one).
@@ -64,12 +74,26 @@ pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter(AttentionEvent::is_open)
         .collect();
+    let teams = store.list_teams(&orch.id)?;
+    let timeout = LaunchSettings::from_env()?.link_timeout;
+    let now = crate::model::now_ms();
+    let leads = teams
+        .iter()
+        .filter_map(|t| {
+            Some(Lead {
+                team_name: t.team_name.clone(),
+                lead_session_id: t.lead_session_id.clone(),
+                link: lead_link(t, &ctx.config.claude_home, now, timeout)?,
+            })
+        })
+        .collect();
     let status = Status {
         usage,
         attention,
         store: store.describe(),
         phases: store.list_phases(&orch.id)?,
-        team_count: store.list_teams(&orch.id)?.len(),
+        team_count: teams.len(),
+        leads,
         orchestration: orch,
         task_counts,
     };
@@ -93,6 +117,13 @@ pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 s.push_str(&format!(" ({})", safe(r)));
             }
             s.push('\n');
+        }
+        for l in &status.leads {
+            s.push_str(&format!(
+                "  lead {}: {}\n",
+                crate::model::input::display_safe(&l.team_name),
+                l.link.describe(&l.team_name)
+            ));
         }
         let counts: Vec<String> = status
             .task_counts

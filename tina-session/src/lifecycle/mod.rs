@@ -16,6 +16,7 @@
 //! Every input is checked first with the rules of [`crate::model::input`] (names, ids,
 //! sizes); every folder derived from a name goes through [`crate::paths`].
 
+pub mod launch;
 mod machine;
 mod worktree;
 
@@ -27,9 +28,36 @@ use crate::model::input;
 use crate::model::*;
 use crate::store::{Store, StoreError};
 
+pub use launch::{LaunchError, LaunchSettings};
 pub use machine::{PhaseEvent, next_orchestration_status, next_phase_status};
 
 use crate::paths::{self, PathError};
+
+/// What launching a Claude Code lead needs: TINA's configuration (the lead gets its
+/// homes and store) and the launcher settings.
+#[derive(Debug, Clone)]
+pub struct Launcher {
+    pub config: crate::config::Config,
+    pub settings: LaunchSettings,
+}
+
+impl Launcher {
+    /// The configuration and launcher settings of this process's environment.
+    pub fn from_env() -> Result<Self> {
+        let config = crate::config::Config::load(crate::config::Overrides::default())
+            .map_err(|e| LifecycleError::Invalid(e.to_string()))?;
+        Ok(Self {
+            config,
+            settings: LaunchSettings::from_env()?,
+        })
+    }
+}
+
+impl From<LaunchError> for LifecycleError {
+    fn from(e: LaunchError) -> Self {
+        LifecycleError::Command(e.to_string())
+    }
+}
 
 /// Why a lifecycle operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +137,12 @@ pub struct InitOutcome {
     pub worktree_path: Option<String>,
     pub branch: Option<String>,
     pub total_phases: u32,
+    /// The orchestrator lead's session id, when `init` launched it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_session_id: Option<String>,
+    /// The tmux session running the orchestrator lead, when `init` launched it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tmux_session: Option<String>,
 }
 
 /// Checks a feature name against the one naming rule ([`input::validate_name`]): it
@@ -120,6 +154,16 @@ pub fn validate_feature(feature: &str) -> Result<()> {
 /// Creates the orchestration (exact feature name), its worktree and branch, and the
 /// orchestrator team.
 pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
+    init_with(store, req, None)
+}
+
+/// [`init`], then, with a launcher, launches the orchestrator lead (Claude Code) in the
+/// worktree: its session id is chosen and recorded on the orchestrator team first.
+pub fn init_with(
+    store: &dyn Store,
+    req: &InitRequest,
+    launcher: Option<&Launcher>,
+) -> Result<InitOutcome> {
     validate_feature(&req.feature)?;
     input::check_path("design doc path", &req.design_doc)?;
     if let Some(repo) = &req.repo {
@@ -128,6 +172,10 @@ pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
     if let Some(branch) = &req.branch {
         input::validate_branch(branch)?;
     }
+    if let Some(l) = launcher {
+        launch::preflight(&l.settings)?;
+    }
+    let lead_session_id = launcher.map(|_| launch::new_session_id());
     if req.total_phases == 0 {
         return Err(LifecycleError::Invalid(
             "--total-phases must be at least 1".into(),
@@ -179,7 +227,7 @@ pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
         worktree_path: worktree.as_ref().map(|p| p.display().to_string()),
         total_phases: req.total_phases,
         orchestrator_team_name: orchestrator_team_name(&req.feature),
-        lead_session_id: None,
+        lead_session_id: lead_session_id.clone(),
         replace: req.replace,
     });
     let (orch, team) = match created {
@@ -191,6 +239,10 @@ pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
             return Err(e.into());
         }
     };
+    let tmux_session = match (launcher, &lead_session_id) {
+        (Some(l), Some(session_id)) => Some(launch_orchestrator(l, &orch, &team, session_id)?),
+        _ => None,
+    };
     Ok(InitOutcome {
         orchestration_id: orch.id,
         feature_name: orch.feature_name,
@@ -199,7 +251,51 @@ pub fn init(store: &dyn Store, req: &InitRequest) -> Result<InitOutcome> {
         worktree_path: orch.worktree_path,
         branch: orch.branch,
         total_phases: orch.total_phases,
+        lead_session_id,
+        tmux_session,
     })
+}
+
+/// The folder a lead works in: the worktree, else the current directory.
+fn lead_cwd(orch: &Orchestration) -> PathBuf {
+    orch.worktree_path
+        .as_ref()
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn launch_orchestrator(
+    l: &Launcher,
+    orch: &Orchestration,
+    team: &Team,
+    session_id: &str,
+) -> Result<String> {
+    let lead = launch::Lead {
+        tmux_session: launch::tmux_session_name(&team.team_name),
+        cwd: lead_cwd(orch),
+        session_id: session_id.to_owned(),
+        prompt: format!(
+            "/tina:orchestrate Feature '{feature}' is initialized: orchestration id {oid}, \
+             orchestrator team id {tid} (your team; pass it as parent_team_id to every \
+             start_phase), {phases} phase(s), design doc {design}, worktree {cwd}. Init is \
+             done: continue with phase 1.",
+            feature = orch.feature_name,
+            oid = orch.id,
+            tid = team.id,
+            phases = orch.total_phases,
+            design = orch.design_doc,
+            cwd = lead_cwd(orch).display(),
+        ),
+    };
+    launch::launch(&l.config, &l.settings, &lead).map_err(|e| {
+        LifecycleError::Command(format!(
+            "{e}; the orchestration '{}' is initialized: launch its lead again with `tina-session \
+             init --feature {} ... --replace --runtime claude`, or drive it yourself",
+            orch.feature_name, orch.feature_name
+        ))
+    })?;
+    Ok(lead.tmux_session)
 }
 
 /// Who plays the agents of a phase team.
@@ -252,6 +348,9 @@ pub struct StartOutcome {
     pub phase_number: u32,
     pub parent_team_id: TeamId,
     pub runtime: Runtime,
+    /// The phase lead's session id, for the `claude` runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_session_id: Option<String>,
     /// The tmux session running the team, for the `claude` runtime.
     pub tmux_session: Option<String>,
 }
@@ -299,8 +398,21 @@ pub fn orchestrator_team(store: &dyn Store, orch: &Orchestration) -> Result<Team
 }
 
 /// Registers the phase team (linked to its parent by id), sets the phase executing and
-/// launches the runtime.
+/// launches the runtime. The `claude` runtime takes its configuration and launcher
+/// settings from the environment ([`Launcher::from_env`]); see [`start_with`].
 pub fn start(store: &dyn Store, req: &StartRequest) -> Result<StartOutcome> {
+    match req.runtime {
+        Runtime::Claude => start_with(store, req, Some(&Launcher::from_env()?)),
+        Runtime::Sim | Runtime::None => start_with(store, req, None),
+    }
+}
+
+/// [`start`] with the launcher the `claude` runtime uses (required for it).
+pub fn start_with(
+    store: &dyn Store,
+    req: &StartRequest,
+    launcher: Option<&Launcher>,
+) -> Result<StartOutcome> {
     let orch = resolve_orchestration(store, &req.orchestration)?;
     check_phase(&orch, req.phase)?;
     input::check_path("plan path", &req.plan)?;
@@ -336,18 +448,20 @@ pub fn start(store: &dyn Store, req: &StartRequest) -> Result<StartOutcome> {
         }
         None => orchestrator_team(store, &orch)?,
     };
-    if req.runtime == Runtime::Claude && !on_path("claude") {
-        return Err(LifecycleError::Command(
-            "runtime 'claude' needs the Claude Code CLI (`claude`) on PATH; install it, or use \
-             --runtime none to register the team only"
-                .into(),
-        ));
-    }
-    if req.runtime == Runtime::Claude && !on_path("tmux") {
-        return Err(LifecycleError::Command(
-            "runtime 'claude' runs the team in tmux, which is not on PATH".into(),
-        ));
-    }
+    let launcher = match (req.runtime, launcher) {
+        (Runtime::Claude, Some(l)) => {
+            launch::preflight(&l.settings)?;
+            Some(l)
+        }
+        (Runtime::Claude, None) => {
+            return Err(LifecycleError::Invalid(
+                "runtime 'claude' needs launcher settings (lifecycle::start_with)".into(),
+            ));
+        }
+        _ => None,
+    };
+    // A new session id for every launch (a relaunch too), recorded before the launch.
+    let lead_session_id = launcher.map(|_| launch::new_session_id());
     let phases = store.list_phases(&orch.id)?;
     let current = status_of(&phases, req.phase);
     // Starting an executing phase again relaunches its team (same record, same parent):
@@ -378,15 +492,15 @@ pub fn start(store: &dyn Store, req: &StartRequest) -> Result<StartOutcome> {
             orchestration_id: orch.id.clone(),
             parent_team_id: Some(parent.id.clone()),
             phase_number: Some(req.phase),
-            lead_session_id: None,
+            lead_session_id: lead_session_id.clone(),
         }),
     })?;
     let team = out.team.ok_or_else(|| {
         LifecycleError::Invalid("store did not return the registered team".into())
     })?;
-    let tmux_session = match req.runtime {
-        Runtime::Claude => Some(launch_claude(&orch, &team, &plan)?),
-        Runtime::Sim | Runtime::None => None,
+    let tmux_session = match (launcher, &lead_session_id) {
+        (Some(l), Some(session_id)) => Some(launch_phase_lead(l, &orch, &team, &plan, session_id)?),
+        _ => None,
     };
     Ok(StartOutcome {
         orchestration_id: orch.id,
@@ -395,6 +509,7 @@ pub fn start(store: &dyn Store, req: &StartRequest) -> Result<StartOutcome> {
         phase_number: req.phase,
         parent_team_id: parent.id,
         runtime: req.runtime,
+        lead_session_id,
         tmux_session,
     })
 }
@@ -458,44 +573,35 @@ pub fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
-fn launch_claude(orch: &Orchestration, team: &Team, plan: &Path) -> Result<String> {
-    // tmux does not allow '.' or ':' in session names.
-    let session = team.team_name.replace(['.', ':'], "_");
-    let cwd = orch.worktree_path.clone().unwrap_or_else(|| ".".into());
-    let prompt = format!(
-        "You lead team {} (team id {}), phase {} of feature '{}'. Follow the phase-executor \
-         skill with the plan at {}.",
-        team.team_name,
-        team.id,
-        team.phase_number.unwrap_or_default(),
-        orch.feature_name,
-        plan.display()
-    );
-    // stdout stays closed: the MCP server calls this, and its stdout is the protocol.
-    let out = std::process::Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-c",
-            &cwd,
-            "claude",
-            &prompt,
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .output()
-        .map_err(|e| LifecycleError::Command(format!("cannot run tmux: {e}")))?;
-    if !out.status.success() {
-        return Err(LifecycleError::Command(format!(
-            "tmux new-session for '{session}' failed ({}): {}; the phase team is registered and \
-             the phase executing: fix the cause and run the same start again to relaunch it",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(session)
+fn launch_phase_lead(
+    l: &Launcher,
+    orch: &Orchestration,
+    team: &Team,
+    plan: &Path,
+    session_id: &str,
+) -> Result<String> {
+    let lead = launch::Lead {
+        tmux_session: launch::tmux_session_name(&team.team_name),
+        cwd: lead_cwd(orch),
+        session_id: session_id.to_owned(),
+        prompt: format!(
+            "/tina:phase-executor You lead team {} (team id {}), phase {} of feature '{}'. \
+             Plan: {}. Worktree: {}.",
+            team.team_name,
+            team.id,
+            team.phase_number.unwrap_or_default(),
+            orch.feature_name,
+            plan.display(),
+            lead_cwd(orch).display(),
+        ),
+    };
+    launch::launch(&l.config, &l.settings, &lead).map_err(|e| {
+        LifecycleError::Command(format!(
+            "{e}; the phase team is registered and the phase executing: fix the cause and run \
+             the same start again to relaunch it"
+        ))
+    })?;
+    Ok(lead.tmux_session)
 }
 
 /// Output of [`advance`].
@@ -743,9 +849,10 @@ pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome
 /// (confined, not a symlink), else `None`.
 fn derived_worktree(worktrees_dir: &Path, orch: &Orchestration, recorded: &str) -> Option<PathBuf> {
     let expected = paths::confined(worktrees_dir, &orch.feature_name).ok()?;
+    // The same folder, written differently (a relative TINA_HOME, a symlinked /tmp).
     let same = Path::new(recorded) == expected
-        || std::fs::canonicalize(recorded).ok() == std::fs::canonicalize(&expected).ok()
-            && std::fs::canonicalize(&expected).is_ok();
+        || std::fs::canonicalize(&expected)
+            .is_ok_and(|real| std::fs::canonicalize(recorded).is_ok_and(|r| r == real));
     let is_link = std::fs::symlink_metadata(&expected).is_ok_and(|m| m.file_type().is_symlink());
     (same && !is_link).then_some(expected)
 }

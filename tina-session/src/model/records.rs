@@ -73,6 +73,20 @@ pub struct Phase {
     pub updated_at: Millis,
 }
 
+/// One status change of a phase (or a change of its blocked reason), as the phase history
+/// keeps it: the dashboard draws its timeline and "blocked for 12 min" from these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[ts(export)]
+pub struct PhaseChange {
+    pub phase_number: u32,
+    pub status: PhaseStatus,
+    pub blocked_reason: Option<String>,
+    #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
+    #[ts(type = "number")]
+    pub at: Millis,
+}
+
 /// An agent team. Its phase and parent come from this record, never from its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
@@ -150,6 +164,34 @@ pub struct NewTaskEvent {
     #[cfg_attr(feature = "json-schema", schemars(description = schema_text::EPOCH_MS))]
     pub recorded_at: Millis,
     pub sequence: i64,
+}
+
+impl NewTaskEvent {
+    /// The event as a store keeps it: agent-written text cut to its limit (subject
+    /// [`SUBJECT_MAX`](super::input::SUBJECT_MAX), description
+    /// [`DESCRIPTION_MAX`](super::input::DESCRIPTION_MAX), metadata
+    /// [`METADATA_MAX`](super::input::METADATA_MAX) of serialized JSON, replaced by
+    /// `{"truncated": "<cut JSON text>"}` when longer). A task is never refused for its
+    /// size, only shortened; both backends call this, so they store the same content.
+    pub fn bounded(&self) -> std::borrow::Cow<'_, NewTaskEvent> {
+        use super::input::{DESCRIPTION_MAX, METADATA_MAX, SUBJECT_MAX, truncate};
+        let metadata_text = serde_json::to_string(&self.metadata).unwrap_or_default();
+        let fits = self.subject.len() <= SUBJECT_MAX
+            && self.description.len() <= DESCRIPTION_MAX
+            && metadata_text.len() <= METADATA_MAX;
+        if fits {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut e = self.clone();
+        e.subject = truncate(&self.subject, SUBJECT_MAX).into_owned();
+        e.description = truncate(&self.description, DESCRIPTION_MAX).into_owned();
+        if metadata_text.len() > METADATA_MAX {
+            // Room for the wrapper and the escaping of quotes in the cut text.
+            let cut = truncate(&metadata_text, METADATA_MAX / 2).into_owned();
+            e.metadata = serde_json::json!({ "truncated": cut });
+        }
+        std::borrow::Cow::Owned(e)
+    }
 }
 
 /// One entry of the append-only task history.

@@ -45,6 +45,35 @@ pub fn group_detail(
     }
 }
 
+/// The phase history as far as the phase records tell it (see
+/// [`Store::list_phase_history`]): each start, then each phase's present status.
+pub fn history_from_phases(phases: &[Phase]) -> Vec<PhaseChange> {
+    let mut out = Vec::new();
+    for p in phases {
+        if let Some(started) = p.started_at.filter(|_| p.status != PhaseStatus::Executing) {
+            out.push(PhaseChange {
+                phase_number: p.phase_number,
+                status: PhaseStatus::Executing,
+                blocked_reason: None,
+                at: started,
+            });
+        }
+        let at = match p.status {
+            PhaseStatus::Executing => p.started_at.unwrap_or(p.updated_at),
+            PhaseStatus::Complete => p.completed_at.unwrap_or(p.updated_at),
+            _ => p.updated_at,
+        };
+        out.push(PhaseChange {
+            phase_number: p.phase_number,
+            status: p.status,
+            blocked_reason: p.blocked_reason.clone(),
+            at,
+        });
+    }
+    out.sort_by_key(|c| (c.at, c.phase_number));
+    out
+}
+
 /// `get_team_hierarchy`: root teams (no parent) with their children, recursively.
 pub fn hierarchy<S: Store + ?Sized>(store: &S, id: &OrchestrationId) -> Result<TeamHierarchy> {
     let orchestration = store.get_orchestration(id)?;

@@ -82,16 +82,40 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-    /// The database file is not a readable TINA database.
+    /// The database file is damaged or not a SQLite database. Nothing more is written
+    /// to it by this process; the file is left as it is.
     #[error(
-        "database {path} is corrupt or not a SQLite database ({detail}); \
-         move it aside (it is left untouched) and a new one will be created"
+        "database {path} is corrupt or not a SQLite database ({detail}); TINA stopped writing \
+         to it. See `tina-session db check` for details and `tina-session db recover` to \
+         rebuild a copy from what is readable (the original is kept)"
     )]
     Corrupt { path: String, detail: String },
+    /// The disk (or the database's size limit) is full: the write did not happen and may
+    /// be retried once there is room.
+    #[error("database {path} is full ({detail}); free disk space, the write is retried")]
+    Full { path: String, detail: String },
+    /// The database file was deleted or replaced by another file while this process had
+    /// it open: what it reads or writes is no longer what others see.
+    #[error(
+        "database {path} was {what} while this process had it open; restart this process \
+         (for the daemon: `tina-session daemon restart`)"
+    )]
+    Replaced { path: String, what: &'static str },
+    /// The database existed before (its marker is there) but the file is gone. Only an
+    /// explicit `tina-session init` creates a new, empty one.
+    #[error(
+        "database {path} is missing, although a store was created here before ({marker}); \
+         restore it from a backup, or run `tina-session init` to start a new empty store"
+    )]
+    Missing { path: String, marker: String },
     /// The backend could not be reached in time (Convex). For a write the outcome is
     /// unknown: the deployment may still apply it, so check before retrying a create.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The backend refused the caller's credentials (Convex: a missing or wrong deployment
+    /// key). Retrying with the same configuration cannot succeed.
+    #[error("not authorized: {0}")]
+    Unauthorized(String),
     /// Any other backend failure, with the backend's message.
     #[error("store error: {0}")]
     Backend(String),
@@ -116,6 +140,15 @@ impl StoreError {
 
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. })
+    }
+
+    /// The store itself is unusable until a person acts (corrupt, replaced, missing):
+    /// retrying does not help, and nothing more should be written.
+    pub fn is_store_broken(&self) -> bool {
+        matches!(
+            self,
+            Self::Corrupt { .. } | Self::Replaced { .. } | Self::Missing { .. }
+        )
     }
 }
 
@@ -145,6 +178,16 @@ pub trait Store: Send + Sync {
     fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome>;
     /// Ordered by phase number.
     fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>>;
+
+    /// Every status change of the orchestration's phases, oldest first (ties by phase).
+    /// The default knows only what the phase records still say: when each phase started
+    /// and its present status (so a block that was resolved leaves no trace); backends
+    /// that keep the history override it.
+    fn list_phase_history(&self, orchestration: &OrchestrationId) -> Result<Vec<PhaseChange>> {
+        Ok(compose::history_from_phases(
+            &self.list_phases(orchestration)?,
+        ))
+    }
 
     // --- teams ------------------------------------------------------------------------
 
@@ -215,11 +258,21 @@ pub trait Store: Send + Sync {
     fn record_task_event(&self, event: &NewTaskEvent) -> Result<RecordSummary> {
         self.record_task_events(std::slice::from_ref(event))
     }
-    /// Records a batch: all events or none on SQLite; on Convex, atomic per chunk of a
-    /// few hundred events (events are idempotent, so re-recording a batch is safe).
+    /// Records a batch: all events or none on SQLite; on Convex, atomic per chunk of up to
+    /// 64 events and 2 MiB (events are idempotent, so re-recording a batch is safe).
     fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary>;
     /// The full history, ordered by (recorded_at, sequence).
     fn list_task_events(&self, orchestration: &OrchestrationId) -> Result<Vec<TaskEvent>>;
+    /// The history of one task (team, task id), ordered by (recorded_at, sequence): a
+    /// task's detail panel. The default filters [`Store::list_task_events`].
+    fn list_events_of_task(&self, team: &TeamId, task_id: &str) -> Result<Vec<TaskEvent>> {
+        let team = self.get_team(team)?;
+        Ok(self
+            .list_task_events(&team.orchestration_id)?
+            .into_iter()
+            .filter(|e| e.team_id == team.id && e.task_id == task_id)
+            .collect())
+    }
     /// Every current task of the orchestration, orchestrator and phase teams alike,
     /// ordered by phase (orchestrator first), team name, task id.
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>>;
@@ -287,6 +340,43 @@ pub trait Store: Send + Sync {
     /// Claims an event for delivery (sets `delivered_at` if unset); returns whether this
     /// caller claimed it. Whoever claims it runs the notify command: at most once.
     fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool>;
+    /// When each orchestration's tasks last changed: the largest `recorded_at` of its
+    /// current tasks (orchestrations without tasks are absent). The list's "last
+    /// activity" and stale marker, in one read.
+    fn last_task_activity_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, Millis>> {
+        let mut all = std::collections::HashMap::new();
+        for o in self.list_orchestrations()? {
+            match self.get_current_tasks(&o.id) {
+                Ok(tasks) => {
+                    if let Some(at) = tasks.iter().map(|t| t.recorded_at).max() {
+                        all.insert(o.id, at);
+                    }
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(all)
+    }
+
+    /// Current tasks of one orchestration by team, then by status: progress that counts
+    /// team tasks and orchestrator tasks apart, without reading the tasks themselves.
+    fn task_counts_by_team(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>>> {
+        let mut all: std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>> =
+            Default::default();
+        for t in self.get_current_tasks(orchestration)? {
+            *all.entry(t.team_id)
+                .or_default()
+                .entry(t.status.as_str().to_owned())
+                .or_insert(0) += 1;
+        }
+        Ok(all)
+    }
 
     // --- views ------------------------------------------------------------------------
 
@@ -322,7 +412,7 @@ pub fn sort_current_tasks(tasks: &mut [CurrentTask]) {
 }
 
 /// Opens the Convex backend at `url` (the deployment's `https://<name>.convex.cloud`
-/// address), with the real `convex` client and its per-call timeout.
-pub fn open_convex(url: &str) -> Result<std::sync::Arc<dyn Store>> {
-    Ok(std::sync::Arc::new(convex::ConvexStore::connect(url)?))
+/// address) with its deployment key, the real `convex` client and its per-call timeout.
+pub fn open_convex(url: &str, key: &convex::DeploymentKey) -> Result<std::sync::Arc<dyn Store>> {
+    Ok(std::sync::Arc::new(convex::ConvexStore::connect(url, key)?))
 }

@@ -18,11 +18,14 @@ macro_rules! conformance_tests {
             batch_is_atomic, conflicting_event_is_refused, phase_transitions,
             delete_removes_everything, active_teams, revision_grows,
             orchestration_status_follows_every_phase, task_counts_for_the_list,
+            orchestration_revisions_are_separate, phase_history_keeps_blocks,
+            last_task_activity_for_the_list,
             shared_vectors, materialized_equals_fold, active_form_is_kept,
             claude_folder_links, team_activity_is_recorded_once,
             usage_is_counted_once_and_offsets_only_grow, budgets_are_set_replaced_and_removed,
             attention_is_recorded_cleared_and_delivered_once,
-            team_hierarchy_rules, store_inputs_are_bounded, blocked_feature_needs_replace);
+            team_hierarchy_rules, store_inputs_are_bounded, blocked_feature_needs_replace,
+            oversized_task_text_is_kept_shortened);
     };
     (@tests $factory:expr; $($name:ident),+) => {
         $(
@@ -358,6 +361,33 @@ pub fn events_and_current_state(store: &dyn Store) {
     assert!(err.is_not_found(), "{err}");
 }
 
+/// Agent text beyond the limits is stored shortened (never refused), the same way on
+/// every backend, and recording the same oversized event again is still a duplicate.
+pub fn oversized_task_text_is_kept_shortened(store: &dyn Store) {
+    use tina_session::model::input::{DESCRIPTION_MAX, METADATA_MAX, SUBJECT_MAX};
+    let (o, root) = store
+        .create_orchestration(&new_orch("oversized", 1))
+        .unwrap();
+    let mut big = event(&root.id, "1", "pending", 10, 1);
+    big.subject = "s".repeat(SUBJECT_MAX * 3);
+    big.description = "é".repeat(DESCRIPTION_MAX);
+    big.metadata = json!({ "blob": "m".repeat(METADATA_MAX * 2) });
+    let s = store.record_task_event(&big).unwrap();
+    assert_eq!(s.inserted, 1);
+    let again = store.record_task_event(&big).unwrap();
+    assert_eq!((again.inserted, again.duplicates), (0, 1));
+    let task = &store.get_current_tasks(&o.id).unwrap()[0];
+    assert!(task.subject.len() <= SUBJECT_MAX, "{}", task.subject.len());
+    assert!(task.subject.contains("bytes cut"));
+    assert!(task.description.len() <= DESCRIPTION_MAX);
+    assert!(task.description.starts_with("éé"));
+    assert!(task.metadata.to_string().len() <= METADATA_MAX);
+    assert!(task.metadata["truncated"].is_string(), "{}", task.metadata);
+    let events = store.list_task_events(&o.id).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].description.len() <= DESCRIPTION_MAX);
+}
+
 pub fn batch_is_atomic(store: &dyn Store) {
     let (o, root) = store.create_orchestration(&new_orch("atomic", 1)).unwrap();
     let err = store
@@ -655,6 +685,37 @@ pub fn task_counts_for_the_list(store: &dyn Store) {
     assert_eq!(counts[&a.id]["mystery"], 1);
     assert_eq!(counts[&a.id]["in_progress"], 1);
     assert!(!counts.contains_key(&empty.id));
+
+    // By team: the orchestrator's tasks and the phase team's apart.
+    // One task's history: its own events only, in order (task "2" of p1, not of a_root).
+    let history: Vec<_> = store
+        .list_events_of_task(&p1.id, "2")
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.task_id, e.status.as_str().to_owned(), e.recorded_at))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("2".to_owned(), "in_progress".to_owned(), 1),
+            ("2".to_owned(), "mystery".to_owned(), 2)
+        ]
+    );
+    assert!(
+        store
+            .list_events_of_task(&a_root.id, "2")
+            .unwrap()
+            .is_empty()
+    );
+
+    let by_team = store.task_counts_by_team(&a.id).unwrap();
+    assert_eq!(by_team.len(), 2, "{by_team:?}");
+    assert_eq!(by_team[&a_root.id], [("completed".to_owned(), 1)].into());
+    assert_eq!(
+        by_team[&p1.id],
+        [("in_progress".to_owned(), 1), ("mystery".to_owned(), 1)].into()
+    );
+    assert!(store.task_counts_by_team(&empty.id).unwrap().is_empty());
 }
 
 pub fn revision_grows(store: &dyn Store) {
@@ -666,6 +727,156 @@ pub fn revision_grows(store: &dyn Store) {
         .unwrap();
     let r2 = store.revision().unwrap();
     assert!(r0 < r1 && r1 < r2, "{r0} {r1} {r2}");
+}
+
+/// A write to orchestration A moves A's revision and leaves B's alone, for every kind of
+/// write (create, phase transition, team, member, task event).
+pub fn orchestration_revisions_are_separate(store: &dyn Store) {
+    let (a, a_root) = store.create_orchestration(&new_orch("rev-a", 2)).unwrap();
+    let (b, b_root) = store.create_orchestration(&new_orch("rev-b", 2)).unwrap();
+    let rev = |o: &Orchestration| store.orchestration_revision(&o.id).unwrap();
+    let b0 = rev(&b);
+    let mut a_prev = rev(&a);
+    let moved = |what: &str, a_prev: &mut i64| {
+        let a_now = rev(&a);
+        assert!(
+            a_now > *a_prev,
+            "{what}: A's revision did not grow ({a_now} <= {a_prev})"
+        );
+        assert_eq!(rev(&b), b0, "{what}: B's revision moved on a write to A");
+        *a_prev = a_now;
+    };
+    let p1 = store.register_team(&phase_team(&a, &a_root, 1)).unwrap();
+    moved("register team", &mut a_prev);
+    store
+        .upsert_team_member(&TeamMember {
+            team_id: p1.id.clone(),
+            agent_name: "implementer".into(),
+            agent_type: None,
+            model: None,
+            joined_at: 5,
+        })
+        .unwrap();
+    moved("upsert member", &mut a_prev);
+    store
+        .record_task_event(&event(&p1.id, "1", "in_progress", 10, 1))
+        .unwrap();
+    moved("task event", &mut a_prev);
+    store
+        .record_team_activity(&NewTeamActivity {
+            team_id: p1.id.clone(),
+            kind: ActivityKind::SessionStart,
+            session_id: "s-rev".into(),
+            agent_name: None,
+            detail: Some("startup".into()),
+            recorded_at: 11,
+        })
+        .unwrap();
+    moved("team activity", &mut a_prev);
+    store
+        .apply_phase_transition(&PhaseTransition {
+            orchestration_id: a.id.clone(),
+            phase_number: 1,
+            expected: None,
+            status: PhaseStatus::Executing,
+            plan_path: None,
+            blocked_reason: None,
+            orchestration_status: OrchestrationStatus::Executing,
+            register_team: None,
+        })
+        .unwrap();
+    moved("phase transition", &mut a_prev);
+    // And the other way round: a write to B moves B only.
+    let a_now = rev(&a);
+    store
+        .record_task_event(&event(&b_root.id, "1", "pending", 10, 1))
+        .unwrap();
+    assert!(rev(&b) > b0, "B's revision did not grow on a write to B");
+    assert_eq!(rev(&a), a_now, "A's revision moved on a write to B");
+    // A duplicate event changes nothing, so it moves nothing.
+    let b1 = rev(&b);
+    store
+        .record_task_event(&event(&b_root.id, "1", "pending", 10, 1))
+        .unwrap();
+    assert_eq!(rev(&b), b1, "a duplicate event moved B's revision");
+    // Never above the global revision, which every write moves.
+    assert!(rev(&a) <= store.revision().unwrap());
+    let missing = store
+        .orchestration_revision(&OrchestrationId("no-such-orchestration".into()))
+        .unwrap_err();
+    assert!(missing.is_not_found(), "{missing}");
+}
+
+/// The phase history keeps a block that was resolved, in order, with its reason.
+pub fn phase_history_keeps_blocks(store: &dyn Store) {
+    let (o, _) = store.create_orchestration(&new_orch("history", 2)).unwrap();
+    let go = |expected, status, reason: Option<&str>| {
+        store
+            .apply_phase_transition(&PhaseTransition {
+                orchestration_id: o.id.clone(),
+                phase_number: 1,
+                expected,
+                status,
+                plan_path: None,
+                blocked_reason: reason.map(str::to_owned),
+                orchestration_status: OrchestrationStatus::Executing,
+                register_team: None,
+            })
+            .unwrap();
+        // Transitions are stamped with the store's clock: keep them apart.
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    };
+    use PhaseStatus as P;
+    go(None, P::Executing, None);
+    go(Some(P::Executing), P::Blocked, Some("tests fail on CI"));
+    go(Some(P::Blocked), P::Executing, None);
+    go(Some(P::Executing), P::Complete, None);
+    let history = store.list_phase_history(&o.id).unwrap();
+    let seen: Vec<_> = history
+        .iter()
+        .map(|c| (c.phase_number, c.status, c.blocked_reason.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, P::Executing, None),
+            (1, P::Blocked, Some("tests fail on CI")),
+            (1, P::Executing, None),
+            (1, P::Complete, None),
+        ]
+    );
+    assert!(
+        history.windows(2).all(|w| w[0].at <= w[1].at),
+        "{history:?}"
+    );
+    let (other, _) = store
+        .create_orchestration(&new_orch("history-b", 1))
+        .unwrap();
+    assert!(store.list_phase_history(&other.id).unwrap().is_empty());
+}
+
+/// The list's last activity is the newest `recorded_at` of each orchestration's tasks.
+pub fn last_task_activity_for_the_list(store: &dyn Store) {
+    let (a, a_root) = store.create_orchestration(&new_orch("act-a", 1)).unwrap();
+    let p1 = store.register_team(&phase_team(&a, &a_root, 1)).unwrap();
+    let (b, b_root) = store.create_orchestration(&new_orch("act-b", 1)).unwrap();
+    let (empty, _) = store
+        .create_orchestration(&new_orch("act-empty", 1))
+        .unwrap();
+    store
+        .record_task_events(&[
+            event(&a_root.id, "1", "completed", 100, 1),
+            event(&p1.id, "1", "in_progress", 700, 1),
+            // Older than the task's current state: not its current state, not activity.
+            event(&p1.id, "2", "pending", 900, 1),
+            event(&p1.id, "2", "in_progress", 400, 1),
+            event(&b_root.id, "1", "pending", 50, 1),
+        ])
+        .unwrap();
+    let activity = store.last_task_activity_by_orchestration().unwrap();
+    assert_eq!(activity[&a.id], 900);
+    assert_eq!(activity[&b.id], 50);
+    assert!(!activity.contains_key(&empty.id));
 }
 
 pub fn shared_vectors(store: &dyn Store) {

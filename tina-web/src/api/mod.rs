@@ -30,10 +30,22 @@ pub fn routes() -> Router<AppState> {
             "/orchestrations/{id}/hierarchy",
             get(hierarchy::get_hierarchy),
         )
+        .route(
+            "/orchestrations/{id}/dashboard",
+            get(orchestrations::dashboard),
+        )
         .route("/orchestrations/{id}/tasks", get(tasks::current_tasks))
+        .route(
+            "/orchestrations/{id}/teams/{team}/tasks/{task}",
+            get(tasks::one_task),
+        )
         .route(
             "/features/{feature}",
             get(orchestrations::detail_by_feature),
+        )
+        .route(
+            "/features/{feature}/dashboard",
+            get(orchestrations::dashboard_by_feature),
         )
         .route("/events", get(crate::live::events))
         .fallback(unknown_route)

@@ -50,6 +50,7 @@ impl TestServer {
         let shutdown = CancellationToken::new();
         let options = tina_web::ServeOptions {
             poll_interval: Duration::from_millis(200),
+            ..tina_web::ServeOptions::default()
         };
         let handle = tokio::spawn(tina_web::serve(
             listener,

@@ -4,6 +4,7 @@ import { DetailPage } from "./pages/DetailPage";
 import { ListPage } from "./pages/ListPage";
 import { NotFound } from "./components/States";
 import { hrefs, useRoute } from "./routing";
+import { useEffect } from "react";
 
 export function App() {
   return (
@@ -19,6 +20,7 @@ function Shell() {
     <>
       <header className="app-header">
         <a className="brand" href={hrefs.list()}>
+          <img src="/favicon.svg" alt="" width="22" height="22" />
           TINA
         </a>
         <nav aria-label="Main">
@@ -29,7 +31,7 @@ function Shell() {
       <main id="main">
         {route.page === "list" && <ListPage />}
         {route.page === "detail" && <DetailPage key={`${route.by}:${route.key}`} by={route.by} keyValue={route.key} />}
-        {route.page === "unknown" && <NotFound title="Page not found" message={`Nothing lives at ${route.hash}.`} />}
+        {route.page === "unknown" && <UnknownPage hash={route.hash} />}
       </main>
     </>
   );
@@ -49,4 +51,11 @@ function LiveIndicator() {
       {text}
     </span>
   );
+}
+
+function UnknownPage({ hash }: { hash: string }) {
+  useEffect(() => {
+    document.title = "Page not found · TINA";
+  }, []);
+  return <NotFound title="Page not found" message={`Nothing lives at ${hash}.`} />;
 }

@@ -1,4 +1,6 @@
-// Live updates: one EventSource on /api/events for the whole app. The server sends a
+// Live updates: one EventSource for the whole app, on /api/events, or on
+// /api/events?orchestration=<id> while an orchestration's page is open (useLiveScope), so
+// that page hears only about changes to its orchestration. The server sends a
 // `revision` event on connect and whenever the store changes; views refetch on change, and
 // once more after every reconnection (they may have missed a change, or failed to load,
 // while the stream was down).
@@ -7,7 +9,7 @@
 // any other failure (an HTTP error status, a wrong content type) it ends CLOSED and never
 // retries, so then this module makes a new one, waiting RETRY_MIN_MS, doubling up to
 // RETRY_MAX_MS, and starting again from RETRY_MIN_MS once a stream opens.
-import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useState, type Dispatch, type ReactNode, type SetStateAction } from "react";
 import type { RevisionEvent } from "./generated/RevisionEvent";
 import { paths } from "./api";
 
@@ -24,10 +26,14 @@ export type LiveState = {
 };
 
 const LiveContext = createContext<LiveState>({ revision: null, status: "unsupported", reconnections: 0 });
+const ScopeContext = createContext<Dispatch<SetStateAction<string | null>>>(() => {});
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<LiveState>({ revision: null, status: "connecting", reconnections: 0 });
+  const [scope, setScope] = useState<string | null>(null);
   useEffect(() => {
+    // A new stream (another scope) starts from "no revision yet": its numbers are another count.
+    setState((s) => ({ ...s, revision: null }));
     if (typeof EventSource === "undefined") {
       setState({ revision: null, status: "unsupported", reconnections: 0 });
       return;
@@ -41,7 +47,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     let stopped = false;
 
     const connect = () => {
-      const current = new EventSource(paths.events());
+      const current = new EventSource(paths.events(scope));
       source = current;
       current.onopen = () => {
         retryDelay = RETRY_MIN_MS;
@@ -81,8 +87,21 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       clearTimeout(retryTimer);
       source?.close();
     };
-  }, []);
-  return <LiveContext.Provider value={state}>{children}</LiveContext.Provider>;
+  }, [scope]);
+  return (
+    <ScopeContext.Provider value={setScope}>
+      <LiveContext.Provider value={state}>{children}</LiveContext.Provider>
+    </ScopeContext.Provider>
+  );
+}
+
+/** While the calling view is shown, the stream carries only this orchestration's revisions. */
+export function useLiveScope(orchestrationId: string | null) {
+  const setScope = useContext(ScopeContext);
+  useEffect(() => {
+    setScope(orchestrationId);
+    return () => setScope(null);
+  }, [orchestrationId, setScope]);
 }
 
 export function useLive(): LiveState {

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
 use super::queries::{get_orchestration_tx, get_team_tx};
-use super::rows::{db, json_col};
+use super::rows::{db_at, json_col};
 use crate::model::*;
 use crate::store::{Result, StoreError};
 
@@ -101,7 +101,7 @@ fn add_line(tx: &Connection, orchestration: &OrchestrationId, l: &UsageLine) -> 
             l.cost_micros.unwrap_or(0),
         ],
     )
-    .map_err(db)?;
+    .map_err(|e| db_at(tx, e))?;
     Ok(())
 }
 
@@ -114,7 +114,7 @@ impl SqliteStore {
                 |r| u64_col(r, 0),
             )
             .optional()
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     pub(super) fn record_usage_impl(&self, batch: &UsageBatch) -> Result<u32> {
@@ -137,7 +137,7 @@ impl SqliteStore {
                         "INSERT OR IGNORE INTO usage_messages (message_key, team_id) VALUES (?1, ?2)",
                         params![l.message_key, l.team_id.as_str()],
                     )
-                    .map_err(db)?;
+                    .map_err(|e| self.err(e))?;
                 if inserted == 1 {
                     add_line(tx, &orch, l)?;
                     new += 1;
@@ -149,7 +149,7 @@ impl SqliteStore {
                    updated_at = excluded.updated_at",
                 params![batch.transcript, offset, now_ms()],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             Ok(new)
         })
     }
@@ -167,10 +167,10 @@ impl SqliteStore {
                  FROM usage_totals WHERE orchestration_id = ?1 \
                  ORDER BY team_id, session_id, agent_name, model",
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
         stmt.query_map([orchestration.as_str()], usage_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     pub(super) fn set_budget_impl(
@@ -212,7 +212,7 @@ impl SqliteStore {
                     params![orchestration.as_str(), scope(phase)],
                 ),
             }
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             Ok(())
         })
     }
@@ -224,7 +224,7 @@ impl SqliteStore {
                 "SELECT scope, usd_micros, updated_at FROM budgets WHERE orchestration_id = ?1 \
                  ORDER BY scope",
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
         stmt.query_map([orchestration.as_str()], |r| {
             let scope: i64 = r.get(0)?;
             Ok(Budget {
@@ -235,7 +235,7 @@ impl SqliteStore {
             })
         })
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| self.err(e))
     }
 
     pub(super) fn record_attention_impl(&self, e: &AttentionEvent) -> Result<bool> {
@@ -264,7 +264,7 @@ impl SqliteStore {
                         e.delivered_at,
                     ],
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             Ok(n == 1)
         })
     }
@@ -276,7 +276,7 @@ impl SqliteStore {
                     "UPDATE attention_events SET cleared_at = ?2 WHERE id = ?1 AND cleared_at IS NULL",
                     params![id, at],
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             Ok(n == 1)
         })
     }
@@ -291,10 +291,10 @@ impl SqliteStore {
                 "SELECT {ATTENTION_COLS} FROM attention_events WHERE orchestration_id = ?1 \
                  ORDER BY created_at, id"
             ))
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
         stmt.query_map([orchestration.as_str()], attention_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     pub(super) fn undelivered_attention_impl(&self) -> Result<Vec<AttentionEvent>> {
@@ -304,10 +304,10 @@ impl SqliteStore {
                 "SELECT {ATTENTION_COLS} FROM attention_events WHERE delivered_at IS NULL \
                  ORDER BY created_at, id"
             ))
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
         stmt.query_map([], attention_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     pub(super) fn claim_attention_delivery_impl(&self, id: &str, at: Millis) -> Result<bool> {
@@ -317,7 +317,7 @@ impl SqliteStore {
                     "UPDATE attention_events SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL",
                     params![id, at],
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             Ok(n == 1)
         })
     }

@@ -8,6 +8,12 @@
 //! Within a process, writes go through one connection; reads take a connection from a
 //! small pool of read-only ones, so concurrent readers (web requests, MCP calls) do not
 //! wait for each other or for a writer (WAL lets readers see the last commit).
+//!
+//! Storage faults are loud (see [`open`] for creation, migration and identity): a corrupt
+//! file (`SQLITE_CORRUPT`/`SQLITE_NOTADB`, at open or at any later moment) stops every
+//! further write of this process with [`StoreError::Corrupt`]; a file deleted or replaced
+//! under the process fails reads and writes with [`StoreError::Replaced`]; a full disk is
+//! [`StoreError::Full`], which the caller may retry.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -16,7 +22,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 mod attention;
+pub mod open;
 mod queries;
+pub mod recover;
 mod rows;
 
 use queries::*;
@@ -29,6 +37,8 @@ use crate::model::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_claude_code.sql"),
+    include_str!("migrations/003_orchestration_revisions.sql"),
+    include_str!("migrations/004_team_activity_revisions.sql"),
     include_str!("migrations/006_attention_and_spend.sql"),
 ];
 
@@ -41,6 +51,10 @@ pub struct SqliteStore {
     path: PathBuf,
     conn: Mutex<Connection>,
     idle_readers: Mutex<Vec<Connection>>,
+    /// The file's identity when it was opened.
+    identity: Option<open::FileId>,
+    /// Set once the file was found corrupt: no more writes from this process.
+    corrupt: Mutex<Option<String>>,
 }
 
 /// A pooled read-only connection, returned to the pool when dropped.
@@ -75,22 +89,63 @@ impl Drop for Reader<'_> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens the database at `path` and migrates it if needed. Creates it in a place
+    /// that never had one; refuses to silently re-create one that was deleted
+    /// ([`StoreError::Missing`]; see [`open`]).
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, open::Creation::FreshOnly)
+    }
+
+    /// [`Self::open`], saying whether a deleted store may be created again (`init`).
+    pub fn open_with(path: &Path, creation: open::Creation) -> Result<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
+        let creating = open::check_creation(path, creation)?;
         let conn = Connection::open(path).map_err(|e| corrupt_or_backend(path, e))?;
         let store = Self {
             path: path.to_owned(),
             conn: Mutex::new(conn),
             idle_readers: Mutex::new(Vec::new()),
+            identity: open::FileId::of(path),
+            corrupt: Mutex::new(None),
         };
         store.configure()?;
-        store.migrate()?;
+        open::migrate(&mut store.conn(), path, MIGRATIONS)?;
+        // A store from before markers existed gets one too.
+        if creating || !open::marker_path(path).exists() {
+            open::write_marker(path);
+        }
         Ok(store)
+    }
+
+    /// Caps the file at `pages` pages for this store's writes (`PRAGMA max_page_count`,
+    /// never below the current size); a write that needs more fails with
+    /// [`StoreError::Full`], exactly as on a full disk. Returns the cap now in effect.
+    /// Useful as a hard size limit, and to exercise the full-disk path in tests.
+    pub fn set_max_page_count(&self, pages: u64) -> Result<u64> {
+        self.conn()
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// `PRAGMA quick_check` (or `integrity_check` when `thorough`): the problems found,
+    /// empty when the file is sound. Finding any also stops this store's writes.
+    pub fn check(&self, thorough: bool) -> Result<Vec<String>> {
+        let conn = self.reader()?;
+        let problems = open::check(&conn, &self.path, thorough).map_err(|e| self.note(e))?;
+        if let Some(first) = problems.first() {
+            self.note(StoreError::Corrupt {
+                path: self.path.display().to_string(),
+                detail: first.clone(),
+            });
+        }
+        Ok(problems)
     }
 
     pub fn path(&self) -> &Path {
@@ -115,39 +170,45 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn migrate(&self) -> Result<()> {
-        let mut conn = self.conn();
-        let supported = MIGRATIONS.len() as i64;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| corrupt_or_backend(&self.path, e))?;
-        let found: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| corrupt_or_backend(&self.path, e))?;
-        if found > supported {
-            return Err(StoreError::SchemaTooNew {
-                path: self.path.display().to_string(),
-                found,
-                supported,
-            });
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            tx.execute_batch(sql)
-                .map_err(|e| StoreError::Backend(format!("migration {} failed: {e}", i + 1)))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(|e| self.err(e))?;
-        }
-        tx.commit().map_err(|e| self.err(e))
-    }
-
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions
         // roll back on drop), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Fails when the file at the path is no longer the one this store opened.
+    fn check_identity(&self) -> Result<()> {
+        let Some(opened) = self.identity else {
+            return Ok(());
+        };
+        let what = match open::FileId::of(&self.path) {
+            None => "deleted",
+            Some(now) if now != opened => "replaced",
+            Some(_) => return Ok(()),
+        };
+        let e = StoreError::Replaced {
+            path: self.path.display().to_string(),
+            what,
+        };
+        tracing::error!("{e}");
+        Err(e)
+    }
+
+    /// Remembers a corrupt file (no more writes), and passes the error on.
+    fn note(&self, e: StoreError) -> StoreError {
+        if let StoreError::Corrupt { detail, .. } = &e {
+            let mut corrupt = self.corrupt.lock().unwrap_or_else(|p| p.into_inner());
+            if corrupt.is_none() {
+                tracing::error!("{e}");
+                *corrupt = Some(detail.clone());
+            }
+        }
+        e
+    }
+
     /// A read-only connection from the pool (opened on demand).
     fn reader(&self) -> Result<Reader<'_>> {
+        self.check_identity()?;
         let pooled = self
             .idle_readers
             .lock()
@@ -187,20 +248,36 @@ impl SqliteStore {
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
-        corrupt_or_backend(&self.path, e)
+        self.note(corrupt_or_backend(&self.path, e))
     }
 
-    /// Runs `f` in a write transaction (BEGIN IMMEDIATE) and bumps the revision.
+    /// Runs `f` in a write transaction (BEGIN IMMEDIATE) and bumps the revision. Refused
+    /// once the file was found corrupt, and when it was deleted or replaced.
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        if let Some(detail) = self
+            .corrupt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Err(StoreError::Corrupt {
+                path: self.path.display().to_string(),
+                detail,
+            });
+        }
+        self.check_identity()?;
         let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let out = f(&tx)?;
-        tx.execute("UPDATE revision SET value = value + 1 WHERE id = 1", [])
-            .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(out)
+        let out = (|| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| self.err(e))?;
+            let out = f(&tx)?;
+            tx.execute("UPDATE revision SET value = value + 1 WHERE id = 1", [])
+                .map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+            Ok(out)
+        })();
+        out.map_err(|e| self.note(e))
     }
 }
 
@@ -225,7 +302,7 @@ impl Store for SqliteStore {
                     orchestration_row,
                 )
                 .optional()
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             if let Some(old) = existing {
                 // Only a complete orchestration is replaced without asking: a blocked one
                 // still holds the reason it stopped.
@@ -240,7 +317,7 @@ impl Store for SqliteStore {
                     "DELETE FROM orchestrations WHERE id = ?1",
                     [old.id.as_str()],
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             }
             let now = now_ms();
             let orchestration = Orchestration {
@@ -275,7 +352,7 @@ impl Store for SqliteStore {
                     orchestration.updated_at
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             let team = register_team_tx(
                 tx,
                 &TeamRegistration {
@@ -320,14 +397,14 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], orchestration_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn delete_orchestration(&self, id: &OrchestrationId) -> Result<()> {
         self.write(|tx| {
             get_orchestration_tx(tx, id)?;
             tx.execute("DELETE FROM orchestrations WHERE id = ?1", [id.as_str()])
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             Ok(())
         })
     }
@@ -355,7 +432,7 @@ impl Store for SqliteStore {
                     phase_row,
                 )
                 .optional()
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             let current_status = current.as_ref().map(|p| p.status);
             if current_status != t.expected {
                 return Err(StoreError::Conflict(format!(
@@ -413,7 +490,7 @@ impl Store for SqliteStore {
                     now
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             let (blocked, complete): (u32, u32) = tx
                 .query_row(
                     "SELECT COUNT(*) FILTER (WHERE status = 'blocked'), \
@@ -422,7 +499,7 @@ impl Store for SqliteStore {
                     [t.orchestration_id.as_str()],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             let status = OrchestrationStatus::derive(
                 t.orchestration_status,
                 blocked,
@@ -441,7 +518,7 @@ impl Store for SqliteStore {
                     now
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             let phase = tx
                 .query_row(
                     &format!(
@@ -451,7 +528,7 @@ impl Store for SqliteStore {
                     params![t.orchestration_id.as_str(), t.phase_number],
                     phase_row,
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             Ok(TransitionOutcome {
                 phase,
                 orchestration: get_orchestration_tx(tx, &t.orchestration_id)?,
@@ -493,7 +570,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([parent.as_str()], team_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn list_active_teams(&self) -> Result<Vec<Team>> {
@@ -516,7 +593,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], team_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>> {
@@ -529,7 +606,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_row([session_id], team_row)
             .optional()
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>> {
@@ -539,7 +616,9 @@ impl Store for SqliteStore {
                 "SELECT {TEAM_COLS} FROM teams WHERE claude_team_dir = ?1"
             ))
             .map_err(|e| self.err(e))?;
-        stmt.query_row([folder], team_row).optional().map_err(db)
+        stmt.query_row([folder], team_row)
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team> {
@@ -558,12 +637,12 @@ impl Store for SqliteStore {
                 "UPDATE teams SET claude_team_dir = NULL WHERE claude_team_dir = ?1 AND id != ?2",
                 params![folder, team.as_str()],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             tx.execute(
                 "UPDATE teams SET claude_team_dir = ?1 WHERE id = ?2",
                 params![folder, team.as_str()],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             get_team_tx(tx, team)
         })
     }
@@ -588,7 +667,7 @@ impl Store for SqliteStore {
                         a.recorded_at
                     ],
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             Ok(inserted == 1)
         })
     }
@@ -603,7 +682,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([orchestration.as_str()], activity_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
     }
 
     fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember> {
@@ -622,7 +701,7 @@ impl Store for SqliteStore {
                     member.joined_at
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| self.err(e))?;
             Ok(member.clone())
         })
     }
@@ -644,7 +723,7 @@ impl Store for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
                      ON CONFLICT (team_id, task_id, recorded_at, sequence) DO NOTHING"
                 ))
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             // Materialize: replace the current row only if this event is newer.
             let mut upsert = tx
                 .prepare_cached(
@@ -661,14 +740,15 @@ impl Store for SqliteStore {
                      WHERE (excluded.recorded_at, excluded.sequence) \
                          > (current_tasks.recorded_at, current_tasks.sequence)",
                 )
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             let mut existing = tx
                 .prepare_cached(&format!(
                     "SELECT {EVENT_COLS} FROM task_events WHERE team_id = ?1 AND task_id = ?2 \
                      AND recorded_at = ?3 AND sequence = ?4"
                 ))
-                .map_err(db)?;
+                .map_err(|e| self.err(e))?;
             for e in events {
+                let e = &*e.bounded();
                 if e.task_id.is_empty() {
                     return Err(StoreError::Invalid {
                         what: "task event",
@@ -700,14 +780,14 @@ impl Store for SqliteStore {
                         e.sequence,
                         e.active_form
                     ])
-                    .map_err(db)?;
+                    .map_err(|e| self.err(e))?;
                 if inserted == 0 {
                     let old = existing
                         .query_row(
                             params![e.team_id.as_str(), e.task_id, e.recorded_at, e.sequence],
                             event_row,
                         )
-                        .map_err(db)?;
+                        .map_err(|e| self.err(e))?;
                     let new = to_event(e, team);
                     if !old.same_content(&new) {
                         return Err(StoreError::ConflictingEvent {
@@ -736,7 +816,7 @@ impl Store for SqliteStore {
                         e.sequence,
                         e.active_form
                     ])
-                    .map_err(db)?;
+                    .map_err(|e| self.err(e))?;
             }
             Ok(summary)
         })
@@ -752,7 +832,22 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?;
         stmt.query_map([orchestration.as_str()], event_row)
             .and_then(|rows| rows.collect())
-            .map_err(db)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Reads the (team, task, recorded_at, sequence) unique index: one task's events only.
+    fn list_events_of_task(&self, team: &TeamId, task_id: &str) -> Result<Vec<TaskEvent>> {
+        let conn = self.reader()?;
+        get_team_tx(&conn, team)?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLS} FROM task_events WHERE team_id = ?1 AND task_id = ?2 \
+                 ORDER BY recorded_at, sequence, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![team.as_str(), task_id], event_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     fn get_current_tasks(&self, orchestration: &OrchestrationId) -> Result<Vec<CurrentTask>> {
@@ -867,6 +962,90 @@ impl Store for SqliteStore {
     fn revision(&self) -> Result<i64> {
         self.reader()?
             .query_row("SELECT value FROM revision WHERE id = 1", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Kept by the triggers of migration 003 on every table of an orchestration.
+    fn orchestration_revision(&self, id: &OrchestrationId) -> Result<i64> {
+        self.reader()?
+            .query_row(
+                "SELECT revision FROM orchestrations WHERE id = ?1",
+                [id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| StoreError::orchestration_not_found(format!("id {id}")))
+    }
+
+    /// Kept by the triggers of migration 003 on `phases`.
+    fn list_phase_history(&self, orchestration: &OrchestrationId) -> Result<Vec<PhaseChange>> {
+        self.snapshot(|conn| {
+            get_orchestration_tx(conn, orchestration)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT phase_number, status, blocked_reason, at FROM phase_history \
+                     WHERE orchestration_id = ?1 ORDER BY at, phase_number, id",
+                )
+                .map_err(|e| self.err(e))?;
+            stmt.query_map([orchestration.as_str()], |r| {
+                Ok(PhaseChange {
+                    phase_number: r.get(0)?,
+                    status: parse_col(1, r.get(1)?)?,
+                    blocked_reason: r.get(2)?,
+                    at: r.get(3)?,
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+        })
+    }
+
+    fn task_counts_by_team(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<std::collections::HashMap<TeamId, std::collections::BTreeMap<String, u32>>> {
+        self.snapshot(|conn| {
+            get_orchestration_tx(conn, orchestration)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT team_id, status, COUNT(*) FROM current_tasks \
+                     WHERE orchestration_id = ?1 GROUP BY team_id, status",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([orchestration.as_str()], |r| {
+                    Ok((
+                        TeamId(r.get(0)?),
+                        r.get::<_, String>(1)?,
+                        r.get::<_, u32>(2)?,
+                    ))
+                })
+                .map_err(|e| self.err(e))?;
+            let mut all: std::collections::HashMap<
+                TeamId,
+                std::collections::BTreeMap<String, u32>,
+            > = Default::default();
+            for row in rows {
+                let (team, status, n) = row.map_err(|e| self.err(e))?;
+                all.entry(team).or_default().insert(status, n);
+            }
+            Ok(all)
+        })
+    }
+
+    fn last_task_activity_by_orchestration(
+        &self,
+    ) -> Result<std::collections::HashMap<OrchestrationId, Millis>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT orchestration_id, MAX(recorded_at) FROM current_tasks \
+                 GROUP BY orchestration_id",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| Ok((OrchestrationId(r.get(0)?), r.get(1)?)))
+            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
 }

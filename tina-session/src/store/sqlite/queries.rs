@@ -18,7 +18,7 @@ pub(super) fn get_orchestration_tx(
         orchestration_row,
     )
     .optional()
-    .map_err(db)?
+    .map_err(|e| db_at(conn, e))?
     .ok_or_else(|| {
         StoreError::orchestration_not_found(format!(
             "id {}",
@@ -34,7 +34,7 @@ pub(super) fn get_team_tx(conn: &Connection, id: &TeamId) -> Result<Team> {
         team_row,
     )
     .optional()
-    .map_err(db)?
+    .map_err(|e| db_at(conn, e))?
     .ok_or_else(|| {
         StoreError::team_not_found(format!("id {}", crate::model::input::quote(id.as_str())))
     })
@@ -47,7 +47,7 @@ pub(super) fn get_team_by_name_tx(conn: &Connection, name: &str) -> Result<Optio
         team_row,
     )
     .optional()
-    .map_err(db)
+    .map_err(|e| db_at(conn, e))
 }
 
 /// Upserts a team by exact name. On an existing team, `None` fields keep their stored
@@ -132,7 +132,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                 |r| r.get(0),
             )
             .optional()
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
         if let Some(root) = other_root {
             return Err(StoreError::Invalid {
                 what: "orchestrator team",
@@ -156,7 +156,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                     reg.lead_session_id
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
             get_team_tx(conn, &existing.id)
         }
         None => {
@@ -184,7 +184,7 @@ pub(super) fn register_team_tx(conn: &Connection, reg: &TeamRegistration) -> Res
                     team.created_at
                 ],
             )
-            .map_err(db)?;
+            .map_err(|e| db_at(conn, e))?;
             Ok(team)
         }
     }
@@ -216,10 +216,10 @@ pub(super) fn list_phases_on(
         .prepare_cached(&format!(
             "SELECT {PHASE_COLS} FROM phases WHERE orchestration_id = ?1 ORDER BY phase_number"
         ))
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], phase_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn list_teams_on(
@@ -231,10 +231,10 @@ pub(super) fn list_teams_on(
             "SELECT {TEAM_COLS} FROM teams WHERE orchestration_id = ?1 \
              ORDER BY created_at, team_name"
         ))
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], team_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn list_team_members_on(
@@ -247,10 +247,10 @@ pub(super) fn list_team_members_on(
              FROM team_members m JOIN teams t ON t.id = m.team_id \
              WHERE t.orchestration_id = ?1 ORDER BY t.created_at, t.team_name, m.agent_name",
         )
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     stmt.query_map([orchestration.as_str()], member_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)
+        .map_err(|e| db_at(conn, e))
 }
 
 const CURRENT_SELECT: &str = "SELECT c.orchestration_id, c.team_id, t.team_name, \
@@ -267,10 +267,10 @@ pub(super) fn get_current_task_on(
     conn.prepare_cached(&format!(
         "{CURRENT_SELECT} WHERE c.team_id = ?1 AND c.task_id = ?2"
     ))
-    .map_err(db)?
+    .map_err(|e| db_at(conn, e))?
     .query_row(params![team.as_str(), task_id], current_row)
     .optional()
-    .map_err(db)
+    .map_err(|e| db_at(conn, e))
 }
 
 pub(super) fn get_current_tasks_on(
@@ -279,11 +279,11 @@ pub(super) fn get_current_tasks_on(
 ) -> Result<Vec<CurrentTask>> {
     let mut stmt = conn
         .prepare_cached(&format!("{CURRENT_SELECT} WHERE c.orchestration_id = ?1"))
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     let mut tasks: Vec<CurrentTask> = stmt
         .query_map([orchestration.as_str()], current_row)
         .and_then(|rows| rows.collect())
-        .map_err(db)?;
+        .map_err(|e| db_at(conn, e))?;
     drop(stmt);
     if tasks.is_empty() {
         // Distinguish "no tasks yet" from "no such orchestration".

@@ -7,9 +7,15 @@ use rusqlite::{ErrorCode, Row};
 use crate::model::*;
 use crate::store::StoreError;
 
+/// A SQLite error as a store error naming the file: corruption, a full disk and
+/// anything else are told apart, since each asks for a different response.
 pub(super) fn corrupt_or_backend(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::DiskFull) => StoreError::Full {
             path: path.display().to_string(),
             detail: e.to_string(),
         },
@@ -17,8 +23,12 @@ pub(super) fn corrupt_or_backend(path: &Path, e: rusqlite::Error) -> StoreError 
     }
 }
 
-pub(super) fn db(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+/// [`corrupt_or_backend`] for a query on `conn` (its file named when it has one).
+pub(super) fn db_at(conn: &rusqlite::Connection, e: rusqlite::Error) -> StoreError {
+    match conn.path().filter(|p| !p.is_empty()) {
+        Some(path) => corrupt_or_backend(Path::new(path), e),
+        None => corrupt_or_backend(Path::new(":memory:"), e),
+    }
 }
 
 pub(super) fn parse_col<T: std::str::FromStr<Err = String>>(

@@ -23,7 +23,7 @@ const home = tempHome();
 let server;
 let browser;
 try {
-  const seeded = await seed(home, "bulk", "--tasks", String(TASKS), "--phases", "4", "--feature", "perf-2000");
+  const seeded = await seed(home, "bulk", "--recent", "--tasks", String(TASKS), "--phases", "4", "--feature", "perf-2000");
   server = await startServer(home);
   browser = await launchBrowser();
   const url = `${server.base}/#/orchestrations/${seeded.orchestration_id}`;

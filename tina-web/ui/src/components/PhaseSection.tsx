@@ -1,69 +1,93 @@
-// One collapsible phase: its team(s), then the orchestrator's tasks for this phase (placed
-// here by their metadata.phase_number, see tree.ts). The header is a real button (keyboard:
-// Tab, Enter, Space) with aria-expanded and aria-controls; the body it controls is always
-// there (hidden while collapsed) but collapsed phases do not render their tasks, which
-// keeps big trees fast.
-import type { PhaseView } from "../tree";
+// One collapsible phase: header (status, how long, a segmented bar of its team tasks and
+// the counts in words), then its team(s) and the orchestrator's tasks for the phase. The
+// header is a real button (Tab, Enter, Space) with aria-expanded; a collapsed phase does
+// not render its tasks, which keeps big trees fast.
+import type { PhaseView } from "../board";
+import { taskKey } from "../board";
+import { formatDuration, progress } from "../format";
 import { StatusBadge } from "./StatusBadge";
-import { TaskList } from "./TaskList";
+import { StatusBar } from "./StatusBar";
+import { TaskItem } from "./TaskItem";
 import { TeamBlock } from "./TeamBlock";
 
 export function PhaseSection({
   view,
   open,
   current,
+  now,
+  selected,
   onToggle,
+  onOpen,
+  filtering,
 }: {
   view: PhaseView;
   open: boolean;
   current: boolean;
+  now: number;
+  selected: string | null;
   onToggle: () => void;
+  onOpen: (teamId: string, taskId: string) => void;
+  filtering: boolean;
 }) {
   const bodyId = `phase-${view.number}-body`;
-  const completed = view.counts["completed"] ?? 0;
-  const orchestratorCount = view.orchestratorTasks.length;
+  const p = progress(view.counts);
+  const phase = view.phase;
+  const started = phase?.started_at ?? null;
+  const took = started !== null ? (phase?.completed_at ?? now) - started : null;
+  const listed = view.teams.reduce((n, t) => n + t.tasks.length, 0) + view.orchestratorTasks.length;
+  const status = phase?.status ?? "not_started";
   return (
-    <li className={`phase${current ? " phase-current" : ""}`} data-testid={`phase-${view.number}`}>
+    <li className={`phase phase-${status}${current ? " phase-current" : ""}`} data-testid={`phase-${view.number}`} id={`phase-${view.number}`}>
       <h3 className="phase-heading">
         <button type="button" className="phase-toggle" aria-expanded={open} aria-controls={bodyId} onClick={onToggle}>
           <span className="chevron" aria-hidden="true">
             {open ? "▾" : "▸"}
           </span>
           <span className="phase-title">Phase {view.number}</span>
-          {view.phase ? <StatusBadge status={view.phase.status} /> : <span className="badge badge-other">not started</span>}
+          {phase ? <StatusBadge status={phase.status} /> : <span className="badge badge-not-started">Not started</span>}
           {current && <span className="current-tag">current</span>}
+          {took !== null && (
+            <span className="phase-time muted">
+              {phase?.completed_at ? "took" : "for"} {formatDuration(took)}
+            </span>
+          )}
           <span className="phase-summary">
-            {completed}/{view.taskCount} tasks done · {view.teams.length} {view.teams.length === 1 ? "team" : "teams"}
-            {orchestratorCount > 0 &&
-              ` · ${orchestratorCount} orchestrator ${orchestratorCount === 1 ? "task" : "tasks"}`}
+            <StatusBar counts={view.counts} label={`Phase ${view.number} team tasks`} />
+            <span>
+              {p.completed}/{p.total} done
+            </span>
           </span>
         </button>
       </h3>
       <div id={bodyId} className="phase-body" hidden={!open}>
         {open && (
           <>
-            {view.phase?.blocked_reason && <p className="blocked-reason">Blocked: {view.phase.blocked_reason}</p>}
+            {phase?.status === "blocked" && (
+              <p className="blocked-reason" role="note">
+                Blocked: {phase.blocked_reason ?? "no reason given"}
+              </p>
+            )}
             {view.teams.length === 0 && <p className="muted">No team registered for this phase yet.</p>}
-            {(view.teams.length > 0 || orchestratorCount > 0) && (
-              <ul className="tree-children">
-                {view.teams.map((team) => (
-                  <li key={team.teamId}>
-                    <TeamBlock view={team} headingLevel={4} tasksLabel={`Phase ${view.number} tasks of ${team.teamName}`} />
-                  </li>
-                ))}
-                {orchestratorCount > 0 && (
-                  <li>
-                    <section
-                      className="phase-orchestrator"
-                      data-testid={`phase-${view.number}-orchestrator-tasks`}
-                      aria-label={`Orchestrator tasks of phase ${view.number}`}
-                    >
-                      <h4 className="team-title">Orchestrator tasks</h4>
-                      <TaskList tasks={view.orchestratorTasks} label={`Orchestrator tasks of phase ${view.number}`} />
-                    </section>
-                  </li>
-                )}
-              </ul>
+            {filtering && listed === 0 && view.teams.length > 0 && <p className="muted">No task of this phase matches the filters.</p>}
+            {view.teams.map((team) => (
+              <TeamBlock
+                key={team.team.id}
+                view={team}
+                title="Team"
+                selected={selected}
+                onOpen={onOpen}
+                empty={filtering ? undefined : "No tasks yet."}
+              />
+            ))}
+            {view.orchestratorTasks.length > 0 && (
+              <section className="team team-orchestrator" data-testid={`phase-${view.number}-orchestrator-tasks`} aria-label={`Orchestrator tasks of phase ${view.number}`}>
+                <h4 className="team-title">Orchestrator tasks for this phase</h4>
+                <ul className="tasks">
+                  {view.orchestratorTasks.map((t) => (
+                    <TaskItem key={taskKey(t)} task={t} teamName="orchestrator" selected={selected === taskKey(t)} onOpen={onOpen} />
+                  ))}
+                </ul>
+              </section>
             )}
           </>
         )}

@@ -1,21 +1,13 @@
-// A status shown verbatim. Known statuses get a colour; anything else (a status TINA
-// does not know yet) is shown as reported, in a neutral style, never hidden.
-const KNOWN = new Set([
-  "pending",
-  "in_progress",
-  "completed",
-  "planning",
-  "executing",
-  "reviewing",
-  "complete",
-  "blocked",
-]);
+// A status in words people use ("In progress", "Done"). Known statuses get a colour;
+// anything else (a status TINA does not know yet) is shown as reported, in a neutral
+// style, never hidden.
+import { isKnownStatus, statusLabel } from "../format";
 
 export function StatusBadge({ status }: { status: string }) {
-  const tone = KNOWN.has(status) ? status : "other";
+  const tone = isKnownStatus(status) ? status : "other";
   return (
     <span className={`badge badge-${tone}`} data-status={status}>
-      {status}
+      {statusLabel(status)}
     </span>
   );
 }

@@ -1,65 +1,74 @@
-// One team: its name and parent (from the record), its members with the tasks each owns,
-// and its tasks (all of them, or the subset the caller shows here, e.g. the orchestrator
-// tasks of no phase while the others appear under their phases). Its heading level comes
-// from where it sits (under the orchestrator's h2 or a phase's h3), so levels never skip.
-import type { CurrentTask } from "../generated/CurrentTask";
-import type { TeamView } from "../tree";
-import { TaskList } from "./TaskList";
-
-/** The level of the team's heading; the task list's title, if any, is one below. */
-export type TeamHeadingLevel = 3 | 4;
+// One team: its name, its members as chips (each with the task it is on now and Claude
+// Code's activeForm for it, when reported), and its tasks (in progress first).
+import type { TeamView } from "../board";
+import { taskKey } from "../board";
+import { TaskItem } from "./TaskItem";
 
 export function TeamBlock({
   view,
-  headingLevel,
-  tasksLabel,
-  tasks = view.tasks,
-  tasksTitle,
-  emptyTasks,
+  title,
+  selected,
+  onOpen,
+  empty,
 }: {
   view: TeamView;
-  headingLevel: TeamHeadingLevel;
-  tasksLabel: string;
-  tasks?: CurrentTask[];
-  /** A visible heading over the task list, when the list is not all the team's tasks. */
-  tasksTitle?: string;
-  emptyTasks?: string;
+  title: string;
+  selected: string | null;
+  onOpen: (teamId: string, taskId: string) => void;
+  /** What to say when no task is listed; nothing is said when omitted. */
+  empty?: string;
 }) {
-  const Heading = headingLevel === 3 ? "h3" : "h4";
-  const TasksHeading = headingLevel === 3 ? "h4" : "h5";
+  const name = view.team.team_name;
   return (
-    <section className="team" data-testid={`team-${view.teamName}`} aria-label={`Team ${view.teamName}`}>
-      <Heading className="team-title">
-        Team: <span className="team-name">{view.teamName}</span>
-        {view.parentName && <span className="team-parent"> · under {view.parentName}</span>}
-        {!view.team && <span className="team-parent"> · no team record</span>}
-      </Heading>
-      <div className="members">
-        <span className="members-label">Members:</span>
-        {view.members.length === 0 && <span className="muted"> none registered</span>}
-        <ul className="member-list">
-          {view.members.map(({ member, owned }) => (
-            <li key={member.agent_name} className="member" data-testid={`member-${view.teamName}-${member.agent_name}`}>
+    <section className="team" data-testid={`team-${name}`} aria-label={`Team ${name}`}>
+      <h4 className="team-title">
+        {title} <span className="team-name">{name}</span>
+      </h4>
+      {view.members.length > 0 && (
+        <ul className="member-list" aria-label={`Members of ${name}`}>
+          {view.members.map(({ member, current, owned }) => (
+            <li
+              key={member.agent_name}
+              className={`member${current.length > 0 ? " member-busy" : ""}`}
+              data-testid={`member-${name}-${member.agent_name}`}
+            >
               <span className="member-name">{member.agent_name}</span>
-              {(member.agent_type || member.model) && (
-                <span className="member-meta">
-                  {[member.agent_type, member.model].filter(Boolean).join(" · ")}
+              {member.model && <span className="member-model">{member.model}</span>}
+              {current.length > 0 ? (
+                current.slice(0, 1).map((t) => (
+                  <button key={t.task_id} type="button" className="member-now link" onClick={() => onOpen(t.team_id, t.task_id)}>
+                    on #{t.task_id}
+                    {t.active_form ? (
+                      <span className="member-active" data-testid="member-active-form">
+                        {" "}
+                        · {t.active_form}
+                      </span>
+                    ) : (
+                      <span className="member-subject"> · {t.subject}</span>
+                    )}
+                  </button>
+                ))
+              ) : (
+                <span className="member-idle muted">{owned === 0 ? "no tasks" : "idle"}</span>
+              )}
+              {current.length > 1 && (
+                <span className="member-more muted" title={current.map((t) => `#${t.task_id} ${t.subject}`).join("\n")}>
+                  +{current.length - 1} more in progress
                 </span>
               )}
-              <span className="member-owns">
-                {owned.length === 0
-                  ? "owns no tasks"
-                  : `owns ${owned.map((t) => `#${t.task_id}`).join(" ")}`}
-              </span>
             </li>
           ))}
         </ul>
-        {view.otherOwners.length > 0 && (
-          <p className="muted">Also owning tasks (not members): {view.otherOwners.join(", ")}</p>
-        )}
-      </div>
-      {tasksTitle && <TasksHeading className="tasks-title">{tasksTitle}</TasksHeading>}
-      <TaskList tasks={tasks} label={tasksLabel} empty={emptyTasks} />
+      )}
+      {view.tasks.length > 0 ? (
+        <ul className="tasks" aria-label={`Tasks of ${name}`}>
+          {view.tasks.map((t) => (
+            <TaskItem key={taskKey(t)} task={t} teamName={name} selected={selected === taskKey(t)} onOpen={onOpen} />
+          ))}
+        </ul>
+      ) : (
+        empty && <p className="muted">{empty}</p>
+      )}
     </section>
   );
 }

@@ -1,21 +1,39 @@
-// One orchestration as a tree: orchestrator team(s) with the orchestrator tasks of no phase
-// apart, then each phase (collapsible; the current phase open unless the user closed it)
-// with its teams and the orchestrator tasks that belong to it.
-import { useMemo, useState } from "react";
+// One orchestration: what needs attention (a banner when blocked or stale), the facts and
+// durations, the timeline, then the orchestrator and every phase (each phase that is not
+// complete starts open), with task filters kept in the URL and a task detail panel.
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { paths } from "../api";
+import { buildBoard, filterActive, taskKey, type TaskFilter } from "../board";
+import { AttentionLine } from "../components/Attention";
 import { PhaseSection } from "../components/PhaseSection";
 import { StatusBadge } from "../components/StatusBadge";
+import { StatusBar } from "../components/StatusBar";
 import { LoadError, Loading, NotFound, RefreshWarning } from "../components/States";
+import { TaskPanel } from "../components/TaskPanel";
 import { TeamBlock } from "../components/TeamBlock";
-import { formatAge, formatTime, progress } from "../format";
-import type { OrchestrationDetail } from "../generated/OrchestrationDetail";
-import { buildDetailView } from "../tree";
+import { Timeline } from "../components/Timeline";
+import { formatDuration, formatTime, progress, statusLabel } from "../format";
+import type { DashboardDetail } from "../generated/DashboardDetail";
+import type { TaskRow } from "../generated/TaskRow";
+import { useLiveScope } from "../live";
+import { useParams } from "../routing";
 import { useNow } from "../useNow";
 import { useResource } from "../useResource";
 
 export function DetailPage({ by, keyValue }: { by: "id" | "feature"; keyValue: string }) {
-  const path = by === "id" ? paths.detail(keyValue) : paths.byFeature(keyValue);
-  const { resource, retry } = useResource<OrchestrationDetail>(path);
+  const path = by === "id" ? paths.dashboard(keyValue) : paths.dashboardByFeature(keyValue);
+  const { resource, retry } = useResource<DashboardDetail>(path);
+  const data = resource.state === "ok" ? resource.data : null;
+  useLiveScope(data?.orchestration.id ?? (by === "id" ? keyValue : null));
+  useEffect(() => {
+    if (data) {
+      const o = data.orchestration;
+      const mark = data.attention.blocked ? "⛔ " : data.attention.stale ? "⚠ " : "";
+      document.title = `${mark}${o.feature_name} · ${statusLabel(o.status)} · TINA`;
+    } else if (resource.state === "not_found") {
+      document.title = "Not found · TINA";
+    }
+  }, [data, resource.state]);
   switch (resource.state) {
     case "loading":
       return <Loading what="orchestration" />;
@@ -24,91 +42,205 @@ export function DetailPage({ by, keyValue }: { by: "id" | "feature"; keyValue: s
     case "error":
       return <LoadError what="orchestration" message={resource.message} onRetry={retry} />;
     case "ok":
-      return (
-        <>
-          {resource.refreshError && <RefreshWarning message={resource.refreshError} />}
-          {/* Keyed by orchestration: open/closed choices belong to one orchestration. */}
-          <Tree key={resource.data.orchestration.id} detail={resource.data} />
-        </>
-      );
+      return <Board detail={resource.data} refreshError={resource.refreshError} />;
   }
 }
 
-function Tree({ detail }: { detail: OrchestrationDetail }) {
-  const view = useMemo(() => buildDetailView(detail), [detail]);
-  const now = useNow();
-  // Phases the user opened or closed; the others follow "current phase open".
-  const [overrides, setOverrides] = useState<Record<number, boolean>>({});
+function Board({ detail, refreshError }: { detail: DashboardDetail; refreshError?: string }) {
+  const now = useNow(15_000);
+  const [params, setParams] = useParams();
+  const filter: TaskFilter = {
+    text: params.get("q") ?? "",
+    status: params.get("status") ?? "",
+    owner: params.get("owner") ?? "",
+    hideDone: params.get("hide") === "done",
+  };
+  const [draft, setDraft] = useState(filter.text);
+  useEffect(() => {
+    if (draft === filter.text) return;
+    const t = setTimeout(() => setParams({ q: draft }), 200);
+    return () => clearTimeout(t);
+  }, [draft, filter.text, setParams]);
+  const board = useMemo(
+    () => buildBoard(detail, filter),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [detail, filter.text, filter.status, filter.owner, filter.hideDone],
+  );
   const o = detail.orchestration;
-  const p = progress(view.counts, view.taskTotal);
-  const isOpen = (n: number) => overrides[n] ?? n === o.current_phase;
-  const setAll = (open: boolean) =>
-    setOverrides(Object.fromEntries(view.phases.map((ph) => [ph.number, open])));
+  const a = detail.attention;
+  const filtering = filterActive(filter);
 
+  // Every phase that is not complete starts open; the person's choices override that.
+  const [overrides, setOverrides] = useState<Record<number, boolean>>({});
+  const isOpen = (n: number) => {
+    const o = overrides[n];
+    if (o !== undefined) return o;
+    const p = board.phases.find((ph) => ph.number === n);
+    return p?.phase?.status !== "complete" || (filtering && p.teams.some((t) => t.tasks.length > 0));
+  };
+  const setAll = (open: boolean) => setOverrides(Object.fromEntries(board.phases.map((ph) => [ph.number, open])));
+  const goToPhase = (n: number) => {
+    setOverrides((prev) => ({ ...prev, [n]: true }));
+    requestAnimationFrame(() => {
+      const el = document.getElementById(`phase-${n}`);
+      el?.scrollIntoView({ block: "start" });
+      el?.querySelector<HTMLButtonElement>(".phase-toggle")?.focus({ preventScroll: true });
+    });
+  };
+
+  const selected = params.get("task");
+  const open = useCallback((teamId: string, taskId: string) => setParams({ task: `${teamId}/${taskId}` }), [setParams]);
+  const close = useCallback(() => setParams({ task: null }), [setParams]);
+  const teamNames = useMemo(() => new Map(detail.teams.map((t) => [t.id, t.team_name])), [detail.teams]);
+  const rowsByKey = useMemo(() => new Map(detail.tasks.map((t) => [taskKey(t), t])), [detail.tasks]);
+  let panel = null;
+  if (selected) {
+    const slash = selected.lastIndexOf("/");
+    const teamId = selected.slice(0, slash);
+    const taskId = selected.slice(slash + 1);
+    const rowsOfTeam = new Map<string, TaskRow>(detail.tasks.filter((t) => t.team_id === teamId).map((t) => [t.task_id, t]));
+    panel = (
+      <TaskPanel
+        key={selected}
+        orchestrationId={o.id}
+        teamId={teamId}
+        taskId={taskId}
+        teamName={teamNames.get(teamId) ?? "unknown team"}
+        row={rowsByKey.get(selected)}
+        rowsOfTeam={rowsOfTeam}
+        now={now}
+        onOpen={open}
+        onClose={close}
+      />
+    );
+  }
+
+  const team = progress(board.teamCounts);
+  const orch = progress(board.orchestratorCounts);
+  const end = o.completed_at ?? now;
   return (
-    <article className="detail" aria-labelledby="orch-title" data-testid="orchestration-tree">
-      <header className="detail-header">
-        <h1 id="orch-title">
-          Orchestration: <span className="feature-name">{o.feature_name}</span> <StatusBadge status={o.status} />
-        </h1>
-        <dl className="facts">
-          <div>
-            <dt>Phase</dt>
-            <dd>
-              {o.current_phase ?? "–"} of {o.total_phases}
-            </dd>
-          </div>
-          <div>
-            <dt>Progress</dt>
-            <dd>
-              {p.completed} / {p.total} tasks completed
-            </dd>
-          </div>
-          <div>
-            <dt>Started</dt>
-            <dd title={formatTime(o.started_at)}>{formatAge(o.started_at, now)}</dd>
-          </div>
-          {o.branch && (
-            <div>
-              <dt>Branch</dt>
-              <dd>
-                <code>{o.branch}</code>
-              </dd>
+    <div className={`detail-layout${panel ? " with-panel" : ""}`}>
+      <article className="detail" aria-labelledby="orch-title" data-testid="orchestration-tree">
+        {refreshError && <RefreshWarning message={refreshError} />}
+        <header className="detail-header">
+          <h1 id="orch-title">
+            <span className="visually-hidden">Orchestration: </span>
+            {o.feature_name} <StatusBadge status={o.status} />
+            {a.stale && <span className="badge badge-stale">Stale</span>}
+          </h1>
+          {a.blocked && (
+            <div className="banner banner-blocked" role="alert" data-testid="blocked-banner">
+              <p>
+                <strong>Blocked for {formatDuration(now - a.blocked.since)}</strong> on phase {a.blocked.phase_number}
+                {a.blocked.reason ? (
+                  <>
+                    : <span className="banner-reason">{a.blocked.reason}</span>
+                  </>
+                ) : (
+                  " (no reason given)"
+                )}
+              </p>
+              <button type="button" onClick={() => goToPhase(a.blocked!.phase_number)}>
+                Go to phase {a.blocked.phase_number}
+              </button>
             </div>
           )}
-          <div>
-            <dt>Design</dt>
-            <dd>
-              <code>{o.design_doc}</code>
-            </dd>
-          </div>
-        </dl>
-      </header>
-
-      <ul className="tree">
-        <li className="tree-node orchestrator" data-testid="orchestrator">
-          <h2 className="node-title">Orchestrator</h2>
-          {view.orchestratorTeams.length === 0 ? (
-            <p className="muted">No orchestrator team recorded.</p>
-          ) : (
-            view.orchestratorTeams.map((team) => (
-              <TeamBlock
-                key={team.teamId}
-                view={team}
-                headingLevel={3}
-                tasks={view.unphasedOrchestratorTasks.filter((t) => t.team_id === team.teamId)}
-                tasksTitle="Orchestrator tasks of no phase"
-                tasksLabel={`Orchestrator tasks of no phase of ${team.teamName}`}
-                emptyTasks={
-                  team.tasks.length === 0 ? "No tasks yet." : "None: each of its tasks is shown under its phase."
-                }
-              />
-            ))
+          {a.stale && (
+            <div className="banner banner-stale" role="status" data-testid="stale-banner">
+              <p>
+                <strong>No change for {formatDuration(now - Math.max(a.last_activity ?? 0, a.status_since))}</strong> while{" "}
+                {statusLabel(o.status).toLowerCase()} (stale after {formatDuration(detail.stale_after)}). Check that its agents
+                are still running.
+              </p>
+            </div>
           )}
-        </li>
-        <li className="tree-node phases">
+          <dl className="facts">
+            <div>
+              <dt>Phase</dt>
+              <dd>
+                {o.current_phase ?? "–"} of {o.total_phases}
+              </dd>
+            </div>
+            <div>
+              <dt>{o.completed_at ? "Took" : "Running for"}</dt>
+              <dd title={`Started ${formatTime(o.started_at)}`}>{formatDuration(end - o.started_at)}</dd>
+            </div>
+            <div>
+              <dt>Team tasks</dt>
+              <dd className="fact-progress">
+                <StatusBar counts={board.teamCounts} label="Team tasks" />
+                {team.completed}/{team.total} done
+              </dd>
+            </div>
+            <div>
+              <dt>Orchestrator tasks</dt>
+              <dd>
+                {orch.completed}/{orch.total} done
+              </dd>
+            </div>
+            {o.branch && (
+              <div>
+                <dt>Branch</dt>
+                <dd>
+                  <code>{o.branch}</code>
+                </dd>
+              </div>
+            )}
+          </dl>
+          {!a.blocked && !a.stale && (
+            <p className="muted activity">
+              <AttentionLine attention={a} now={now} />
+            </p>
+          )}
+        </header>
+
+        <Timeline phases={board.phases} start={o.started_at} end={end} onPhase={goToPhase} />
+
+        <div className="toolbar" role="search" aria-label="Filter tasks">
+          <input
+            type="search"
+            placeholder="Find tasks…"
+            aria-label="Find tasks by id, subject or owner"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+          />
+          <select aria-label="Task status" value={filter.status} onChange={(e) => setParams({ status: e.target.value })}>
+            <option value="">Any status</option>
+            {board.statuses.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+          <select aria-label="Owner" value={filter.owner} onChange={(e) => setParams({ owner: e.target.value })}>
+            <option value="">Anyone</option>
+            {board.owners.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <label className="toggle">
+            <input type="checkbox" checked={filter.hideDone} onChange={(e) => setParams({ hide: e.target.checked ? "done" : null })} />
+            Hide done
+          </label>
+          <span className="toolbar-count muted" data-testid="shown-count">
+            {filtering ? `${board.shown.toLocaleString("en")} of ${board.all.toLocaleString("en")} tasks` : `${board.all.toLocaleString("en")} tasks`}
+          </span>
+        </div>
+
+        {board.orchestratorTeams.map((tv) => (
+          <section key={tv.team.id} className="card orchestrator" data-testid="orchestrator">
+            <h2 className="section-title">Orchestrator</h2>
+            <TeamBlock view={tv} title="Team" selected={selected} onOpen={open} />
+          </section>
+        ))}
+
+        <section className="card phases" aria-labelledby="phases-title">
           <div className="phases-header">
-            <h2 className="node-title">Phases</h2>
+            <h2 id="phases-title" className="section-title">
+              Phases
+            </h2>
             <div className="phase-actions">
               <button type="button" onClick={() => setAll(true)}>
                 Expand all
@@ -119,18 +251,23 @@ function Tree({ detail }: { detail: OrchestrationDetail }) {
             </div>
           </div>
           <ol className="phase-list">
-            {view.phases.map((ph) => (
+            {board.phases.map((ph) => (
               <PhaseSection
                 key={ph.number}
                 view={ph}
                 open={isOpen(ph.number)}
                 current={ph.number === o.current_phase}
+                now={now}
+                selected={selected}
+                filtering={filtering}
                 onToggle={() => setOverrides((prev) => ({ ...prev, [ph.number]: !isOpen(ph.number) }))}
+                onOpen={open}
               />
             ))}
           </ol>
-        </li>
-      </ul>
-    </article>
+        </section>
+      </article>
+      {panel}
+    </div>
   );
 }

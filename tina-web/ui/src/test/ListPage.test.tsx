@@ -1,8 +1,8 @@
 import { act, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
-import { demoSummary } from "./fixtures";
+import { listPage, listRow, orchestration } from "./fixtures";
 import { installEventSource, mockFetch } from "./mocks";
 
 beforeEach(() => {
@@ -18,47 +18,49 @@ describe("orchestration list", () => {
     const loading = screen.getByText(/Loading orchestrations/);
     expect(loading.getAttribute("aria-busy")).toBe("true");
     expect(screen.queryByText(/No orchestrations yet/)).toBeNull();
-    await act(async () => answer({ status: 200, body: [] }));
+    await act(async () => answer({ status: 200, body: listPage([], { facets: {} }) }));
     expect(await screen.findByText(/No orchestrations yet/)).toBeTruthy();
-    expect(screen.queryByText(/Loading orchestrations/)).toBeNull();
   });
 
-  it("shows status, current phase, progress and age per orchestration", async () => {
-    mockFetch(() => ({ status: 200, body: [demoSummary()] }));
+  it("shows why a row needs attention: blocked reason and for how long, stale", async () => {
+    const stale = listRow({
+      orchestration: orchestration({ id: "o2", feature_name: "search-reindex", status: "executing" }),
+      attention: { blocked: null, stale: true, status_since: Date.now() - 170 * 60_000, last_activity: Date.now() - 47 * 60_000 },
+    });
+    const blocked = listRow({
+      attention: { blocked: { phase_number: 2, reason: "sandbox answers 503", since: Date.now() - 12 * 60_000 }, stale: false, status_since: Date.now() - 12 * 60_000, last_activity: Date.now() - 14 * 60_000 },
+    });
+    mockFetch(() => ({ status: 200, body: listPage([blocked, stale]) }));
     render(<App />);
-    const row = await screen.findByTestId("orch-row-verbose-flag");
-    const link = within(row).getByRole("link", { name: "verbose-flag" });
-    expect(link.getAttribute("href")).toBe("#/orchestrations/0195-orch");
-    expect(within(row).getByText("executing")).toBeTruthy();
-    expect(row.textContent).toContain("2 / 2");
-    expect(row.textContent).toContain("7 / 13 tasks");
-    expect(row.textContent).toContain("5 min ago");
+    const row = await screen.findByTestId("orch-row-payments-retry");
+    expect(within(row).getByRole("link", { name: "payments-retry" }).getAttribute("href")).toBe("#/orchestrations/0195-orch");
+    expect(within(row).getByTestId("blocked-note").textContent).toBe("Blocked 12 min on phase 2: sandbox answers 503");
+    expect(row.textContent).toContain("3/5 team tasks");
+    expect(row.textContent).toContain("1/2 orchestrator tasks");
+    const s = screen.getByTestId("orch-row-search-reindex");
+    expect(within(s).getByTestId("stale-note").textContent).toBe("Stale: no change for 47 min");
+    expect(document.title).toBe("(1) Orchestrations · TINA");
+  });
+
+  it("asks the server for the filter in the URL and pages there", async () => {
+    const fetch = mockFetch(() => ({ status: 200, body: listPage([listRow()], { total: 120, facets: { all: 120, attention: 1 } }) }));
+    window.location.hash = "#/?status=blocked&q=pay";
+    render(<App />);
+    await screen.findByTestId("orch-row-payments-retry");
+    expect(fetch.mock.calls[0]?.[0]).toBe("/api/orchestrations?status=blocked&feature=pay");
+    expect(screen.getByTestId("pager-range").textContent).toBe("1–50 of 120");
+    await userEvent.click(screen.getByRole("button", { name: "Older →" }));
+    await vi.waitFor(() => expect(fetch.mock.calls.at(-1)?.[0]).toBe("/api/orchestrations?status=blocked&feature=pay&page=2"));
+    expect(window.location.hash).toBe("#/?status=blocked&q=pay&page=2");
   });
 
   it("shows an error with a working retry", async () => {
     let fail = true;
-    const fetch = mockFetch(() =>
-      fail
-        ? { status: 500, body: { error: "store_error", message: "store error: disk I/O error" } }
-        : { status: 200, body: [demoSummary()] },
-    );
+    mockFetch(() => (fail ? { status: 500, body: { error: "store_error", message: "store error: disk I/O error" } } : { status: 200, body: listPage() }));
     render(<App />);
     expect(await screen.findByText("Could not load orchestrations")).toBeTruthy();
-    expect(screen.getByText(/disk I\/O error/)).toBeTruthy();
     fail = false;
     await userEvent.click(screen.getByRole("button", { name: "Retry" }));
-    expect(await screen.findByTestId("orch-row-verbose-flag")).toBeTruthy();
-    expect(fetch).toHaveBeenCalledTimes(2);
-  });
-
-  it("reports an unreachable server as an error, not as empty", async () => {
-    const fn = async () => {
-      throw new TypeError("Failed to fetch");
-    };
-    const { vi } = await import("vitest");
-    vi.stubGlobal("fetch", fn);
-    render(<App />);
-    expect(await screen.findByText(/Cannot reach the tina-web server/)).toBeTruthy();
-    expect(screen.queryByText(/No orchestrations yet/)).toBeNull();
+    expect(await screen.findByTestId("orch-row-payments-retry")).toBeTruthy();
   });
 });

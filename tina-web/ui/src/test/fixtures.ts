@@ -1,136 +1,130 @@
-// The demo orchestration (mirrors tina_web::fixture::seed_demo), typed with the generated
-// types so a change to the Rust model breaks `tsc` here instead of passing silently.
-import type { CurrentTask } from "../generated/CurrentTask";
-import type { OrchestrationDetail } from "../generated/OrchestrationDetail";
-import type { OrchestrationSummary } from "../generated/OrchestrationSummary";
+// Dashboard data for the component tests (shaped like tina_web::fixture::triage's
+// payments-retry), typed with the generated types so a change to the Rust model breaks
+// `tsc` here instead of passing silently.
+import type { DashboardDetail } from "../generated/DashboardDetail";
+import type { ListPage } from "../generated/ListPage";
+import type { ListRow } from "../generated/ListRow";
+import type { Orchestration } from "../generated/Orchestration";
+import type { TaskRow } from "../generated/TaskRow";
 import type { Team } from "../generated/Team";
 
 export const ORCH_ID = "0195-orch";
-const ROOT = "team-root";
-const P1 = "team-p1";
-const P2 = "team-p2";
+/** Times are relative to when the tests run: the page shows ages against the real clock. */
+export const NOW = Date.now();
+const MIN = 60_000;
+export const ago = (m: number) => NOW - m * MIN;
 
-export function team(id: string, name: string, phase: number | null, parent: string | null): Team {
+export function team(id: string, name: string, phase: number | null): Team {
   return {
     id,
     team_name: name,
     orchestration_id: ORCH_ID,
-    parent_team_id: parent,
+    parent_team_id: phase === null ? null : "team-root",
     phase_number: phase,
     lead_session_id: null,
     created_at: 1,
   };
 }
 
-export function task(
-  teamId: string,
-  teamName: string,
-  phase: number | null,
-  id: string,
-  subject: string,
-  status: string,
-  owner: string | null,
-): CurrentTask {
+export function row(teamId: string, id: string, subject: string, status: string, owner: string | null, extra: Partial<TaskRow> = {}): TaskRow {
   return {
-    orchestration_id: ORCH_ID,
     team_id: teamId,
-    team_name: teamName,
-    phase_number: phase,
     task_id: id,
     subject,
-    description: "",
     status,
     owner,
     blocked_by: [],
-    metadata: {},
-    recorded_at: 1,
-    sequence: 1,
+    open_blockers: [],
+    orchestrator: teamId === "team-root",
+    phase_number: teamId === "team-p1" ? 1 : teamId === "team-p2" ? 2 : null,
+    active_form: null,
+    has_description: false,
+    recorded_at: ago(10),
+    ...extra,
   };
 }
 
-/** Mirrors tina_web::fixture::for_phase: the orchestrator task belongs to phase `n`. */
-export function forPhase(t: CurrentTask, n: number): CurrentTask {
-  return { ...t, metadata: { phase_number: n } };
+export function orchestration(extra: Partial<Orchestration> = {}): Orchestration {
+  return {
+    id: ORCH_ID,
+    feature_name: "payments-retry",
+    design_doc: "docs/payments.md",
+    branch: "tina/payments-retry",
+    worktree_path: null,
+    total_phases: 3,
+    current_phase: 2,
+    status: "blocked",
+    started_at: ago(130),
+    completed_at: null,
+    updated_at: ago(12),
+    ...extra,
+  };
 }
 
-export function demoDetail(): OrchestrationDetail {
-  const o = "verbose-flag-orchestration";
-  const t1 = "verbose-flag-phase-1";
-  const t2 = "verbose-flag-phase-2";
+export function dashboard(): DashboardDetail {
+  const members = (teamId: string) =>
+    ["team-lead", "implementer", "tester"].map((agent_name) => ({
+      team_id: teamId,
+      agent_name,
+      agent_type: "general-purpose",
+      model: "claude-sonnet-4-5",
+      joined_at: 1,
+    }));
   return {
-    orchestration: {
-      id: ORCH_ID,
-      feature_name: "verbose-flag",
-      design_doc: "docs/plans/verbose-flag-design.md",
-      branch: "tina/verbose-flag",
-      worktree_path: null,
-      total_phases: 2,
-      current_phase: 2,
-      status: "executing",
-      started_at: Date.now() - 5 * 60_000,
-      completed_at: null,
-      updated_at: Date.now(),
+    revision: 40,
+    orchestration: orchestration(),
+    attention: {
+      blocked: { phase_number: 2, reason: "Integration tests fail: sandbox answers 503", since: ago(12) },
+      status_since: ago(12),
+      last_activity: ago(14),
+      stale: false,
     },
     phases: [
-      {
-        orchestration_id: ORCH_ID,
-        phase_number: 1,
-        status: "complete",
-        plan_path: null,
-        blocked_reason: null,
-        started_at: 1,
-        completed_at: 2,
-        updated_at: 2,
-      },
-      {
-        orchestration_id: ORCH_ID,
-        phase_number: 2,
-        status: "executing",
-        plan_path: null,
-        blocked_reason: null,
-        started_at: 3,
-        completed_at: null,
-        updated_at: 3,
-      },
+      { orchestration_id: ORCH_ID, phase_number: 1, status: "complete", plan_path: null, blocked_reason: null, started_at: ago(125), completed_at: ago(64), updated_at: ago(64) },
+      { orchestration_id: ORCH_ID, phase_number: 2, status: "blocked", plan_path: null, blocked_reason: "Integration tests fail: sandbox answers 503", started_at: ago(60), completed_at: null, updated_at: ago(12) },
     ],
-    orchestrator_tasks: [
-      forPhase(task(ROOT, o, null, "1", "plan-phase-1", "completed", "team-lead"), 1),
-      forPhase(task(ROOT, o, null, "2", "execute-phase-1", "completed", "team-lead"), 1),
-      forPhase(task(ROOT, o, null, "3", "review-phase-1", "completed", "team-lead"), 1),
-      forPhase(task(ROOT, o, null, "4", "plan-phase-2", "completed", "team-lead"), 2),
-      forPhase(task(ROOT, o, null, "5", "execute-phase-2", "in_progress", "team-lead"), 2),
-      task(ROOT, o, null, "6", "finish-orchestration", "pending", "team-lead"),
+    phase_history: [
+      { phase_number: 1, status: "executing", blocked_reason: null, at: ago(125) },
+      { phase_number: 1, status: "blocked", blocked_reason: "flaky", at: ago(100) },
+      { phase_number: 1, status: "executing", blocked_reason: null, at: ago(92) },
+      { phase_number: 1, status: "complete", blocked_reason: null, at: ago(64) },
+      { phase_number: 2, status: "executing", blocked_reason: null, at: ago(60) },
+      { phase_number: 2, status: "blocked", blocked_reason: "Integration tests fail: sandbox answers 503", at: ago(12) },
     ],
-    phase_tasks: {
-      "1": [
-        task(P1, t1, 1, "1", "Implement --verbose flag", "completed", "implementer"),
-        task(P1, t1, 1, "2", "Add tests", "completed", "tester"),
-        task(P1, t1, 1, "3", "Update README", "completed", "implementer"),
-        task(P1, t1, 1, "4", "Drop legacy logging shim", "deleted", "implementer"),
-      ],
-      "2": [
-        task(P2, t2, 2, "1", "Wire flag into logger", "in_progress", "implementer"),
-        task(P2, t2, 2, "2", "Add logger tests", "pending", null),
-        task(P2, t2, 2, "10", "Document log levels", "pending", "reviewer"),
-      ],
-    },
-    teams: [team(ROOT, o, null, null), team(P1, t1, 1, ROOT), team(P2, t2, 2, ROOT)],
-    team_members: [
-      { team_id: ROOT, agent_name: "team-lead", agent_type: "team-lead", model: "opus", joined_at: 1 },
-      { team_id: P1, agent_name: "implementer", agent_type: "general-purpose", model: "sonnet", joined_at: 1 },
-      { team_id: P1, agent_name: "team-lead", agent_type: "team-lead", model: "opus", joined_at: 1 },
-      { team_id: P1, agent_name: "tester", agent_type: "general-purpose", model: "haiku", joined_at: 1 },
-      { team_id: P2, agent_name: "implementer", agent_type: "general-purpose", model: "sonnet", joined_at: 1 },
-      { team_id: P2, agent_name: "reviewer", agent_type: "code-reviewer", model: "opus", joined_at: 1 },
-      { team_id: P2, agent_name: "team-lead", agent_type: "team-lead", model: "opus", joined_at: 1 },
+    teams: [team("team-root", "payments-retry-orchestration", null), team("team-p1", "payments-retry-phase-1", 1), team("team-p2", "payments-retry-phase-2", 2)],
+    team_members: [...members("team-root").slice(0, 1), ...members("team-p1"), ...members("team-p2")],
+    tasks: [
+      row("team-root", "1", "Plan phase 2", "completed", "team-lead", { phase_number: 2 }),
+      row("team-root", "5", "Open the pull request", "pending", "team-lead"),
+      row("team-p1", "1", "Add retry policy type", "completed", "implementer"),
+      row("team-p2", "1", "Refund retries", "completed", "implementer"),
+      row("team-p2", "2", "Run integration suite", "in_progress", "tester", { active_form: "Running the integration suite" }),
+      row("team-p2", "3", "Idempotency keys", "completed", "implementer", { blocked_by: ["1"] }),
+      row("team-p2", "4", "Retry metrics", "pending", "implementer", { blocked_by: ["1", "2"], open_blockers: ["2"], has_description: true }),
     ],
+    stale_after: 600_000,
   };
 }
 
-export function demoSummary(): OrchestrationSummary {
+export function listRow(extra: Partial<ListRow> = {}): ListRow {
+  const d = dashboard();
   return {
-    orchestration: demoDetail().orchestration,
-    task_counts: { completed: 7, in_progress: 2, pending: 3, deleted: 1 },
-    task_total: 13,
+    orchestration: d.orchestration,
+    attention: d.attention,
+    team_task_counts: { completed: 3, in_progress: 1, pending: 1 },
+    orchestrator_task_counts: { completed: 1, pending: 1 },
+    ...extra,
+  };
+}
+
+export function listPage(rows: ListRow[] = [listRow()], extra: Partial<ListPage> = {}): ListPage {
+  return {
+    rows,
+    total: rows.length,
+    page: 1,
+    per_page: 50,
+    facets: { all: rows.length, attention: 1, active: 1, blocked: 1 },
+    stale_after: 600_000,
+    ...extra,
   };
 }

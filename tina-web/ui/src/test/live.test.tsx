@@ -2,7 +2,7 @@ import { act, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import { LiveProvider, RETRY_MAX_MS, RETRY_MIN_MS, useLive } from "../live";
-import { demoDetail, task } from "./fixtures";
+import { dashboard, ORCH_ID, row } from "./fixtures";
 import { installEventSource, MockEventSource, mockFetch } from "./mocks";
 
 beforeEach(() => {
@@ -112,26 +112,31 @@ describe("live updates", () => {
   });
 
   it("refetches the page once reconnected, even at the same revision", async () => {
-    let detail = demoDetail();
-    const fetch = mockFetch(() => ({ status: 200, body: detail }));
-    window.location.hash = "#/orchestrations/0195-orch";
+    let detail = dashboard();
+    const fetch = mockFetch(() => ({ status: 200, body: detail, headers: { "X-Tina-Revision": "7" } }));
+    window.location.hash = `#/orchestrations/${ORCH_ID}`;
     render(<App />);
     await screen.findByTestId("orchestration-tree");
-    act(() => source(0).open());
-    revision(source(0), 7);
-    await vi.waitFor(() => expect(fetch.mock.calls.length).toBe(2));
+    // The page listens to its own orchestration's stream.
+    const first = MockEventSource.instances.length - 1;
+    expect(source(first).url).toBe(`/api/events?orchestration=${ORCH_ID}`);
+    act(() => source(first).open());
+    // The first event announces the revision already shown: no second fetch.
+    revision(source(first), 7);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fetch.mock.calls.length).toBe(1);
 
     // The server answered an error (e.g. restarting): the stream is closed for good.
-    act(() => source(0).failClosed());
+    act(() => source(first).failClosed());
     expect(screen.getByText("Reconnecting…")).toBeTruthy();
     // Meanwhile a change lands whose revision event this page never sees.
-    detail = demoDetail();
-    detail.phase_tasks["2"]?.push(task("team-p2", "verbose-flag-phase-2", 2, "11", "Late task", "in_progress", "implementer"));
+    detail = dashboard();
+    detail.tasks.push(row("team-p2", "11", "Late task", "in_progress", "implementer"));
     act(() => vi.advanceTimersByTime(RETRY_MIN_MS));
-    act(() => source(1).open());
-    revision(source(1), 7);
+    act(() => source(first + 1).open());
+    revision(source(first + 1), 7);
     expect(screen.getByText("Live")).toBeTruthy();
-    expect((await screen.findByTestId("task-verbose-flag-phase-2-11")).textContent).toContain("Late task");
-    expect(fetch.mock.calls.length).toBe(3);
+    expect((await screen.findByTestId("task-payments-retry-phase-2-11")).textContent).toContain("Late task");
+    expect(fetch.mock.calls.length).toBe(2);
   });
 });

@@ -1,17 +1,18 @@
 // Test doubles for the browser APIs the app talks to the server through.
 import { vi } from "vitest";
 
-type Handler = (path: string) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>;
+type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+type Handler = (path: string) => Answer | Promise<Answer>;
 
 /** Replaces fetch; `handler` answers by request path. Returns the mock to inspect calls. */
 export function mockFetch(handler: Handler) {
   const fn = vi.fn(async (input: RequestInfo | URL) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const path = url.replace(/^https?:\/\/[^/]+/, "");
-    const { status, body } = await handler(path);
+    const { status, body, headers } = await handler(path);
     return new Response(JSON.stringify(body), {
       status,
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...headers },
     });
   });
   vi.stubGlobal("fetch", fn);
