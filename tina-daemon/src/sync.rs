@@ -346,9 +346,12 @@ impl Engine {
             None => None,
         };
         // A team already linked to another folder is not taken over by a session match:
-        // in the older layout one lead session could own several named teams.
-        let by_session = by_session.filter(|t| {
-            t.claude_team_dir.is_none() || t.claude_team_dir.as_deref() == Some(folder)
+        // in the older layout one lead session could own several named teams. A link to
+        // a folder that no longer exists at all (a stale folder of an earlier run, linked
+        // by name before it was removed) does not hold the team back.
+        let by_session = by_session.filter(|t| match t.claude_team_dir.as_deref() {
+            None => true,
+            Some(linked) => linked == folder || !self.source.folder_exists(linked),
         });
         let team = match by_session {
             Some(team) => team,

@@ -336,3 +336,34 @@ fn a_hook_completion_whose_file_vanished_is_not_undone_by_an_older_file_state() 
         TaskStatus::Completed
     );
 }
+
+/// A team linked by name to a folder of an earlier run that has since been removed (the
+/// harness clears stale folders; the daemon may have linked it first) is still found by
+/// its lead's session folder: a link to a folder that no longer exists holds nothing.
+#[test]
+fn a_stale_name_link_to_a_removed_folder_gives_way_to_the_session_folder() {
+    let env = Env::new();
+    let (orch, lead, _phase) = setup(&env);
+    // The store says the orchestrator team is linked to a folder named like the team...
+    env.store
+        .link_claude_team_dir(&lead.id, &lead.team_name)
+        .unwrap();
+    // ...which does not exist; the lead's real session folder does.
+    let home = ClaudeHome::new(&env.config.claude_home);
+    home.write_team_config(&session_team_name(ORCH_SESSION), &config_for(ORCH_SESSION))
+        .unwrap();
+    home.write_task(
+        &session_team_name(ORCH_SESSION),
+        &task("1", "Plan phase 1", "in_progress"),
+    )
+    .unwrap();
+    once_ok(&env);
+    let t = env
+        .task(&orch, &lead, "1")
+        .expect("synced through the session folder");
+    assert_eq!(t.subject, "Plan phase 1");
+    assert_eq!(
+        env.store.get_team(&lead.id).unwrap().claude_team_dir,
+        Some(session_team_name(ORCH_SESSION))
+    );
+}

@@ -154,6 +154,13 @@ impl ClaudeSource {
         Ok(files)
     }
 
+    /// Whether a team or task folder of this name exists (as anything: a link counts).
+    pub fn folder_exists(&self, folder: &str) -> bool {
+        self.watch_roots()
+            .iter()
+            .any(|root| std::fs::symlink_metadata(root.join(folder)).is_ok())
+    }
+
     /// The `leadSessionId` of a folder's config.json, when it has a readable one.
     pub fn folder_lead_session(&self, folder: &str) -> Option<String> {
         let path = self.teams_dir.join(folder).join(CONFIG_FILE);
