@@ -53,6 +53,10 @@ pub const PERMISSION_MODES: [&str; 6] = [
     "plan",
 ];
 
+/// The tina-session the plugin's hooks run (`bin/tina-session`); set for every lead
+/// to the one beside the launching binary.
+pub const TINA_SESSION_BIN_ENV: &str = "TINA_SESSION_BIN";
+
 /// Provider and network variables passed on when TINA's environment has them.
 pub const PASSED_ON: [&str; 15] = [
     "ANTHROPIC_API_KEY",
@@ -311,6 +315,12 @@ pub fn command(
         path.push(rest);
     }
     env.push(("PATH", path));
+    // Claude Code runs hooks with the user's shell PATH, not this one: the plugin's
+    // `bin/tina-session` (hooks.json) runs the binary named here.
+    let tina_session = around.bin_dir.join("tina-session");
+    if tina_session.is_file() {
+        env.push((TINA_SESSION_BIN_ENV, tina_session.into()));
+    }
     for name in PASSED_ON {
         if let Some(value) = (around.env)(name) {
             env.push((name, value));
