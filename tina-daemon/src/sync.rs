@@ -559,7 +559,7 @@ impl Engine {
             .get(&(team.id.clone(), r.task_id.clone()))
             .copied()
             .or_else(|| self.state.task(&team.id, &r.task_id));
-        if last.is_some_and(|l| l.hash == hash) {
+        if last.is_some_and(|l| l.hash == hash) || self.store_has(team, &r.task_id, hash) {
             return None;
         }
         // A later version never sorts before an earlier one, even if the mtime went back.
@@ -581,6 +581,24 @@ impl Engine {
             sequence,
         };
         Some((event, hash))
+    }
+
+    /// Whether the store's current state of the task already has this content: a hook
+    /// recorded it first (`TaskCompleted` fires before Claude Code rewrites the file).
+    /// A store error is a no: the event is recorded and the store judges it.
+    fn store_has(&self, team: &Team, task_id: &str, hash: ContentHash) -> bool {
+        matches!(
+            self.store.get_current_task(team, task_id),
+            Ok(Some(c)) if content_hash(
+                &c.subject,
+                &c.description,
+                c.active_form.as_deref(),
+                c.status.as_str(),
+                c.owner.as_deref(),
+                &c.blocked_by,
+                &c.metadata,
+            ) == hash
+        )
     }
 
     /// Merges the store's current tasks of the team's orchestration into the state, once

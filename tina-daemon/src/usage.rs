@@ -43,6 +43,8 @@ use tina_session::*;
 
 /// How often a pass runs.
 pub const PASS_EVERY: Duration = Duration::from_secs(1);
+/// How long after completion an orchestration's transcripts are still read.
+const READ_AFTER_COMPLETE_MS: Millis = 10 * 60 * 1000;
 /// How often a session whose transcript was not found is looked for again.
 const REDISCOVER_EVERY: Duration = Duration::from_secs(10);
 /// Bytes of one transcript read per pass (a large backlog is read over several passes).
@@ -111,7 +113,13 @@ impl Attention {
         let mut report = PassReport::default();
         let now = now_ms();
         for orch in self.store.list_orchestrations()? {
-            if orch.status == OrchestrationStatus::Complete {
+            // A complete orchestration is still read for a while: its agents' last
+            // replies reach the transcripts after the completion is recorded.
+            if orch.status == OrchestrationStatus::Complete
+                && orch
+                    .completed_at
+                    .is_none_or(|at| now.saturating_sub(at) > READ_AFTER_COMPLETE_MS)
+            {
                 continue;
             }
             let teams = match self.store.list_teams(&orch.id) {

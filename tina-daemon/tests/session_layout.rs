@@ -367,3 +367,40 @@ fn a_stale_name_link_to_a_removed_folder_gives_way_to_the_session_folder() {
         Some(session_team_name(ORCH_SESSION))
     );
 }
+
+/// What real Claude Code 2.1.332 does: `TaskCompleted` fires while the task's file
+/// still says in_progress (the hook records the completion from the store's content),
+/// then the file is rewritten as completed. The daemon, which synced the in_progress
+/// file, sees the store already has that state and records no second event.
+#[test]
+fn a_completion_the_hook_recorded_before_the_file_changed_is_recorded_once() {
+    let env = Env::new();
+    let (orch, _lead, phase) = setup(&env);
+    let home = ClaudeHome::new(&env.config.claude_home);
+    let folder = session_team_name(PHASE_SESSION);
+    home.write_team_config(&folder, &config_for(PHASE_SESSION))
+        .unwrap();
+    let mut working = task("1", "Implement the change", "in_progress");
+    working.owner = Some("implementer".into());
+    // As the payload says (the real hook carries the task's description).
+    working.description = Some("d".into());
+    home.write_task(&folder, &working).unwrap();
+    once_ok(&env);
+    assert!(matches!(
+        ingest(&env, "TaskCompleted"),
+        tina_session::claude_code::HookOutcome::TaskRecorded {
+            from_file: false,
+            ..
+        }
+    ));
+    let mut done = working.clone();
+    done.status = "completed".into();
+    home.write_task(&folder, &done).unwrap();
+    once_ok(&env);
+    let events = env.events_of(&orch, &phase, "1");
+    assert_eq!(
+        events.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(),
+        ["in_progress", "completed"],
+        "{events:#?}"
+    );
+}

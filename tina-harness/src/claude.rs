@@ -41,7 +41,7 @@ pub const DEFAULT_BLOCKED_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const POLL: Duration = Duration::from_secs(1);
 /// The key Claude Code sends to the model double (any value works; it is approved in
 /// the seeded `.claude.json`).
-const TEST_API_KEY: &str = "sk-ant-tina-model-double-0000000000000000";
+pub const TEST_API_KEY: &str = "sk-ant-tina-model-double-0000000000000000";
 
 /// Where `scripts/test-all.sh` installs the pinned Claude Code.
 pub fn installed_claude() -> PathBuf {
@@ -91,7 +91,7 @@ pub fn scripts_dir(scenario: &Scenario) -> PathBuf {
 
 /// Launcher settings for the run: the binary found by [`claude_bin`], this checkout's
 /// plugin, the environment's other settings.
-fn settings() -> anyhow::Result<LaunchSettings> {
+pub fn settings() -> anyhow::Result<LaunchSettings> {
     let mut settings = LaunchSettings::from_env()?;
     settings.claude_bin = claude_bin().ok_or_else(|| {
         anyhow::anyhow!(
@@ -148,7 +148,7 @@ pub fn preflight(config: &Config, scenario: &Scenario) -> anyhow::Result<()> {
 /// Seeds Claude Code's config dir: onboarding done, the test key approved, and the
 /// tools the scripted agents use allowed (acceptEdits would otherwise stop at a
 /// permission prompt for Bash and the MCP tools). Other keys are kept.
-fn seed_config_dir(dir: &Path) -> anyhow::Result<()> {
+pub fn seed_config_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(".claude.json");
     let mut doc: serde_json::Value = match std::fs::read_to_string(&path) {
@@ -171,6 +171,32 @@ fn seed_config_dir(dir: &Path) -> anyhow::Result<()> {
         serde_json::json!(["Bash", "Read", "Edit", "Write", "mcp__plugin_tina_tina"]);
     std::fs::write(&settings, serde_json::to_string_pretty(&doc)?)?;
     Ok(())
+}
+
+/// The environment a `tina-session init|start --runtime claude` needs to launch real
+/// Claude Code against `double`: the run's homes and store, the binary and plugin in
+/// `settings`, the double as the provider (any other credentials removed), no traffic
+/// to anyone else.
+pub fn launch_env(
+    cmd: &mut Command,
+    config: &Config,
+    settings: &LaunchSettings,
+    double: &ModelDouble,
+) {
+    cmd.env("TINA_HOME", &config.tina_home)
+        .env("CLAUDE_HOME", &config.claude_home)
+        .env(launch::CLAUDE_BIN_ENV, &settings.claude_bin)
+        .env(launch::PLUGIN_DIR_ENV, &settings.plugin_dir)
+        .env("ANTHROPIC_BASE_URL", double.base_url())
+        .env("ANTHROPIC_API_KEY", TEST_API_KEY)
+        .env_remove("ANTHROPIC_AUTH_TOKEN")
+        .env_remove("CLAUDE_CODE_OAUTH_TOKEN")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+    match &config.convex_url {
+        Some(url) => cmd.env("TINA_CONVEX_URL", url),
+        None => cmd.env_remove("TINA_CONVEX_URL"),
+    };
 }
 
 /// What a finished claude run leaves for the report.
@@ -212,21 +238,8 @@ pub fn run(
         .arg("--repo")
         .arg(repo)
         .args(["--total-phases", &s.total_phases.to_string()])
-        .env("TINA_HOME", &config.tina_home)
-        .env("CLAUDE_HOME", &config.claude_home)
-        .env(launch::CLAUDE_BIN_ENV, &settings.claude_bin)
-        .env(launch::PLUGIN_DIR_ENV, &settings.plugin_dir)
-        .env("ANTHROPIC_BASE_URL", double.base_url())
-        .env("ANTHROPIC_API_KEY", TEST_API_KEY)
-        .env_remove("ANTHROPIC_AUTH_TOKEN")
-        .env_remove("CLAUDE_CODE_OAUTH_TOKEN")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
         .stdin(Stdio::null());
-    match &config.convex_url {
-        Some(url) => cmd.env("TINA_CONVEX_URL", url),
-        None => cmd.env_remove("TINA_CONVEX_URL"),
-    };
+    launch_env(&mut cmd, config, &settings, &double);
     let out = cmd
         .output()
         .with_context(|| format!("cannot run {}", tina_session_bin.display()))?;
@@ -300,7 +313,7 @@ fn tmux_has_session(session: &str) -> bool {
 }
 
 /// Runs tmux with stdout discarded; fails with tmux's stderr when it exits non-zero.
-fn tmux(args: &[&str]) -> anyhow::Result<()> {
+pub fn tmux(args: &[&str]) -> anyhow::Result<()> {
     let out = Command::new("tmux")
         .args(args)
         .stdin(Stdio::null())

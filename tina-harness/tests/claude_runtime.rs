@@ -9,47 +9,17 @@
 
 mod support;
 
-use std::process::Command;
-
-use support::{Env, scenarios_dir};
-use tina_harness::report::RunStatus;
+use support::{
+    Env, as_usage, build_mcp, daemon_once, double_usage, scenarios_dir, skip_without_claude,
+    sum_usage,
+};
+use tina_harness::report::{RunReport, RunStatus};
+use tina_session::ActivityKind;
 use tina_harness::{Progress, RunOptions, new_run_id, run_scenario};
-
-/// Why this machine cannot run the claude runtime, if it cannot.
-fn missing() -> Option<String> {
-    let Some(bin) = tina_harness::claude::claude_bin() else {
-        return Some(format!(
-            "no Claude Code binary: set TINA_CLAUDE_BIN or install the pinned one into {} \
-             (scripts/test-all.sh does)",
-            tina_harness::claude::installed_claude().display()
-        ));
-    };
-    if !bin.is_file() {
-        return Some(format!("TINA_CLAUDE_BIN={} is not a file", bin.display()));
-    }
-    let tmux = Command::new("tmux").arg("-V").output();
-    if !tmux.is_ok_and(|o| o.status.success()) {
-        return Some("tmux is not installed".into());
-    }
-    None
-}
-
-/// The plugin starts the built tina-mcp (bin/tina-mcp): build it like the others.
-fn build_mcp() {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "tina-mcp"])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .status()
-        .expect("run cargo");
-    assert!(status.success(), "cargo build -p tina-mcp failed");
-}
 
 #[test]
 fn every_scenario_passes_with_real_claude_code() {
-    if let Some(why) = missing() {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(!ci, "CI=true and the claude runtime cannot run: {why}");
-        eprintln!("SKIPPED every_scenario_passes_with_real_claude_code: {why}");
+    if skip_without_claude("every_scenario_passes_with_real_claude_code") {
         return;
     }
     build_mcp();
@@ -108,6 +78,98 @@ fn every_scenario_passes_with_real_claude_code() {
             double.contains("mcp__plugin_tina_tina__start_phase"),
             "{name}: the orchestrator did not start the phase through TINA's MCP tool"
         );
+        hooks_reached_the_store(&env, &report);
+        usage_is_what_the_double_reported(&env, &report);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Real Claude Code's hooks ran the plugin's `tina-session hook` and reached the store:
+/// every team's lead session started and stopped, teammates went idle, and every task
+/// in the store was announced by `TaskCreated` and `TaskCompleted` hooks resolved to
+/// its team.
+fn hooks_reached_the_store(env: &Env, report: &RunReport) {
+    let name = &report.scenario;
+    let store = env.config.open_store().expect("store");
+    let feature = report.feature_name.as_deref().expect("feature");
+    let orch = store.get_orchestration_by_feature(feature).expect("orch");
+    let activity = store.list_team_activity(&orch.id).expect("activity");
+    let hook_log =
+        std::fs::read_to_string(env.config.logs_dir().join("hook.log")).unwrap_or_default();
+    for team in store.list_teams(&orch.id).expect("teams") {
+        let lead = team.lead_session_id.as_deref().expect("lead session id");
+        let kinds: Vec<ActivityKind> = activity
+            .iter()
+            .filter(|a| a.team_id == team.id && a.session_id == lead)
+            .map(|a| a.kind)
+            .collect();
+        for kind in [
+            ActivityKind::SessionStart,
+            ActivityKind::Stop,
+            ActivityKind::TeammateIdle,
+        ] {
+            assert!(
+                kinds.contains(&kind),
+                "{name}: no {kind:?} hook recorded for team {} (lead session {lead}): \
+                 {kinds:?}\nhook.log:\n{hook_log}",
+                team.team_name
+            );
+        }
+    }
+    let tasks = store.get_current_tasks(&orch.id).expect("tasks");
+    assert!(!tasks.is_empty(), "{name}: no tasks");
+    for task in &tasks {
+        let team = store.get_team(&task.team_id).expect("team");
+        for event in ["'TaskCreated'", "'TaskCompleted'"] {
+            let about = format!(
+                "task '{}' of team '{}'",
+                task.task_id, team.team_name
+            );
+            assert!(
+                hook_log
+                    .lines()
+                    .any(|l| l.contains(event) && l.contains(&about)),
+                "{name}: no {event} hook for {about}\nhook.log:\n{hook_log}"
+            );
+        }
+    }
+}
+
+/// The daemon's transcript ingest shows exactly the usage the model double reported:
+/// real Claude Code wrote each reply's usage into the transcripts, per team.
+fn usage_is_what_the_double_reported(env: &Env, report: &RunReport) {
+    let name = &report.scenario;
+    // The last replies may land after the run's daemon stopped: one more pass.
+    daemon_once(&env.config);
+    let reported = double_usage(&report.run_dir.join("model-double.log"));
+    let store = env.config.open_store().expect("store");
+    let feature = report.feature_name.as_deref().expect("feature");
+    let orch = store.get_orchestration_by_feature(feature).expect("orch");
+    let view = tina_session::attention::summary::usage_view(&*store, &orch.id).expect("usage");
+    let total = sum_usage(reported.values());
+    assert_eq!(
+        (as_usage(&view.total), view.total.messages),
+        total,
+        "{name}: the store's usage is not what the double reported: {reported:?}"
+    );
+    for team in &view.teams {
+        // Script names: orchestrator and phase-planner play the orchestrator team,
+        // phase-N-<member> phase N's team.
+        let of_team = |agent: &str| match team.phase_number {
+            None => agent == "orchestrator" || agent == "phase-planner",
+            Some(n) => agent.starts_with(&format!("phase-{n}-")),
+        };
+        let expected = sum_usage(
+            reported
+                .iter()
+                .filter(|(agent, _)| of_team(agent))
+                .map(|(_, u)| u),
+        );
+        assert_eq!(
+            (as_usage(&team.spend), team.spend.messages),
+            expected,
+            "{name}: team {}'s usage is not what its agents were told",
+            team.team_name
+        );
+    }
 }

@@ -42,6 +42,7 @@ struct Shared {
     scripts: Vec<Script>,
     log: Option<PathBuf>,
     next_id: AtomicU64,
+    next_request: AtomicU64,
 }
 
 impl ModelDouble {
@@ -54,6 +55,7 @@ impl ModelDouble {
             scripts,
             log,
             next_id: AtomicU64::new(1),
+            next_request: AtomicU64::new(1),
         });
         let stopping = stop.clone();
         let accept = std::thread::Builder::new()
@@ -161,9 +163,12 @@ fn serve_connection(conn: TcpStream, shared: &Shared) {
     let mut reader = BufReader::new(conn);
     while let Ok(Some(req)) = read_request(&mut reader) {
         let (status, content_type, body) = respond(&req, shared);
+        // Unique like the API's: Claude Code records it with each message (requestId),
+        // and usage readers dedupe by message id and request id.
+        let request = shared.next_request.fetch_add(1, Ordering::SeqCst);
         let head = format!(
             "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
-             request-id: req_double\r\nconnection: keep-alive\r\n\r\n",
+             request-id: req_double_{request}\r\nconnection: keep-alive\r\n\r\n",
             body.len()
         );
         if out.write_all(head.as_bytes()).is_err() || out.write_all(body.as_bytes()).is_err() {
@@ -233,7 +238,7 @@ fn answer(request: &Value, body_len: usize, shared: &Shared) -> Reply {
             .unwrap_or("model-double")
             .to_owned(),
         blocks: Vec::new(),
-        input_tokens: (body_len as u64 / 4).max(1),
+        prompt_tokens: (body_len as u64 / 4).max(1),
     };
     let script = has_tools
         .then(|| script_for(&shared.scripts, &messages))
@@ -294,7 +299,7 @@ fn answer(request: &Value, body_len: usize, shared: &Shared) -> Reply {
                 "id": reply.id, "agent": agent, "step": index, "messages": messages.len(),
                 "tools": tools, "first_user": tina_session::model::input::truncate(&first, 600),
                 "last": tina_session::model::input::truncate(&last, 600),
-                "reply": reply.to_json()["content"],
+                "reply": reply.to_json()["content"], "usage": reply.usage(),
             }),
         );
     }

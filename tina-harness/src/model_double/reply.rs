@@ -22,7 +22,19 @@ pub struct Reply {
     pub id: String,
     pub model: String,
     pub blocks: Vec<Block>,
+    /// The prompt's size in tokens, split by [`Reply::usage`] into uncached, cache-write
+    /// and cache-read tokens.
+    pub prompt_tokens: u64,
+}
+
+/// What one reply reports in `usage` (the same numbers in the JSON message and the
+/// stream's `message_delta`), so a test can sum what Claude Code was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Usage {
     pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+    pub cache_read_input_tokens: u64,
 }
 
 impl Reply {
@@ -51,13 +63,22 @@ impl Reply {
         (bytes as u64 / 4).max(1)
     }
 
-    fn usage(&self) -> Value {
-        json!({
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens(),
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0
-        })
+    /// The reply's usage. The prompt is split like a cached conversation's: three
+    /// quarters read from the cache, an eighth written to it, the rest uncached — a
+    /// fixed rule, so every usage field reaches transcripts with a known value.
+    pub fn usage(&self) -> Usage {
+        let read = self.prompt_tokens * 3 / 4;
+        let written = self.prompt_tokens / 8;
+        Usage {
+            input_tokens: (self.prompt_tokens - read - written).max(1),
+            output_tokens: self.output_tokens(),
+            cache_creation_input_tokens: written,
+            cache_read_input_tokens: read,
+        }
+    }
+
+    fn usage_json(&self) -> Value {
+        serde_json::to_value(self.usage()).unwrap_or(Value::Null)
     }
 
     fn block_json(block: &Block) -> Value {
@@ -74,7 +95,7 @@ impl Reply {
         json!({
             "id": self.id, "type": "message", "role": "assistant", "model": self.model,
             "content": self.blocks.iter().map(Self::block_json).collect::<Vec<_>>(),
-            "stop_reason": self.stop_reason(), "stop_sequence": null, "usage": self.usage()
+            "stop_reason": self.stop_reason(), "stop_sequence": null, "usage": self.usage_json()
         })
     }
 
@@ -84,13 +105,18 @@ impl Reply {
         let mut event = |name: &str, data: Value| {
             out.push_str(&format!("event: {name}\ndata: {data}\n\n"));
         };
+        // As the API does: the prompt's usage at the start (output so far: 1), the
+        // whole usage with the final output count in message_delta.
+        let start = Usage {
+            output_tokens: 1,
+            ..self.usage()
+        };
         event(
             "message_start",
             json!({"type": "message_start", "message": {
                 "id": self.id, "type": "message", "role": "assistant", "model": self.model,
                 "content": [], "stop_reason": null, "stop_sequence": null,
-                "usage": {"input_tokens": self.input_tokens, "output_tokens": 1,
-                          "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}}),
+                "usage": start}}),
         );
         for (index, block) in self.blocks.iter().enumerate() {
             let (start, delta) = match block {
@@ -120,7 +146,7 @@ impl Reply {
             "message_delta",
             json!({"type": "message_delta",
                    "delta": {"stop_reason": self.stop_reason(), "stop_sequence": null},
-                   "usage": self.usage()}),
+                   "usage": self.usage_json()}),
         );
         event("message_stop", json!({"type": "message_stop"}));
         out
@@ -144,7 +170,7 @@ mod tests {
                     input: json!({"command": "ls"}),
                 },
             ],
-            input_tokens: 10,
+            prompt_tokens: 80,
         };
         let sse = r.to_sse();
         let events: Vec<Value> = sse
@@ -173,7 +199,21 @@ mod tests {
             serde_json::from_str(events[5]["delta"]["partial_json"].as_str().unwrap()).unwrap();
         assert_eq!(partial, json!({"command": "ls"}));
         assert_eq!(events[7]["delta"]["stop_reason"], "tool_use");
-        assert!(events[7]["usage"]["output_tokens"].as_u64().unwrap() >= 1);
+        let usage = r.usage();
+        assert_eq!(
+            (
+                usage.input_tokens,
+                usage.cache_creation_input_tokens,
+                usage.cache_read_input_tokens
+            ),
+            (10, 10, 60)
+        );
+        assert_eq!(events[0]["message"]["usage"]["cache_read_input_tokens"], 60);
+        assert_eq!(events[0]["message"]["usage"]["output_tokens"], 1);
+        let end: Usage = serde_json::from_value(events[7]["usage"].clone()).unwrap();
+        assert_eq!(end, usage);
+        assert!(usage.output_tokens >= 1);
+        assert_eq!(r.to_json()["usage"], events[7]["usage"]);
         assert_eq!(r.to_json()["stop_reason"], "tool_use");
         assert!(sse.contains("event: message_stop\n"));
     }

@@ -247,6 +247,60 @@ fn task(
     })
 }
 
+/// The status a task refused by the `TaskCreated` hook is recorded with: Claude Code
+/// rolls the task back (deletes its file), using its own word for a deleted task.
+pub const REFUSED_STATUS: &str = "deleted";
+
+/// Records that the `TaskCreated` hook refused `hook`'s task of `team`: Claude Code
+/// deletes the task's file, but the daemon may have read it first, and a deleted file
+/// records nothing — the task would stay pending for good. The refusal is recorded as
+/// status [`REFUSED_STATUS`] at `max(now, current)`, sequence 0, so the file's earlier
+/// pending state, read before or after, never overwrites it. Returns whether anything
+/// was recorded.
+pub fn record_refused(
+    store: &dyn Store,
+    team: &Team,
+    hook: &TaskHook,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let status = TaskStatus::parse(REFUSED_STATUS);
+    let current = store.get_current_task(team, &hook.task_id)?;
+    if current.as_ref().is_some_and(|c| c.status == status) {
+        return Ok(false);
+    }
+    let (recorded_at, sequence) = match &current {
+        Some(c) if c.recorded_at >= now => (c.recorded_at, c.sequence + 1),
+        _ => (now, 0),
+    };
+    let event = NewTaskEvent {
+        team_id: team.id.clone(),
+        task_id: hook.task_id.clone(),
+        subject: hook.task_subject.clone(),
+        description: hook.task_description.clone().unwrap_or_default(),
+        active_form: current.as_ref().and_then(|c| c.active_form.clone()),
+        status,
+        owner: current
+            .as_ref()
+            .and_then(|c| c.owner.clone())
+            .or_else(|| hook.teammate_name.clone()),
+        blocked_by: current
+            .as_ref()
+            .map(|c| c.blocked_by.clone())
+            .unwrap_or_default(),
+        metadata: current
+            .map(|c| c.metadata)
+            .unwrap_or_else(|| Value::Object(Map::new())),
+        recorded_at,
+        sequence,
+    };
+    match store.record_task_event(&event) {
+        Ok(_) => Ok(true),
+        // The daemon took this identity meanwhile: the next hook or pass sees it.
+        Err(StoreError::ConflictingEvent { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The task's file in the team's linked folder, with its mtime: `None` when the team
 /// has no linked folder or the file is missing, too large, not a regular file or
 /// malformed (the daemon reports those).

@@ -89,9 +89,18 @@ fn run(config: &Config) -> anyhow::Result<Ran> {
         && let Some(team) = resolve_team(&*store, &payload)?
         && let Some(message) = crate::attention::task_refusal(&*store, &team)?
     {
+        // Best effort: the refusal itself must reach the agent even if this fails.
+        let marked = match crate::claude_code::ingest::record_refused(&*store, &team, t, now_ms())
+        {
+            Ok(_) => format!(
+                "; recorded as {}",
+                crate::claude_code::ingest::REFUSED_STATUS
+            ),
+            Err(e) => format!("; not recorded as refused: {e}"),
+        };
         return Ok(Ran::Refused {
             line: format!(
-                "TaskCreated from session {}: task {} of team {} refused: budget exceeded",
+                "TaskCreated from session {}: task {} of team {} refused: budget exceeded{marked}",
                 payload.session_id,
                 quote(&t.task_id),
                 quote(&team.team_name)
