@@ -21,6 +21,7 @@
 
 pub mod files;
 pub mod plan;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::io::Write;
