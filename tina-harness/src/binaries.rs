@@ -1,17 +1,20 @@
-//! The binaries a run uses, and `rebuild_binaries`, which rebuilds them first so a
-//! run never exercises stale code.
+//! `rebuild_binaries`: rebuilds the binaries a run uses (found by [`crate::locate`])
+//! first, so a run never exercises stale code, and restarts a running daemon on them.
 //!
 //! The package list is fixed (no caller arguments, nothing from MCP input reaches the
 //! cargo command line): `tina-session` and `tina-daemon`, which the pipeline runs, and
 //! `tina-harness` itself, whose `sim` subcommand plays the agents.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use tina_session::Config;
 
+// Re-exported for callers that knew it here (tina-mcp).
+pub use crate::locate::Binaries;
+use crate::locate::{bin_dir, workspace_dir};
 use crate::project::{cargo, tail};
 
 /// The packages `rebuild_binaries` builds, always and only these.
@@ -28,62 +31,6 @@ pub struct BuildReport {
     pub log_tail: String,
     /// A daemon was running for this configuration and was restarted on the new binary.
     pub daemon_restarted: bool,
-}
-
-/// Where the binaries are: `$TINA_BIN_DIR`, else the folder of the running executable
-/// (stepping out of cargo's `deps/` for test binaries).
-pub fn bin_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("TINA_BIN_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    let exe = std::env::current_exe().unwrap_or_default();
-    let mut dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
-    if dir.file_name().is_some_and(|n| n == "deps") {
-        dir.pop();
-    }
-    dir
-}
-
-/// The workspace this harness was built from (where `cargo build` runs).
-pub fn workspace_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-/// Paths of the binaries a run executes.
-#[derive(Debug, Clone)]
-pub struct Binaries {
-    pub tina_session: PathBuf,
-    pub tina_daemon: PathBuf,
-    pub tina_harness: PathBuf,
-}
-
-impl Binaries {
-    pub fn locate() -> Self {
-        let dir = bin_dir();
-        Self {
-            tina_session: dir.join("tina-session"),
-            tina_daemon: dir.join("tina-daemon"),
-            tina_harness: dir.join("tina-harness"),
-        }
-    }
-
-    /// Fails naming every missing binary and how to build it.
-    pub fn check(&self) -> anyhow::Result<()> {
-        let missing: Vec<String> = [&self.tina_session, &self.tina_daemon, &self.tina_harness]
-            .iter()
-            .filter(|p| !p.is_file())
-            .map(|p| p.display().to_string())
-            .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            anyhow::bail!(
-                "missing binaries: {}; run without --skip-build, or `cargo build -p tina-session -p tina-daemon -p tina-harness`, or set TINA_BIN_DIR",
-                missing.join(", ")
-            )
-        }
-    }
 }
 
 /// How `cargo build` must be told to put its output into `dir`, the folder the

@@ -26,7 +26,7 @@ use anyhow::{Context, bail};
 use tina_session::lifecycle::launch::{self, LaunchSettings};
 use tina_session::{Config, OrchestrationDetail, OrchestrationStatus};
 
-use crate::binaries::workspace_dir;
+use crate::locate::workspace_dir;
 use crate::model_double::{ModelDouble, script};
 use crate::scenario::Scenario;
 

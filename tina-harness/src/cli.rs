@@ -197,7 +197,7 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
     }
     // One daemon for the whole command, on the binaries the runs use: started here
     // only if none runs.
-    let bins = crate::binaries::Binaries::locate();
+    let bins = crate::locate::Binaries::locate();
     bins.check()?;
     let _daemon = crate::daemon::DaemonGuard::ensure(config, &bins)?;
     let mut reports: Vec<RunReport> = Vec::new();

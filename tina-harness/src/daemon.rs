@@ -18,7 +18,7 @@ use anyhow::{Context, bail};
 use tina_session::Config;
 use tina_session::daemon::{self, StartOutcome};
 
-use crate::binaries::Binaries;
+use crate::locate::Binaries;
 
 /// Starts the daemon of `config` unless it runs, on `bins.tina_daemon`.
 pub fn start(config: &Config, bins: &Binaries) -> anyhow::Result<StartOutcome> {

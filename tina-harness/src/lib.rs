@@ -14,6 +14,7 @@ pub mod binaries;
 pub mod claude;
 pub mod cli;
 pub mod daemon;
+pub mod locate;
 pub mod model_double;
 pub mod project;
 pub mod report;

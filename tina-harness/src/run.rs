@@ -14,7 +14,8 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use tina_session::Config;
 
-use crate::binaries::{Binaries, rebuild_binaries};
+use crate::binaries::rebuild_binaries;
+use crate::locate::Binaries;
 use crate::daemon::DaemonGuard;
 use crate::project;
 use crate::report::*;
@@ -50,7 +51,7 @@ pub fn new_run_id() -> String {
 
 /// The default scenarios folder: `scenarios/` of the workspace this was built from.
 pub fn default_scenarios_dir() -> PathBuf {
-    crate::binaries::workspace_dir().join("scenarios")
+    crate::locate::workspace_dir().join("scenarios")
 }
 
 /// Reads a run's report (`$TINA_HOME/runs/<run_id>/report.json`).

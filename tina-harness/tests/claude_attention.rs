@@ -28,7 +28,7 @@ use serde_json::Value;
 use support::{
     Env, as_usage, build_mcp, double_usage, skip_without_claude, sum_usage,
 };
-use tina_harness::binaries::Binaries;
+use tina_harness::locate::Binaries;
 use tina_harness::claude;
 use tina_harness::daemon::DaemonGuard;
 use tina_harness::model_double::{ModelDouble, script};

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::{Env, as_usage, sum_usage};
-use tina_harness::binaries::Binaries;
+use tina_harness::locate::Binaries;
 use tina_harness::daemon::DaemonGuard;
 use tina_harness::model_double::reply::Usage;
 use tina_harness::sim::session::{HookResult, SimSession};

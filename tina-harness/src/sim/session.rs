@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tina_session::Config;
 use tina_session::lifecycle::launch::TINA_SESSION_BIN_ENV;
 
-use crate::binaries::{bin_dir, workspace_dir};
+use crate::locate::{bin_dir, workspace_dir};
 use crate::model_double::reply::Usage;
 
 /// What running an event's hooks ended with.

@@ -172,7 +172,7 @@ pub fn sum_usage<'a>(all: impl IntoIterator<Item = &'a (Usage, u64)>) -> (Usage,
 
 /// Runs the daemon's one-shot pass (sync scan and transcript ingest) for `config`.
 pub fn daemon_once(config: &Config) {
-    let out = std::process::Command::new(tina_harness::binaries::Binaries::locate().tina_daemon)
+    let out = std::process::Command::new(tina_harness::locate::Binaries::locate().tina_daemon)
         .arg("--once")
         .env("TINA_HOME", &config.tina_home)
         .env("CLAUDE_HOME", &config.claude_home)
