@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use tina_session::Config;
 
 use crate::binaries::rebuild_binaries;
-use crate::locate::Binaries;
 use crate::daemon::DaemonGuard;
+use crate::locate::Binaries;
 use crate::project;
 use crate::report::*;
 use crate::scenario::Scenario;

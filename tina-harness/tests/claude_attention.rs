@@ -25,12 +25,10 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{
-    Env, as_usage, build_mcp, double_usage, skip_without_claude, sum_usage,
-};
-use tina_harness::locate::Binaries;
+use support::{Env, as_usage, build_mcp, double_usage, skip_without_claude, sum_usage};
 use tina_harness::claude;
 use tina_harness::daemon::DaemonGuard;
+use tina_harness::locate::Binaries;
 use tina_harness::model_double::{ModelDouble, script};
 use tina_session::attention::summary::usage_view;
 use tina_session::{
@@ -173,7 +171,16 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
     git(&repo, &["add", "."]);
     git(
         &repo,
-        &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "base",
+        ],
     );
     let design = dir.join("design.md");
     std::fs::write(&design, "# Heed\nWrite a note once a person allows it.\n").expect("design");
@@ -186,12 +193,33 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
     let init = json(&tina(
         &env,
         &[
-            "init", "--json", "--runtime", "none", "--feature", FEATURE, "--design-doc",
-            &design_arg, "--repo", &repo_arg, "--total-phases", "1",
+            "init",
+            "--json",
+            "--runtime",
+            "none",
+            "--feature",
+            FEATURE,
+            "--design-doc",
+            &design_arg,
+            "--repo",
+            &repo_arg,
+            "--total-phases",
+            "1",
         ],
     ));
     let worktree = PathBuf::from(init["worktree_path"].as_str().expect("worktree"));
-    tina(&env, &["advance", "--feature", FEATURE, "--phase", "1", "--event", "plan"]);
+    tina(
+        &env,
+        &[
+            "advance",
+            "--feature",
+            FEATURE,
+            "--phase",
+            "1",
+            "--event",
+            "plan",
+        ],
+    );
 
     let scripts_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/attention");
     let double_log = dir.join("model-double.log");
@@ -205,10 +233,22 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
     let plan_arg = plan.display().to_string();
     start
         .args([
-            "start", "--json", "--feature", FEATURE, "--phase", "1", "--plan", &plan_arg,
-            "--runtime", "claude", "--trust", "--budget-usd", "100",
+            "start",
+            "--json",
+            "--feature",
+            FEATURE,
+            "--phase",
+            "1",
+            "--plan",
+            &plan_arg,
+            "--runtime",
+            "claude",
+            "--trust",
+            "--budget-usd",
+            "100",
             // A model the shipped price table knows, so spend has a cost.
-            "--model", "claude-sonnet-4-5",
+            "--model",
+            "claude-sonnet-4-5",
         ])
         .stdin(Stdio::null());
     claude::launch_env(&mut start, &env.config, &launch, &double);
@@ -216,7 +256,10 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
     assert!(out.status.success(), "start: {out:?}");
     let started = json(&out);
     let tmux = TmuxSession(started["tmux_session"].as_str().expect("tmux").to_owned());
-    let lead_session = started["lead_session_id"].as_str().expect("session").to_owned();
+    let lead_session = started["lead_session_id"]
+        .as_str()
+        .expect("session")
+        .to_owned();
     let store = env.config.open_store().expect("store");
     let orch = store.get_orchestration_by_feature(FEATURE).expect("orch");
     let diagnose = |what: &str| {
@@ -229,9 +272,11 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
     };
 
     // 1. Waiting on a person, answered through tmux, cleared.
-    let waiting = wait_for("the permission prompt to show as waiting", Duration::from_secs(90), || {
-        open_events(&env, "waiting").into_iter().next()
-    });
+    let waiting = wait_for(
+        "the permission prompt to show as waiting",
+        Duration::from_secs(90),
+        || open_events(&env, "waiting").into_iter().next(),
+    );
     let seen = now_ms();
     assert_eq!(waiting["session_id"], lead_session.as_str(), "{waiting}");
     assert_eq!(waiting["agent_name"], "team-lead", "{waiting}");
@@ -257,9 +302,11 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
         "the command ran before a person allowed it"
     );
     tmux.keys(&["Enter"]);
-    wait_for("the allowed command to run", Duration::from_secs(30), || {
-        worktree.join("approved.txt").is_file().then_some(())
-    });
+    wait_for(
+        "the allowed command to run",
+        Duration::from_secs(30),
+        || worktree.join("approved.txt").is_file().then_some(()),
+    );
     wait_for("the waiting to clear", Duration::from_secs(30), || {
         open_events(&env, "waiting").is_empty().then_some(())
     });
@@ -280,16 +327,33 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
         let view = usage_view(&*store, &orch.id).expect("usage");
         (view.total.messages >= 4 && view.total.cost_micros > 10_000).then_some(())
     });
-    tina(&env, &["budget", "--feature", FEATURE, "--phase", "1", "--usd", "0.01"]);
+    tina(
+        &env,
+        &[
+            "budget",
+            "--feature",
+            FEATURE,
+            "--phase",
+            "1",
+            "--usd",
+            "0.01",
+        ],
+    );
     let phase = phase_one(&*store, &orch.id);
     assert_eq!(phase.status, PhaseStatus::Blocked);
     assert_eq!(phase.blocked_reason.as_deref(), Some("budget exceeded"));
     tmux.say("Create the second task");
-    let refused = wait_for("the refusal to reach the model", Duration::from_secs(60), || {
-        double_log_lines(&double_log)
-            .into_iter()
-            .find(|l| l["last"].as_str().is_some_and(|t| t.contains("TINA refused this task")))
-    });
+    let refused = wait_for(
+        "the refusal to reach the model",
+        Duration::from_secs(60),
+        || {
+            double_log_lines(&double_log).into_iter().find(|l| {
+                l["last"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("TINA refused this task"))
+            })
+        },
+    );
     assert_eq!(refused["agent"], "lead", "{refused}");
     let subjects = || -> Vec<String> {
         store
@@ -301,13 +365,17 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
     };
     // Claude Code rolled the task back (its file is gone); the store, which may have
     // read the file first, shows it refused, not pending.
-    let second = wait_for("the refused task to show as deleted", Duration::from_secs(10), || {
-        store
-            .get_current_tasks(&orch.id)
-            .expect("tasks")
-            .into_iter()
-            .find(|t| t.subject == "Second task" && t.status.as_str() == "deleted")
-    });
+    let second = wait_for(
+        "the refused task to show as deleted",
+        Duration::from_secs(10),
+        || {
+            store
+                .get_current_tasks(&orch.id)
+                .expect("tasks")
+                .into_iter()
+                .find(|t| t.subject == "Second task" && t.status.as_str() == "deleted")
+        },
+    );
     let folder = env
         .config
         .claude_home
@@ -320,7 +388,18 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
     );
 
     // Raised: resumed, and the next task is recorded.
-    tina(&env, &["budget", "--feature", FEATURE, "--phase", "1", "--usd", "100"]);
+    tina(
+        &env,
+        &[
+            "budget",
+            "--feature",
+            FEATURE,
+            "--phase",
+            "1",
+            "--usd",
+            "100",
+        ],
+    );
     let phase = phase_one(&*store, &orch.id);
     assert_eq!(phase.status, PhaseStatus::Executing);
     tmux.say("Create the third task");
@@ -329,16 +408,23 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
     });
 
     // 4. Every event notified exactly once, across the restart.
-    let events = wait_for("every event to be delivered", Duration::from_secs(30), || {
-        let all = store.list_attention(&orch.id).expect("attention");
-        all.iter().all(|e| e.delivered_at.is_some()).then_some(all)
-    });
+    let events = wait_for(
+        "every event to be delivered",
+        Duration::from_secs(30),
+        || {
+            let all = store.list_attention(&orch.id).expect("attention");
+            all.iter().all(|e| e.delivered_at.is_some()).then_some(all)
+        },
+    );
     for kind in [
         AttentionKind::Waiting,
         AttentionKind::Stall,
         AttentionKind::BudgetExceeded,
     ] {
-        assert!(events.iter().any(|e| e.kind == kind), "no {kind:?}: {events:?}");
+        assert!(
+            events.iter().any(|e| e.kind == kind),
+            "no {kind:?}: {events:?}"
+        );
     }
     // The last command may still be writing.
     std::thread::sleep(Duration::from_millis(500));
@@ -347,7 +433,10 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("notify line"))
         .collect();
-    let mut ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().expect("id")).collect();
+    let mut ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l["id"].as_str().expect("id"))
+        .collect();
     ids.sort();
     let mut expected: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
     expected.sort();
@@ -361,12 +450,14 @@ fn waiting_stall_notify_and_budget_with_real_claude_code() {
         let view = usage_view(&*store, &orch.id).expect("usage");
         (view.total.messages >= total.1).then_some(view)
     });
-    assert_eq!((as_usage(&view.total), view.total.messages), total, "{reported:?}");
+    assert_eq!(
+        (as_usage(&view.total), view.total.messages),
+        total,
+        "{reported:?}"
+    );
     eprintln!(
         "usage of the run: {} messages, {:?}, ${:.4}",
-        view.total.messages,
-        view.total.tokens,
-        view.total.cost_usd
+        view.total.messages, view.total.tokens, view.total.cost_usd
     );
     drop(tmux);
     drop(double);

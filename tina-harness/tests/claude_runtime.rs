@@ -14,8 +14,8 @@ use support::{
     sum_usage,
 };
 use tina_harness::report::{RunReport, RunStatus};
-use tina_session::ActivityKind;
 use tina_harness::{Progress, RunOptions, new_run_id, run_scenario};
+use tina_session::ActivityKind;
 
 #[test]
 fn every_scenario_passes_with_real_claude_code() {
@@ -121,10 +121,7 @@ fn hooks_reached_the_store(env: &Env, report: &RunReport) {
     for task in &tasks {
         let team = store.get_team(&task.team_id).expect("team");
         for event in ["'TaskCreated'", "'TaskCompleted'"] {
-            let about = format!(
-                "task '{}' of team '{}'",
-                task.task_id, team.team_name
-            );
+            let about = format!("task '{}' of team '{}'", task.task_id, team.team_name);
             assert!(
                 hook_log
                     .lines()

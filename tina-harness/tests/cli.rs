@@ -5,8 +5,8 @@ mod support;
 use std::process::Command;
 
 use support::{Env, copy_scenarios, scenarios_dir};
-use tina_harness::locate::Binaries;
 use tina_harness::daemon::DaemonGuard;
+use tina_harness::locate::Binaries;
 use tina_harness::report::{RunReport, RunStatus};
 use tina_session::daemon;
 

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::{Env, as_usage, sum_usage};
-use tina_harness::locate::Binaries;
 use tina_harness::daemon::DaemonGuard;
+use tina_harness::locate::Binaries;
 use tina_harness::model_double::reply::Usage;
 use tina_harness::sim::session::{HookResult, SimSession};
 use tina_session::attention::summary::usage_view;
@@ -106,7 +106,16 @@ fn waiting_stall_notify_and_budget_with_the_sim_playing_claude_code() {
     git(&repo, &["add", "."]);
     git(
         &repo,
-        &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "base",
+        ],
     );
     std::fs::write(dir.join("design.md"), "# Heed\n").expect("design");
     std::fs::write(dir.join("phase-1.md"), "# Phase 1\n").expect("plan");
@@ -117,8 +126,18 @@ fn waiting_stall_notify_and_budget_with_the_sim_playing_claude_code() {
         &tina(
             &env,
             &[
-                "init", "--json", "--runtime", "none", "--feature", FEATURE, "--design-doc",
-                &path("design.md"), "--repo", &path("repo"), "--total-phases", "1",
+                "init",
+                "--json",
+                "--runtime",
+                "none",
+                "--feature",
+                FEATURE,
+                "--design-doc",
+                &path("design.md"),
+                "--repo",
+                &path("repo"),
+                "--total-phases",
+                "1",
             ],
         )
         .stdout,
@@ -126,20 +145,47 @@ fn waiting_stall_notify_and_budget_with_the_sim_playing_claude_code() {
     .expect("init JSON");
     let orch_id = init["orchestration_id"].as_str().expect("id").to_owned();
     let worktree = init["worktree_path"].as_str().expect("worktree").to_owned();
-    tina(&env, &["advance", "--feature", FEATURE, "--phase", "1", "--event", "plan"]);
     tina(
         &env,
         &[
-            "start", "--feature", FEATURE, "--phase", "1", "--plan", &path("phase-1.md"),
-            "--runtime", "none", "--budget-usd", "100",
+            "advance",
+            "--feature",
+            FEATURE,
+            "--phase",
+            "1",
+            "--event",
+            "plan",
+        ],
+    );
+    tina(
+        &env,
+        &[
+            "start",
+            "--feature",
+            FEATURE,
+            "--phase",
+            "1",
+            "--plan",
+            &path("phase-1.md"),
+            "--runtime",
+            "none",
+            "--budget-usd",
+            "100",
         ],
     );
     // The launcher's part: the lead's session id on its team before it runs.
     tina(
         &env,
         &[
-            "register-team", "--orchestration-id", &orch_id, "--team", "heed-phase-1",
-            "--phase-number", "1", "--lead-session-id", SESSION,
+            "register-team",
+            "--orchestration-id",
+            &orch_id,
+            "--team",
+            "heed-phase-1",
+            "--phase-number",
+            "1",
+            "--lead-session-id",
+            SESSION,
         ],
     );
     let store = env.config.open_store().expect("store");
@@ -153,13 +199,17 @@ fn waiting_stall_notify_and_budget_with_the_sim_playing_claude_code() {
             cache_creation_input_tokens: 3_000,
             cache_read_input_tokens: 20_000 + n,
         };
-        lead.reply("claude-sonnet-4-5", usage, 2).expect("transcript");
+        lead.reply("claude-sonnet-4-5", usage, 2)
+            .expect("transcript");
         reported.push((usage, 1));
     };
 
     assert_eq!(
-        lead.hook("SessionStart", json!({"source": "startup", "model": "claude-sonnet-4-5"}))
-            .expect("hook"),
+        lead.hook(
+            "SessionStart",
+            json!({"source": "startup", "model": "claude-sonnet-4-5"})
+        )
+        .expect("hook"),
         HookResult::Passed
     );
     reply(&mut lead, 1);
@@ -204,7 +254,18 @@ fn waiting_stall_notify_and_budget_with_the_sim_playing_claude_code() {
         let view = usage_view(&*store, &orch.id).expect("usage");
         (view.total.messages == 3).then_some(())
     });
-    tina(&env, &["budget", "--feature", FEATURE, "--phase", "1", "--usd", "0.01"]);
+    tina(
+        &env,
+        &[
+            "budget",
+            "--feature",
+            FEATURE,
+            "--phase",
+            "1",
+            "--usd",
+            "0.01",
+        ],
+    );
     assert_eq!(
         phase_status(&*store, &orch.id),
         (PhaseStatus::Blocked, Some("budget exceeded".into()))
@@ -226,7 +287,18 @@ fn waiting_stall_notify_and_budget_with_the_sim_playing_claude_code() {
     };
     assert_eq!(status_of("Second task").as_deref(), Some("deleted"));
     reply(&mut lead, 4);
-    tina(&env, &["budget", "--feature", FEATURE, "--phase", "1", "--usd", "100"]);
+    tina(
+        &env,
+        &[
+            "budget",
+            "--feature",
+            FEATURE,
+            "--phase",
+            "1",
+            "--usd",
+            "100",
+        ],
+    );
     assert_eq!(phase_status(&*store, &orch.id).0, PhaseStatus::Executing);
     assert_eq!(
         lead.hook("TaskCreated", task_created("3", "Third task"))
@@ -245,19 +317,29 @@ fn waiting_stall_notify_and_budget_with_the_sim_playing_claude_code() {
         AttentionKind::Stall,
         AttentionKind::BudgetExceeded,
     ] {
-        assert!(events.iter().any(|e| e.kind == kind), "no {kind:?}: {events:?}");
+        assert!(
+            events.iter().any(|e| e.kind == kind),
+            "no {kind:?}: {events:?}"
+        );
     }
     let mut expected: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
     expected.sort();
-    let lines = wait_for("every notification written", Duration::from_secs(10), || {
-        let text = std::fs::read_to_string(&notified).unwrap_or_default();
-        let lines: Vec<Value> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        (lines.len() >= expected.len()).then_some(lines)
-    });
-    let mut ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().expect("id")).collect();
+    let lines = wait_for(
+        "every notification written",
+        Duration::from_secs(10),
+        || {
+            let text = std::fs::read_to_string(&notified).unwrap_or_default();
+            let lines: Vec<Value> = text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            (lines.len() >= expected.len()).then_some(lines)
+        },
+    );
+    let mut ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l["id"].as_str().expect("id"))
+        .collect();
     ids.sort();
     assert_eq!(ids, expected, "each event notified exactly once");
     let total = sum_usage(&reported);

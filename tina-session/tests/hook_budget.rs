@@ -84,7 +84,10 @@ fn task_created_over_budget_exits_2_with_the_reason_until_the_budget_is_raised()
     };
     assert_eq!(status_of("1").as_deref(), Some("deleted"));
     let log = std::fs::read_to_string(home.join("logs/hook.log")).unwrap();
-    assert!(log.contains("refused: budget exceeded; recorded as deleted"), "{log}");
+    assert!(
+        log.contains("refused: budget exceeded; recorded as deleted"),
+        "{log}"
+    );
 
     // The daemon read task 2's file (pending) before the hook ran, and reads it once
     // more before Claude Code deletes it: the refusal still wins.

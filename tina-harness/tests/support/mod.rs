@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use tina_harness::{Progress, RunOptions, RunReport, new_run_id, rebuild_binaries, run_scenario};
 use tina_harness::model_double::reply::Usage;
+use tina_harness::{Progress, RunOptions, RunReport, new_run_id, rebuild_binaries, run_scenario};
 use tina_session::Config;
 
 /// Builds tina-session, tina-daemon and tina-harness once per test binary.

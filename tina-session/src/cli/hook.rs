@@ -90,8 +90,7 @@ fn run(config: &Config) -> anyhow::Result<Ran> {
         && let Some(message) = crate::attention::task_refusal(&*store, &team)?
     {
         // Best effort: the refusal itself must reach the agent even if this fails.
-        let marked = match crate::claude_code::ingest::record_refused(&*store, &team, t, now_ms())
-        {
+        let marked = match crate::claude_code::ingest::record_refused(&*store, &team, t, now_ms()) {
             Ok(_) => format!(
                 "; recorded as {}",
                 crate::claude_code::ingest::REFUSED_STATUS
