@@ -541,7 +541,9 @@ fn plugin_launcher_finds_the_built_server_or_says_how_to_build_it() {
     // A copy of the plugin root without any build: it must refuse and name the command.
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("bin")).expect("mkdir");
-    std::fs::copy(root.join("bin/tina-mcp"), dir.path().join("bin/tina-mcp")).expect("copy");
+    for file in ["bin/tina-mcp", "bin/find-built.sh"] {
+        std::fs::copy(root.join(file), dir.path().join(file)).expect("copy");
+    }
     let out = std::process::Command::new(dir.path().join("bin/tina-mcp"))
         .arg("--version")
         .env(

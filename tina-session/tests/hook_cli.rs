@@ -259,11 +259,15 @@ fn an_unusable_configuration_still_exits_0() {
 }
 
 /// The plugin's `hooks/hooks.json` declares `tina-session hook` for every event TINA
-/// records, and each declared command, run by a shell the way Claude Code runs it with
-/// the sample payload on stdin, records it (and exits 0 even without tina-session).
+/// records, run through the plugin's `bin/tina-session` (Claude Code runs hooks with
+/// the user's shell PATH, which need not hold TINA's binaries). Each declared command,
+/// run by a shell the way Claude Code runs it (`CLAUDE_PLUGIN_ROOT` set, the sample
+/// payload on stdin), records it: with TINA's launcher's `TINA_SESSION_BIN` and no
+/// tina-session on PATH; and without any tina-session it exits 0 saying how to build it.
 #[test]
 fn the_plugin_hooks_json_runs_the_hook_for_every_recorded_event() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hooks/hooks.json");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = root.join("hooks/hooks.json");
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let hooks = doc["hooks"].as_object().unwrap();
@@ -285,14 +289,12 @@ fn the_plugin_hooks_json_runs_the_hook_for_every_recorded_event() {
     );
     let env = Env::new();
     let (orch, _, _) = env.orchestration();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_tina-session"))
-        .parent()
-        .unwrap();
-    let path_var = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    // A plugin root without any build: only TINA_SESSION_BIN can point at the binary.
+    let bare = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(bare.path().join("bin")).unwrap();
+    for file in ["bin/tina-session", "bin/find-built.sh"] {
+        std::fs::copy(root.join(file), bare.path().join(file)).unwrap();
+    }
     for (event, groups) in hooks {
         let command = groups[0]["hooks"][0]["command"].as_str().unwrap();
         assert_eq!(groups[0]["hooks"][0]["type"], "command");
@@ -301,24 +303,22 @@ fn the_plugin_hooks_json_runs_the_hook_for_every_recorded_event() {
             other => other,
         };
         for with_tina in [true, false] {
-            let mut child = Command::new("bash")
-                .args(["-c", command])
-                .env(
-                    "PATH",
-                    if with_tina {
-                        path_var.as_str()
-                    } else {
-                        "/usr/bin:/bin"
-                    },
-                )
+            let mut cmd = Command::new("bash");
+            cmd.args(["-c", command])
+                .env("CLAUDE_PLUGIN_ROOT", bare.path())
+                .env("PATH", "/usr/bin:/bin")
                 .env("TINA_HOME", env.tina_home())
                 .env("CLAUDE_HOME", env.dir.path().join("claude"))
                 .env_remove("TINA_CONVEX_URL")
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
+                .stderr(Stdio::piped());
+            if with_tina {
+                cmd.env("TINA_SESSION_BIN", env!("CARGO_BIN_EXE_tina-session"));
+            } else {
+                cmd.env_remove("TINA_SESSION_BIN");
+            }
+            let mut child = cmd.spawn().unwrap();
             let _ = child
                 .stdin
                 .take()
@@ -326,10 +326,17 @@ fn the_plugin_hooks_json_runs_the_hook_for_every_recorded_event() {
                 .write_all(&std::fs::read(sample_path(sample)).unwrap());
             let out = child.wait_with_output().unwrap();
             assert!(out.status.success(), "{event} {with_tina}: {out:?}");
-            assert!(
-                out.stdout.is_empty() && out.stderr.is_empty(),
-                "{event}: {out:?}"
-            );
+            assert!(out.stdout.is_empty(), "{event}: {out:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if with_tina {
+                assert!(stderr.is_empty(), "{event}: {out:?}");
+            } else {
+                assert!(
+                    stderr.contains("tina-session is not built")
+                        && stderr.contains("cargo build --release -p tina-session"),
+                    "{event}: {stderr}"
+                );
+            }
         }
     }
     let store = env.store();

@@ -417,3 +417,31 @@ fn lead_link_says_linked_seen_waiting_or_missing() {
         })
     );
 }
+
+/// Claude Code runs the plugin's hooks with the user's shell PATH, so the launcher
+/// names the tina-session beside the launching binary for `bin/tina-session`, when
+/// there is one.
+#[test]
+fn the_hooks_are_told_which_tina_session_to_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = |_: &str| None;
+    let around = |bin_dir: &Path| {
+        let cmd = command(
+            &config("/t/claude", None),
+            &settings(),
+            &lead(),
+            &Surroundings {
+                env: &env,
+                bin_dir,
+                default_claude_dir: None,
+            },
+        );
+        cmd.env()
+            .into_iter()
+            .find(|(k, _)| k == TINA_SESSION_BIN_ENV)
+            .map(|(_, v)| PathBuf::from(v))
+    };
+    assert_eq!(around(dir.path()), None);
+    std::fs::write(dir.path().join("tina-session"), "").expect("binary");
+    assert_eq!(around(dir.path()), Some(dir.path().join("tina-session")));
+}
