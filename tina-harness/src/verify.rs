@@ -15,7 +15,7 @@ use tina_session::{CurrentTask, Orchestration, OrchestrationDetail, Store, Team}
 
 use crate::project;
 use crate::report::{Assertion, Category};
-use crate::scenario::Scenario;
+use crate::scenario::{ChangeKind, Scenario};
 use crate::sim::plan;
 
 /// How verification runs.
@@ -272,8 +272,8 @@ fn check_orchestration(o: &Observed, s: &Scenario, out: &mut Vec<Assertion>) {
     out.push(assertion(
         "final status",
         Category::Orchestration,
-        o.orch.status.as_str() == e.final_status,
-        &e.final_status,
+        o.orch.status == e.final_status,
+        e.final_status,
         o.orch.status,
     ));
     let completed = o
@@ -616,7 +616,7 @@ fn check_worktree(
     for f in &e.file_changes {
         let observed = changes.get(&f.path).map_or("unchanged", String::as_str);
         let mut missing = Vec::new();
-        if f.change != "deleted" {
+        if f.change != ChangeKind::Deleted {
             let text = std::fs::read_to_string(wt.join(&f.path)).unwrap_or_default();
             missing = f
                 .contains
@@ -628,9 +628,9 @@ fn check_worktree(
         out.push(assertion(
             format!("file {} {}", f.path, f.change),
             Category::Verification,
-            observed == f.change && missing.is_empty(),
+            observed == f.change.as_str() && missing.is_empty(),
             if f.contains.is_empty() {
-                f.change.clone()
+                f.change.to_string()
             } else {
                 format!("{} containing {:?}", f.change, f.contains)
             },
