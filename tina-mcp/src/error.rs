@@ -7,10 +7,12 @@
 use rmcp::ErrorData;
 use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
-use tina_session::StoreError;
 use tina_session::lifecycle::LifecycleError;
+use tina_session::model::PhaseStatus;
 use tina_session::model::input::{InputError, NameKind, quote};
 use tina_session::model::rules::TeamRuleError;
+use tina_session::report::error_chain;
+use tina_session::store::{Entity, StoreError};
 
 /// Why a tool call failed.
 #[derive(Debug, thiserror::Error)]
@@ -112,30 +114,83 @@ impl From<InputError> for ToolError {
 impl From<StoreError> for ToolError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound { kind, key, .. } => {
-                let hint = match kind {
-                    "orchestration" => ORCH_HINT.to_owned(),
-                    "team" => "Call get_team_hierarchy to list an orchestration's teams \
-                               and their ids."
-                        .to_owned(),
-                    _ => "Call list_orchestrations to start from what exists.".to_owned(),
+            StoreError::NotFound { entity, key } => {
+                let hint = match entity {
+                    Entity::Orchestration => ORCH_HINT,
+                    Entity::Team => {
+                        "Call get_team_hierarchy to list an orchestration's teams and their ids."
+                    }
+                    Entity::Task => {
+                        "Task ids are per team: call get_current_tasks to list an \
+                         orchestration's tasks."
+                    }
                 };
-                Self::NotFound { kind, key, hint }
+                Self::NotFound {
+                    kind: entity.as_str(),
+                    key,
+                    hint: hint.to_owned(),
+                }
             }
             StoreError::Input(e) => e.into(),
-            other => Self::Refused(mcp_words(&other.to_string())),
+            other => Self::Refused(mcp_words(&error_chain(&other))),
         }
     }
 }
 
 impl From<LifecycleError> for ToolError {
     fn from(e: LifecycleError) -> Self {
+        use LifecycleError as L;
         match e {
-            LifecycleError::Store(s) => s.into(),
-            LifecycleError::Input(e) => e.into(),
-            e @ LifecycleError::PhaseOutOfRange { .. } => Self::argument("phase", e),
-            e @ LifecycleError::ReasonRequired => Self::argument("reason", e),
-            other => Self::Refused(mcp_words(&other.to_string())),
+            L::Store(s) => s.into(),
+            L::Input(e) => e.into(),
+            e @ L::PhaseOutOfRange { .. } => Self::argument("phase", e),
+            e @ L::ReasonRequired => Self::argument("reason", e),
+            e @ L::PlanMissing { .. } => Self::argument("plan", e),
+            e @ L::BadBudget { .. } => Self::argument("budget_usd", e),
+            L::NoPhases => Self::Invalid("total_phases must be at least 1".into()),
+            L::RepoRequired => Self::Invalid("repo is required unless no_worktree is given".into()),
+            L::NoOrchestratorTeam { feature, roots } => Self::Invalid(format!(
+                "orchestration '{feature}' has {}; pass parent_team_id",
+                match roots {
+                    0 => "no orchestrator team".to_owned(),
+                    n => format!("{n} root teams"),
+                }
+            )),
+            L::UnknownParentTeam { id, .. } => Self::Invalid(format!(
+                "unknown parent team id {}; get_team_hierarchy lists team ids",
+                quote(id.as_str())
+            )),
+            L::NotARepository { path } => Self::Invalid(format!(
+                "{} is not a git repository; pass repo <git repo> or no_worktree",
+                path.display()
+            )),
+            L::WorktreeExists { path } => Self::Refused(format!(
+                "worktree path {} already exists; pass replace, or remove it with cleanup \
+                 (`tina-session cleanup --worktree`)",
+                path.display()
+            )),
+            L::BranchExists { branch, repo } => Self::Refused(format!(
+                "branch '{branch}' already exists in {} (an earlier run's work?); keep it and \
+                 pass branch <new name>, or pass replace to reset it to HEAD",
+                repo.display()
+            )),
+            L::PhaseOverlap {
+                feature,
+                phase,
+                wanted,
+                open_phase,
+                open_status,
+            } => Self::Refused(format!(
+                "cannot make phase {phase} of '{feature}' {wanted}: phase {open_phase} is \
+                 {open_status} and phases run one at a time; take phase {open_phase} to \
+                 complete first{}",
+                if open_status == PhaseStatus::Blocked {
+                    " (advance_phase resume), or start over with init_orchestration and replace"
+                } else {
+                    ""
+                }
+            )),
+            other => Self::Refused(error_chain(&other)),
         }
     }
 }

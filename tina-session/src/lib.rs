@@ -11,6 +11,7 @@
 //!   phase history and slim task rows); tina-web only parses requests and serializes them.
 //! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
 //! - [`attention`]: transcript usage and cost, budgets, attention events (waiting, stalls).
+//! - [`report`]: an error with its causes as one line (what every front end prints).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
 //!
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
@@ -25,8 +26,9 @@ pub mod dashboard;
 pub mod lifecycle;
 pub mod model;
 pub mod paths;
+pub mod report;
 pub mod store;
 
 pub use config::Config;
 pub use model::*;
-pub use store::{Store, StoreError};
+pub use store::{Entity, Store, StoreError};

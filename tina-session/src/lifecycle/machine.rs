@@ -65,31 +65,49 @@ impl std::str::FromStr for PhaseEvent {
     }
 }
 
+/// Why the machine refused an event: the status it was in, the event, and the events
+/// it allows from there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRefused {
+    /// `None`: the phase has not started.
+    pub from: Option<PhaseStatus>,
+    pub event: PhaseEvent,
+    pub allowed: Vec<PhaseEvent>,
+}
+
+impl std::fmt::Display for TransitionRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.from == Some(PhaseStatus::Complete) && self.event == PhaseEvent::Block {
+            return f.write_str("the phase is already complete");
+        }
+        let state = self.from.map_or("not started", PhaseStatus::as_str);
+        let allowed: Vec<&str> = self.allowed.iter().map(|e| e.as_str()).collect();
+        write!(
+            f,
+            "the phase is {state}; allowed events from here: {}",
+            if allowed.is_empty() {
+                "none".to_owned()
+            } else {
+                allowed.join(", ")
+            }
+        )
+    }
+}
+
 /// The phase status after `event`, or why the event is not allowed from `current`.
 pub fn next_phase_status(
     current: Option<PhaseStatus>,
     event: PhaseEvent,
-) -> Result<PhaseStatus, String> {
-    if let Some(next) = transition(current, event) {
-        return Ok(next);
-    }
-    if current == Some(PhaseStatus::Complete) && event == PhaseEvent::Block {
-        return Err("the phase is already complete".into());
-    }
-    let state = current.map_or("not started".to_owned(), |s| s.to_string());
-    let allowed: Vec<&str> = PhaseEvent::ALL
-        .iter()
-        .filter(|e| transition(current, **e).is_some())
-        .map(|e| e.as_str())
-        .collect();
-    Err(format!(
-        "the phase is {state}; allowed events from here: {}",
-        if allowed.is_empty() {
-            "none".to_owned()
-        } else {
-            allowed.join(", ")
-        }
-    ))
+) -> Result<PhaseStatus, TransitionRefused> {
+    transition(current, event).ok_or_else(|| TransitionRefused {
+        from: current,
+        event,
+        allowed: PhaseEvent::ALL
+            .iter()
+            .copied()
+            .filter(|e| transition(current, *e).is_some())
+            .collect(),
+    })
 }
 
 fn transition(current: Option<PhaseStatus>, event: PhaseEvent) -> Option<PhaseStatus> {
@@ -148,7 +166,9 @@ mod tests {
 
     #[test]
     fn refusals_name_state_and_allowed_events() {
-        let err = next_phase_status(Some(S::Executing), E::Complete).unwrap_err();
+        let err = next_phase_status(Some(S::Executing), E::Complete)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("executing"), "{err}");
         assert!(err.contains("review, block"), "{err}");
         assert!(next_phase_status(Some(S::Complete), E::Block).is_err());

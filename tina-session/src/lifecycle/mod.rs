@@ -16,6 +16,7 @@
 //! Every input is checked first with the rules of [`crate::model::input`] (names, ids,
 //! sizes); every folder derived from a name goes through [`crate::paths`].
 
+mod error;
 pub mod launch;
 mod machine;
 mod worktree;
@@ -28,10 +29,11 @@ use crate::model::input;
 use crate::model::*;
 use crate::store::{Store, StoreError};
 
+pub use error::{LifecycleError, Result};
 pub use launch::{LaunchError, LaunchSettings};
-pub use machine::{PhaseEvent, next_orchestration_status, next_phase_status};
+pub use machine::{PhaseEvent, TransitionRefused, next_orchestration_status, next_phase_status};
 
-use crate::paths::{self, PathError};
+use crate::paths;
 
 /// What launching a Claude Code lead needs: TINA's configuration (the lead gets its
 /// homes and store) and the launcher settings.
@@ -44,69 +46,13 @@ pub struct Launcher {
 impl Launcher {
     /// The configuration and launcher settings of this process's environment.
     pub fn from_env() -> Result<Self> {
-        let config = crate::config::Config::load(crate::config::Overrides::default())
-            .map_err(|e| LifecycleError::Invalid(e.to_string()))?;
+        let config = crate::config::Config::load(crate::config::Overrides::default())?;
         Ok(Self {
             config,
             settings: LaunchSettings::from_env()?,
         })
     }
 }
-
-impl From<LaunchError> for LifecycleError {
-    fn from(e: LaunchError) -> Self {
-        LifecycleError::Command(e.to_string())
-    }
-}
-
-/// Why a lifecycle operation was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum LifecycleError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// An argument breaks the input rules (name, id, size limit).
-    #[error(transparent)]
-    Input(#[from] input::InputError),
-    /// A path derived from a name or read from a record is not inside its root.
-    #[error(transparent)]
-    Path(#[from] PathError),
-    /// The phase number is outside `1..=total`.
-    #[error("phase {phase} is outside 1..={total} for feature '{feature}'")]
-    PhaseOutOfRange {
-        phase: u32,
-        total: u32,
-        feature: String,
-    },
-    /// Another phase is open (planning, executing, reviewing or blocked): phases run one
-    /// at a time.
-    #[error(
-        "cannot make phase {phase} of '{feature}' {wanted}: phase {open_phase} is {open_status} \
-         and phases run one at a time; take phase {open_phase} to complete first{hint}"
-    )]
-    PhaseOverlap {
-        feature: String,
-        phase: u32,
-        wanted: PhaseStatus,
-        open_phase: u32,
-        open_status: PhaseStatus,
-        /// What to do about a blocked open phase (resume it or start over).
-        hint: &'static str,
-    },
-    /// `block` without a reason.
-    #[error("event 'block' needs a reason saying why the phase is blocked")]
-    ReasonRequired,
-    /// The request itself is wrong (bad path, phase out of range, ...).
-    #[error("{0}")]
-    Invalid(String),
-    /// The state machine does not allow this event from the current state.
-    #[error("{0}")]
-    Transition(String),
-    /// A git or runtime command failed.
-    #[error("{0}")]
-    Command(String),
-}
-
-pub type Result<T, E = LifecycleError> = std::result::Result<T, E>;
 
 /// Input of [`init`].
 #[derive(Debug, Clone)]
@@ -177,15 +123,13 @@ pub fn init_with(
     }
     let lead_session_id = launcher.map(|_| launch::new_session_id());
     if req.total_phases == 0 {
-        return Err(LifecycleError::Invalid(
-            "--total-phases must be at least 1".into(),
-        ));
+        return Err(LifecycleError::NoPhases);
     }
-    std::fs::read_to_string(&req.design_doc).map_err(|e| {
-        LifecycleError::Invalid(format!(
-            "cannot read design doc {}: {e}",
-            input::quote(&req.design_doc.to_string_lossy())
-        ))
+    std::fs::read_to_string(&req.design_doc).map_err(|source| {
+        LifecycleError::DesignDocUnreadable {
+            path: req.design_doc.clone(),
+            source,
+        }
     })?;
     let design_doc = std::fs::canonicalize(&req.design_doc)
         .unwrap_or_else(|_| req.design_doc.clone())
@@ -213,9 +157,7 @@ pub fn init_with(
     let worktree = if req.no_worktree {
         None
     } else {
-        let repo = req.repo.as_deref().ok_or_else(|| {
-            LifecycleError::Invalid("--repo is required unless --no-worktree is given".into())
-        })?;
+        let repo = req.repo.as_deref().ok_or(LifecycleError::RepoRequired)?;
         let path = paths::confined(&req.worktrees_dir, &req.feature)?;
         worktree::create(repo, &path, &branch, req.replace)?;
         Some(path)
@@ -288,12 +230,11 @@ fn launch_orchestrator(
             cwd = lead_cwd(orch).display(),
         ),
     };
-    launch::launch(&l.config, &l.settings, &lead).map_err(|e| {
-        LifecycleError::Command(format!(
-            "{e}; the orchestration '{}' is initialized: launch its lead again with `tina-session \
-             init --feature {} ... --replace --runtime claude`, or drive it yourself",
-            orch.feature_name, orch.feature_name
-        ))
+    launch::launch(&l.config, &l.settings, &lead).map_err(|source| {
+        LifecycleError::OrchestratorLaunch {
+            feature: orch.feature_name.clone(),
+            source,
+        }
     })?;
     Ok(lead.tmux_session)
 }
@@ -385,15 +326,10 @@ pub fn orchestrator_team(store: &dyn Store, orch: &Orchestration) -> Result<Team
         .collect();
     match roots.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err(LifecycleError::Invalid(format!(
-            "orchestration '{}' has no orchestrator team; pass --parent-team-id",
-            orch.feature_name
-        ))),
-        many => Err(LifecycleError::Invalid(format!(
-            "orchestration '{}' has {} root teams; pass --parent-team-id",
-            orch.feature_name,
-            many.len()
-        ))),
+        other => Err(LifecycleError::NoOrchestratorTeam {
+            feature: orch.feature_name.clone(),
+            roots: other.len(),
+        }),
     }
 }
 
@@ -420,29 +356,28 @@ pub fn start_with(
         input::check_len("parent team id", id.as_str(), input::ID_MAX)?;
     }
     if !req.plan.is_file() {
-        return Err(LifecycleError::Invalid(format!(
-            "plan {} does not exist or is not a file",
-            input::quote(&req.plan.to_string_lossy())
-        )));
+        return Err(LifecycleError::PlanMissing {
+            path: req.plan.clone(),
+        });
     }
     let parent = match &req.parent_team_id {
         Some(id) => {
             let parent = store.get_team(id).map_err(|e| {
                 if e.is_not_found() {
-                    LifecycleError::Invalid(format!(
-                        "unknown parent team id {}; `tina-session hierarchy --feature {}` lists team ids",
-                        input::quote(id.as_str()),
-                        orch.feature_name
-                    ))
+                    LifecycleError::UnknownParentTeam {
+                        id: id.clone(),
+                        feature: orch.feature_name.clone(),
+                    }
                 } else {
                     e.into()
                 }
             })?;
             if parent.orchestration_id != orch.id {
-                return Err(LifecycleError::Invalid(format!(
-                    "parent team {id} ('{}') belongs to another orchestration, not '{}'",
-                    parent.team_name, orch.feature_name
-                )));
+                return Err(LifecycleError::ParentElsewhere {
+                    id: id.clone(),
+                    team_name: parent.team_name,
+                    feature: orch.feature_name.clone(),
+                });
             }
             parent
         }
@@ -454,9 +389,7 @@ pub fn start_with(
             Some(l)
         }
         (Runtime::Claude, None) => {
-            return Err(LifecycleError::Invalid(
-                "runtime 'claude' needs launcher settings (lifecycle::start_with)".into(),
-            ));
+            return Err(LifecycleError::NoLauncher);
         }
         _ => None,
     };
@@ -469,12 +402,8 @@ pub fn start_with(
     let status = if current == Some(PhaseStatus::Executing) {
         PhaseStatus::Executing
     } else {
-        next_phase_status(current, PhaseEvent::Execute).map_err(|msg| {
-            LifecycleError::Transition(format!(
-                "cannot start phase {} of '{}': {msg}",
-                req.phase, orch.feature_name
-            ))
-        })?
+        next_phase_status(current, PhaseEvent::Execute)
+            .map_err(|r| refused(&orch, req.phase, true, r))?
     };
     check_no_overlap(&orch, &phases, req.phase, status)?;
     let team_name = phase_team_name(&orch.feature_name, req.phase);
@@ -495,9 +424,9 @@ pub fn start_with(
             lead_session_id: lead_session_id.clone(),
         }),
     })?;
-    let team = out.team.ok_or_else(|| {
-        LifecycleError::Invalid("store did not return the registered team".into())
-    })?;
+    let team = out
+        .team
+        .ok_or_else(|| StoreError::backend("the store did not return the registered team"))?;
     let tmux_session = match (launcher, &lead_session_id) {
         (Some(l), Some(session_id)) => Some(launch_phase_lead(l, &orch, &team, &plan, session_id)?),
         _ => None,
@@ -523,6 +452,23 @@ fn check_phase(orch: &Orchestration, phase: u32) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The state machine's refusal as the error naming the orchestration and phase.
+fn refused(
+    orch: &Orchestration,
+    phase: u32,
+    by_start: bool,
+    r: TransitionRefused,
+) -> LifecycleError {
+    LifecycleError::Transition {
+        feature: orch.feature_name.clone(),
+        phase,
+        by_start,
+        event: r.event,
+        from: r.from,
+        allowed: r.allowed,
+    }
 }
 
 fn status_of(phases: &[Phase], phase: u32) -> Option<PhaseStatus> {
@@ -558,11 +504,6 @@ fn check_no_overlap(
             wanted,
             open_phase: open.phase_number,
             open_status: open.status,
-            hint: if open.status == PhaseStatus::Blocked {
-                " (resume it), or start over with init --replace"
-            } else {
-                ""
-            },
         }),
     }
 }
@@ -595,12 +536,8 @@ fn launch_phase_lead(
             lead_cwd(orch).display(),
         ),
     };
-    launch::launch(&l.config, &l.settings, &lead).map_err(|e| {
-        LifecycleError::Command(format!(
-            "{e}; the phase team is registered and the phase executing: fix the cause and run \
-             the same start again to relaunch it"
-        ))
-    })?;
+    launch::launch(&l.config, &l.settings, &lead)
+        .map_err(|source| LifecycleError::PhaseLaunch { source })?;
     Ok(lead.tmux_session)
 }
 
@@ -636,13 +573,7 @@ pub fn advance(
     }
     let phases = store.list_phases(&orch.id)?;
     let current = status_of(&phases, phase);
-    let status = next_phase_status(current, event).map_err(|msg| {
-        LifecycleError::Transition(format!(
-            "cannot apply '{}' to phase {phase} of '{}': {msg}",
-            event.as_str(),
-            orch.feature_name
-        ))
-    })?;
+    let status = next_phase_status(current, event).map_err(|r| refused(&orch, phase, false, r))?;
     check_no_overlap(&orch, &phases, phase, status)?;
     // The store derives the final status from every phase, in the same transaction.
     let orch_status = next_orchestration_status(&orch, phase, status);

@@ -54,7 +54,7 @@ fn a_silent_deployment_times_out_as_unavailable() {
         ConvexStore::with_transport(Box::new(Silent), &key(), Duration::from_millis(200)).unwrap();
     let started = std::time::Instant::now();
     let err = store.revision().unwrap_err();
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
     assert!(err.to_string().contains("admin:revision"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -75,7 +75,7 @@ fn an_unreachable_deployment_is_unavailable_not_a_hang() {
     )
     .and_then(|store| store.list_orchestrations());
     let err = result.unwrap_err();
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -155,7 +155,7 @@ fn convex_error_codes_become_the_sqlite_error_kinds() {
         .list_orchestrations()
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Backend(_)) && err.to_string().contains("odd"),
+        matches!(err, StoreError::Backend { .. }) && err.to_string().contains("odd"),
         "{err}"
     );
 }
@@ -223,7 +223,7 @@ fn input_and_team_rule_payloads_become_the_library_errors() {
     .list_orchestrations()
     .unwrap_err();
     assert!(
-        matches!(err, StoreError::Backend(_)) && err.to_string().contains("future field"),
+        matches!(err, StoreError::Backend { .. }) && err.to_string().contains("future field"),
         "{err}"
     );
 }
@@ -238,7 +238,7 @@ fn function_and_transport_failures_map_to_backend_and_unavailable() {
     .unwrap();
     assert!(matches!(
         store.revision().unwrap_err(),
-        StoreError::Backend(_)
+        StoreError::Backend { .. }
     ));
     let store = ConvexStore::with_transport(
         Box::new(Failing(CallError::Transport("connection refused".into()))),
@@ -248,7 +248,7 @@ fn function_and_transport_failures_map_to_backend_and_unavailable() {
     .unwrap();
     assert!(matches!(
         store.revision().unwrap_err(),
-        StoreError::Unavailable(_)
+        StoreError::Unavailable { .. }
     ));
 }
 

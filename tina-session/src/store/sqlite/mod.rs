@@ -100,7 +100,7 @@ impl SqliteStore {
     pub fn open_with(path: &Path, creation: open::Creation) -> Result<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+                StoreError::backend_from(format!("cannot create {}", dir.display()), e)
             })?;
         }
         let creating = open::check_creation(path, creation)?;
@@ -761,9 +761,9 @@ impl Store for SqliteStore {
                 }
                 let team = &teams[&e.team_id];
                 let blocked_by = serde_json::to_string(&e.blocked_by)
-                    .map_err(|err| StoreError::Backend(err.to_string()))?;
+                    .map_err(|err| StoreError::backend_from("cannot encode blocked_by", err))?;
                 let metadata = serde_json::to_string(&e.metadata)
-                    .map_err(|err| StoreError::Backend(err.to_string()))?;
+                    .map_err(|err| StoreError::backend_from("cannot encode task metadata", err))?;
                 let inserted = insert
                     .execute(params![
                         team.orchestration_id.as_str(),
