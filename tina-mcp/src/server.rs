@@ -441,12 +441,7 @@ impl TinaMcp {
             // Resolve first so an unknown orchestration gets the MCP hint.
             let orch = resolve(&p.orchestration, &*store)?;
             if let Some(usd) = p.budget_usd {
-                if p.phase == 0 || p.phase > orch.total_phases {
-                    return Err(ToolError::Invalid(format!(
-                        "phase {} is outside 1..={} for orchestration '{}'",
-                        p.phase, orch.total_phases, orch.feature_name
-                    )));
-                }
+                lifecycle::check_phase(&orch, p.phase)?;
                 set_budget(&*store, orch.id.as_str(), Some(p.phase), Some(usd))?;
             }
             Ok(lifecycle::start(

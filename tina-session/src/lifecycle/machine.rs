@@ -7,14 +7,13 @@
 //! ```
 //! `start` also accepts an executing phase: it relaunches the team (same record).
 //!
-//! [`next_orchestration_status`] says what one phase change implies for the
-//! orchestration; the store turns that into the stored status from every phase in the
-//! same transaction (`OrchestrationStatus::derive`: blocked while any phase is blocked,
-//! complete once all phases are).
+//! What a phase change means for the orchestration is not decided here: the one rule is
+//! `OrchestrationStatus::derive` (from every phase, in the store's transaction), fed
+//! with `OrchestrationStatus::implied_by` the phase's new status.
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Orchestration, OrchestrationStatus, PhaseStatus};
+use crate::model::PhaseStatus;
 
 /// An event that moves a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,22 +122,6 @@ fn transition(current: Option<PhaseStatus>, event: PhaseEvent) -> Option<PhaseSt
         (Some(S::Blocked), E::Resume) => S::Executing,
         _ => return None,
     })
-}
-
-/// The orchestration status implied by phase `phase` reaching `status`.
-pub fn next_orchestration_status(
-    orch: &Orchestration,
-    phase: u32,
-    status: PhaseStatus,
-) -> OrchestrationStatus {
-    match status {
-        PhaseStatus::Planning => OrchestrationStatus::Planning,
-        PhaseStatus::Executing => OrchestrationStatus::Executing,
-        PhaseStatus::Reviewing => OrchestrationStatus::Reviewing,
-        PhaseStatus::Blocked => OrchestrationStatus::Blocked,
-        PhaseStatus::Complete if phase == orch.total_phases => OrchestrationStatus::Complete,
-        PhaseStatus::Complete => OrchestrationStatus::Planning,
-    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ use crate::store::{Store, StoreError};
 
 pub use error::{LifecycleError, Result};
 pub use launch::{LaunchError, LaunchSettings};
-pub use machine::{PhaseEvent, TransitionRefused, next_orchestration_status, next_phase_status};
+pub use machine::{PhaseEvent, TransitionRefused, next_phase_status};
 
 use crate::paths;
 
@@ -415,7 +415,7 @@ pub fn start_with(
         status,
         plan_path: Some(plan.display().to_string()),
         blocked_reason: None,
-        orchestration_status: next_orchestration_status(&orch, req.phase, status),
+        orchestration_status: OrchestrationStatus::implied_by(status),
         register_team: Some(TeamRegistration {
             team_name: team_name.clone(),
             orchestration_id: orch.id.clone(),
@@ -443,8 +443,10 @@ pub fn start_with(
     })
 }
 
-fn check_phase(orch: &Orchestration, phase: u32) -> Result<()> {
-    if phase == 0 || phase > orch.total_phases {
+/// Refuses a phase number outside the orchestration's `1..=total_phases`
+/// ([`Orchestration::has_phase`]).
+pub fn check_phase(orch: &Orchestration, phase: u32) -> Result<()> {
+    if !orch.has_phase(phase) {
         return Err(LifecycleError::PhaseOutOfRange {
             phase,
             total: orch.total_phases,
@@ -576,7 +578,7 @@ pub fn advance(
     let status = next_phase_status(current, event).map_err(|r| refused(&orch, phase, false, r))?;
     check_no_overlap(&orch, &phases, phase, status)?;
     // The store derives the final status from every phase, in the same transaction.
-    let orch_status = next_orchestration_status(&orch, phase, status);
+    let orch_status = OrchestrationStatus::implied_by(status);
     let out = store.apply_phase_transition(&PhaseTransition {
         orchestration_id: orch.id.clone(),
         phase_number: phase,

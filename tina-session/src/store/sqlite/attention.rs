@@ -190,7 +190,7 @@ impl SqliteStore {
         self.write(|tx| {
             let orch = get_orchestration_tx(tx, orchestration)?;
             if let Some(p) = phase
-                && (p == 0 || p > orch.total_phases)
+                && !orch.has_phase(p)
             {
                 return Err(StoreError::Invalid {
                     what: "budget phase",
