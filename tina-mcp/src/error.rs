@@ -140,6 +140,7 @@ impl From<StoreError> for ToolError {
 impl From<LifecycleError> for ToolError {
     fn from(e: LifecycleError) -> Self {
         use LifecycleError as L;
+        let fact = e.fact().unwrap_or_default();
         match e {
             L::Store(s) => s.into(),
             L::Input(e) => e.into(),
@@ -148,47 +149,32 @@ impl From<LifecycleError> for ToolError {
             e @ L::PlanMissing { .. } => Self::argument("plan", e),
             e @ L::BadBudget { .. } => Self::argument("budget_usd", e),
             L::NoPhases => Self::Invalid("total_phases must be at least 1".into()),
-            L::RepoRequired => Self::Invalid("repo is required unless no_worktree is given".into()),
-            L::NoOrchestratorTeam { feature, roots } => Self::Invalid(format!(
-                "orchestration '{feature}' has {}; pass parent_team_id",
-                match roots {
-                    0 => "no orchestrator team".to_owned(),
-                    n => format!("{n} root teams"),
-                }
+            L::RepoRequired => Self::Invalid(format!("{fact}: pass repo, or no_worktree")),
+            L::NoOrchestratorTeam { .. } => Self::Invalid(format!("{fact}; pass parent_team_id")),
+            L::UnknownParentTeam { .. } => {
+                Self::Invalid(format!("{fact}; get_team_hierarchy lists team ids"))
+            }
+            L::NotARepository { .. } => {
+                Self::Invalid(format!("{fact}; pass repo <git repo> or no_worktree"))
+            }
+            L::WorktreeExists { .. } => Self::Refused(format!(
+                "{fact}; pass replace, or remove it with cleanup (`tina-session cleanup \
+                 --worktree`)"
             )),
-            L::UnknownParentTeam { id, .. } => Self::Invalid(format!(
-                "unknown parent team id {}; get_team_hierarchy lists team ids",
-                quote(id.as_str())
+            L::BranchExists { .. } => Self::Refused(format!(
+                "{fact}; keep it and pass branch <new name>, or pass replace to reset it to HEAD"
             )),
-            L::NotARepository { path } => Self::Invalid(format!(
-                "{} is not a git repository; pass repo <git repo> or no_worktree",
-                path.display()
-            )),
-            L::WorktreeExists { path } => Self::Refused(format!(
-                "worktree path {} already exists; pass replace, or remove it with cleanup \
-                 (`tina-session cleanup --worktree`)",
-                path.display()
-            )),
-            L::BranchExists { branch, repo } => Self::Refused(format!(
-                "branch '{branch}' already exists in {} (an earlier run's work?); keep it and \
-                 pass branch <new name>, or pass replace to reset it to HEAD",
-                repo.display()
-            )),
-            L::PhaseOverlap {
-                feature,
-                phase,
-                wanted,
-                open_phase,
-                open_status,
-            } => Self::Refused(format!(
-                "cannot make phase {phase} of '{feature}' {wanted}: phase {open_phase} is \
-                 {open_status} and phases run one at a time; take phase {open_phase} to \
-                 complete first{}",
+            L::PhaseOverlap { open_status, .. } => Self::Refused(format!(
+                "{fact}{}",
                 if open_status == PhaseStatus::Blocked {
                     " (advance_phase resume), or start over with init_orchestration and replace"
                 } else {
                     ""
                 }
+            )),
+            L::OrchestratorLaunch { .. } => Self::Refused(format!(
+                "{fact}: launch its lead again with init_orchestration (replace, runtime \
+                 claude), or drive it yourself"
             )),
             other => Self::Refused(error_chain(&other)),
         }
@@ -276,7 +262,78 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::mcp_words;
+    use super::*;
+    use std::path::PathBuf;
+    use tina_session::model::TeamId;
+
+    /// Lifecycle refusals are worded with the tools' argument names, from the error's
+    /// fields: never a CLI flag or a CLI command the agent cannot run.
+    #[test]
+    fn lifecycle_refusals_name_tool_arguments() {
+        let cases = [
+            (LifecycleError::NoPhases, "total_phases must be at least 1"),
+            (
+                LifecycleError::RepoRequired,
+                "a repository is required to make the worktree: pass repo, or no_worktree",
+            ),
+            (
+                LifecycleError::NoOrchestratorTeam {
+                    feature: "f".into(),
+                    roots: 2,
+                },
+                "has 2 root teams; pass parent_team_id",
+            ),
+            (
+                LifecycleError::UnknownParentTeam {
+                    id: TeamId::from("x"),
+                    feature: "f".into(),
+                },
+                "unknown parent team id 'x'; get_team_hierarchy lists team ids",
+            ),
+            (
+                LifecycleError::BranchExists {
+                    branch: "tina/f".into(),
+                    repo: PathBuf::from("/r"),
+                },
+                "pass branch <new name>, or pass replace",
+            ),
+            (
+                LifecycleError::PhaseOutOfRange {
+                    phase: 3,
+                    total: 2,
+                    feature: "f".into(),
+                },
+                "argument `phase`: phase 3 is outside 1..=2",
+            ),
+            (
+                LifecycleError::PhaseOverlap {
+                    feature: "f".into(),
+                    phase: 2,
+                    wanted: PhaseStatus::Executing,
+                    open_phase: 1,
+                    open_status: PhaseStatus::Blocked,
+                },
+                "init_orchestration and replace",
+            ),
+        ];
+        for (e, want) in cases {
+            let msg = ToolError::from(e).to_string();
+            assert!(msg.contains(want), "{msg}");
+            assert!(!msg.contains("--"), "{msg}");
+        }
+    }
+
+    /// A missing record is worded by its typed entity, never by matching text.
+    #[test]
+    fn not_found_hints_follow_the_entity() {
+        let msg = ToolError::from(StoreError::not_found(Entity::Task, "'1' of team t")).to_string();
+        assert!(
+            msg.contains("task not found") && msg.contains("get_current_tasks"),
+            "{msg}"
+        );
+        let msg = ToolError::from(StoreError::team_not_found("id t")).to_string();
+        assert!(msg.contains("get_team_hierarchy"), "{msg}");
+    }
 
     #[test]
     fn cli_flags_become_argument_names() {

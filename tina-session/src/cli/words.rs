@@ -7,7 +7,7 @@
 
 use crate::lifecycle::LifecycleError;
 use crate::model::PhaseStatus;
-use crate::model::input::{InputError, NameKind, quote};
+use crate::model::input::{InputError, NameKind};
 use crate::report::error_chain;
 use crate::store::StoreError;
 
@@ -31,58 +31,42 @@ pub(crate) fn message(e: &anyhow::Error) -> String {
 /// `None`: the library's text says it.
 fn lifecycle(e: &LifecycleError) -> Option<String> {
     use LifecycleError as L;
+    let fact = || e.fact().unwrap_or_default();
     Some(match e {
         L::ReasonRequired => format!("--reason: {e}"),
         L::PhaseOutOfRange { .. } => format!("--phase: {e}"),
         L::PlanMissing { .. } => format!("--plan: {e}"),
         L::NoPhases => "--total-phases must be at least 1".to_owned(),
-        L::RepoRequired => "--repo is required unless --no-worktree is given".to_owned(),
-        L::NoOrchestratorTeam { feature, roots } => format!(
-            "orchestration '{feature}' has {}; pass --parent-team-id",
-            match roots {
-                0 => "no orchestrator team".to_owned(),
-                n => format!("{n} root teams"),
-            }
+        L::RepoRequired => format!("{}: pass --repo, or --no-worktree", fact()),
+        L::NoOrchestratorTeam { .. } => format!("{}; pass --parent-team-id", fact()),
+        L::UnknownParentTeam { feature, .. } => format!(
+            "{}; `tina-session hierarchy --feature {feature}` lists team ids",
+            fact()
         ),
-        L::UnknownParentTeam { id, feature } => format!(
-            "unknown parent team id {}; `tina-session hierarchy --feature {feature}` lists team ids",
-            quote(id.as_str())
-        ),
-        L::PhaseOverlap {
-            feature,
-            phase,
-            wanted,
-            open_phase,
-            open_status,
-        } => format!(
-            "cannot make phase {phase} of '{feature}' {wanted}: phase {open_phase} is \
-             {open_status} and phases run one at a time; take phase {open_phase} to complete \
-             first{}",
+        L::PhaseOverlap { open_status, .. } => format!(
+            "{}{}",
+            fact(),
             if *open_status == PhaseStatus::Blocked {
                 " (resume it), or start over with init --replace"
             } else {
                 ""
             }
         ),
-        L::NotARepository { path } => format!(
-            "{} is not a git repository; pass --repo <git repo> or --no-worktree",
-            path.display()
+        L::NotARepository { .. } => {
+            format!("{}; pass --repo <git repo> or --no-worktree", fact())
+        }
+        L::WorktreeExists { .. } => format!(
+            "{}; pass --replace or run `tina-session cleanup --worktree`",
+            fact()
         ),
-        L::WorktreeExists { path } => format!(
-            "worktree path {} already exists; pass --replace or run `tina-session cleanup \
-             --worktree`",
-            path.display()
+        L::BranchExists { .. } => format!(
+            "{}; keep it and pass --branch <new name>, or pass --replace to reset it to HEAD",
+            fact()
         ),
-        L::BranchExists { branch, repo } => format!(
-            "branch '{branch}' already exists in {} (an earlier run's work?); keep it and pass \
-             --branch <new name>, or pass --replace to reset it to HEAD",
-            repo.display()
-        ),
-        L::OrchestratorLaunch { feature, source } => format!(
-            "{}; the orchestration '{feature}' is initialized: launch its lead again with \
-             `tina-session init --feature {feature} ... --replace --runtime claude`, or drive it \
-             yourself",
-            error_chain(source)
+        L::OrchestratorLaunch { feature, .. } => format!(
+            "{}: launch its lead again with `tina-session init --feature {feature} ... --replace \
+             --runtime claude`, or drive it yourself",
+            fact()
         ),
         _ => return None,
     })

@@ -42,8 +42,8 @@ pub enum LifecycleError {
     /// Another phase is open (planning, executing, reviewing or blocked): phases run one
     /// at a time.
     #[error(
-        "cannot make phase {phase} of '{feature}' {wanted}: phase {open_phase} is {open_status} \
-         and phases run one at a time; take phase {open_phase} to complete first{}",
+        "{}{}",
+        self.fact().unwrap_or_default(),
         if *open_status == PhaseStatus::Blocked {
             " (resume it), or start the feature over with init, replacing it"
         } else {
@@ -94,18 +94,15 @@ pub enum LifecycleError {
     #[error("plan {} does not exist or is not a file", input::quote(&path.to_string_lossy()))]
     PlanMissing { path: PathBuf },
     /// A worktree was asked for without the repository to make it from.
-    #[error("a repository is required to make the worktree (or ask for no worktree)")]
+    #[error("{}; or ask for no worktree", self.fact().unwrap_or_default())]
     RepoRequired,
     /// The orchestration has no single root team to be a phase team's parent.
-    #[error(
-        "orchestration '{feature}' has {}; name the parent team",
-        if *roots == 0 { "no orchestrator team".to_owned() } else { format!("{roots} root teams") }
-    )]
+    #[error("{}; name the parent team", self.fact().unwrap_or_default())]
     NoOrchestratorTeam { feature: String, roots: usize },
     /// The named parent team does not exist.
     #[error(
-        "unknown parent team id {}; the team hierarchy of '{feature}' lists team ids",
-        input::quote(id.as_str())
+        "{}; the team hierarchy of '{feature}' lists team ids",
+        self.fact().unwrap_or_default()
     )]
     UnknownParentTeam { id: TeamId, feature: String },
     /// The named parent team belongs to another orchestration.
@@ -120,8 +117,9 @@ pub enum LifecycleError {
     NoLauncher,
     /// The orchestrator lead did not launch; the orchestration is initialized.
     #[error(
-        "{source}; the orchestration '{feature}' is initialized: launch its lead again by \
-         running init again, replacing it, with the claude runtime, or drive it yourself"
+        "{}: launch its lead again by running init again, replacing it, with the claude \
+         runtime, or drive it yourself",
+        self.fact().unwrap_or_default()
     )]
     OrchestratorLaunch {
         feature: String,
@@ -151,15 +149,18 @@ pub enum LifecycleError {
     #[error("repository {} does not exist", input::quote(&path.to_string_lossy()))]
     NoRepository { path: PathBuf },
     /// The folder is not a git repository.
-    #[error("{} is not a git repository; name a git repository, or ask for no worktree", path.display())]
+    #[error(
+        "{}; name a git repository, or ask for no worktree",
+        self.fact().unwrap_or_default()
+    )]
     NotARepository { path: PathBuf },
     /// The repository has no commit to branch from.
     #[error("repository {} has no commits yet; commit something first", path.display())]
     EmptyRepository { path: PathBuf },
     /// The feature's worktree folder exists already.
     #[error(
-        "worktree path {} already exists; replace it, or clean up the feature with its worktree",
-        path.display()
+        "{}; replace it, or clean up the feature with its worktree",
+        self.fact().unwrap_or_default()
     )]
     WorktreeExists { path: PathBuf },
     /// A folder could not be created.
@@ -171,14 +172,54 @@ pub enum LifecycleError {
     },
     /// The branch exists already (an earlier run's work?).
     #[error(
-        "branch '{branch}' already exists in {} (an earlier run's work?); keep it and name \
-         another branch, or replace it to reset it to HEAD",
-        repo.display()
+        "{}; keep it and name another branch, or replace it to reset it to HEAD",
+        self.fact().unwrap_or_default()
     )]
     BranchExists { branch: String, repo: PathBuf },
     /// The branch to delete does not exist.
     #[error("branch '{branch}' does not exist in {}", repo.display())]
     NoBranch { branch: String, repo: PathBuf },
+}
+
+impl LifecycleError {
+    /// What went wrong without what to do about it, for the refusals whose remedy names
+    /// an input: a front end adds the remedy in its own words (`pass --replace`, `pass
+    /// replace`). `None` for the others, whose text has no remedy to word.
+    pub fn fact(&self) -> Option<String> {
+        Some(match self {
+            Self::PhaseOverlap {
+                feature,
+                phase,
+                wanted,
+                open_phase,
+                open_status,
+            } => format!(
+                "cannot make phase {phase} of '{feature}' {wanted}: phase {open_phase} is \
+                 {open_status} and phases run one at a time; take phase {open_phase} to \
+                 complete first"
+            ),
+            Self::RepoRequired => "a repository is required to make the worktree".to_owned(),
+            Self::NoOrchestratorTeam { feature, roots } => match roots {
+                0 => format!("orchestration '{feature}' has no orchestrator team"),
+                n => format!("orchestration '{feature}' has {n} root teams"),
+            },
+            Self::UnknownParentTeam { id, .. } => {
+                format!("unknown parent team id {}", input::quote(id.as_str()))
+            }
+            Self::OrchestratorLaunch { feature, source } => {
+                format!("{source}; the orchestration '{feature}' is initialized")
+            }
+            Self::NotARepository { path } => format!("{} is not a git repository", path.display()),
+            Self::WorktreeExists { path } => {
+                format!("worktree path {} already exists", path.display())
+            }
+            Self::BranchExists { branch, repo } => format!(
+                "branch '{branch}' already exists in {} (an earlier run's work?)",
+                repo.display()
+            ),
+            _ => return None,
+        })
+    }
 }
 
 fn attempt(by_start: bool, event: PhaseEvent, phase: u32, feature: &str) -> String {

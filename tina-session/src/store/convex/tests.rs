@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::wire::{chunks_within_limits, parse_metadata};
 use super::*;
 use crate::model::*;
-use crate::store::{Store, StoreError};
+use crate::store::{Entity, Store, StoreError};
 
 fn key() -> DeploymentKey {
     DeploymentKey::new("k".repeat(40))
@@ -89,9 +89,36 @@ fn convex_error_codes_become_the_sqlite_error_kinds() {
         .get_team(&TeamId::from("x"))
         .unwrap_err();
     assert!(
-        err.is_not_found() && err.to_string().contains("team not found: id x"),
+        matches!(
+            &err,
+            StoreError::NotFound {
+                entity: Entity::Team,
+                key,
+            } if key == "id x"
+        ),
         "{err}"
     );
+    assert!(err.to_string().contains("team not found: id x"), "{err}");
+    let err = failing(
+        json!({"code": "not_found", "message": "m", "kind": "orchestration", "key": "id o"}),
+    )
+    .list_orchestrations()
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                entity: Entity::Orchestration,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A kind this build does not know is not guessed at: it stays the backend's error.
+    let err = failing(json!({"code": "not_found", "message": "m", "kind": "widget", "key": "k"}))
+        .list_orchestrations()
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Backend { .. }), "{err}");
     let err = failing(
         json!({"code": "feature_in_use", "message": "m", "feature": "f", "id": "o1",
         "status": "executing"}),
