@@ -176,7 +176,8 @@ impl From<LifecycleError> for ToolError {
                 "{fact}: launch its lead again with init_orchestration (replace, runtime \
                  claude), or drive it yourself"
             )),
-            other => Self::Refused(error_chain(&other)),
+            // Launcher settings and the like may still name a CLI flag or command.
+            other => Self::Refused(mcp_words(&error_chain(&other))),
         }
     }
 }
