@@ -107,9 +107,12 @@ fn team_rule_error(data: &Value) -> Option<TeamRuleError> {
 
 pub(super) fn call_error(target: &str, name: &str, e: CallError) -> StoreError {
     match e {
-        CallError::Transport(m) => StoreError::unavailable(format!("{target} ({name}): {m}")),
-        CallError::Function(m) => {
-            StoreError::backend(format!("Convex function {name} failed: {m}"))
+        // The call's error is kept as the source (its text ends the message).
+        e @ CallError::Transport(_) => {
+            StoreError::unavailable_from(format!("{target} ({name})"), e)
+        }
+        e @ CallError::Function(_) => {
+            StoreError::backend_from(format!("Convex function {name} failed"), e)
         }
         CallError::Application { message, data } => application_error(&message, &data),
     }

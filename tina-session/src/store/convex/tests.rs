@@ -273,10 +273,16 @@ fn function_and_transport_failures_map_to_backend_and_unavailable() {
         Duration::from_secs(5),
     )
     .unwrap();
-    assert!(matches!(
-        store.revision().unwrap_err(),
-        StoreError::Unavailable { .. }
-    ));
+    let err = store.revision().unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
+    // The transport's error is kept as the cause, and printed once.
+    let source = std::error::Error::source(&err).expect("a source");
+    assert_eq!(
+        source.downcast_ref::<CallError>(),
+        Some(&CallError::Transport("connection refused".into()))
+    );
+    let line = crate::report::error_chain(&err);
+    assert_eq!(line.matches("connection refused").count(), 1, "{line}");
 }
 
 #[test]
