@@ -43,6 +43,9 @@ struct Shared {
     log: Option<PathBuf>,
     next_id: AtomicU64,
     next_request: AtomicU64,
+    /// Connections are served in parallel (teammates ask at the same time): one log
+    /// line is written at a time, whole.
+    log_lock: std::sync::Mutex<()>,
 }
 
 impl ModelDouble {
@@ -56,6 +59,7 @@ impl ModelDouble {
             log,
             next_id: AtomicU64::new(1),
             next_request: AtomicU64::new(1),
+            log_lock: std::sync::Mutex::new(()),
         });
         let stopping = stop.clone();
         let accept = std::thread::Builder::new()
@@ -293,6 +297,7 @@ fn answer(request: &Value, body_len: usize, shared: &Shared) -> Reply {
             .last()
             .map(|m| script::content_text(m.get("content").unwrap_or(&Value::Null)))
             .unwrap_or_default();
+        let _one_at_a_time = shared.log_lock.lock();
         log_line(
             log,
             &json!({
@@ -312,6 +317,7 @@ fn log_line(path: &Path, value: &Value) {
         .append(true)
         .open(path)
     {
-        let _ = writeln!(f, "{value}");
+        // One write of the whole line: a line is never split by another writer.
+        let _ = f.write_all(format!("{value}\n").as_bytes());
     }
 }

@@ -132,7 +132,8 @@ pub fn double_usage(log: &Path) -> std::collections::BTreeMap<String, (Usage, u6
     let mut out: std::collections::BTreeMap<String, (Usage, u64)> = Default::default();
     let text = std::fs::read_to_string(log).expect("model double log");
     for line in text.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("log line");
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("model double log line is not JSON ({e}): {line}"));
         let Some(agent) = v["agent"].as_str() else {
             continue;
         };
