@@ -1,7 +1,10 @@
 //! `evaluate` on hand-made snapshots: milestones once, anomalies once per episode.
 
 use super::*;
-use tina_session::model::{OrchestrationId, OrchestrationStatus, TeamId};
+use tina_session::model::{
+    CurrentTask, Orchestration, OrchestrationId, OrchestrationStatus, Phase, PhaseStatus, Team,
+    TeamActivity, TeamId,
+};
 
 const MIN: i64 = 60_000;
 const T0: i64 = 1_000_000_000;
