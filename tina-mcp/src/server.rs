@@ -17,7 +17,6 @@ use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use tina_harness::BuildReport;
-use tina_session::Config;
 use tina_session::attention::set_budget;
 use tina_session::lifecycle::{
     self, AdvanceOutcome, InitOutcome, InitRequest, RegisterTeamRequest, StartOutcome,
@@ -26,38 +25,12 @@ use tina_session::lifecycle::{
 use tina_session::model::{CurrentTask, Orchestration, OrchestrationStatus, TeamId, input, now_ms};
 use tina_session::store::Store;
 
+use crate::context::Context;
 use crate::error::{ToolError, ToolResult, blocking};
-use crate::harness::{self, RunRegistry, RunView, ScenarioList};
+use crate::harness::{self, RunView, ScenarioList};
 use crate::output::*;
 use crate::params::*;
-use crate::watch::{self, Cursors, Resumed, Seen, Snapshot, Thresholds, WatchResult};
-
-/// What every tool call needs: configuration, the store, the scenario runs.
-pub struct Context {
-    pub config: Config,
-    pub store: Arc<dyn Store>,
-    /// Where `run_scenario` looks for scenario folders.
-    pub scenarios_dir: PathBuf,
-    /// How often a watch re-reads the store's revision while waiting.
-    pub watch_poll: Duration,
-    /// Scenario runs started by this server.
-    pub runs: RunRegistry,
-    /// The states behind the watch cursors this server handed out.
-    pub cursors: Cursors,
-}
-
-impl Context {
-    pub fn new(config: Config, store: Arc<dyn Store>, scenarios_dir: PathBuf) -> Self {
-        Self {
-            config,
-            store,
-            scenarios_dir,
-            watch_poll: Duration::from_millis(250),
-            runs: RunRegistry::default(),
-            cursors: Cursors::default(),
-        }
-    }
-}
+use crate::watch::{self, Resumed, Seen, Snapshot, Thresholds, WatchResult};
 
 /// The server: cheap to clone (one per connection over HTTP), state shared.
 #[derive(Clone)]

@@ -1,0 +1,40 @@
+//! The state every tool call shares: configuration, the store, the scenario runs and
+//! the watch cursors. Its own module, so the tools ([`crate::server`]) and the harness
+//! tools ([`crate::harness`]) both depend on it rather than on each other.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tina_session::Config;
+use tina_session::store::Store;
+
+use crate::runs::RunRegistry;
+use crate::watch::Cursors;
+
+/// What every tool call needs: configuration, the store, the scenario runs.
+pub struct Context {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    /// Where `run_scenario` looks for scenario folders.
+    pub scenarios_dir: PathBuf,
+    /// How often a watch re-reads the store's revision while waiting.
+    pub watch_poll: Duration,
+    /// Scenario runs started by this server.
+    pub runs: RunRegistry,
+    /// The states behind the watch cursors this server handed out.
+    pub cursors: Cursors,
+}
+
+impl Context {
+    pub fn new(config: Config, store: Arc<dyn Store>, scenarios_dir: PathBuf) -> Self {
+        Self {
+            config,
+            store,
+            scenarios_dir,
+            watch_poll: Duration::from_millis(250),
+            runs: RunRegistry::default(),
+            cursors: Cursors::default(),
+        }
+    }
+}
