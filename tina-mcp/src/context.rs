@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tina_session::Config;
+use tina_session::lifecycle::LaunchSettings;
+use tina_session::lifecycle::launch::DEFAULT_LINK_TIMEOUT;
 use tina_session::store::Store;
 
 use crate::runs::RunRegistry;
@@ -24,6 +26,9 @@ pub struct Context {
     pub runs: RunRegistry,
     /// The states behind the watch cursors this server handed out.
     pub cursors: Cursors,
+    /// How long a launched lead may take to create its team folder before a watch
+    /// reports it: the launcher's `TINA_CLAUDE_LINK_TIMEOUT_SECS`, read at start-up.
+    pub lead_folder_timeout: Duration,
 }
 
 impl Context {
@@ -35,6 +40,11 @@ impl Context {
             watch_poll: Duration::from_millis(250),
             runs: RunRegistry::default(),
             cursors: Cursors::default(),
+            // A malformed setting is refused by the launcher itself (`start_phase`);
+            // the watch then keeps the default rather than refusing to watch.
+            lead_folder_timeout: LaunchSettings::from_env()
+                .map(|s| s.link_timeout)
+                .unwrap_or(DEFAULT_LINK_TIMEOUT),
         }
     }
 }

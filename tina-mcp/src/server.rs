@@ -507,7 +507,7 @@ impl TinaMcp {
                 p.timeout_seconds
             )));
         }
-        let thresholds = Thresholds::from_params(&p)?;
+        let thresholds = Thresholds::from_params(&p, self.ctx.lead_folder_timeout)?;
         let resumed = match &p.cursor {
             Some(c) => Some(self.ctx.cursors.resume(c, &p.orchestration)?),
             None => None,

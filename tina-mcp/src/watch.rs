@@ -125,11 +125,18 @@ pub struct Thresholds {
     pub team_without_tasks_ms: i64,
     pub no_progress_ms: i64,
     pub heartbeat_stale_ms: i64,
+    /// How long a lead TINA launched may go without a linked Claude Code team folder:
+    /// the launcher's own wait ([`Context::lead_folder_timeout`](crate::Context)).
+    pub lead_team_folder_ms: i64,
 }
 
 impl Thresholds {
-    /// From the tool's minutes/seconds; negative or non-finite values are refused.
-    pub fn from_params(p: &crate::params::WatchOrchestrationParams) -> ToolResult<Self> {
+    /// From the tool's minutes/seconds (negative or non-finite values are refused) and
+    /// the server's wait for a lead's team folder.
+    pub fn from_params(
+        p: &crate::params::WatchOrchestrationParams,
+        lead_folder_timeout: std::time::Duration,
+    ) -> ToolResult<Self> {
         let ms = |name: &str, v: f64, unit_ms: f64| {
             if v.is_finite() && v >= 0.0 {
                 Ok((v * unit_ms) as i64)
@@ -148,6 +155,7 @@ impl Thresholds {
             )?,
             no_progress_ms: ms("no_progress_minutes", p.no_progress_minutes, 60e3)?,
             heartbeat_stale_ms: ms("heartbeat_stale_seconds", p.heartbeat_stale_seconds, 1e3)?,
+            lead_team_folder_ms: i64::try_from(lead_folder_timeout.as_millis()).unwrap_or(i64::MAX),
         })
     }
 }
@@ -190,6 +198,9 @@ pub enum AnomalyKind {
     BudgetExceeded,
     /// A phase lead's Claude Code session ended while its phase executes.
     LeadSessionEnded,
+    /// A lead TINA launched has no linked Claude Code team folder in the expected time:
+    /// stuck (a dialog, a login prompt, a failed start) or no teammate spawned yet.
+    LeadTeamFolderMissing,
 }
 
 /// One milestone or anomaly.

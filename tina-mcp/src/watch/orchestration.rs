@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use tina_session::lifecycle::launch::{attach_hint, tmux_session_name};
 use tina_session::model::{Millis, Orchestration, Phase, PhaseStatus, TaskStatus, Team};
 
 use super::{
@@ -53,6 +54,7 @@ pub(super) fn evaluate_orchestration(
         let now_counts = counts.get(team.id.as_str()).copied().unwrap_or_default();
         milestones.extend(task_progress(seen, team, now_counts, next));
         holding.extend(team_without_tasks(snap, team, now_counts, t));
+        holding.extend(lead_team_folder_missing(snap, orch, team, t));
     }
     next.activity = activity::evaluate(seen.activity, snap, &teams, milestones, holding);
     milestones.append(&mut completed_phases);
@@ -213,6 +215,46 @@ fn team_without_tasks(
                 "{} has no tasks {} after it was registered",
                 team_label(team),
                 minutes(age)
+            ),
+            team.phase_number,
+            Some(&team.team_name),
+        ),
+    ))
+}
+
+/// A lead TINA launched (it has a lead session id) whose Claude Code team folder is
+/// still not linked once the launcher's wait has passed: what `tina-session status`
+/// shows as "NO TEAM FOLDER". Not for a finished orchestration or a complete phase.
+fn lead_team_folder_missing(
+    snap: &Snapshot,
+    orch: &Orchestration,
+    team: &Team,
+    t: &Thresholds,
+) -> Option<Holding> {
+    team.lead_session_id.as_ref()?;
+    let phase_done = team.phase_number.is_some_and(|n| {
+        snap.phases
+            .iter()
+            .any(|p| p.phase_number == n && p.status == PhaseStatus::Complete)
+    });
+    let age = snap.now - team.created_at;
+    if team.claude_team_dir.is_some()
+        || orch.status.is_terminal()
+        || phase_done
+        || age < t.lead_team_folder_ms
+    {
+        return None;
+    }
+    Some((
+        format!("lead_team_folder_missing:{}", team.id),
+        event(
+            AnomalyKind::LeadTeamFolderMissing,
+            format!(
+                "{}: no Claude Code team folder linked {} after its lead was launched; the \
+                 lead may be stuck or has spawned no teammate (`tina-session status`; {})",
+                team_label(team),
+                minutes(age),
+                attach_hint(&tmux_session_name(&team.team_name))
             ),
             team.phase_number,
             Some(&team.team_name),
