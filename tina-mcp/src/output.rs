@@ -26,22 +26,17 @@ use crate::params::Detail;
 
 /// A structured tool result: `structuredContent` plus the same JSON as a text block.
 ///
-/// Named `Json` so rmcp's `#[tool]` macro derives the `outputSchema` from `T`, as it
-/// does for its own `Json`. Null fields are left out ([`drop_nulls`]), as the tidied
-/// output schemas say.
-pub struct Json<T>(pub T);
+/// Like rmcp's own `Json`, but null fields are left out ([`drop_nulls`]), as the tidied
+/// output schemas say. rmcp's `#[tool]` macro derives an `outputSchema` only from a
+/// type named `Json`, so each tool names its schema with [`output_schema`].
+pub struct Structured<T>(pub T);
 
-impl<T: JsonSchema> JsonSchema for Json<T> {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        T::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        T::json_schema(generator)
-    }
+/// The `outputSchema` of a tool returning [`Structured<T>`].
+pub fn output_schema<T: JsonSchema + 'static>() -> std::sync::Arc<rmcp::model::JsonObject> {
+    rmcp::handler::server::tool::schema_for_output::<T>()
 }
 
-impl<T: Serialize> IntoCallToolResult for Json<T> {
+impl<T: Serialize> IntoCallToolResult for Structured<T> {
     fn into_call_tool_result(self) -> Result<CallToolResponse, rmcp::ErrorData> {
         let failed = |e: serde_json::Error| {
             rmcp::ErrorData::internal_error(format!("cannot serialize the result: {e}"), None)
