@@ -12,6 +12,7 @@
 //! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
 //! - [`attention`]: transcript usage and cost, budgets, attention events (waiting, stalls).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
+//! - `test_support` (feature `test-support`): fixtures for the workspace's tests.
 //!
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
 //! this crate and nothing here depends on them.
@@ -26,6 +27,8 @@ pub mod lifecycle;
 pub mod model;
 pub mod paths;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use config::Config;
 pub use model::*;
