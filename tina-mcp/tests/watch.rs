@@ -356,8 +356,8 @@ async fn a_remote_store_raises_no_daemon_anomalies() {
 async fn a_store_failure_is_an_error_not_a_removal() {
     let mut failing = None;
     let s = session_with(|ctx| {
-        let store = std::sync::Arc::new(common::failing::FailingStore::new(ctx.store.clone()));
-        failing = Some(store.clone());
+        let (store, switch) = common::failing::FailingStore::wrap(ctx.store.clone());
+        failing = Some(switch);
         ctx.store = store;
     })
     .await;

@@ -1,15 +1,18 @@
 //! Fixtures shared by the workspace's tests (feature `test-support`; never in a release
 //! build): a temporary home for running the real `tina-session` binary ([`CliEnv`]), a
-//! git repository with one commit ([`git_repo`]), and the record builders the store
-//! tests use ([`new_orch`], [`task_event`]). Panics on failure: it serves tests only.
+//! git repository with one commit ([`git_repo`]), the record builders the store tests
+//! use ([`new_orch`], [`task_event`]), and a store whose calls fail on demand
+//! ([`FaultyStore`]). Panics on failure: it serves tests only.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::model::{NewOrchestration, NewTaskEvent, TaskStatus, TeamId, orchestrator_team_name};
+use crate::model::*;
 use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
 
 /// An orchestration of `phases` phases for `feature`, with a design doc, a branch and a
 /// lead session id.
@@ -141,5 +144,95 @@ impl CliEnv {
     /// The SQLite store under this TINA_HOME.
     pub fn store(&self) -> SqliteStore {
         SqliteStore::open(&self.root.join("tina-home/tina.db")).expect("open the store")
+    }
+}
+
+/// When a [`FaultyStore`] asks its hook about a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Before the call reaches the inner store: an error means nothing was done.
+    Before,
+    /// After the inner store did it: an error hides a call that took effect (a timeout
+    /// that hid a commit).
+    After,
+}
+
+/// Decides whether a call fails: called with the `Store` method's name, before and after.
+pub type Hook = dyn Fn(&'static str, When) -> Result<(), StoreError> + Send + Sync;
+
+/// A store that passes every call to another and lets a test make chosen calls fail
+/// (busy, unreachable, locked), before or after they take effect. It overrides the
+/// trait's required methods and the lookups the backends answer themselves
+/// (`find_team_by_*`); the other provided methods run their default over these.
+pub struct FaultyStore {
+    inner: Arc<dyn Store>,
+    hook: Box<Hook>,
+}
+
+impl FaultyStore {
+    pub fn new(
+        inner: Arc<dyn Store>,
+        hook: impl Fn(&'static str, When) -> Result<(), StoreError> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            inner,
+            hook: Box::new(hook),
+        }
+    }
+}
+
+macro_rules! faulty_calls {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)+) => {
+        $(
+            fn $name(&self, $($arg: $ty),*) -> Result<$ret, StoreError> {
+                (self.hook)(stringify!($name), When::Before)?;
+                let out = self.inner.$name($($arg),*)?;
+                (self.hook)(stringify!($name), When::After)?;
+                Ok(out)
+            }
+        )+
+    };
+}
+
+impl Store for FaultyStore {
+    fn describe(&self) -> String {
+        format!("faulty {}", self.inner.describe())
+    }
+
+    faulty_calls! {
+        create_orchestration(new: &NewOrchestration) -> (Orchestration, Team);
+        get_orchestration(id: &OrchestrationId) -> Orchestration;
+        get_orchestration_by_feature(feature: &str) -> Orchestration;
+        list_orchestrations() -> Vec<Orchestration>;
+        delete_orchestration(id: &OrchestrationId) -> ();
+        apply_phase_transition(t: &PhaseTransition) -> TransitionOutcome;
+        list_phases(orchestration: &OrchestrationId) -> Vec<Phase>;
+        register_team(reg: &TeamRegistration) -> Team;
+        get_team(id: &TeamId) -> Team;
+        get_team_by_name(team_name: &str) -> Team;
+        list_teams(orchestration: &OrchestrationId) -> Vec<Team>;
+        list_by_parent(parent: &TeamId) -> Vec<Team>;
+        list_active_teams() -> Vec<Team>;
+        find_team_by_lead_session(session_id: &str) -> Option<Team>;
+        find_team_by_claude_dir(folder: &str) -> Option<Team>;
+        link_claude_team_dir(team: &TeamId, folder: &str) -> Team;
+        record_team_activity(activity: &NewTeamActivity) -> bool;
+        list_team_activity(orchestration: &OrchestrationId) -> Vec<TeamActivity>;
+        upsert_team_member(member: &TeamMember) -> TeamMember;
+        list_team_members(orchestration: &OrchestrationId) -> Vec<TeamMember>;
+        record_task_events(events: &[NewTaskEvent]) -> RecordSummary;
+        list_task_events(orchestration: &OrchestrationId) -> Vec<TaskEvent>;
+        get_current_tasks(orchestration: &OrchestrationId) -> Vec<CurrentTask>;
+        transcript_offset(transcript: &str) -> Option<u64>;
+        record_usage(batch: &UsageBatch) -> u32;
+        list_usage(orchestration: &OrchestrationId) -> Vec<UsageTotal>;
+        set_budget(orchestration: &OrchestrationId, phase: Option<u32>, usd_micros: Option<Micros>) -> ();
+        list_budgets(orchestration: &OrchestrationId) -> Vec<Budget>;
+        record_attention(event: &AttentionEvent) -> bool;
+        clear_attention(id: &str, at: Millis) -> bool;
+        list_attention(orchestration: &OrchestrationId) -> Vec<AttentionEvent>;
+        undelivered_attention() -> Vec<AttentionEvent>;
+        claim_attention_delivery(id: &str, at: Millis) -> bool;
+        revision() -> i64;
     }
 }
