@@ -62,7 +62,7 @@ fn seed(dir: &std::path::Path) -> Config {
             total_phases: 2,
             no_worktree: true,
             replace: false,
-            worktrees_dir: config.tina_home.join("worktrees"),
+            worktrees_dir: config.worktrees_dir(),
         },
     )
     .expect("init");

@@ -2,7 +2,7 @@
 //! replay of unconfirmed intents, and how each store failure is handled (retry with
 //! back-off, forget a removed team, re-identify a conflicting event, or drop).
 
-use tina_session::store::StoreError;
+use tina_session::store::{Entity, StoreError};
 use tina_session::{NewTaskEvent, Team};
 
 use super::{BATCH, Engine, EngineError, Report};
@@ -23,7 +23,10 @@ enum Failure {
 
 fn classify(e: &StoreError) -> Failure {
     match e {
-        StoreError::NotFound { kind: "team", .. } => Failure::TeamGone,
+        StoreError::NotFound {
+            entity: Entity::Team,
+            ..
+        } => Failure::TeamGone,
         StoreError::ConflictingEvent { .. } => Failure::Conflict,
         StoreError::Invalid { .. }
         | StoreError::TeamOwnedByOther { .. }
