@@ -1,6 +1,6 @@
 //! The state every tool call shares: configuration, the store, the scenario runs and
-//! the watch cursors. Its own module, so the tools ([`crate::server`]) and the harness
-//! tools ([`crate::harness`]) both depend on it rather than on each other.
+//! the watch cursors. Its own module, so the tools (`server`) and the harness
+//! tools (`harness`) both depend on it rather than on each other.
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The scenario runs a server started ([`RunRegistry`]) and the daemon they share: the
 //! state behind the harness tools, kept apart from the tools so that the server's
-//! [`crate::context::Context`] holds it without depending on the tools.
+//! `Context` holds it without depending on the tools.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -126,7 +126,7 @@ pub struct Thresholds {
     pub no_progress_ms: i64,
     pub heartbeat_stale_ms: i64,
     /// How long a lead TINA launched may go without a linked Claude Code team folder:
-    /// the launcher's own wait ([`Context::lead_folder_timeout`](crate::Context)).
+    /// the launcher's own wait (`Context::lead_folder_timeout`).
     pub lead_team_folder_ms: i64,
 }
 
