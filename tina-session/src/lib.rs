@@ -12,6 +12,8 @@
 //! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
 //! - [`attention`]: transcript usage and cost, budgets, attention events (waiting, stalls).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
+//! - [`cli_common`]: what every TINA binary shares: home and store flags, tracing set-up,
+//!   exit codes, `--json` errors.
 //!
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
 //! this crate and nothing here depends on them.
@@ -19,6 +21,7 @@
 pub mod attention;
 pub mod claude_code;
 pub mod cli;
+pub mod cli_common;
 pub mod config;
 pub mod daemon;
 pub mod dashboard;
