@@ -188,7 +188,8 @@ fn rebuild_refuses_a_bin_dir_that_is_not_a_cargo_profile_folder() {
         .output()
         .expect("run tina-harness");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // The command line was fine; the build was refused: a failure, not a usage error.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("refusing to build: TINA_BIN_DIR="),
         "{stderr}"

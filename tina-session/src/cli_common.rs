@@ -36,6 +36,7 @@ pub const EXIT_USAGE: u8 = 2;
 /// accepted before or after a subcommand. Each falls back to the environment, then to
 /// `$TINA_HOME/config.toml`, then to the default ([`Config::load`]).
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Home and store")]
 pub struct HomeArgs {
     /// TINA state directory (default: $TINA_HOME, else ~/.tina).
     #[arg(long, global = true, value_name = "DIR")]
@@ -145,26 +146,23 @@ fn wants_json(args: &[OsString]) -> bool {
         .any(|a| a.as_os_str() == "--json")
 }
 
-/// clap's message without its `error: ` lead and usage footer (the JSON says the kind;
-/// `--help` says the usage).
+/// clap's message on one line: its first paragraph (the error and any lines that
+/// continue it) and its `tip:`s, without the `error: ` lead (the JSON says the kind) or
+/// the usage footer (`--help` says that).
 fn usage_message(rendered: &str) -> String {
-    let first = rendered
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    let detail = rendered
-        .lines()
-        .skip_while(|l| *l != first)
-        .skip(1)
-        .map(str::trim)
-        .filter(|l| l.starts_with("tip:"))
-        .collect::<Vec<_>>();
-    let mut message = first.trim_start_matches("error: ").trim().to_owned();
-    for tip in detail {
-        message.push_str("; ");
-        message.push_str(tip);
-    }
-    message
+    let lines: Vec<&str> = rendered.lines().map(str::trim).collect();
+    let mut parts: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    parts.extend(lines.iter().filter(|l| l.starts_with("tip:")));
+    parts
+        .join(" ")
+        .trim_start_matches("error: ")
+        .trim()
+        .to_owned()
 }
 
 /// Why a command failed, as `--json` prints it.
@@ -364,15 +362,29 @@ mod tests {
 
     #[test]
     fn usage_errors_exit_2_and_help_exits_0() {
-        assert_eq!(
-            parse_from::<Demo>(args(&["demo", "--nope"])).err(),
-            Some(2)
-        );
+        assert_eq!(parse_from::<Demo>(args(&["demo", "--nope"])).err(), Some(2));
         assert_eq!(
             parse_from::<Demo>(args(&["demo", "--json", "--nope"])).err(),
             Some(2)
         );
         assert_eq!(parse_from::<Demo>(args(&["demo", "--help"])).err(), Some(0));
+    }
+
+    #[test]
+    fn usage_messages_keep_what_was_missing_and_the_tips() {
+        let rendered = "error: the following required arguments were not provided:\n  \
+                        <SCENARIOS>...\n\nUsage: tina-harness run <SCENARIOS>...\n\n\
+                        For more information, try '--help'.\n";
+        assert_eq!(
+            usage_message(rendered),
+            "the following required arguments were not provided: <SCENARIOS>..."
+        );
+        let rendered = "error: unexpected argument '--jsn' found\n\n  tip: a similar \
+                        argument exists: '--json'\n\nUsage: x\n";
+        assert_eq!(
+            usage_message(rendered),
+            "unexpected argument '--jsn' found tip: a similar argument exists: '--json'"
+        );
     }
 
     #[test]
@@ -384,11 +396,10 @@ mod tests {
 
     #[test]
     fn failures_are_classified_by_the_error_types_in_their_chain() {
-        let input = anyhow::Error::from(crate::model::input::validate_name(
-            crate::model::input::NameKind::Feature,
-            "../x",
+        let input = anyhow::Error::from(
+            crate::model::input::validate_name(crate::model::input::NameKind::Feature, "../x")
+                .expect_err("a path is not a name"),
         )
-        .expect_err("a path is not a name"))
         .context("cannot init");
         assert_eq!(Failure::of(&input).kind, Kind::InvalidInput);
         assert!(Failure::of(&input).message.starts_with("cannot init: "));

@@ -28,8 +28,12 @@ impl Table {
 
     /// Adds a row; each cell is escaped for the terminal.
     pub fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
-        self.rows
-            .push(cells.into_iter().map(|c| super::safe(c.as_ref()).into_owned()).collect());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| super::safe(c.as_ref()).into_owned())
+                .collect(),
+        );
     }
 
     /// The rows, one per line, columns separated by two spaces.
@@ -49,7 +53,11 @@ impl Table {
         for row in &self.rows {
             let mut line = String::new();
             for (i, cell) in row.iter().enumerate() {
-                let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(cell.width());
+                let pad = widths
+                    .get(i)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(cell.width());
                 let last = i + 1 == row.len();
                 if i > 0 {
                     line.push_str("  ");
@@ -86,7 +94,11 @@ mod tests {
 
     #[test]
     fn columns_align_with_wide_and_escaped_text() {
-        let mut t = Table::new(&[("NAME", Align::Left), ("N", Align::Right), ("ID", Align::Left)]);
+        let mut t = Table::new(&[
+            ("NAME", Align::Left),
+            ("N", Align::Right),
+            ("ID", Align::Left),
+        ]);
         t.row(["plain", "1", "id-a"]);
         t.row(["日本語の名前", "22", "id-b"]);
         t.row(["bell\u{7}\nnext", "333", "id-c"]);
