@@ -49,7 +49,7 @@ struct ServeArgs {
     /// Print the listening address as JSON (`{"url": ...}`), and errors as JSON on stderr.
     #[arg(long)]
     json: bool,
-    /// The store to serve (the key stays in this server: browsers never see it).
+    // The store to serve; a Convex key stays in this server: browsers never see it.
     #[command(flatten)]
     home: HomeArgs,
     /// Mark a running orchestration stale after this many seconds without a task or phase

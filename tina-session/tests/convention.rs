@@ -1,0 +1,250 @@
+//! The real `tina-session` binary keeps the convention every TINA binary shares: exit 2
+//! for usage errors and 1 for failures, errors as one JSON line on stderr under `--json`
+//! (stdout empty), the home and store flags, values printed as their flag spells them,
+//! aligned `list` columns; and its `--help` agrees with the README.
+
+#[path = "support/help_readme.rs"]
+mod help_readme;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tina-session"))
+}
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .arg("--tina-home")
+        .arg(home.join("tina"))
+        .arg("--claude-home")
+        .arg(home.join("claude"))
+        .args(args)
+        .env_remove("TINA_CONVEX_URL")
+        .env_remove("TINA_CONVEX_KEY")
+        .current_dir(home)
+        .output()
+        .expect("run tina-session")
+}
+
+/// The one JSON error line on stderr, asserting stdout is empty.
+fn json_error(out: &Output) -> Value {
+    assert!(out.stdout.is_empty(), "stdout: {out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON error line: {stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+#[test]
+fn usage_errors_exit_2_and_failures_exit_1_as_json_under_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path();
+
+    // Usage: an unknown flag, a bad value; text and JSON.
+    let out = run(home, &["list", "--bogus"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
+    let out = run(home, &["list", "--bogus", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = json_error(&out);
+    assert_eq!(err["error"]["kind"], "usage");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--bogus")),
+        "{err}"
+    );
+
+    // A failure: not found, exit 1, with what to do.
+    let out = run(home, &["status", "--feature", "nope", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = json_error(&out);
+    assert_eq!(err["error"]["kind"], "failed");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("tina-session list")),
+        "{err}"
+    );
+
+    // A refused input names its flag.
+    std::fs::write(home.join("design.md"), "# d\n").expect("design doc");
+    let out = run(
+        home,
+        &[
+            "init",
+            "--feature",
+            "../up",
+            "--design-doc",
+            "design.md",
+            "--no-worktree",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = json_error(&out);
+    assert_eq!(err["error"]["kind"], "invalid_input", "{err}");
+    assert_eq!(err["error"]["flag"], "--feature", "{err}");
+    let out = run(
+        home,
+        &[
+            "init",
+            "--feature",
+            "../up",
+            "--design-doc",
+            "design.md",
+            "--no-worktree",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: --feature: "),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn tasks_refuses_a_bad_status_or_phase_as_usage() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path();
+    let out = run(
+        home,
+        &["tasks", "--feature", "f", "--status", "in-progress"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did you mean in_progress?"),
+        "{out:?}"
+    );
+    for bad in ["", "in progress", "done!"] {
+        let out = run(home, &["tasks", "--feature", "f", "--status", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
+    }
+    let out = run(home, &["tasks", "--feature", "f", "--phase", "0", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(json_error(&out)["error"]["kind"], "usage");
+    // A well-formed status passes the parser (an unknown feature is then the failure).
+    let out = run(home, &["tasks", "--feature", "f", "--status", "mystery"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+}
+
+#[test]
+fn the_store_flags_reach_the_configuration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A Convex URL from the flag, without a key: refused before connecting, naming the key.
+    let out = run(
+        dir.path(),
+        &["--convex-url", "https://flag.convex.cloud", "list"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("https://flag.convex.cloud") && stderr.contains("TINA_CONVEX_KEY"),
+        "{stderr}"
+    );
+    let out = run(dir.path(), &["list", "--convex-key", ""]);
+    assert_eq!(out.status.code(), Some(2), "an empty key is a usage error");
+}
+
+#[test]
+fn list_columns_align_and_runtimes_print_as_their_flag_values() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path();
+    std::fs::write(home.join("design.md"), "# d\n").expect("design doc");
+    std::fs::write(home.join("plan.md"), "# p\n").expect("plan");
+    let long = "a-feature-name-well-past-thirty-characters-long";
+    for feature in ["x", long] {
+        let out = run(
+            home,
+            &[
+                "init",
+                "--feature",
+                feature,
+                "--design-doc",
+                "design.md",
+                "--no-worktree",
+                "--total-phases",
+                "12",
+            ],
+        );
+        assert!(out.status.success(), "{out:?}");
+    }
+    let out = run(home, &["list"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let column = |line: &str, needle: &str| {
+        let at = line
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {line}"));
+        line[..at].width()
+    };
+    let status = column(lines[0], "STATUS");
+    let id = column(lines[0], "ID");
+    for line in &lines[1..] {
+        assert_eq!(column(line, "planning"), status, "{text}");
+        // Every id is a uuid, starting in the ID column.
+        let last = line.split_whitespace().last().expect("id");
+        assert_eq!(column(line, last), id, "{text}");
+    }
+
+    let out = run(
+        home,
+        &[
+            "start",
+            "--feature",
+            "x",
+            "--phase",
+            "1",
+            "--plan",
+            "plan.md",
+            "--runtime",
+            "none",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("runtime:        none"), "{text}");
+}
+
+#[test]
+fn the_readme_and_help_agree() {
+    let help = help_readme::help_of(&bin());
+    let problems = help_readme::disagreements(&help_readme::readme(), "tina-session", &help);
+    assert!(problems.is_empty(), "{problems:#?}");
+    // Every command that prints takes --json.
+    for path in help.paths() {
+        let mut node = &help;
+        for name in &path {
+            node = &node.subcommands[name];
+        }
+        if node.subcommands.is_empty() && path != ["hook"] {
+            assert!(node.flags.contains_key("json"), "{path:?} has no --json");
+        }
+    }
+}
+
+#[test]
+fn the_readme_check_fails_on_drift() {
+    let help = help_readme::help_of(&bin());
+    let drifted = "Run `tina-session stauts --feature x` or `tina-session list --colour`.\n\
+                   ```sh\ncargo run -p tina-session -- init --featur x   # typo\n```\n";
+    let problems = help_readme::disagreements(drifted, "tina-session", &help);
+    let all = problems.join("\n");
+    assert!(all.contains("no subcommand 'stauts'"), "{all}");
+    assert!(all.contains("has no flag --colour"), "{all}");
+    assert!(
+        all.contains("`tina-session init` has no flag --featur"),
+        "{all}"
+    );
+    assert!(
+        all.contains("never shows `tina-session daemon stop`"),
+        "{all}"
+    );
+}
