@@ -324,6 +324,7 @@ mod tests {
     use clap::Parser;
 
     #[derive(Debug, Parser)]
+    #[command(name = "demo")]
     struct Demo {
         #[command(flatten)]
         home: HomeArgs,

@@ -111,7 +111,7 @@ mod tests {
             assert_eq!(column_of(line, id), id_column, "{text}");
         }
         // Right-aligned numbers end in one column.
-        let n_end = column_of(lines[0], "N") + 1;
+        let n_end = column_of(lines[0], " N ") + 2;
         assert_eq!(column_of(lines[1], "1") + 1, n_end, "{text}");
         assert_eq!(column_of(lines[3], "333") + 3, n_end, "{text}");
     }
