@@ -87,20 +87,6 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     result
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn every_flag_has_help() {
-        assert_eq!(
-            cli_common::undocumented(&Cli::command()),
-            Vec::<String>::new()
-        );
-    }
-}
-
 /// How long, after the session ended, work still running may take before the process
 /// exits anyway.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
@@ -119,5 +105,19 @@ async fn stop_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_flag_has_help() {
+        assert_eq!(
+            cli_common::undocumented(&Cli::command()),
+            Vec::<String>::new()
+        );
     }
 }
