@@ -231,6 +231,16 @@ fn the_readme_and_help_agree() {
 }
 
 #[test]
+fn every_flag_has_help() {
+    use clap::CommandFactory;
+    let cli = tina_session::cli::Cli::command();
+    assert_eq!(
+        tina_session::cli_common::undocumented(&cli),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
 fn the_readme_check_fails_on_drift() {
     let help = help_readme::help_of(&bin());
     let drifted = "Run `tina-session stauts --feature x` or `tina-session list --colour`.\n\
