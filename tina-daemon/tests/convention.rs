@@ -2,25 +2,19 @@
 //! for usage errors, 1 for failures (with `error: ...` on stderr), the home and store
 //! flags reach its configuration; and its `--help` agrees with the README.
 
-#[path = "../../tina-session/tests/support/help_readme.rs"]
-mod help_readme;
+#[path = "../../tina-session/tests/support/convention.rs"]
+mod convention;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tina-daemon"))
 }
 
 fn daemon(home: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .arg("--tina-home")
-        .arg(home.join("tina"))
-        .arg("--claude-home")
-        .arg(home.join("claude"))
+    convention::command(&bin(), home)
         .args(args)
-        .env_remove("TINA_CONVEX_URL")
-        .env_remove("TINA_CONVEX_KEY")
         .output()
         .expect("run tina-daemon")
 }
@@ -53,17 +47,10 @@ fn the_store_flags_reach_the_configuration() {
         dir.path(),
         &["--once", "--convex-url", "https://flag.convex.cloud"],
     );
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("https://flag.convex.cloud") && stderr.contains("TINA_CONVEX_KEY"),
-        "{stderr}"
-    );
+    convention::assert_convex_flag_reaches_the_config(&out);
 }
 
 #[test]
 fn the_readme_and_help_agree() {
-    let help = help_readme::help_of(&bin());
-    let problems = help_readme::disagreements(&help_readme::readme(), "tina-daemon", &help);
-    assert!(problems.is_empty(), "{problems:#?}");
+    convention::assert_readme_agrees(&bin(), "tina-daemon");
 }

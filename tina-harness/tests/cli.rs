@@ -1,8 +1,8 @@
 //! The `tina-harness` binary: exit codes, report output, rebuild with a running daemon,
 //! `--json` errors, `run --all` / `--keep`, and its `--help` against the README.
 
-#[path = "../../tina-session/tests/support/help_readme.rs"]
-mod help_readme;
+#[path = "../../tina-session/tests/support/convention.rs"]
+mod convention;
 mod support;
 
 use std::process::Command;
@@ -94,17 +94,6 @@ fn bad_scenario_names_are_refused_before_anything_runs() {
     assert!(!env.config.tina_home.join("runs").exists());
 }
 
-/// The one JSON error line on stderr, asserting stdout is empty.
-fn json_error(out: &std::process::Output) -> serde_json::Value {
-    assert!(out.stdout.is_empty(), "stdout: {out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON error line: {stderr}"));
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
-}
-
 /// `run all` (no such scenario) is a usage error that points at `--all`; a missing run
 /// is a failure; both as JSON under `--json`.
 #[test]
@@ -129,20 +118,20 @@ fn usage_errors_exit_2_and_failures_exit_1_as_json_under_json() {
         .output()
         .expect("run tina-harness");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert_eq!(json_error(&out)["error"]["kind"], "usage");
+    assert_eq!(convention::json_error(&out)["error"]["kind"], "usage");
     let out = harness(&env)
         .args(["run", "--json", "--all", "01-single-phase"])
         .output()
         .expect("run tina-harness");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert_eq!(json_error(&out)["error"]["kind"], "usage");
+    assert_eq!(convention::json_error(&out)["error"]["kind"], "usage");
 
     let out = harness(&env)
         .args(["report", "--json", "run-none"])
         .output()
         .expect("report");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let err = json_error(&out);
+    let err = convention::json_error(&out);
     assert_eq!(err["error"]["kind"], "failed");
     assert!(
         err["error"]["message"]
@@ -191,9 +180,7 @@ fn run_all_uses_the_workspace_test_project_and_keep_prints_what_it_kept() {
 #[test]
 fn the_readme_and_help_agree() {
     let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_tina-harness"));
-    let help = help_readme::help_of(&bin);
-    let problems = help_readme::disagreements(&help_readme::readme(), "tina-harness", &help);
-    assert!(problems.is_empty(), "{problems:#?}");
+    let help = convention::assert_readme_agrees(&bin, "tina-harness");
     for sub in ["run", "list", "verify", "report", "model-double"] {
         assert!(
             help.subcommands[sub].flags.contains_key("json"),

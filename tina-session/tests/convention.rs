@@ -3,13 +3,14 @@
 //! (stdout empty), the home and store flags, values printed as their flag spells them,
 //! aligned `list` columns; and its `--help` agrees with the README.
 
-#[path = "support/help_readme.rs"]
-mod help_readme;
+#[path = "support/convention.rs"]
+mod convention;
+
+use convention::json_error;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
 fn bin() -> PathBuf {
@@ -17,28 +18,11 @@ fn bin() -> PathBuf {
 }
 
 fn run(home: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .arg("--tina-home")
-        .arg(home.join("tina"))
-        .arg("--claude-home")
-        .arg(home.join("claude"))
+    convention::command(&bin(), home)
         .args(args)
-        .env_remove("TINA_CONVEX_URL")
-        .env_remove("TINA_CONVEX_KEY")
         .current_dir(home)
         .output()
         .expect("run tina-session")
-}
-
-/// The one JSON error line on stderr, asserting stdout is empty.
-fn json_error(out: &Output) -> Value {
-    assert!(out.stdout.is_empty(), "stdout: {out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON error line: {stderr}"));
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
 }
 
 #[test]
@@ -141,12 +125,7 @@ fn the_store_flags_reach_the_configuration() {
         dir.path(),
         &["--convex-url", "https://flag.convex.cloud", "list"],
     );
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("https://flag.convex.cloud") && stderr.contains("TINA_CONVEX_KEY"),
-        "{stderr}"
-    );
+    convention::assert_convex_flag_reaches_the_config(&out);
     let out = run(dir.path(), &["list", "--convex-key", ""]);
     assert_eq!(out.status.code(), Some(2), "an empty key is a usage error");
 }
@@ -215,9 +194,7 @@ fn list_columns_align_and_runtimes_print_as_their_flag_values() {
 
 #[test]
 fn the_readme_and_help_agree() {
-    let help = help_readme::help_of(&bin());
-    let problems = help_readme::disagreements(&help_readme::readme(), "tina-session", &help);
-    assert!(problems.is_empty(), "{problems:#?}");
+    let help = convention::assert_readme_agrees(&bin(), "tina-session");
     // Every command that prints takes --json.
     for path in help.paths() {
         let mut node = &help;
@@ -242,10 +219,10 @@ fn every_flag_has_help() {
 
 #[test]
 fn the_readme_check_fails_on_drift() {
-    let help = help_readme::help_of(&bin());
+    let help = convention::help_of(&bin());
     let drifted = "Run `tina-session stauts --feature x` or `tina-session list --colour`.\n\
                    ```sh\ncargo run -p tina-session -- init --featur x   # typo\n```\n";
-    let problems = help_readme::disagreements(drifted, "tina-session", &help);
+    let problems = convention::disagreements(drifted, "tina-session", &help);
     let all = problems.join("\n");
     assert!(all.contains("no subcommand 'stauts'"), "{all}");
     assert!(all.contains("has no flag --colour"), "{all}");

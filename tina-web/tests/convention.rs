@@ -3,12 +3,14 @@
 //! `--json`, the listening address as JSON with `--json`; and its `--help` agrees with
 //! the README.
 
-#[path = "../../tina-session/tests/support/help_readme.rs"]
-mod help_readme;
+#[path = "../../tina-session/tests/support/convention.rs"]
+mod convention;
+
+use convention::json_error;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tina-web"))
@@ -22,16 +24,6 @@ fn web(home: &Path) -> Command {
         .env_remove("TINA_CONVEX_KEY")
         .env("RUST_LOG", "warn");
     cmd
-}
-
-fn json_error(out: &Output) -> serde_json::Value {
-    assert!(out.stdout.is_empty(), "stdout: {out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON error line: {stderr}"));
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
 }
 
 #[test]
@@ -93,7 +85,5 @@ fn json_prints_the_listening_address_as_json() {
 
 #[test]
 fn the_readme_and_help_agree() {
-    let help = help_readme::help_of(&bin());
-    let problems = help_readme::disagreements(&help_readme::readme(), "tina-web", &help);
-    assert!(problems.is_empty(), "{problems:#?}");
+    convention::assert_readme_agrees(&bin(), "tina-web");
 }

@@ -1,15 +1,60 @@
-//! The README and a binary's `--help` agree: every command line the README shows for the
-//! binary (in code spans and code blocks) names subcommands and flags its real `--help`
-//! lists, every subcommand the binary has is in the README, and the binary takes the home
-//! and store flags every TINA binary shares. Included by each binary's crate
-//! (`#[path]`), which passes its own `CARGO_BIN_EXE_*`; each check returns the problems
-//! found, so a test can also prove it fails on a drifted text.
+//! Checks of the convention every TINA binary keeps, over the real binary: run it with
+//! temporary homes ([`command`]), read its JSON error ([`json_error`]), and check that
+//! the README and its `--help` agree ([`disagreements`]): every command line the README
+//! shows for the binary (in code spans and code blocks) names subcommands and flags its
+//! real `--help` lists, every subcommand the binary has is in the README, and the binary
+//! takes the home and store flags every TINA binary shares. Included by each binary's
+//! crate (`#[path]`), which passes its own `CARGO_BIN_EXE_*`; the README check returns
+//! the problems found, so a test can also prove it fails on a drifted text.
 
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
+
+/// `bin` with `--tina-home <home>/tina --claude-home <home>/claude` and no Convex
+/// variables from the calling environment.
+pub fn command(bin: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.arg("--tina-home")
+        .arg(home.join("tina"))
+        .arg("--claude-home")
+        .arg(home.join("claude"))
+        .env_remove("TINA_CONVEX_URL")
+        .env_remove("TINA_CONVEX_KEY");
+    cmd
+}
+
+/// The one JSON error line on stderr (`{"error": {...}}`), asserting stdout is empty.
+pub fn json_error(out: &Output) -> serde_json::Value {
+    assert!(out.stdout.is_empty(), "stdout: {out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON error line: {stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+/// Asserts the README and `bin --help` agree; returns the help for further checks.
+pub fn assert_readme_agrees(bin: &Path, name: &str) -> Help {
+    let help = help_of(bin);
+    let problems = disagreements(&readme(), name, &help);
+    assert!(problems.is_empty(), "{problems:#?}");
+    help
+}
+
+/// Asserts a failure with a Convex URL from the flag and no key: exit 1, naming the URL
+/// and the key variable (so the flag reached the configuration).
+pub fn assert_convex_flag_reaches_the_config(out: &Output) {
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("https://flag.convex.cloud") && stderr.contains("TINA_CONVEX_KEY"),
+        "{stderr}"
+    );
+}
 
 /// What one command's `--help` lists.
 #[derive(Debug, Default, Clone)]
