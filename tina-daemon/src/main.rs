@@ -23,8 +23,6 @@ struct Args {
     /// Scan and sync once, then exit (non-zero if anything could not be recorded).
     #[arg(long)]
     once: bool,
-    #[command(flatten)]
-    home: HomeArgs,
     /// Started by `tina-session daemon start`: log to the log file only (stderr already
     /// goes there).
     #[arg(long, hide = true)]
@@ -40,6 +38,8 @@ struct Args {
     /// Rotated logs kept (daemon.log.1 .. daemon.log.N).
     #[arg(long, env = "TINA_DAEMON_LOG_KEEP", value_name = "N", default_value_t = LOG_KEEP)]
     log_keep: usize,
+    #[command(flatten)]
+    home: HomeArgs,
 }
 
 fn main() -> ExitCode {

@@ -39,12 +39,12 @@ struct ServeArgs {
     /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (loopback only).
     #[arg(long, value_name = "ADDR", global = true)]
     http: Option<SocketAddr>,
-    #[command(flatten)]
-    home: HomeArgs,
     /// Scenario folders for run_scenario (default: $TINA_SCENARIOS_DIR, else the
     /// `scenarios/` folder of the workspace tina-mcp was built from).
     #[arg(long, value_name = "DIR", env = "TINA_SCENARIOS_DIR", global = true)]
     scenarios_dir: Option<PathBuf>,
+    #[command(flatten)]
+    home: HomeArgs,
 }
 
 fn main() -> ExitCode {

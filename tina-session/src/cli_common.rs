@@ -33,7 +33,8 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 /// Where TINA keeps its state and which store it uses: the same flags on every binary,
-/// accepted before or after a subcommand. Each falls back to the environment, then to
+/// accepted before or after a subcommand, shown under their own heading in `--help`
+/// (flatten it last: clap keeps a heading for the arguments that follow). Each falls back to the environment, then to
 /// `$TINA_HOME/config.toml`, then to the default ([`Config::load`]).
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Home and store")]

@@ -49,13 +49,13 @@ struct ServeArgs {
     /// Print the listening address as JSON (`{"url": ...}`), and errors as JSON on stderr.
     #[arg(long)]
     json: bool,
-    // The store to serve; a Convex key stays in this server: browsers never see it.
-    #[command(flatten)]
-    home: HomeArgs,
     /// Mark a running orchestration stale after this many seconds without a task or phase
     /// change.
     #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=30 * 24 * 3600))]
     stale_after: u64,
+    // The store to serve; a Convex key stays in this server: browsers never see it.
+    #[command(flatten)]
+    home: HomeArgs,
 }
 
 impl ServeArgs {
