@@ -506,6 +506,14 @@ async fn current_tasks_filters() {
         )
         .await;
         assert!(msg.contains("outside 1..=2"), "{msg}");
+        // The CLI's `tasks --phase` refuses with the same library text
+        // (views::filter_tasks); MCP names its argument.
+        assert!(
+            msg.contains(&format!(
+                "argument `phase`: phase {phase} is outside 1..=2 for feature 'auth'"
+            )),
+            "{msg}"
+        );
     }
     let msg = tool_error(
         &s.client,

@@ -10,7 +10,7 @@
 //!   lock", `tina-harness report`'s 3 "the run still goes on").
 //! - Results go to stdout, logs and errors to stderr. Text errors read `error: <what
 //!   failed and what to do>`; under `--json` an error is one JSON line on **stderr**,
-//!   `{"error": {"kind": "usage" | "config" | "invalid_input" | "failed", "message":
+//!   `{"error": {"kind": "usage" | "config" | "invalid_input" | "not_found" | "failed", "message":
 //!   "...", "flag": "--phase"}}` (`flag` only when one input was to blame), so stdout
 //!   carries results only and is empty after a failure.
 //! - Logs are `tracing` lines on stderr (never stdout: it is MCP's protocol channel),
@@ -25,7 +25,9 @@ use serde::Serialize;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::{Config, ConfigError, DeploymentKey, Overrides};
+use crate::lifecycle::LifecycleError;
 use crate::model::input::InputError;
+use crate::store::StoreError;
 
 /// The command ran and failed, or refused.
 pub const EXIT_FAILURE: u8 = 1;
@@ -176,6 +178,8 @@ pub enum Kind {
     Config,
     /// A value broke TINA's input rules (a name, a length, a path).
     InvalidInput,
+    /// The orchestration, team or other record named does not exist.
+    NotFound,
     /// Anything else the command could not do, or refused.
     Failed,
 }
@@ -187,7 +191,7 @@ pub struct Failure {
     pub kind: Kind,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub flag: Option<&'static str>,
+    pub flag: Option<String>,
 }
 
 impl Failure {
@@ -197,6 +201,11 @@ impl Failure {
             Kind::Config
         } else if error.chain().any(|c| c.is::<InputError>()) {
             Kind::InvalidInput
+        } else if error
+            .chain()
+            .any(|c| store_error(c).is_some_and(StoreError::is_not_found))
+        {
+            Kind::NotFound
         } else {
             Kind::Failed
         };
@@ -206,6 +215,17 @@ impl Failure {
             flag: None,
         }
     }
+}
+
+/// The store error `cause` is, directly or inside a lifecycle refusal (whose `Store`
+/// variant is transparent, so the chain does not show the store error itself).
+fn store_error<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e StoreError> {
+    cause
+        .downcast_ref::<StoreError>()
+        .or(match cause.downcast_ref::<LifecycleError>() {
+            Some(LifecycleError::Store(s)) => Some(s),
+            _ => None,
+        })
 }
 
 #[derive(Serialize)]
@@ -226,7 +246,7 @@ pub fn print_failure(failure: &Failure, json: bool) {
         print_json_error(failure);
     } else {
         let mut err = std::io::stderr().lock();
-        let _ = match failure.flag {
+        let _ = match &failure.flag {
             Some(flag) => writeln!(err, "error: {flag}: {}", failure.message),
             None => writeln!(err, "error: {}", failure.message),
         };
@@ -405,6 +425,10 @@ mod tests {
         .context("cannot init");
         assert_eq!(Failure::of(&input).kind, Kind::InvalidInput);
         assert!(Failure::of(&input).message.starts_with("cannot init: "));
+        let missing = anyhow::Error::from(StoreError::orchestration_not_found("x"));
+        assert_eq!(Failure::of(&missing).kind, Kind::NotFound);
+        let missing = anyhow::Error::from(LifecycleError::Store(StoreError::team_not_found("t")));
+        assert_eq!(Failure::of(&missing).kind, Kind::NotFound);
         let other = anyhow::anyhow!("no orchestration 'x'");
         assert_eq!(Failure::of(&other).kind, Kind::Failed);
         let json = serde_json::to_value(ErrorLine {

@@ -49,7 +49,7 @@ fn usage_errors_exit_2_and_failures_exit_1_as_json_under_json() {
     let out = run(home, &["status", "--feature", "nope", "--json"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = json_error(&out);
-    assert_eq!(err["error"]["kind"], "failed");
+    assert_eq!(err["error"]["kind"], "not_found");
     assert!(
         err["error"]["message"]
             .as_str()
@@ -190,6 +190,18 @@ fn list_columns_align_and_runtimes_print_as_their_flag_values() {
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("runtime:        none"), "{text}");
+
+    // A phase past the last is refused (after parsing), naming --phase apart under --json.
+    let out = run(home, &["tasks", "--feature", "x", "--phase", "13", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = json_error(&out);
+    assert_eq!(err["error"]["kind"], "invalid_input", "{err}");
+    assert_eq!(err["error"]["flag"], "--phase", "{err}");
+    let out = run(home, &["tasks", "--feature", "x", "--phase", "13"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: --phase: phase 13"),
+        "{out:?}"
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod start;
 mod status;
 mod table;
 mod tasks;
+mod words;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,9 +30,7 @@ use serde::Serialize;
 
 use crate::cli_common::{HomeArgs, Kind};
 use crate::config::{Config, Overrides};
-use crate::lifecycle::LifecycleError;
-use crate::model::input::{InputError, NameKind};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -147,12 +146,16 @@ pub fn main() -> ExitCode {
         .map_err(anyhow::Error::from)
         .and_then(|config| run(command, &Context { config, json }));
     crate::cli_common::finish_with(result, json, |e, failure| {
-        if input_error(e).is_some() {
-            failure.kind = Kind::InvalidInput;
-        }
-        if let Some(flag) = flag_of(e) {
-            failure.kind = Kind::InvalidInput;
-            failure.flag = Some(flag);
+        // The CLI's wording (its flags and commands, cli/words.rs); a line that starts
+        // with the flag to blame names it apart under --json.
+        let text = words::message(e);
+        match text.split_once(": ") {
+            Some((flag, rest)) if flag.starts_with("--") && !flag.contains(' ') => {
+                failure.kind = Kind::InvalidInput;
+                failure.flag = Some(flag.to_owned());
+                failure.message = rest.to_owned();
+            }
+            _ => failure.message = text,
         }
     })
 }
@@ -174,57 +177,6 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         // Dispatched in `main` before any configuration is loaded.
         Command::Hook(a) => Ok(hook::main(a, Overrides::default())),
     }
-}
-
-/// The flag a refusal is about, when the library's error says which input was wrong.
-fn flag_of(e: &anyhow::Error) -> Option<&'static str> {
-    let lifecycle = e.chain().find_map(|c| c.downcast_ref::<LifecycleError>());
-    match lifecycle {
-        Some(LifecycleError::ReasonRequired) => Some("--reason"),
-        Some(LifecycleError::PhaseOutOfRange { .. }) => Some("--phase"),
-        _ => input_error(e).and_then(flag_for),
-    }
-}
-
-/// The input-rule refusal inside `e`, if that is why the command failed.
-fn input_error(e: &anyhow::Error) -> Option<&InputError> {
-    e.chain().find_map(|cause| {
-        if let Some(i) = cause.downcast_ref::<InputError>() {
-            return Some(i);
-        }
-        match cause.downcast_ref::<LifecycleError>() {
-            Some(LifecycleError::Input(i)) | Some(LifecycleError::Store(StoreError::Input(i))) => {
-                return Some(i);
-            }
-            _ => {}
-        }
-        match cause.downcast_ref::<StoreError>() {
-            Some(StoreError::Input(i)) => Some(i),
-            _ => None,
-        }
-    })
-}
-
-/// The command-line flag an input-rule refusal is about (the library names fields, the
-/// CLI words them as its flags).
-fn flag_for(e: &InputError) -> Option<&'static str> {
-    Some(match e {
-        InputError::BadName { kind, .. } => match kind {
-            NameKind::Feature => "--feature",
-            NameKind::Team => "--team",
-            NameKind::Agent => return None,
-        },
-        InputError::TooLong { field, .. } | InputError::BadValue { field, .. } => match *field {
-            "session id" => "--lead-session-id",
-            "block reason" => "--reason",
-            "branch" => "--branch",
-            "design doc path" => "--design-doc",
-            "repository path" => "--repo",
-            "plan path" => "--plan",
-            "parent team id" => "--parent-team-id",
-            _ => return None,
-        },
-    })
 }
 
 /// Agent-provided text as human output shows it: control and bidi characters escaped

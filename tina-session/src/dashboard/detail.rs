@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use super::attention::{Attention, Facts, attention};
 use crate::model::*;
-use crate::store::{Result, Store, StoreError};
+use crate::store::{Entity, Result, Store, StoreError};
 
 /// A task as the dashboard lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -147,10 +147,11 @@ pub fn task_detail<S: Store + ?Sized>(
     team: &TeamId,
     task_id: &str,
 ) -> Result<TaskDetail> {
-    let not_found = || StoreError::NotFound {
-        kind: "task",
-        key: format!("{} of team {team}", input::quote(task_id)),
-        hint: "task ids are per team: open the orchestration to see its tasks",
+    let not_found = || {
+        StoreError::not_found(
+            Entity::Task,
+            format!("{} of team {team}", input::quote(task_id)),
+        )
     };
     let task = store
         .get_current_tasks(orchestration)?
