@@ -192,7 +192,10 @@ fn list_columns_align_and_runtimes_print_as_their_flag_values() {
     assert!(text.contains("runtime:        none"), "{text}");
 
     // A phase past the last is refused (after parsing), naming --phase apart under --json.
-    let out = run(home, &["tasks", "--feature", "x", "--phase", "13", "--json"]);
+    let out = run(
+        home,
+        &["tasks", "--feature", "x", "--phase", "13", "--json"],
+    );
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = json_error(&out);
     assert_eq!(err["error"]["kind"], "invalid_input", "{err}");
