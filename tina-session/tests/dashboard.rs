@@ -218,7 +218,10 @@ fn list_filters_pages_and_counts_team_and_orchestrator_tasks_apart() {
     };
     assert_eq!(list_page(&store, &q).unwrap().total, 0);
     let err = "finished".parse::<StatusFilter>().unwrap_err();
-    assert!(err.contains("attention, waiting, active, planning"), "{err}");
+    assert!(
+        err.contains("attention, waiting, active, planning"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -294,7 +297,9 @@ fn waiting(o: &Orchestration, team: &Team, at: i64) -> AttentionEvent {
         phase_number: None,
         session_id: Some("s".into()),
         agent_name: Some("team-lead".into()),
-        message: "team-lead of team x is waiting on a person: Claude needs your permission to use Bash".into(),
+        message:
+            "team-lead of team x is waiting on a person: Claude needs your permission to use Bash"
+                .into(),
         detail: json!({"notification_type": "permission_prompt", "since": at}),
         created_at: at + 500,
         cleared_at: None,
@@ -346,7 +351,15 @@ fn waiting_on_a_person_and_spend_in_the_list_and_the_detail() {
         .record_task_event(&event(&p1, "1", "in_progress", now))
         .unwrap();
     let (blocked, _) = create(&store, "blocked", 1);
-    transition(&store, &blocked, None, 1, None, PhaseStatus::Executing, None);
+    transition(
+        &store,
+        &blocked,
+        None,
+        1,
+        None,
+        PhaseStatus::Executing,
+        None,
+    );
     transition(
         &store,
         &blocked,
@@ -359,7 +372,9 @@ fn waiting_on_a_person_and_spend_in_the_list_and_the_detail() {
     let wait = waiting(&asks, &p1, now - 60_000);
     store.record_attention(&wait).unwrap();
     // A second prompt of the same member is still one person to answer.
-    store.record_attention(&waiting(&asks, &p1, now - 30_000)).unwrap();
+    store
+        .record_attention(&waiting(&asks, &p1, now - 30_000))
+        .unwrap();
     store
         .record_usage(&UsageBatch {
             transcript: "/t/asks.jsonl".into(),
@@ -372,7 +387,9 @@ fn waiting_on_a_person_and_spend_in_the_list_and_the_detail() {
         })
         .unwrap();
     store.set_budget(&asks.id, None, Some(2_400_000)).unwrap();
-    store.set_budget(&asks.id, Some(1), Some(10_000_000)).unwrap();
+    store
+        .set_budget(&asks.id, Some(1), Some(10_000_000))
+        .unwrap();
 
     let page = list_page(&store, &query(now)).unwrap();
     let order: Vec<_> = page
@@ -397,7 +414,11 @@ fn waiting_on_a_person_and_spend_in_the_list_and_the_detail() {
     let whole = &row.budgets[0];
     assert_eq!(
         (whole.phase_number, whole.percent, whole.state),
-        (None, 83, tina_session::attention::summary::BudgetState::Warning)
+        (
+            None,
+            83,
+            tina_session::attention::summary::BudgetState::Warning
+        )
     );
     assert_eq!(page.rows[2].spend, Default::default());
     assert!(page.rows[2].budgets.is_empty());

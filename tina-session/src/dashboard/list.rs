@@ -210,7 +210,10 @@ pub fn list_page<S: Store + ?Sized>(store: &S, q: &ListQuery) -> Result<ListPage
     }
     let mut budgets: HashMap<OrchestrationId, Vec<Budget>> = HashMap::new();
     for b in store.list_budgets_of(&ids)? {
-        budgets.entry(b.orchestration_id.clone()).or_default().push(b);
+        budgets
+            .entry(b.orchestration_id.clone())
+            .or_default()
+            .push(b);
     }
     let mut rows = Vec::new();
     for o in page {

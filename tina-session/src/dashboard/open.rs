@@ -85,9 +85,7 @@ pub fn open_items(events: &[AttentionEvent], teams: &[Team]) -> Vec<OpenItem> {
             }
         })
         .collect();
-    items.sort_by(|a, b| {
-        (urgency(a.kind), a.since, &a.id).cmp(&(urgency(b.kind), b.since, &b.id))
-    });
+    items.sort_by(|a, b| (urgency(a.kind), a.since, &a.id).cmp(&(urgency(b.kind), b.since, &b.id)));
     items
 }
 
@@ -156,14 +154,30 @@ mod tests {
         let items = open_items(&events, &teams);
         let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["w1", "w2", "stall", "warn"]);
-        assert_eq!(items[0].phase_number, None, "the orchestrator team has no phase");
+        assert_eq!(
+            items[0].phase_number, None,
+            "the orchestrator team has no phase"
+        );
         assert_eq!(items[1].phase_number, Some(2), "placed by its team");
         assert_eq!(items[1].since, 295, "a wait holds since its notification");
         assert_eq!(items[2].since, 40);
-        assert_eq!(items[0].notification_type.as_deref(), Some("permission_prompt"));
+        assert_eq!(
+            items[0].notification_type.as_deref(),
+            Some("permission_prompt")
+        );
         assert_eq!(items[0].message, "w1 says <b>hi</b>", "kept verbatim");
         assert_eq!(waiting_count(&items), 2);
-        let twice = [items[0].clone(), OpenItem { id: "w1b".into(), ..items[0].clone() }];
-        assert_eq!(waiting_count(&twice), 1, "one member asking twice is one wait");
+        let twice = [
+            items[0].clone(),
+            OpenItem {
+                id: "w1b".into(),
+                ..items[0].clone()
+            },
+        ];
+        assert_eq!(
+            waiting_count(&twice),
+            1,
+            "one member asking twice is one wait"
+        );
     }
 }

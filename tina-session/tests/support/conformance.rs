@@ -1176,7 +1176,10 @@ pub fn spend_and_attention_move_the_orchestration_revision(store: &dyn Store) {
     let mut a_prev = rev(&a);
     let mut moved = |what: &str| {
         let a_now = rev(&a);
-        assert!(a_now > a_prev, "{what}: A's revision did not grow ({a_now} <= {a_prev})");
+        assert!(
+            a_now > a_prev,
+            "{what}: A's revision did not grow ({a_now} <= {a_prev})"
+        );
         assert_eq!(rev(&b), b0, "{what}: B's revision moved on a write to A");
         a_prev = a_now;
     };
@@ -1219,7 +1222,10 @@ pub fn open_attention_and_page_reads_for_the_list(store: &dyn Store) {
         store.record_attention(e).unwrap();
     }
     store.clear_attention(&a2.id, 400).unwrap();
-    assert_eq!(store.list_open_attention().unwrap(), vec![a1.clone(), b1.clone()]);
+    assert_eq!(
+        store.list_open_attention().unwrap(),
+        vec![a1.clone(), b1.clone()]
+    );
 
     for (root, key) in [(&a_root, "pa"), (&b_root, "pb")] {
         store

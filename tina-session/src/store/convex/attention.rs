@@ -185,7 +185,11 @@ impl ConvexStore {
     }
 
     pub(super) fn list_open_attention_impl(&self) -> Result<Vec<AttentionEvent>> {
-        let list = self.call(FunctionKind::Query, functions::LIST_OPEN_ATTENTION, json!({}))?;
+        let list = self.call(
+            FunctionKind::Query,
+            functions::LIST_OPEN_ATTENTION,
+            json!({}),
+        )?;
         decode_events(functions::LIST_OPEN_ATTENTION, list)
     }
 
