@@ -15,6 +15,8 @@ const targetDir = process.env.CARGO_TARGET_DIR
   : path.join(repoRoot, "target");
 export const serverBin = process.env.TINA_WEB_BIN ?? path.join(targetDir, "debug", "tina-web");
 export const seedBin = process.env.TINA_WEB_SEED ?? path.join(targetDir, "debug", "examples", "seed");
+export const sessionBin = process.env.TINA_SESSION_BIN ?? path.join(targetDir, "debug", "tina-session");
+export const daemonBin = process.env.TINA_DAEMON_BIN ?? path.join(targetDir, "debug", "tina-daemon");
 export const artifactsDir = path.join(repoRoot, "test-artifacts", "web");
 
 const run = promisify(execFile);

@@ -10,7 +10,7 @@ export function WaitingBadge({ count, testId = "waiting-badge" }: { count: numbe
   if (count <= 0) return null;
   return (
     <span className="badge badge-waiting" data-testid={testId}>
-      <span aria-hidden="true">✋ </span>
+      <span aria-hidden="true">⚑ </span>
       Waiting on you{count > 1 ? ` (${count})` : ""}
     </span>
   );

@@ -31,7 +31,7 @@ export function DetailPage({ by, keyValue }: { by: "id" | "feature"; keyValue: s
   useEffect(() => {
     if (data) {
       const o = data.orchestration;
-      const mark = data.attention.blocked ? "⛔ " : data.attention.waiting > 0 ? "✋ " : data.attention.stale ? "⚠ " : "";
+      const mark = data.attention.blocked ? "⛔ " : data.attention.waiting > 0 ? "⚑ " : data.attention.stale ? "⚠ " : "";
       document.title = `${mark}${o.feature_name} · ${statusLabel(o.status)} · TINA`;
     } else if (resource.state === "not_found") {
       document.title = "Not found · TINA";
@@ -317,8 +317,8 @@ function SpendCard({ detail, teamNames }: { detail: DashboardDetail; teamNames: 
           <caption className="visually-hidden">Spend per team and member</caption>
           <thead>
             <tr>
-              <th scope="col">Team</th>
-              <th scope="col">Member</th>
+              <th scope="col">Team or member</th>
+              <th scope="col">Phase</th>
               <th scope="col">Spend</th>
             </tr>
           </thead>
@@ -326,15 +326,18 @@ function SpendCard({ detail, teamNames }: { detail: DashboardDetail; teamNames: 
             {s.teams.flatMap((t) => [
               <tr key={t.team_id} className="spend-team" data-testid={`team-spend-${t.team_name}`}>
                 <th scope="row">{teamNames.get(t.team_id) ?? t.team_name}</th>
-                <td className="muted">{t.phase_number === null ? "orchestrator" : `phase ${t.phase_number}`}</td>
+                <td className="muted">{t.phase_number === null ? "orchestrator" : t.phase_number}</td>
                 <td>
                   <SpendLine spend={t.spend} />
                 </td>
               </tr>,
               ...t.members.map((m) => (
                 <tr key={`${t.team_id}/${m.agent_name}`} className="spend-member">
+                  <td className="spend-member-name">
+                    <span aria-hidden="true">↳ </span>
+                    {m.agent_name}
+                  </td>
                   <td />
-                  <td>{m.agent_name}</td>
                   <td>
                     <SpendLine spend={m.spend} />
                   </td>

@@ -59,7 +59,7 @@ export function ListPage() {
         <h1 id="list-title">Orchestrations</h1>
         {waiting > 0 && (
           <a className="waiting-count" data-testid="waiting-count" href={hrefs.list({ status: "waiting", q: feature || undefined })}>
-            <span aria-hidden="true">✋ </span>
+            <span aria-hidden="true">⚑ </span>
             {waiting.toLocaleString("en")} {waiting === 1 ? "orchestration is" : "orchestrations are"} waiting on you
           </a>
         )}

@@ -36,9 +36,9 @@ describe("waiting on a person and spend, in the list", () => {
     mockFetch(() => ({ status: 200, body: listPage([waiting, quiet], { facets: { all: 2, attention: 1, waiting: 1, active: 2 } }) }));
     render(<App />);
     const row = await screen.findByTestId("orch-row-asks-first");
-    expect(within(row).getByTestId("waiting-badge").textContent).toBe("✋ Waiting on you");
+    expect(within(row).getByTestId("waiting-badge").textContent).toBe("⚑ Waiting on you");
     const count = screen.getByTestId("waiting-count");
-    expect(count.textContent).toBe("✋ 1 orchestration is waiting on you");
+    expect(count.textContent).toBe("⚑ 1 orchestration is waiting on you");
     expect(count.getAttribute("href")).toBe("#/?status=waiting");
     expect(screen.getByTestId("facet-waiting").textContent).toBe("1");
     // The agent's words are text, never markup.
@@ -85,15 +85,15 @@ describe("waiting on a person and spend, on the detail page", () => {
     window.location.hash = `#/orchestrations/${ORCH_ID}`;
     render(<App />);
     await screen.findByTestId("orchestration-tree");
-    expect(within(screen.getByRole("heading", { level: 1 })).getByTestId("waiting-badge").textContent).toBe("✋ Waiting on you");
+    expect(within(screen.getByRole("heading", { level: 1 })).getByTestId("waiting-badge").textContent).toBe("⚑ Waiting on you");
     const banner = screen.getByTestId("open-banner");
     expect(banner.getAttribute("role")).toBe("alert");
     expect(banner.textContent).toContain("tester of payments-retry-phase-2: tester of team payments-retry-phase-2 is waiting on a person");
     expect(within(banner).getByRole("button", { name: "Go to phase 2" })).toBeTruthy();
-    expect(screen.getByTestId("phase-2-waiting").textContent).toBe("✋ Waiting on you");
+    expect(screen.getByTestId("phase-2-waiting").textContent).toBe("⚑ Waiting on you");
     expect(screen.queryByTestId("phase-1-waiting")).toBeNull();
     const tester = screen.getByTestId("member-payments-retry-phase-2-tester");
-    expect(within(tester).getByTestId("member-waiting").textContent).toBe("✋ Waiting on you");
+    expect(within(tester).getByTestId("member-waiting").textContent).toBe("⚑ Waiting on you");
     expect(within(tester).getByTestId("member-spend").textContent).toBe("$1.00");
     const implementer = screen.getByTestId("member-payments-retry-phase-2-implementer");
     expect(within(implementer).queryByTestId("member-waiting")).toBeNull();
@@ -109,7 +109,7 @@ describe("waiting on a person and spend, on the detail page", () => {
     expect(within(card).getByTestId("budget-all").textContent).toBe("Budget: $2.75 of $5.00 (55 %)");
     expect(within(card).getByTestId("budget-2").textContent).toBe("Phase 2 budget: $2.25 of $2.50 (90 %) ⚠ over 80 % of budget");
     const team = within(card).getByTestId("team-spend-payments-retry-phase-2");
-    expect(team.textContent).toContain("phase 2");
+    expect(team.querySelectorAll("td")[0]!.textContent).toBe("2");
     expect(team.textContent).toContain("$2.25");
     expect(screen.getByTestId("phase-2-spend").textContent).toBe("$2.25 + unpriced");
   });
