@@ -110,10 +110,15 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server) await server.stop();
   if (daemon) {
+    const exited = daemon.exitCode !== null || daemon.signalCode !== null;
+    const gone = exited ? Promise.resolve() : new Promise((r) => daemon.once("exit", r));
     daemon.kill("SIGTERM");
-    await new Promise((r) => (daemon.exitCode !== null ? r() : daemon.once("exit", r)));
+    await gone;
+  }
+  if (server) {
+    const { code } = await server.stop();
+    assert.equal(code, 0, "tina-web exits cleanly on SIGTERM");
   }
   if (home) removeHome(home);
 });

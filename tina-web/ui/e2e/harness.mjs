@@ -54,16 +54,18 @@ export function startServer(home) {
       clearTimeout(timer);
       reject(new Error(`cannot start ${serverBin}: ${e.message} (build it: cargo build -p tina-web --bins --examples)`));
     });
-    child.once("exit", (code) => {
+    const early = (code) => {
       clearTimeout(timer);
       reject(new Error(`tina-web exited early with ${code}; stdout: ${out}`));
-    });
+    };
+    child.once("exit", early);
     child.stdout.on("data", (chunk) => {
       out += chunk;
       const m = /tina-web listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        child.removeAllListeners("exit");
+        // Only the early-exit check: `exited` (what stop() resolves with) keeps listening.
+        child.removeListener("exit", early);
         resolve({
           base: m[1],
           async stop() {
