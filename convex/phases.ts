@@ -7,6 +7,7 @@ import { checkLen, LIMITS } from "./model/input";
 import { findOrchestration, orchestrationOut, phaseOut, phasesOf, requireOrchestration, teamOut } from "./model/records";
 import { bumpRevision } from "./model/revision";
 import { compareBigints } from "./model/order";
+import { deriveOrchestrationStatus, hasPhase } from "./model/status";
 import { registerTeam, validateRegistration } from "./model/teams";
 import {
   optString,
@@ -18,26 +19,6 @@ import {
   team,
   teamRegistration,
 } from "./model/validators";
-
-type OrchestrationStatus = "planning" | "executing" | "reviewing" | "complete" | "blocked";
-
-/**
- * The orchestration's status after a phase change, from every phase as stored in the
- * same transaction: blocked while any phase is blocked; complete once all phases are
- * complete; otherwise what the changed phase implies, except that a completed or
- * resolved phase with others still open means planning the next one. The same rule as
- * `OrchestrationStatus::derive` in tina-session.
- */
-export function deriveOrchestrationStatus(
-  implied: OrchestrationStatus,
-  phases: { status: string }[],
-  total: bigint,
-): OrchestrationStatus {
-  if (phases.some((p) => p.status === "blocked")) return "blocked";
-  if (BigInt(phases.filter((p) => p.status === "complete").length) >= total) return "complete";
-  if (implied === "complete" || implied === "blocked") return "planning";
-  return implied;
-}
 
 /**
  * Moves a phase to `status` if its stored status is `expected` (null: no record yet),
@@ -61,7 +42,7 @@ export const applyTransition = mutation({
     if (t.plan_path !== null) checkLen("plan path", t.plan_path, LIMITS.path_max);
     if (t.register_team !== null) validateRegistration(t.register_team);
     const orch = await requireOrchestration(ctx.db, t.orchestration_id);
-    if (t.phase_number < 1n || t.phase_number > orch.total_phases) {
+    if (!hasPhase(orch, t.phase_number)) {
       throw invalid(
         "phase number",
         `phase ${t.phase_number} is outside 1..=${orch.total_phases} for feature '${orch.feature_name}'`,

@@ -16,6 +16,7 @@ import {
 import { bumpRevision } from "./model/revision";
 import { invalid } from "./model/errors";
 import { validateName } from "./model/input";
+import { RUNNING_STATUSES } from "./model/status";
 import { registerTeam as register } from "./model/teams";
 import { optInt, optString, team } from "./model/validators";
 
@@ -84,15 +85,15 @@ export const listByParent = query({
 });
 
 /**
- * Teams of orchestrations that are not complete or blocked, leaving out teams whose
- * phase is complete; by creation, then name.
+ * Teams of running orchestrations (not complete or blocked: `RUNNING_STATUSES`), leaving
+ * out teams whose phase is complete; by creation, then name.
  */
 export const listActiveTeams = query({
   args: {},
   returns: v.array(team),
   handler: async (ctx) => {
     const active: Doc<"teams">[] = [];
-    for (const status of ["planning", "executing", "reviewing"] as const) {
+    for (const status of RUNNING_STATUSES) {
       const orchestrations = await ctx.db
         .query("orchestrations")
         .withIndex("by_status", (q) => q.eq("status", status))

@@ -7,6 +7,7 @@ import type { Id } from "./_generated/dataModel";
 import { invalid, notFound } from "./model/errors";
 import { findOrchestration, requireOrchestration, requireTeam } from "./model/records";
 import { bumpRevision } from "./model/revision";
+import { hasPhase } from "./model/status";
 import { attentionEvent, attentionOut, budget, usageLine, usageTotal, usageTotalOut } from "./model/spend";
 
 /** The byte offset recorded for a transcript, or null. */
@@ -192,7 +193,7 @@ export const setBudget = mutation({
   handler: async (ctx, { orchestration_id, phase_number, usd_micros }) => {
     if (usd_micros !== null && usd_micros < 0n) throw invalid("budget", "a budget cannot be negative");
     const orch = await requireOrchestration(ctx.db, orchestration_id);
-    if (phase_number !== null && (phase_number < 1n || phase_number > orch.total_phases)) {
+    if (phase_number !== null && !hasPhase(orch, phase_number)) {
       throw invalid(
         "budget phase",
         `phase ${phase_number} is not a phase of '${orch.feature_name}' (1..=${orch.total_phases})`,

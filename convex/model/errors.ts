@@ -11,7 +11,8 @@ export type ErrorCode =
   | "conflict"
   | "conflicting_event";
 
-export function notFound(kind: "orchestration" | "team", key: string) {
+/** `kind` is the Rust `Entity` (`Entity::as_str`); the Rust codec rebuilds it typed. */
+export function notFound(kind: "orchestration" | "team" | "task", key: string) {
   return new ConvexError({
     code: "not_found" as const,
     message: `${kind} not found: ${key}`,

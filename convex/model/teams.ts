@@ -13,6 +13,7 @@ import type { DatabaseWriter } from "../_generated/server";
 import { invalid, teamOwnedByOther } from "./errors";
 import { checkLen, ID_MAX, validateName, validateSessionId } from "./input";
 import { findTeam, findTeamByName, requireOrchestration, teamsOf } from "./records";
+import { hasPhase } from "./status";
 import type { TeamRegistration } from "./validators";
 
 /** A `TeamRuleError` of tina-session, as ConvexError data (`code: "team_rule"`). */
@@ -47,7 +48,7 @@ export async function registerTeam(
   const existing = found !== null && found.orchestration_id === orchestration._id ? found : null;
   const phase_number = reg.phase_number ?? existing?.phase_number ?? null;
   let requestedParent: string | null = reg.parent_team_id ?? existing?.parent_team_id ?? null;
-  if (phase_number !== null && (phase_number < 1n || phase_number > orchestration.total_phases)) {
+  if (phase_number !== null && !hasPhase(orchestration, phase_number)) {
     throw teamRule(
       "phase_out_of_range",
       `phase ${phase_number} of team '${reg.team_name}' is outside 1..=${orchestration.total_phases} ` +

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tina_session::store::StoreError;
+use tina_session::store::{Entity, StoreError};
 use tina_session::{
     Millis, NewTaskEvent, Store, Team, TeamId, TeamMember, TeamRegistration, now_ms,
 };
@@ -132,7 +132,10 @@ enum Failure {
 
 fn classify(e: &StoreError) -> Failure {
     match e {
-        StoreError::NotFound { kind: "team", .. } => Failure::TeamGone,
+        StoreError::NotFound {
+            entity: Entity::Team,
+            ..
+        } => Failure::TeamGone,
         StoreError::ConflictingEvent { .. } => Failure::Conflict,
         StoreError::Invalid { .. }
         | StoreError::TeamOwnedByOther { .. }

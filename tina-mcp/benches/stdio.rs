@@ -62,7 +62,7 @@ fn seed(dir: &std::path::Path) -> Config {
             total_phases: 2,
             no_worktree: true,
             replace: false,
-            worktrees_dir: config.tina_home.join("worktrees"),
+            worktrees_dir: config.worktrees_dir(),
         },
     )
     .expect("init");
@@ -127,6 +127,16 @@ fn command(config: &Config) -> tokio::process::Command {
     cmd
 }
 
+/// Tasks in a `get_current_tasks` result (grouped by team).
+fn task_count(result: &serde_json::Value) -> usize {
+    result["teams"].as_array().map_or(0, |teams| {
+        teams
+            .iter()
+            .map(|t| t["tasks"].as_array().map_or(0, Vec::len))
+            .sum()
+    })
+}
+
 async fn raw_client(config: &Config, calls: usize) -> Vec<Duration> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let mut child = command(config)
@@ -171,7 +181,7 @@ async fn raw_client(config: &Config, calls: usize) -> Vec<Duration> {
         if id > 100 {
             samples.push(start.elapsed());
         }
-        assert_eq!(v["result"]["structuredContent"]["count"], TASKS);
+        assert_eq!(task_count(&v["result"]["structuredContent"]), TASKS);
     }
     samples
 }
@@ -208,17 +218,7 @@ fn main() {
         let params = CallToolRequestParams::new("get_current_tasks")
             .with_arguments(args.as_object().cloned().unwrap_or_default());
         let first = client.call_tool(params.clone()).await.expect("call");
-        let count: usize = first
-            .structured_content
-            .as_ref()
-            .and_then(|v| v["teams"].as_array())
-            .map(|teams| {
-                teams
-                    .iter()
-                    .map(|t| t["tasks"].as_array().map_or(0, Vec::len))
-                    .sum()
-            })
-            .unwrap_or_default();
+        let count = first.structured_content.as_ref().map_or(0, task_count);
         assert_eq!(count, TASKS, "unexpected result");
         for _ in 0..100 {
             client.call_tool(params.clone()).await.expect("warm-up");

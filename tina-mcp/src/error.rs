@@ -7,10 +7,12 @@
 use rmcp::ErrorData;
 use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
-use tina_session::StoreError;
 use tina_session::lifecycle::LifecycleError;
+use tina_session::model::PhaseStatus;
 use tina_session::model::input::{InputError, NameKind, quote};
 use tina_session::model::rules::TeamRuleError;
+use tina_session::report::error_chain;
+use tina_session::store::{Entity, StoreError};
 
 /// Why a tool call failed.
 #[derive(Debug, thiserror::Error)]
@@ -112,30 +114,70 @@ impl From<InputError> for ToolError {
 impl From<StoreError> for ToolError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound { kind, key, .. } => {
-                let hint = match kind {
-                    "orchestration" => ORCH_HINT.to_owned(),
-                    "team" => "Call get_team_hierarchy to list an orchestration's teams \
-                               and their ids."
-                        .to_owned(),
-                    _ => "Call list_orchestrations to start from what exists.".to_owned(),
+            StoreError::NotFound { entity, key } => {
+                let hint = match entity {
+                    Entity::Orchestration => ORCH_HINT,
+                    Entity::Team => {
+                        "Call get_team_hierarchy to list an orchestration's teams and their ids."
+                    }
+                    Entity::Task => {
+                        "Task ids are per team: call get_current_tasks to list an \
+                         orchestration's tasks."
+                    }
                 };
-                Self::NotFound { kind, key, hint }
+                Self::NotFound {
+                    kind: entity.as_str(),
+                    key,
+                    hint: hint.to_owned(),
+                }
             }
             StoreError::Input(e) => e.into(),
-            other => Self::Refused(mcp_words(&other.to_string())),
+            other => Self::Refused(mcp_words(&error_chain(&other))),
         }
     }
 }
 
 impl From<LifecycleError> for ToolError {
     fn from(e: LifecycleError) -> Self {
+        use LifecycleError as L;
+        let fact = e.fact().unwrap_or_default();
         match e {
-            LifecycleError::Store(s) => s.into(),
-            LifecycleError::Input(e) => e.into(),
-            e @ LifecycleError::PhaseOutOfRange { .. } => Self::argument("phase", e),
-            e @ LifecycleError::ReasonRequired => Self::argument("reason", e),
-            other => Self::Refused(mcp_words(&other.to_string())),
+            L::Store(s) => s.into(),
+            L::Input(e) => e.into(),
+            e @ L::PhaseOutOfRange { .. } => Self::argument("phase", e),
+            e @ L::ReasonRequired => Self::argument("reason", e),
+            e @ L::PlanMissing { .. } => Self::argument("plan", e),
+            e @ L::BadBudget { .. } => Self::argument("budget_usd", e),
+            L::NoPhases => Self::Invalid("total_phases must be at least 1".into()),
+            L::RepoRequired => Self::Invalid(format!("{fact}: pass repo, or no_worktree")),
+            L::NoOrchestratorTeam { .. } => Self::Invalid(format!("{fact}; pass parent_team_id")),
+            L::UnknownParentTeam { .. } => {
+                Self::Invalid(format!("{fact}; get_team_hierarchy lists team ids"))
+            }
+            L::NotARepository { .. } => {
+                Self::Invalid(format!("{fact}; pass repo <git repo> or no_worktree"))
+            }
+            L::WorktreeExists { .. } => Self::Refused(format!(
+                "{fact}; pass replace, or remove it with cleanup (`tina-session cleanup \
+                 --worktree`)"
+            )),
+            L::BranchExists { .. } => Self::Refused(format!(
+                "{fact}; keep it and pass branch <new name>, or pass replace to reset it to HEAD"
+            )),
+            L::PhaseOverlap { open_status, .. } => Self::Refused(format!(
+                "{fact}{}",
+                if open_status == PhaseStatus::Blocked {
+                    " (advance_phase resume), or start over with init_orchestration and replace"
+                } else {
+                    ""
+                }
+            )),
+            L::OrchestratorLaunch { .. } => Self::Refused(format!(
+                "{fact}: launch its lead again with init_orchestration (replace, runtime \
+                 claude), or drive it yourself"
+            )),
+            // Launcher settings and the like may still name a CLI flag or command.
+            other => Self::Refused(mcp_words(&error_chain(&other))),
         }
     }
 }
@@ -221,7 +263,78 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::mcp_words;
+    use super::*;
+    use std::path::PathBuf;
+    use tina_session::model::TeamId;
+
+    /// Lifecycle refusals are worded with the tools' argument names, from the error's
+    /// fields: never a CLI flag or a CLI command the agent cannot run.
+    #[test]
+    fn lifecycle_refusals_name_tool_arguments() {
+        let cases = [
+            (LifecycleError::NoPhases, "total_phases must be at least 1"),
+            (
+                LifecycleError::RepoRequired,
+                "a repository is required to make the worktree: pass repo, or no_worktree",
+            ),
+            (
+                LifecycleError::NoOrchestratorTeam {
+                    feature: "f".into(),
+                    roots: 2,
+                },
+                "has 2 root teams; pass parent_team_id",
+            ),
+            (
+                LifecycleError::UnknownParentTeam {
+                    id: TeamId::from("x"),
+                    feature: "f".into(),
+                },
+                "unknown parent team id 'x'; get_team_hierarchy lists team ids",
+            ),
+            (
+                LifecycleError::BranchExists {
+                    branch: "tina/f".into(),
+                    repo: PathBuf::from("/r"),
+                },
+                "pass branch <new name>, or pass replace",
+            ),
+            (
+                LifecycleError::PhaseOutOfRange {
+                    phase: 3,
+                    total: 2,
+                    feature: "f".into(),
+                },
+                "argument `phase`: phase 3 is outside 1..=2",
+            ),
+            (
+                LifecycleError::PhaseOverlap {
+                    feature: "f".into(),
+                    phase: 2,
+                    wanted: PhaseStatus::Executing,
+                    open_phase: 1,
+                    open_status: PhaseStatus::Blocked,
+                },
+                "init_orchestration and replace",
+            ),
+        ];
+        for (e, want) in cases {
+            let msg = ToolError::from(e).to_string();
+            assert!(msg.contains(want), "{msg}");
+            assert!(!msg.contains("--"), "{msg}");
+        }
+    }
+
+    /// A missing record is worded by its typed entity, never by matching text.
+    #[test]
+    fn not_found_hints_follow_the_entity() {
+        let msg = ToolError::from(StoreError::not_found(Entity::Task, "'1' of team t")).to_string();
+        assert!(
+            msg.contains("task not found") && msg.contains("get_current_tasks"),
+            "{msg}"
+        );
+        let msg = ToolError::from(StoreError::team_not_found("id t")).to_string();
+        assert!(msg.contains("get_team_hierarchy"), "{msg}");
+    }
 
     #[test]
     fn cli_flags_become_argument_names() {

@@ -20,11 +20,12 @@ use tina_harness::BuildReport;
 use tina_session::Config;
 use tina_session::attention::set_budget;
 use tina_session::lifecycle::{
-    self, AdvanceOutcome, InitOutcome, InitRequest, RegisterTeamRequest, StartOutcome,
-    StartRequest, resolve_orchestration,
+    self, AdvanceOutcome, InitOutcome, InitRequest, LifecycleError, RegisterTeamRequest,
+    StartOutcome, StartRequest, resolve_orchestration,
 };
-use tina_session::model::{CurrentTask, Orchestration, OrchestrationStatus, TeamId, input, now_ms};
-use tina_session::store::Store;
+use tina_session::model::{CurrentTask, Orchestration, OrchestrationStatus, TeamId, now_ms};
+use tina_session::store::{Entity, Store, StoreError};
+use tina_session::views::{TaskFilter, filter_tasks, summarize};
 
 use crate::error::{ToolError, ToolResult, blocking};
 use crate::harness::{self, RunRegistry, RunView, ScenarioList};
@@ -113,32 +114,21 @@ fn task_page(
 ) -> ToolResult<(Vec<CurrentTask>, Page)> {
     let limit = limit(p.limit, default_limit, 1000)?;
     let offset = offset(p.cursor.as_deref())?;
-    if let Some(phase) = p.phase
-        && (phase == 0 || phase > orch.total_phases)
-    {
-        return Err(ToolError::Invalid(format!(
-            "phase {phase} is outside 1..={} for orchestration {}",
-            orch.total_phases,
-            input::quote(&orch.feature_name)
-        )));
-    }
-    if let Some(team) = &p.team {
-        let found = match store.get_team_by_name(team) {
-            Ok(t) => Some(t),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e.into()),
-        };
-        if found.is_none_or(|t| t.orchestration_id != orch.id) {
-            return Err(ToolError::team_not_found(team, &orch.feature_name));
-        }
-    }
-    let mut tasks: Vec<_> = store
-        .get_current_tasks(&orch.id)?
-        .into_iter()
-        .filter(|t| p.phase.is_none_or(|n| t.phase_number == Some(n)))
-        .filter(|t| p.team.as_ref().is_none_or(|n| &t.team_name == n))
-        .filter(|t| p.status.as_ref().is_none_or(|s| t.status.as_str() == s))
-        .collect();
+    let filter = TaskFilter {
+        phase: p.phase,
+        team: p.team.clone(),
+        status: p.status.clone(),
+    };
+    let mut tasks = filter_tasks(store, orch, &filter).map_err(|e| match (e, &p.team) {
+        (
+            LifecycleError::Store(StoreError::NotFound {
+                entity: Entity::Team,
+                ..
+            }),
+            Some(team),
+        ) => ToolError::team_not_found(team, &orch.feature_name),
+        (e, _) => e.into(),
+    })?;
     sort_by_relevance(&mut tasks);
     Ok(Page::take(tasks, offset, limit))
 }
@@ -204,22 +194,18 @@ impl TinaMcp {
         let store = self.store();
         let summary = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
-            let phases = store.list_phases(&o.id)?;
-            let teams = store.list_teams(&o.id)?.len() as u32;
-            let tasks = store.get_current_tasks(&o.id)?;
+            let s = summarize(&*store, o)?;
+            let brief = s.usage.brief();
             Ok(OrchestrationSummary {
-                orchestration: Orch::new(&o, p.detail),
-                phases: phases
+                orchestration: Orch::new(&s.orchestration, p.detail),
+                phases: s
+                    .phases
                     .iter()
                     .map(|ph| PhaseOut::new(ph, p.detail))
                     .collect(),
-                teams,
-                tasks: tina_session::model::count_by_status(&tasks),
-                spend: {
-                    let view = tina_session::attention::usage_view(&*store, &o.id)?;
-                    let brief = view.brief();
-                    (brief.tokens > 0 || !brief.budgets.is_empty()).then_some(brief)
-                },
+                teams: s.teams.len() as u32,
+                tasks: s.task_counts,
+                spend: (brief.tokens > 0 || !brief.budgets.is_empty()).then_some(brief),
             })
         })
         .await?;
@@ -392,7 +378,7 @@ impl TinaMcp {
         Parameters(p): Parameters<InitOrchestrationParams>,
     ) -> Result<Json<InitOutcome>, ToolError> {
         let store = self.store();
-        let worktrees_dir = self.ctx.config.tina_home.join("worktrees");
+        let worktrees_dir = self.ctx.config.worktrees_dir();
         // Names, branch and paths are checked by `lifecycle::init` (the CLI's rules).
         let out = blocking(move || {
             let repo = match p.repo {
@@ -441,12 +427,7 @@ impl TinaMcp {
             // Resolve first so an unknown orchestration gets the MCP hint.
             let orch = resolve(&p.orchestration, &*store)?;
             if let Some(usd) = p.budget_usd {
-                if p.phase == 0 || p.phase > orch.total_phases {
-                    return Err(ToolError::Invalid(format!(
-                        "phase {} is outside 1..={} for orchestration '{}'",
-                        p.phase, orch.total_phases, orch.feature_name
-                    )));
-                }
+                lifecycle::check_phase(&orch, p.phase)?;
                 set_budget(&*store, orch.id.as_str(), Some(p.phase), Some(usd))?;
             }
             Ok(lifecycle::start(

@@ -137,6 +137,12 @@ impl Config {
         self.tina_home.join("tina.db")
     }
 
+    /// Where `init` makes each feature's git worktree (`<worktrees_dir>/<feature>`) and
+    /// the only place `cleanup` removes one from.
+    pub fn worktrees_dir(&self) -> PathBuf {
+        self.tina_home.join("worktrees")
+    }
+
     pub fn logs_dir(&self) -> PathBuf {
         self.tina_home.join("logs")
     }

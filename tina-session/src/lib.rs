@@ -11,6 +11,9 @@
 //!   phase history and slim task rows); tina-web only parses requests and serializes them.
 //! - [`daemon`]: start / stop / status of the `tina-daemon` process (pid file, heartbeat).
 //! - [`attention`]: transcript usage and cost, budgets, attention events (waiting, stalls).
+//! - [`views`]: read use-cases every front end shares (filtered tasks, the orchestration
+//!   summary); front ends only parse and format.
+//! - [`report`]: an error with its causes as one line (what every front end prints).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
 //!
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
@@ -25,8 +28,10 @@ pub mod dashboard;
 pub mod lifecycle;
 pub mod model;
 pub mod paths;
+pub mod report;
 pub mod store;
+pub mod views;
 
 pub use config::Config;
 pub use model::*;
-pub use store::{Store, StoreError};
+pub use store::{Entity, Store, StoreError};

@@ -672,6 +672,24 @@ fn register_team_and_task_filters() {
     assert_eq!(orch_only.as_array().unwrap().len(), 1);
     let err = env.fails(&["tasks", "--feature", "filters", "--team", "filters-phase"]);
     assert!(err.contains("team not found"), "{err}");
+    // A filter that cannot match in this orchestration is an error, as in the MCP tools
+    // (the same library check: views::filter_tasks), not an empty list.
+    let err = env.fails(&["tasks", "--feature", "filters", "--phase", "3"]);
+    assert!(
+        err.contains("--phase: phase 3 is outside 1..=2 for feature 'filters'"),
+        "{err}"
+    );
+    let err = env.fails(&[
+        "tasks",
+        "--feature",
+        "filters",
+        "--team",
+        "filters-2-orchestration",
+    ]);
+    assert!(
+        err.contains("team not found: 'filters-2-orchestration' in orchestration 'filters'"),
+        "{err}"
+    );
 }
 
 /// `cleanup` removes the Claude Code folders linked to the feature's teams (real

@@ -67,7 +67,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound { .. } => Self::NotFound(e.to_string()),
             StoreError::Invalid { .. } => Self::BadRequest(e.to_string()),
-            StoreError::Unavailable(_) => Self::Unavailable(e.to_string()),
+            StoreError::Unavailable { .. } => Self::Unavailable(e.to_string()),
             other => Self::Store(other.to_string()),
         }
     }
@@ -98,9 +98,9 @@ mod tests {
         }
         .into();
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-        let down: ApiError = StoreError::Unavailable("convex".into()).into();
+        let down: ApiError = StoreError::unavailable("convex").into();
         assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
-        let broken: ApiError = StoreError::Backend("disk I/O error".into()).into();
+        let broken: ApiError = StoreError::backend("disk I/O error").into();
         assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(broken.body().error, "store_error");
         assert!(broken.body().message.contains("disk I/O error"));

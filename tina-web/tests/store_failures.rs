@@ -12,7 +12,7 @@ use tina_session::*;
 struct BrokenStore;
 
 fn broken<T>() -> Result<T> {
-    Err(StoreError::Backend("disk I/O error (simulated)".into()))
+    Err(StoreError::backend("disk I/O error (simulated)"))
 }
 
 impl Store for BrokenStore {
@@ -23,8 +23,8 @@ impl Store for BrokenStore {
         broken()
     }
     fn get_orchestration(&self, _: &OrchestrationId) -> Result<Orchestration> {
-        Err(StoreError::Unavailable(
-            "deployment unreachable (simulated)".into(),
+        Err(StoreError::unavailable(
+            "deployment unreachable (simulated)",
         ))
     }
     fn get_orchestration_by_feature(&self, _: &str) -> Result<Orchestration> {

@@ -360,7 +360,7 @@ impl Locking {
     /// Consumes one failure from `counter`, if any is left.
     fn take(counter: &AtomicUsize) -> Result<(), StoreError> {
         match counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)) {
-            Ok(_) => Err(StoreError::Backend("database is locked".into())),
+            Ok(_) => Err(StoreError::backend("database is locked")),
             Err(_) => Ok(()),
         }
     }

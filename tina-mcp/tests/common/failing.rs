@@ -43,7 +43,7 @@ impl FailingStore {
         match armed.as_mut() {
             Some((m, 0)) if *m == method => {
                 *armed = None;
-                Err(StoreError::Unavailable(format!(
+                Err(StoreError::unavailable(format!(
                     "{method}: store busy (test)"
                 )))
             }

@@ -68,7 +68,7 @@ pub fn seed(dir: &Path) -> Seeded {
                 total_phases: phases,
                 no_worktree: true,
                 replace: false,
-                worktrees_dir: config.tina_home.join("worktrees"),
+                worktrees_dir: config.worktrees_dir(),
             },
         )
         .expect("init")
@@ -154,7 +154,7 @@ pub fn seed_scenario(config: &Config, store: &dyn Store, name: &str) -> String {
             total_phases: script.total_phases,
             no_worktree: true,
             replace: false,
-            worktrees_dir: config.tina_home.join("worktrees"),
+            worktrees_dir: config.worktrees_dir(),
         },
     )
     .expect("init scenario");
@@ -311,7 +311,7 @@ pub fn seed_generated(
             total_phases: if done { 1 } else { 2 },
             no_worktree: true,
             replace: false,
-            worktrees_dir: config.tina_home.join("worktrees"),
+            worktrees_dir: config.worktrees_dir(),
         },
     )
     .expect("init");

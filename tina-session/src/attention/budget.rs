@@ -136,7 +136,7 @@ pub fn enforce(
             Ok(_) => out.resumed.push(n),
             // Someone moved the phase meanwhile: the next pass sees the new state.
             Err(LifecycleError::Store(StoreError::Conflict(_)))
-            | Err(LifecycleError::Transition(_)) => {}
+            | Err(LifecycleError::Transition { .. }) => {}
             Err(e) => return Err(e),
         }
     }
@@ -176,11 +176,7 @@ pub fn set_budget(
     usd: Option<f64>,
 ) -> Result<(Orchestration, Enforcement), LifecycleError> {
     let micros = match usd {
-        Some(usd) => Some(usd_to_micros(usd).ok_or_else(|| {
-            LifecycleError::Invalid(format!(
-                "budget {usd} is not a dollar amount between 0 and 1e9"
-            ))
-        })?),
+        Some(usd) => Some(usd_to_micros(usd).ok_or(LifecycleError::BadBudget { usd })?),
         None => None,
     };
     let orch = resolve_orchestration(store, orchestration)?;

@@ -32,7 +32,7 @@ pub fn run(args: CleanupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             feature: args.feature,
             remove_worktree: args.worktree,
             remove_branch: args.branch,
-            worktrees_dir: ctx.config.tina_home.join("worktrees"),
+            worktrees_dir: ctx.config.worktrees_dir(),
             claude_home: (!args.keep_claude_dirs).then(|| ctx.config.claude_home.clone()),
         },
     )?;

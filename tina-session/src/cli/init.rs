@@ -69,7 +69,7 @@ pub fn run(args: InitArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             total_phases: args.total_phases,
             no_worktree: args.no_worktree,
             replace: args.replace,
-            worktrees_dir: ctx.config.tina_home.join("worktrees"),
+            worktrees_dir: ctx.config.worktrees_dir(),
         },
         launcher.as_ref(),
     )?;

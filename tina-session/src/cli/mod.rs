@@ -17,6 +17,7 @@ mod register_team;
 mod start;
 mod status;
 mod tasks;
+mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,9 +27,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::config::{Config, Overrides};
-use crate::lifecycle::LifecycleError;
-use crate::model::input::{InputError, NameKind};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -162,10 +161,7 @@ pub fn main() -> ExitCode {
         // The reader went away (`tina-session list | head -1`): not a failure.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            match flag_of(&e) {
-                Some(flag) => eprintln!("error: {flag}: {e:#}"),
-                None => eprintln!("error: {e:#}"),
-            }
+            eprintln!("error: {}", words::message(&e));
             ExitCode::from(1)
         }
     }
@@ -188,57 +184,6 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         // Dispatched in `main` before any configuration is loaded.
         Command::Hook(a) => Ok(hook::main(a, Overrides::default())),
     }
-}
-
-/// The flag a refusal is about, when the library's error says which input was wrong.
-fn flag_of(e: &anyhow::Error) -> Option<&'static str> {
-    let lifecycle = e.chain().find_map(|c| c.downcast_ref::<LifecycleError>());
-    match lifecycle {
-        Some(LifecycleError::ReasonRequired) => Some("--reason"),
-        Some(LifecycleError::PhaseOutOfRange { .. }) => Some("--phase"),
-        _ => input_error(e).and_then(flag_for),
-    }
-}
-
-/// The input-rule refusal inside `e`, if that is why the command failed.
-fn input_error(e: &anyhow::Error) -> Option<&InputError> {
-    e.chain().find_map(|cause| {
-        if let Some(i) = cause.downcast_ref::<InputError>() {
-            return Some(i);
-        }
-        match cause.downcast_ref::<LifecycleError>() {
-            Some(LifecycleError::Input(i)) | Some(LifecycleError::Store(StoreError::Input(i))) => {
-                return Some(i);
-            }
-            _ => {}
-        }
-        match cause.downcast_ref::<StoreError>() {
-            Some(StoreError::Input(i)) => Some(i),
-            _ => None,
-        }
-    })
-}
-
-/// The command-line flag an input-rule refusal is about (the library names fields, the
-/// CLI words them as its flags).
-fn flag_for(e: &InputError) -> Option<&'static str> {
-    Some(match e {
-        InputError::BadName { kind, .. } => match kind {
-            NameKind::Feature => "--feature",
-            NameKind::Team => "--team",
-            NameKind::Agent => return None,
-        },
-        InputError::TooLong { field, .. } | InputError::BadValue { field, .. } => match *field {
-            "session id" => "--lead-session-id",
-            "block reason" => "--reason",
-            "branch" => "--branch",
-            "design doc path" => "--design-doc",
-            "repository path" => "--repo",
-            "plan path" => "--plan",
-            "parent team id" => "--parent-team-id",
-            _ => return None,
-        },
-    })
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

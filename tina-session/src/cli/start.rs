@@ -40,14 +40,7 @@ pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     // Set before the team is launched, so its first task is already governed.
     if let Some(usd) = args.budget_usd {
         let orch = lifecycle::resolve_orchestration(&*store, &args.feature)?;
-        if args.phase == 0 || args.phase > orch.total_phases {
-            anyhow::bail!(
-                "--phase {} is not a phase of '{}' (1..={})",
-                args.phase,
-                orch.feature_name,
-                orch.total_phases
-            );
-        }
+        lifecycle::check_phase(&orch, args.phase)?;
         crate::attention::set_budget(&*store, orch.id.as_str(), Some(args.phase), Some(usd))?;
     }
     let launcher = match args.runtime {

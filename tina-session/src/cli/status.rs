@@ -7,11 +7,12 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Context, or_dash, safe};
-use crate::attention::summary::{Spend, UsageView, usage_view};
+use crate::attention::summary::{Spend, UsageView};
 use crate::lifecycle::launch::{LeadLink, lead_link};
 use crate::lifecycle::{LaunchSettings, resolve_orchestration};
 use crate::model::input::display_safe;
-use crate::model::{AttentionEvent, Orchestration, Phase, count_by_status};
+use crate::model::{AttentionEvent, Orchestration, Phase};
+use crate::views::summarize;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -20,6 +21,8 @@ pub struct StatusArgs {
     pub feature: String,
 }
 
+/// `status --json`: the orchestration summary ([`crate::views::summary`]) with the
+/// store it came from and the launched leads' links.
 #[derive(Serialize)]
 struct Status {
     store: String,
@@ -67,17 +70,11 @@ fn compact(n: u64) -> String {
 pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
     let orch = resolve_orchestration(&*store, &args.feature)?;
-    let task_counts = count_by_status(&store.get_current_tasks(&orch.id)?);
-    let usage = usage_view(&*store, &orch.id)?;
-    let attention = store
-        .list_attention(&orch.id)?
-        .into_iter()
-        .filter(AttentionEvent::is_open)
-        .collect();
-    let teams = store.list_teams(&orch.id)?;
+    let summary = summarize(&*store, orch)?;
     let timeout = LaunchSettings::from_env()?.link_timeout;
     let now = crate::model::now_ms();
-    let leads = teams
+    let leads = summary
+        .teams
         .iter()
         .filter_map(|t| {
             Some(Lead {
@@ -88,14 +85,14 @@ pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let status = Status {
-        usage,
-        attention,
         store: store.describe(),
-        phases: store.list_phases(&orch.id)?,
-        team_count: teams.len(),
+        team_count: summary.teams.len(),
         leads,
-        orchestration: orch,
-        task_counts,
+        orchestration: summary.orchestration,
+        phases: summary.phases,
+        task_counts: summary.task_counts,
+        usage: summary.usage,
+        attention: summary.attention,
     };
     ctx.emit(&status, || {
         let o = &status.orchestration;

@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::{Context, or_dash, safe};
 use crate::lifecycle::resolve_orchestration;
+use crate::views::{TaskFilter, filter_tasks};
 
 #[derive(Debug, Args)]
 pub struct TasksArgs {
@@ -26,22 +27,12 @@ pub struct TasksArgs {
 pub fn run(args: TasksArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
     let orch = resolve_orchestration(&*store, &args.feature)?;
-    if let Some(team) = &args.team {
-        let t = store.get_team_by_name(team)?;
-        anyhow::ensure!(
-            t.orchestration_id == orch.id,
-            "team {} belongs to another orchestration, not '{}'",
-            crate::model::input::quote(team),
-            safe(&orch.feature_name)
-        );
-    }
-    let tasks: Vec<_> = store
-        .get_current_tasks(&orch.id)?
-        .into_iter()
-        .filter(|t| args.phase.is_none_or(|p| t.phase_number == Some(p)))
-        .filter(|t| args.team.as_ref().is_none_or(|n| &t.team_name == n))
-        .filter(|t| args.status.as_ref().is_none_or(|s| t.status.as_str() == s))
-        .collect();
+    let filter = TaskFilter {
+        phase: args.phase,
+        team: args.team,
+        status: args.status,
+    };
+    let tasks = filter_tasks(&*store, &orch, &filter)?;
     ctx.emit(&tasks, || {
         if tasks.is_empty() {
             return format!("No tasks match in '{}'.", safe(&orch.feature_name));

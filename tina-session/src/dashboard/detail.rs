@@ -13,7 +13,7 @@ use super::attention::{Attention, Facts, attention};
 use super::open::open_items;
 use crate::attention::summary::{UsageView, build as build_usage};
 use crate::model::*;
-use crate::store::{Result, Store, StoreError};
+use crate::store::{Entity, Result, Store, StoreError};
 
 /// A task as the dashboard lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -162,10 +162,11 @@ pub fn task_detail<S: Store + ?Sized>(
     team: &TeamId,
     task_id: &str,
 ) -> Result<TaskDetail> {
-    let not_found = || StoreError::NotFound {
-        kind: "task",
-        key: format!("{} of team {team}", input::quote(task_id)),
-        hint: "task ids are per team: open the orchestration to see its tasks",
+    let not_found = || {
+        StoreError::not_found(
+            Entity::Task,
+            format!("{} of team {team}", input::quote(task_id)),
+        )
     };
     let task = store
         .get_current_tasks(orchestration)?

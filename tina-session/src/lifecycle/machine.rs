@@ -7,14 +7,13 @@
 //! ```
 //! `start` also accepts an executing phase: it relaunches the team (same record).
 //!
-//! [`next_orchestration_status`] says what one phase change implies for the
-//! orchestration; the store turns that into the stored status from every phase in the
-//! same transaction (`OrchestrationStatus::derive`: blocked while any phase is blocked,
-//! complete once all phases are).
+//! What a phase change means for the orchestration is not decided here: the one rule is
+//! `OrchestrationStatus::derive` (from every phase, in the store's transaction), fed
+//! with `OrchestrationStatus::implied_by` the phase's new status.
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Orchestration, OrchestrationStatus, PhaseStatus};
+use crate::model::PhaseStatus;
 
 /// An event that moves a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,31 +64,49 @@ impl std::str::FromStr for PhaseEvent {
     }
 }
 
+/// Why the machine refused an event: the status it was in, the event, and the events
+/// it allows from there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRefused {
+    /// `None`: the phase has not started.
+    pub from: Option<PhaseStatus>,
+    pub event: PhaseEvent,
+    pub allowed: Vec<PhaseEvent>,
+}
+
+impl std::fmt::Display for TransitionRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.from == Some(PhaseStatus::Complete) && self.event == PhaseEvent::Block {
+            return f.write_str("the phase is already complete");
+        }
+        let state = self.from.map_or("not started", PhaseStatus::as_str);
+        let allowed: Vec<&str> = self.allowed.iter().map(|e| e.as_str()).collect();
+        write!(
+            f,
+            "the phase is {state}; allowed events from here: {}",
+            if allowed.is_empty() {
+                "none".to_owned()
+            } else {
+                allowed.join(", ")
+            }
+        )
+    }
+}
+
 /// The phase status after `event`, or why the event is not allowed from `current`.
 pub fn next_phase_status(
     current: Option<PhaseStatus>,
     event: PhaseEvent,
-) -> Result<PhaseStatus, String> {
-    if let Some(next) = transition(current, event) {
-        return Ok(next);
-    }
-    if current == Some(PhaseStatus::Complete) && event == PhaseEvent::Block {
-        return Err("the phase is already complete".into());
-    }
-    let state = current.map_or("not started".to_owned(), |s| s.to_string());
-    let allowed: Vec<&str> = PhaseEvent::ALL
-        .iter()
-        .filter(|e| transition(current, **e).is_some())
-        .map(|e| e.as_str())
-        .collect();
-    Err(format!(
-        "the phase is {state}; allowed events from here: {}",
-        if allowed.is_empty() {
-            "none".to_owned()
-        } else {
-            allowed.join(", ")
-        }
-    ))
+) -> Result<PhaseStatus, TransitionRefused> {
+    transition(current, event).ok_or_else(|| TransitionRefused {
+        from: current,
+        event,
+        allowed: PhaseEvent::ALL
+            .iter()
+            .copied()
+            .filter(|e| transition(current, *e).is_some())
+            .collect(),
+    })
 }
 
 fn transition(current: Option<PhaseStatus>, event: PhaseEvent) -> Option<PhaseStatus> {
@@ -105,22 +122,6 @@ fn transition(current: Option<PhaseStatus>, event: PhaseEvent) -> Option<PhaseSt
         (Some(S::Blocked), E::Resume) => S::Executing,
         _ => return None,
     })
-}
-
-/// The orchestration status implied by phase `phase` reaching `status`.
-pub fn next_orchestration_status(
-    orch: &Orchestration,
-    phase: u32,
-    status: PhaseStatus,
-) -> OrchestrationStatus {
-    match status {
-        PhaseStatus::Planning => OrchestrationStatus::Planning,
-        PhaseStatus::Executing => OrchestrationStatus::Executing,
-        PhaseStatus::Reviewing => OrchestrationStatus::Reviewing,
-        PhaseStatus::Blocked => OrchestrationStatus::Blocked,
-        PhaseStatus::Complete if phase == orch.total_phases => OrchestrationStatus::Complete,
-        PhaseStatus::Complete => OrchestrationStatus::Planning,
-    }
 }
 
 #[cfg(test)]
@@ -148,7 +149,9 @@ mod tests {
 
     #[test]
     fn refusals_name_state_and_allowed_events() {
-        let err = next_phase_status(Some(S::Executing), E::Complete).unwrap_err();
+        let err = next_phase_status(Some(S::Executing), E::Complete)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("executing"), "{err}");
         assert!(err.contains("review, block"), "{err}");
         assert!(next_phase_status(Some(S::Complete), E::Block).is_err());

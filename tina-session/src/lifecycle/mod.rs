@@ -16,6 +16,8 @@
 //! Every input is checked first with the rules of [`crate::model::input`] (names, ids,
 //! sizes); every folder derived from a name goes through [`crate::paths`].
 
+mod cleanup;
+mod error;
 pub mod launch;
 mod machine;
 mod worktree;
@@ -28,10 +30,12 @@ use crate::model::input;
 use crate::model::*;
 use crate::store::{Store, StoreError};
 
+pub use cleanup::{CleanupOutcome, CleanupRequest, cleanup};
+pub use error::{LifecycleError, Result};
 pub use launch::{LaunchError, LaunchSettings};
-pub use machine::{PhaseEvent, next_orchestration_status, next_phase_status};
+pub use machine::{PhaseEvent, TransitionRefused, next_phase_status};
 
-use crate::paths::{self, PathError};
+use crate::paths;
 
 /// What launching a Claude Code lead needs: TINA's configuration (the lead gets its
 /// homes and store) and the launcher settings.
@@ -44,69 +48,13 @@ pub struct Launcher {
 impl Launcher {
     /// The configuration and launcher settings of this process's environment.
     pub fn from_env() -> Result<Self> {
-        let config = crate::config::Config::load(crate::config::Overrides::default())
-            .map_err(|e| LifecycleError::Invalid(e.to_string()))?;
+        let config = crate::config::Config::load(crate::config::Overrides::default())?;
         Ok(Self {
             config,
             settings: LaunchSettings::from_env()?,
         })
     }
 }
-
-impl From<LaunchError> for LifecycleError {
-    fn from(e: LaunchError) -> Self {
-        LifecycleError::Command(e.to_string())
-    }
-}
-
-/// Why a lifecycle operation was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum LifecycleError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// An argument breaks the input rules (name, id, size limit).
-    #[error(transparent)]
-    Input(#[from] input::InputError),
-    /// A path derived from a name or read from a record is not inside its root.
-    #[error(transparent)]
-    Path(#[from] PathError),
-    /// The phase number is outside `1..=total`.
-    #[error("phase {phase} is outside 1..={total} for feature '{feature}'")]
-    PhaseOutOfRange {
-        phase: u32,
-        total: u32,
-        feature: String,
-    },
-    /// Another phase is open (planning, executing, reviewing or blocked): phases run one
-    /// at a time.
-    #[error(
-        "cannot make phase {phase} of '{feature}' {wanted}: phase {open_phase} is {open_status} \
-         and phases run one at a time; take phase {open_phase} to complete first{hint}"
-    )]
-    PhaseOverlap {
-        feature: String,
-        phase: u32,
-        wanted: PhaseStatus,
-        open_phase: u32,
-        open_status: PhaseStatus,
-        /// What to do about a blocked open phase (resume it or start over).
-        hint: &'static str,
-    },
-    /// `block` without a reason.
-    #[error("event 'block' needs a reason saying why the phase is blocked")]
-    ReasonRequired,
-    /// The request itself is wrong (bad path, phase out of range, ...).
-    #[error("{0}")]
-    Invalid(String),
-    /// The state machine does not allow this event from the current state.
-    #[error("{0}")]
-    Transition(String),
-    /// A git or runtime command failed.
-    #[error("{0}")]
-    Command(String),
-}
-
-pub type Result<T, E = LifecycleError> = std::result::Result<T, E>;
 
 /// Input of [`init`].
 #[derive(Debug, Clone)]
@@ -177,15 +125,13 @@ pub fn init_with(
     }
     let lead_session_id = launcher.map(|_| launch::new_session_id());
     if req.total_phases == 0 {
-        return Err(LifecycleError::Invalid(
-            "--total-phases must be at least 1".into(),
-        ));
+        return Err(LifecycleError::NoPhases);
     }
-    std::fs::read_to_string(&req.design_doc).map_err(|e| {
-        LifecycleError::Invalid(format!(
-            "cannot read design doc {}: {e}",
-            input::quote(&req.design_doc.to_string_lossy())
-        ))
+    std::fs::read_to_string(&req.design_doc).map_err(|source| {
+        LifecycleError::DesignDocUnreadable {
+            path: req.design_doc.clone(),
+            source,
+        }
     })?;
     let design_doc = std::fs::canonicalize(&req.design_doc)
         .unwrap_or_else(|_| req.design_doc.clone())
@@ -213,9 +159,7 @@ pub fn init_with(
     let worktree = if req.no_worktree {
         None
     } else {
-        let repo = req.repo.as_deref().ok_or_else(|| {
-            LifecycleError::Invalid("--repo is required unless --no-worktree is given".into())
-        })?;
+        let repo = req.repo.as_deref().ok_or(LifecycleError::RepoRequired)?;
         let path = paths::confined(&req.worktrees_dir, &req.feature)?;
         worktree::create(repo, &path, &branch, req.replace)?;
         Some(path)
@@ -288,12 +232,11 @@ fn launch_orchestrator(
             cwd = lead_cwd(orch).display(),
         ),
     };
-    launch::launch(&l.config, &l.settings, &lead).map_err(|e| {
-        LifecycleError::Command(format!(
-            "{e}; the orchestration '{}' is initialized: launch its lead again with `tina-session \
-             init --feature {} ... --replace --runtime claude`, or drive it yourself",
-            orch.feature_name, orch.feature_name
-        ))
+    launch::launch(&l.config, &l.settings, &lead).map_err(|source| {
+        LifecycleError::OrchestratorLaunch {
+            feature: orch.feature_name.clone(),
+            source,
+        }
     })?;
     Ok(lead.tmux_session)
 }
@@ -385,15 +328,10 @@ pub fn orchestrator_team(store: &dyn Store, orch: &Orchestration) -> Result<Team
         .collect();
     match roots.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err(LifecycleError::Invalid(format!(
-            "orchestration '{}' has no orchestrator team; pass --parent-team-id",
-            orch.feature_name
-        ))),
-        many => Err(LifecycleError::Invalid(format!(
-            "orchestration '{}' has {} root teams; pass --parent-team-id",
-            orch.feature_name,
-            many.len()
-        ))),
+        other => Err(LifecycleError::NoOrchestratorTeam {
+            feature: orch.feature_name.clone(),
+            roots: other.len(),
+        }),
     }
 }
 
@@ -420,29 +358,28 @@ pub fn start_with(
         input::check_len("parent team id", id.as_str(), input::ID_MAX)?;
     }
     if !req.plan.is_file() {
-        return Err(LifecycleError::Invalid(format!(
-            "plan {} does not exist or is not a file",
-            input::quote(&req.plan.to_string_lossy())
-        )));
+        return Err(LifecycleError::PlanMissing {
+            path: req.plan.clone(),
+        });
     }
     let parent = match &req.parent_team_id {
         Some(id) => {
             let parent = store.get_team(id).map_err(|e| {
                 if e.is_not_found() {
-                    LifecycleError::Invalid(format!(
-                        "unknown parent team id {}; `tina-session hierarchy --feature {}` lists team ids",
-                        input::quote(id.as_str()),
-                        orch.feature_name
-                    ))
+                    LifecycleError::UnknownParentTeam {
+                        id: id.clone(),
+                        feature: orch.feature_name.clone(),
+                    }
                 } else {
                     e.into()
                 }
             })?;
             if parent.orchestration_id != orch.id {
-                return Err(LifecycleError::Invalid(format!(
-                    "parent team {id} ('{}') belongs to another orchestration, not '{}'",
-                    parent.team_name, orch.feature_name
-                )));
+                return Err(LifecycleError::ParentElsewhere {
+                    id: id.clone(),
+                    team_name: parent.team_name,
+                    feature: orch.feature_name.clone(),
+                });
             }
             parent
         }
@@ -454,9 +391,7 @@ pub fn start_with(
             Some(l)
         }
         (Runtime::Claude, None) => {
-            return Err(LifecycleError::Invalid(
-                "runtime 'claude' needs launcher settings (lifecycle::start_with)".into(),
-            ));
+            return Err(LifecycleError::NoLauncher);
         }
         _ => None,
     };
@@ -469,12 +404,8 @@ pub fn start_with(
     let status = if current == Some(PhaseStatus::Executing) {
         PhaseStatus::Executing
     } else {
-        next_phase_status(current, PhaseEvent::Execute).map_err(|msg| {
-            LifecycleError::Transition(format!(
-                "cannot start phase {} of '{}': {msg}",
-                req.phase, orch.feature_name
-            ))
-        })?
+        next_phase_status(current, PhaseEvent::Execute)
+            .map_err(|r| refused(&orch, req.phase, true, r))?
     };
     check_no_overlap(&orch, &phases, req.phase, status)?;
     let team_name = phase_team_name(&orch.feature_name, req.phase);
@@ -486,7 +417,7 @@ pub fn start_with(
         status,
         plan_path: Some(plan.display().to_string()),
         blocked_reason: None,
-        orchestration_status: next_orchestration_status(&orch, req.phase, status),
+        orchestration_status: OrchestrationStatus::implied_by(status),
         register_team: Some(TeamRegistration {
             team_name: team_name.clone(),
             orchestration_id: orch.id.clone(),
@@ -495,9 +426,9 @@ pub fn start_with(
             lead_session_id: lead_session_id.clone(),
         }),
     })?;
-    let team = out.team.ok_or_else(|| {
-        LifecycleError::Invalid("store did not return the registered team".into())
-    })?;
+    let team = out
+        .team
+        .ok_or_else(|| StoreError::backend("the store did not return the registered team"))?;
     let tmux_session = match (launcher, &lead_session_id) {
         (Some(l), Some(session_id)) => Some(launch_phase_lead(l, &orch, &team, &plan, session_id)?),
         _ => None,
@@ -514,8 +445,10 @@ pub fn start_with(
     })
 }
 
-fn check_phase(orch: &Orchestration, phase: u32) -> Result<()> {
-    if phase == 0 || phase > orch.total_phases {
+/// Refuses a phase number outside the orchestration's `1..=total_phases`
+/// ([`Orchestration::has_phase`]).
+pub fn check_phase(orch: &Orchestration, phase: u32) -> Result<()> {
+    if !orch.has_phase(phase) {
         return Err(LifecycleError::PhaseOutOfRange {
             phase,
             total: orch.total_phases,
@@ -523,6 +456,23 @@ fn check_phase(orch: &Orchestration, phase: u32) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The state machine's refusal as the error naming the orchestration and phase.
+fn refused(
+    orch: &Orchestration,
+    phase: u32,
+    by_start: bool,
+    r: TransitionRefused,
+) -> LifecycleError {
+    LifecycleError::Transition {
+        feature: orch.feature_name.clone(),
+        phase,
+        by_start,
+        event: r.event,
+        from: r.from,
+        allowed: r.allowed,
+    }
 }
 
 fn status_of(phases: &[Phase], phase: u32) -> Option<PhaseStatus> {
@@ -558,11 +508,6 @@ fn check_no_overlap(
             wanted,
             open_phase: open.phase_number,
             open_status: open.status,
-            hint: if open.status == PhaseStatus::Blocked {
-                " (resume it), or start over with init --replace"
-            } else {
-                ""
-            },
         }),
     }
 }
@@ -595,12 +540,8 @@ fn launch_phase_lead(
             lead_cwd(orch).display(),
         ),
     };
-    launch::launch(&l.config, &l.settings, &lead).map_err(|e| {
-        LifecycleError::Command(format!(
-            "{e}; the phase team is registered and the phase executing: fix the cause and run \
-             the same start again to relaunch it"
-        ))
-    })?;
+    launch::launch(&l.config, &l.settings, &lead)
+        .map_err(|source| LifecycleError::PhaseLaunch { source })?;
     Ok(lead.tmux_session)
 }
 
@@ -636,16 +577,10 @@ pub fn advance(
     }
     let phases = store.list_phases(&orch.id)?;
     let current = status_of(&phases, phase);
-    let status = next_phase_status(current, event).map_err(|msg| {
-        LifecycleError::Transition(format!(
-            "cannot apply '{}' to phase {phase} of '{}': {msg}",
-            event.as_str(),
-            orch.feature_name
-        ))
-    })?;
+    let status = next_phase_status(current, event).map_err(|r| refused(&orch, phase, false, r))?;
     check_no_overlap(&orch, &phases, phase, status)?;
     // The store derives the final status from every phase, in the same transaction.
-    let orch_status = next_orchestration_status(&orch, phase, status);
+    let orch_status = OrchestrationStatus::implied_by(status);
     let out = store.apply_phase_transition(&PhaseTransition {
         orchestration_id: orch.id.clone(),
         phase_number: phase,
@@ -704,155 +639,4 @@ pub fn register_team(store: &dyn Store, req: &RegisterTeamRequest) -> Result<Tea
         phase_number: req.phase_number,
         lead_session_id: req.lead_session_id.clone(),
     })?)
-}
-
-/// Input of [`cleanup`].
-#[derive(Debug, Clone, Default)]
-pub struct CleanupRequest {
-    /// Exact feature name.
-    pub feature: String,
-    /// Also remove the feature's git worktree.
-    pub remove_worktree: bool,
-    /// Also delete the feature's branch (implies removing the worktree, which uses it).
-    pub remove_branch: bool,
-    /// `$CLAUDE_HOME`: when set, the Claude Code team and task folders linked to the
-    /// orchestration's teams are removed from under it.
-    pub claude_home: Option<PathBuf>,
-    /// Where TINA puts worktrees: only `<worktrees_dir>/<feature>` is ever removed.
-    pub worktrees_dir: PathBuf,
-}
-
-/// Output of [`cleanup`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
-pub struct CleanupOutcome {
-    pub feature_name: String,
-    pub removed: bool,
-    pub worktree_removed: Option<String>,
-    /// A recorded worktree that was left in place because it is not
-    /// `<worktrees_dir>/<feature>` (a record from elsewhere or edited by hand): TINA only
-    /// removes folders it derived itself.
-    pub worktree_kept: Option<String>,
-    /// The branch deleted (`--branch`).
-    #[serde(default)]
-    pub branch_removed: Option<String>,
-    /// Claude Code folders removed, as `teams/<folder>` / `tasks/<folder>`.
-    #[serde(default)]
-    pub claude_dirs_removed: Vec<String>,
-    /// What could not be removed and why (the records are gone either way).
-    #[serde(default)]
-    pub warnings: Vec<String>,
-}
-
-/// Removes every record of the feature (exact name), and as asked its worktree (only
-/// when the recorded worktree is `<worktrees_dir>/<feature>`, [`paths::confined`]; any
-/// other recorded path is kept and reported in `worktree_kept`), its branch, and the
-/// Claude Code folders linked to its teams (each confirmed to be a real folder inside
-/// `$CLAUDE_HOME/teams` or `tasks` before removal). A feature with no records is not an
-/// error: re-runs call this unconditionally.
-pub fn cleanup(store: &dyn Store, req: &CleanupRequest) -> Result<CleanupOutcome> {
-    let feature = req.feature.as_str();
-    if feature.len() > input::FEATURE_NAME_MAX {
-        // No stored feature can have this name; do not echo it back whole.
-        validate_feature(feature)?;
-    }
-    let orch = match store.get_orchestration_by_feature(feature) {
-        Ok(o) => o,
-        Err(e) if e.is_not_found() => {
-            return Ok(CleanupOutcome {
-                feature_name: feature.to_owned(),
-                removed: false,
-                worktree_removed: None,
-                worktree_kept: None,
-                branch_removed: None,
-                claude_dirs_removed: Vec::new(),
-                warnings: Vec::new(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    // Decide before deleting the records, so a refusal leaves nothing half-done; read
-    // the folder links before the records that hold them are deleted.
-    let remove_worktree = req.remove_worktree || req.remove_branch;
-    let worktree = match (remove_worktree, &orch.worktree_path) {
-        (true, Some(recorded)) => Some((
-            recorded.clone(),
-            derived_worktree(&req.worktrees_dir, &orch, recorded),
-        )),
-        _ => None,
-    };
-    let repo = orch
-        .worktree_path
-        .as_deref()
-        .and_then(|p| worktree::repo_of(Path::new(p)));
-    let folders: Vec<String> = store
-        .list_teams(&orch.id)?
-        .into_iter()
-        .filter_map(|t| t.claude_team_dir)
-        .collect();
-    store.delete_orchestration(&orch.id)?;
-    let (mut worktree_removed, mut worktree_kept) = (None, None);
-    match worktree {
-        Some((recorded, Some(path))) => {
-            worktree::remove_standalone(&path);
-            worktree_removed = Some(recorded);
-        }
-        Some((recorded, None)) => {
-            tracing::warn!(worktree = %recorded, "recorded worktree is not TINA's own folder; kept");
-            worktree_kept = Some(recorded);
-        }
-        None => {}
-    }
-    let mut warnings = Vec::new();
-    let mut claude_dirs_removed = Vec::new();
-    if let Some(home) = &req.claude_home {
-        let home = crate::claude_code::ClaudeHome::new(home);
-        for folder in &folders {
-            for (kind, root) in [("teams", home.teams_dir()), ("tasks", home.tasks_dir())] {
-                match paths::remove_confined_dir(&root, folder) {
-                    Ok(true) => claude_dirs_removed.push(format!("{kind}/{folder}")),
-                    Ok(false) => {}
-                    Err(e) => warnings.push(format!("kept {kind}/{}: {e}", input::quote(folder))),
-                }
-            }
-        }
-    }
-    let mut branch_removed = None;
-    if req.remove_branch {
-        match (&orch.branch, &repo) {
-            (Some(branch), _) if worktree_kept.is_some() => warnings.push(format!(
-                "kept branch '{branch}': its worktree is not TINA's own folder and was kept"
-            )),
-            (Some(branch), Some(repo)) => match worktree::delete_branch(repo, branch) {
-                Ok(()) => branch_removed = Some(branch.clone()),
-                Err(e) => warnings.push(format!("kept branch '{branch}': {e}")),
-            },
-            (Some(branch), None) => warnings.push(format!(
-                "kept branch '{branch}': its worktree is gone, so its repository is unknown; \
-                 delete it with `git branch -D {branch}` in the repository"
-            )),
-            (None, _) => {}
-        }
-    }
-    Ok(CleanupOutcome {
-        feature_name: orch.feature_name,
-        removed: true,
-        worktree_removed,
-        worktree_kept,
-        branch_removed,
-        claude_dirs_removed,
-        warnings,
-    })
-}
-
-/// The recorded worktree as a path TINA may remove: exactly `<worktrees_dir>/<feature>`
-/// (confined, not a symlink), else `None`.
-fn derived_worktree(worktrees_dir: &Path, orch: &Orchestration, recorded: &str) -> Option<PathBuf> {
-    let expected = paths::confined(worktrees_dir, &orch.feature_name).ok()?;
-    // The same folder, written differently (a relative TINA_HOME, a symlinked /tmp).
-    let same = Path::new(recorded) == expected
-        || std::fs::canonicalize(&expected)
-            .is_ok_and(|real| std::fs::canonicalize(recorded).is_ok_and(|r| r == real));
-    let is_link = std::fs::symlink_metadata(&expected).is_ok_and(|m| m.file_type().is_symlink());
-    (same && !is_link).then_some(expected)
 }

@@ -11,16 +11,15 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
         .arg(dir)
         .args(args)
         .output()
-        .map_err(|e| LifecycleError::Command(format!("cannot run git: {e}")))?;
+        .map_err(LifecycleError::GitMissing)?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     } else {
-        Err(LifecycleError::Command(format!(
-            "git {} failed in {}: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
+        Err(LifecycleError::Git {
+            command: args.join(" "),
+            dir: dir.to_path_buf(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        })
     }
 }
 
@@ -28,35 +27,28 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
 /// `replace` and the branch exists).
 pub fn create(repo: &Path, path: &Path, branch: &str, replace: bool) -> Result<()> {
     if !repo.is_dir() {
-        return Err(LifecycleError::Invalid(format!(
-            "repository {} does not exist",
-            crate::model::input::quote(&repo.to_string_lossy())
-        )));
+        return Err(LifecycleError::NoRepository {
+            path: repo.to_path_buf(),
+        });
     }
-    git(repo, &["rev-parse", "--git-dir"]).map_err(|_| {
-        LifecycleError::Invalid(format!(
-            "{} is not a git repository; pass --repo <git repo> or --no-worktree",
-            repo.display()
-        ))
+    git(repo, &["rev-parse", "--git-dir"]).map_err(|_| LifecycleError::NotARepository {
+        path: repo.to_path_buf(),
     })?;
-    git(repo, &["rev-parse", "--verify", "HEAD"]).map_err(|_| {
-        LifecycleError::Invalid(format!(
-            "repository {} has no commits yet; commit something first",
-            repo.display()
-        ))
+    git(repo, &["rev-parse", "--verify", "HEAD"]).map_err(|_| LifecycleError::EmptyRepository {
+        path: repo.to_path_buf(),
     })?;
     if path.exists() {
         if !replace {
-            return Err(LifecycleError::Invalid(format!(
-                "worktree path {} already exists; pass --replace or run `tina-session cleanup --worktree`",
-                path.display()
-            )));
+            return Err(LifecycleError::WorktreeExists {
+                path: path.to_path_buf(),
+            });
         }
         remove(repo, path);
     }
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            LifecycleError::Command(format!("cannot create {}: {e}", parent.display()))
+        std::fs::create_dir_all(parent).map_err(|source| LifecycleError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
         })?;
     }
     if !replace
@@ -71,11 +63,10 @@ pub fn create(repo: &Path, path: &Path, branch: &str, replace: bool) -> Result<(
         )
         .is_ok()
     {
-        return Err(LifecycleError::Invalid(format!(
-            "branch '{branch}' already exists in {} (an earlier run's work?); keep it and pass \
-             --branch <new name>, or pass --replace to reset it to HEAD",
-            repo.display()
-        )));
+        return Err(LifecycleError::BranchExists {
+            branch: branch.to_owned(),
+            repo: repo.to_path_buf(),
+        });
     }
     let path_str = path.display().to_string();
     let flag = if replace { "-B" } else { "-b" };
@@ -138,11 +129,9 @@ pub fn delete_branch(repo: &Path, branch: &str) -> Result<()> {
             &format!("refs/heads/{branch}"),
         ],
     )
-    .map_err(|_| {
-        LifecycleError::Invalid(format!(
-            "branch '{branch}' does not exist in {}",
-            repo.display()
-        ))
+    .map_err(|_| LifecycleError::NoBranch {
+        branch: branch.to_owned(),
+        repo: repo.to_path_buf(),
     })?;
     git(repo, &["branch", "-D", "--", branch]).map(|_| ())
 }

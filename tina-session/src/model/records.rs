@@ -35,6 +35,15 @@ pub struct Orchestration {
     pub updated_at: Millis,
 }
 
+impl Orchestration {
+    /// Whether `phase` is one of this orchestration's phases (`1..=total_phases`): the
+    /// one phase-range rule the lifecycle, the team rules, the stores and every front
+    /// end apply.
+    pub fn has_phase(&self, phase: u32) -> bool {
+        (1..=self.total_phases).contains(&phase)
+    }
+}
+
 /// What `create_orchestration` needs. The orchestrator team is created in the same
 /// transaction, so an orchestration never exists without it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

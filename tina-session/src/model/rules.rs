@@ -123,7 +123,7 @@ pub fn resolve_team_registration<E: From<TeamRuleError>>(
         .clone()
         .or_else(|| existing.and_then(|e| e.parent_team_id.clone()));
     if let Some(phase) = phase
-        && (phase == 0 || phase > orch.total_phases)
+        && !orch.has_phase(phase)
     {
         return Err(TeamRuleError::PhaseOutOfRange {
             team_name: reg.team_name.clone(),

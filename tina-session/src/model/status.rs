@@ -65,23 +65,56 @@ closed_status!(
     }
 );
 
+/// The one orchestration-status rule. The SQLite store applies it in the transaction of
+/// every phase change; `convex/model/status.ts` mirrors it for the Convex functions; the
+/// vectors in `tests/vectors/orchestration_status.json` hold both to the same answers.
 impl OrchestrationStatus {
-    /// Complete and blocked orchestrations may be replaced by a new run of the feature.
+    /// Complete and blocked orchestrations may be replaced by a new run of the feature;
+    /// the others are running (their teams are active).
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Complete | Self::Blocked)
     }
 
+    /// The running statuses (not [`Self::is_terminal`]), in declaration order.
+    pub fn running() -> impl Iterator<Item = Self> {
+        Self::ALL.iter().copied().filter(|s| !s.is_terminal())
+    }
+
+    /// What one phase reaching `status` says about the orchestration before the other
+    /// phases are counted (the `orchestration_status` of a `PhaseTransition`).
+    pub fn implied_by(status: PhaseStatus) -> Self {
+        match status {
+            PhaseStatus::Planning => Self::Planning,
+            PhaseStatus::Executing => Self::Executing,
+            PhaseStatus::Reviewing => Self::Reviewing,
+            PhaseStatus::Complete => Self::Complete,
+            PhaseStatus::Blocked => Self::Blocked,
+        }
+    }
+
     /// The orchestration's status after a phase change, from every phase as stored in
-    /// the same transaction: blocked while any phase is blocked; complete once all
-    /// `total` phases are complete; otherwise what the changed phase implies, except
-    /// that a completed phase with others still open means planning the next one.
-    /// Both store backends apply exactly this rule.
-    pub fn derive(implied: Self, blocked: u32, complete: u32, total: u32) -> Self {
+    /// the same transaction (`phases`, the changed one included): blocked while any
+    /// phase is blocked; complete once all `total` phases are complete; otherwise what
+    /// the changed phase implies ([`Self::implied_by`]), except that a completed phase
+    /// with others still open means planning the next one.
+    pub fn derive(
+        implied: Self,
+        phases: impl IntoIterator<Item = PhaseStatus>,
+        total: u32,
+    ) -> Self {
+        let (mut blocked, mut complete) = (0u32, 0u32);
+        for p in phases {
+            match p {
+                PhaseStatus::Blocked => blocked += 1,
+                PhaseStatus::Complete => complete += 1,
+                _ => {}
+            }
+        }
         if blocked > 0 {
             Self::Blocked
         } else if complete >= total {
             Self::Complete
-        } else if implied == Self::Complete || implied == Self::Blocked {
+        } else if implied.is_terminal() {
             Self::Planning
         } else {
             implied
@@ -171,12 +204,24 @@ mod tests {
     #[test]
     fn orchestration_status_follows_every_phase() {
         use OrchestrationStatus as O;
+        use PhaseStatus as P;
         // Resuming one phase while another is blocked keeps the run blocked.
-        assert_eq!(O::derive(O::Executing, 1, 0, 2), O::Blocked);
+        assert_eq!(
+            O::derive(O::Executing, [P::Executing, P::Blocked], 2),
+            O::Blocked
+        );
         // The last phase completing while an earlier one is open is not the end.
-        assert_eq!(O::derive(O::Complete, 0, 1, 2), O::Planning);
-        assert_eq!(O::derive(O::Planning, 0, 2, 2), O::Complete);
-        assert_eq!(O::derive(O::Reviewing, 0, 0, 2), O::Reviewing);
+        assert_eq!(
+            O::derive(O::Complete, [P::Executing, P::Complete], 2),
+            O::Planning
+        );
+        assert_eq!(
+            O::derive(O::Planning, [P::Complete, P::Complete], 2),
+            O::Complete
+        );
+        assert_eq!(O::derive(O::Reviewing, [P::Reviewing], 2), O::Reviewing);
+        let running: Vec<_> = O::running().collect();
+        assert_eq!(running, [O::Planning, O::Executing, O::Reviewing]);
     }
 
     #[test]

@@ -18,16 +18,66 @@ pub mod sqlite;
 
 use crate::model::*;
 
+/// The kinds of record a lookup can miss ([`StoreError::NotFound`]). Callers match on
+/// this, never on the error's text; the Convex backend rebuilds it from the functions'
+/// `kind` field (the same words as [`Entity::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    Orchestration,
+    Team,
+    Task,
+}
+
+impl Entity {
+    pub const ALL: &'static [Entity] = &[Self::Orchestration, Self::Team, Self::Task];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Orchestration => "orchestration",
+            Self::Team => "team",
+            Self::Task => "task",
+        }
+    }
+
+    /// Where a person finds the valid keys (the CLI's words; other front ends word
+    /// their own from the entity).
+    pub fn hint(self) -> &'static str {
+        match self {
+            Self::Orchestration => {
+                "list valid ones with `tina-session list` (feature names match exactly)"
+            }
+            Self::Team => "list teams with `tina-session hierarchy --feature <feature>`",
+            Self::Task => "task ids are per team: open the orchestration to see its tasks",
+        }
+    }
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Entity {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown record kind '{s}'"))
+    }
+}
+
+/// A boxed cause kept under [`StoreError::Backend`] and [`StoreError::Unavailable`].
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Why a store operation failed. Every variant names the thing involved.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The looked-up record does not exist.
-    #[error("{kind} not found: {key}. {hint}")]
-    NotFound {
-        kind: &'static str,
-        key: String,
-        hint: &'static str,
-    },
+    /// The looked-up record does not exist; `key` says how it was looked up.
+    #[error("{entity} not found: {key}. {}", entity.hint())]
+    NotFound { entity: Entity, key: String },
     /// An orchestration for this exact feature name exists and is still running.
     #[error(
         "feature '{feature}' already has an orchestration ({id}) with status '{status}'; \
@@ -110,36 +160,91 @@ pub enum StoreError {
     Missing { path: String, marker: String },
     /// The backend could not be reached in time (Convex). For a write the outcome is
     /// unknown: the deployment may still apply it, so check before retrying a create.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
+    /// `message` says what was being reached; `source` is the cause, when one was given.
+    #[error("store unavailable: {message}{}", detail(source))]
+    Unavailable {
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
     /// The backend refused the caller's credentials (Convex: a missing or wrong deployment
     /// key). Retrying with the same configuration cannot succeed.
     #[error("not authorized: {0}")]
     Unauthorized(String),
-    /// Any other backend failure, with the backend's message.
-    #[error("store error: {0}")]
-    Backend(String),
+    /// Any other backend failure: what failed, and the backend's error as the source.
+    #[error("store error: {message}{}", detail(source))]
+    Backend {
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
+}
+
+/// The cause's text after the message (": cause"): front ends that print one level
+/// (MCP results, web API bodies) still show it. Chain printers that add the source
+/// again skip a source already in the message ([`crate::report::error_chain`]).
+fn detail(source: &Option<Cause>) -> String {
+    source
+        .as_ref()
+        .map_or_else(String::new, |s| format!(": {s}"))
 }
 
 impl StoreError {
-    pub fn orchestration_not_found(key: impl Into<String>) -> Self {
+    pub fn not_found(entity: Entity, key: impl Into<String>) -> Self {
         Self::NotFound {
-            kind: "orchestration",
+            entity,
             key: key.into(),
-            hint: "list valid ones with `tina-session list` (feature names match exactly)",
         }
     }
 
+    pub fn orchestration_not_found(key: impl Into<String>) -> Self {
+        Self::not_found(Entity::Orchestration, key)
+    }
+
     pub fn team_not_found(key: impl Into<String>) -> Self {
-        Self::NotFound {
-            kind: "team",
-            key: key.into(),
-            hint: "list teams with `tina-session hierarchy --feature <feature>`",
-        }
+        Self::not_found(Entity::Team, key)
     }
 
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. })
+    }
+
+    /// A backend failure described by `message` alone.
+    pub fn backend(message: impl Into<String>) -> Self {
+        Self::Backend {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A backend failure: what failed (`message`) and why (`source`, kept as the cause).
+    pub fn backend_from(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Backend {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// The backend could not be reached: `message` says what was being reached.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// [`Self::unavailable`] with its cause.
+    pub fn unavailable_from(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
     }
 
     /// The store itself is unusable until a person acts (corrupt, replaced, missing):

@@ -66,7 +66,7 @@ fn line_arg(l: &UsageLine) -> Result<Value> {
 
 fn event_arg(e: &AttentionEvent) -> Result<Value> {
     let mut v = serde_json::to_value(e)
-        .map_err(|err| StoreError::Backend(format!("cannot encode attention event: {err}")))?;
+        .map_err(|err| StoreError::backend_from("cannot encode attention event", err))?;
     v["detail"] = Value::String(e.detail.to_string());
     Ok(v)
 }
@@ -77,7 +77,7 @@ fn decode_events(name: &str, mut list: Value) -> Result<Vec<AttentionEvent>> {
         for item in items {
             if let Some(Value::String(text)) = item.get("detail") {
                 let parsed: Value = serde_json::from_str(text).map_err(|e| {
-                    StoreError::Backend(format!("{name}: attention detail is not JSON: {e}"))
+                    StoreError::backend_from(format!("{name}: attention detail is not JSON"), e)
                 })?;
                 item["detail"] = parsed;
             }

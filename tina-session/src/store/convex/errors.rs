@@ -7,7 +7,7 @@ use super::CallError;
 use crate::model::input::{InputError, NameKind};
 use crate::model::rules::TeamRuleError;
 use crate::model::*;
-use crate::store::StoreError;
+use crate::store::{Entity, StoreError};
 
 /// The fields and reasons the input rules use (`InputError` holds them as `&'static str`);
 /// the TypeScript rules in `convex/model/input.ts` use the same words.
@@ -107,9 +107,12 @@ fn team_rule_error(data: &Value) -> Option<TeamRuleError> {
 
 pub(super) fn call_error(target: &str, name: &str, e: CallError) -> StoreError {
     match e {
-        CallError::Transport(m) => StoreError::Unavailable(format!("{target} ({name}): {m}")),
-        CallError::Function(m) => {
-            StoreError::Backend(format!("Convex function {name} failed: {m}"))
+        // The call's error is kept as the source (its text ends the message).
+        e @ CallError::Transport(_) => {
+            StoreError::unavailable_from(format!("{target} ({name})"), e)
+        }
+        e @ CallError::Function(_) => {
+            StoreError::backend_from(format!("Convex function {name} failed"), e)
         }
         CallError::Application { message, data } => application_error(&message, &data),
     }
@@ -126,10 +129,10 @@ fn application_error(message: &str, data: &Value) -> StoreError {
         // An input rule or a team rule of tina-session, checked again by the functions.
         Some("input") => input_error(data).map(StoreError::Input),
         Some("team_rule") => team_rule_error(data).map(StoreError::TeamRule),
-        Some("not_found") => text("key").map(|key| match text("kind").as_deref() {
-            Some("team") => StoreError::team_not_found(key),
-            _ => StoreError::orchestration_not_found(key),
-        }),
+        Some("not_found") => (|| {
+            let entity = text("kind")?.parse::<Entity>().ok()?;
+            Some(StoreError::not_found(entity, text("key")?))
+        })(),
         Some("feature_in_use") => (|| {
             Some(StoreError::FeatureInUse {
                 feature: text("feature")?,
@@ -161,7 +164,7 @@ fn application_error(message: &str, data: &Value) -> StoreError {
         })(),
         _ => None,
     };
-    rebuilt.unwrap_or_else(|| StoreError::Backend(format!("Convex error: {message} ({data})")))
+    rebuilt.unwrap_or_else(|| StoreError::backend(format!("Convex error: {message} ({data})")))
 }
 
 /// `StoreError::Invalid::what` is static: the subjects the functions use, as SQLite's.

@@ -153,7 +153,7 @@ fn new_runtime() -> Result<tokio::runtime::Runtime> {
         .thread_name("tina-convex")
         .enable_all()
         .build()
-        .map_err(|e| StoreError::Backend(format!("cannot start the Convex client runtime: {e}")))
+        .map_err(|e| StoreError::backend_from("cannot start the Convex client runtime", e))
 }
 
 impl ConvexStore {
@@ -168,7 +168,7 @@ impl ConvexStore {
         let transport = runtime
             .block_on(async { tokio::time::timeout(timeout, ClientTransport::connect(url)).await })
             .map_err(|_| {
-                StoreError::Unavailable(format!(
+                StoreError::unavailable(format!(
                     "no connection to the Convex deployment {url} within {timeout:?}; \
                      check TINA_CONVEX_URL and that the deployment is up"
                 ))
@@ -184,12 +184,15 @@ impl ConvexStore {
         // deployment answers (and takes the key), so a wrong URL or key fails at start-up
         // with a clear message instead of every later call failing.
         store.revision().map_err(|e| match e {
-            StoreError::Unavailable(_) => StoreError::Unavailable(format!(
-                "the Convex deployment {url} did not answer within {:?}; check \
+            StoreError::Unavailable { source, .. } => StoreError::Unavailable {
+                message: format!(
+                    "the Convex deployment {url} did not answer within {:?}; check \
                  TINA_CONVEX_URL (or --convex-url) and that the deployment is up, or unset it \
                  to use the local SQLite store",
-                store.timeout
-            )),
+                    store.timeout
+                ),
+                source,
+            },
             other => other,
         })?;
         store.timeout = timeout;
@@ -221,7 +224,7 @@ impl ConvexStore {
         let runtime = self
             .runtime
             .as_ref()
-            .ok_or_else(|| StoreError::Backend("the Convex store is shut down".into()))?;
+            .ok_or_else(|| StoreError::backend("the Convex store is shut down"))?;
         if let Value::Object(map) = &mut args {
             map.insert("key".into(), Value::String(self.key.expose().to_owned()));
         }
@@ -231,7 +234,7 @@ impl ConvexStore {
                 tokio::time::timeout(timeout, self.transport.call(kind, name, args)).await
             })
             .map_err(|_| {
-                StoreError::Unavailable(format!(
+                StoreError::unavailable(format!(
                     "{} did not answer {name} within {timeout:?}; check TINA_CONVEX_URL and \
                      that the deployment is up",
                     self.transport.describe()
@@ -268,7 +271,7 @@ impl ConvexStore {
                 return Ok(items);
             }
             if cursor.as_deref() == Some(page.continue_cursor.as_str()) {
-                return Err(StoreError::Backend(format!(
+                return Err(StoreError::backend(format!(
                     "Convex function {name} returned the same cursor twice; stopping the read"
                 )));
             }
@@ -350,7 +353,7 @@ impl Store for ConvexStore {
                 if data.get("code").and_then(Value::as_str) == Some("too_large_to_replace") =>
             {
                 let id = data.get("id").and_then(Value::as_str).ok_or_else(|| {
-                    StoreError::Backend(format!("{name}: too_large_to_replace without an id"))
+                    StoreError::backend(format!("{name}: too_large_to_replace without an id"))
                 })?;
                 self.delete_orchestration(&OrchestrationId(id.to_owned()))?;
                 self.call(FunctionKind::Mutation, name, args)?

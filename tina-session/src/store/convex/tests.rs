@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::wire::{chunks_within_limits, parse_metadata};
 use super::*;
 use crate::model::*;
-use crate::store::{Store, StoreError};
+use crate::store::{Entity, Store, StoreError};
 
 fn key() -> DeploymentKey {
     DeploymentKey::new("k".repeat(40))
@@ -54,7 +54,7 @@ fn a_silent_deployment_times_out_as_unavailable() {
         ConvexStore::with_transport(Box::new(Silent), &key(), Duration::from_millis(200)).unwrap();
     let started = std::time::Instant::now();
     let err = store.revision().unwrap_err();
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
     assert!(err.to_string().contains("admin:revision"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -75,7 +75,7 @@ fn an_unreachable_deployment_is_unavailable_not_a_hang() {
     )
     .and_then(|store| store.list_orchestrations());
     let err = result.unwrap_err();
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -89,9 +89,36 @@ fn convex_error_codes_become_the_sqlite_error_kinds() {
         .get_team(&TeamId::from("x"))
         .unwrap_err();
     assert!(
-        err.is_not_found() && err.to_string().contains("team not found: id x"),
+        matches!(
+            &err,
+            StoreError::NotFound {
+                entity: Entity::Team,
+                key,
+            } if key == "id x"
+        ),
         "{err}"
     );
+    assert!(err.to_string().contains("team not found: id x"), "{err}");
+    let err = failing(
+        json!({"code": "not_found", "message": "m", "kind": "orchestration", "key": "id o"}),
+    )
+    .list_orchestrations()
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                entity: Entity::Orchestration,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A kind this build does not know is not guessed at: it stays the backend's error.
+    let err = failing(json!({"code": "not_found", "message": "m", "kind": "widget", "key": "k"}))
+        .list_orchestrations()
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Backend { .. }), "{err}");
     let err = failing(
         json!({"code": "feature_in_use", "message": "m", "feature": "f", "id": "o1",
         "status": "executing"}),
@@ -155,7 +182,7 @@ fn convex_error_codes_become_the_sqlite_error_kinds() {
         .list_orchestrations()
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Backend(_)) && err.to_string().contains("odd"),
+        matches!(err, StoreError::Backend { .. }) && err.to_string().contains("odd"),
         "{err}"
     );
 }
@@ -223,7 +250,7 @@ fn input_and_team_rule_payloads_become_the_library_errors() {
     .list_orchestrations()
     .unwrap_err();
     assert!(
-        matches!(err, StoreError::Backend(_)) && err.to_string().contains("future field"),
+        matches!(err, StoreError::Backend { .. }) && err.to_string().contains("future field"),
         "{err}"
     );
 }
@@ -238,7 +265,7 @@ fn function_and_transport_failures_map_to_backend_and_unavailable() {
     .unwrap();
     assert!(matches!(
         store.revision().unwrap_err(),
-        StoreError::Backend(_)
+        StoreError::Backend { .. }
     ));
     let store = ConvexStore::with_transport(
         Box::new(Failing(CallError::Transport("connection refused".into()))),
@@ -246,10 +273,16 @@ fn function_and_transport_failures_map_to_backend_and_unavailable() {
         Duration::from_secs(5),
     )
     .unwrap();
-    assert!(matches!(
-        store.revision().unwrap_err(),
-        StoreError::Unavailable(_)
-    ));
+    let err = store.revision().unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
+    // The transport's error is kept as the cause, and printed once.
+    let source = std::error::Error::source(&err).expect("a source");
+    assert_eq!(
+        source.downcast_ref::<CallError>(),
+        Some(&CallError::Transport("connection refused".into()))
+    );
+    let line = crate::report::error_chain(&err);
+    assert_eq!(line.matches("connection refused").count(), 1, "{line}");
 }
 
 #[test]

@@ -17,13 +17,16 @@ pub enum FunctionKind {
 }
 
 /// Why a call through a [`ConvexTransport`] failed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CallError {
     /// The function threw a `ConvexError`: its message and data payload (plain JSON).
+    #[error("{message}")]
     Application { message: String, data: Value },
     /// The function failed otherwise (argument validation, a bug): the deployment's text.
+    #[error("{0}")]
     Function(String),
     /// The deployment could not be reached or answered with something unreadable.
+    #[error("{0}")]
     Transport(String),
 }
 

@@ -10,9 +10,7 @@ use crate::store::{Result, StoreError};
 
 pub(super) fn decode<T: DeserializeOwned>(name: &str, value: Value) -> Result<T> {
     serde_json::from_value(value).map_err(|e| {
-        StoreError::Backend(format!(
-            "unexpected result from Convex function {name}: {e}"
-        ))
+        StoreError::backend_from(format!("unexpected result from Convex function {name}"), e)
     })
 }
 
@@ -22,7 +20,7 @@ pub(super) fn parse_metadata(task: &mut Value) -> Result<()> {
         && let Value::String(text) = slot
     {
         *slot = serde_json::from_str(text)
-            .map_err(|e| StoreError::Backend(format!("stored task metadata is not JSON: {e}")))?;
+            .map_err(|e| StoreError::backend_from("stored task metadata is not JSON", e))?;
     }
     Ok(())
 }
@@ -36,7 +34,7 @@ pub(super) fn parse_metadata_all(tasks: &mut Value) -> Result<()> {
 
 pub(super) fn event_arg(e: &NewTaskEvent) -> Result<Value> {
     let metadata = serde_json::to_string(&e.metadata)
-        .map_err(|err| StoreError::Backend(format!("cannot encode task metadata: {err}")))?;
+        .map_err(|err| StoreError::backend_from("cannot encode task metadata", err))?;
     let mut arg = json!({
         "team_id": e.team_id, "task_id": e.task_id, "subject": e.subject,
         "description": e.description, "status": e.status, "owner": e.owner,

@@ -196,7 +196,7 @@ impl SqliteStore {
         self.write(|tx| {
             let orch = get_orchestration_tx(tx, orchestration)?;
             if let Some(p) = phase
-                && (p == 0 || p > orch.total_phases)
+                && !orch.has_phase(p)
             {
                 return Err(StoreError::Invalid {
                     what: "budget phase",
@@ -246,7 +246,7 @@ impl SqliteStore {
 
     pub(super) fn record_attention_impl(&self, e: &AttentionEvent) -> Result<bool> {
         let detail = serde_json::to_string(&e.detail)
-            .map_err(|err| StoreError::Backend(format!("attention detail: {err}")))?;
+            .map_err(|err| StoreError::backend_from("cannot encode attention detail", err))?;
         self.write(|tx| {
             get_orchestration_tx(tx, &e.orchestration_id)?;
             let n = tx

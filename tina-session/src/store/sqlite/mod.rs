@@ -101,7 +101,7 @@ impl SqliteStore {
     pub fn open_with(path: &Path, creation: open::Creation) -> Result<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+                StoreError::backend_from(format!("cannot create {}", dir.display()), e)
             })?;
         }
         let creating = open::check_creation(path, creation)?;
@@ -414,7 +414,7 @@ impl Store for SqliteStore {
         t.validate()?;
         self.write(|tx| {
             let orchestration = get_orchestration_tx(tx, &t.orchestration_id)?;
-            if t.phase_number == 0 || t.phase_number > orchestration.total_phases {
+            if !orchestration.has_phase(t.phase_number) {
                 return Err(StoreError::Invalid {
                     what: "phase number",
                     reason: format!(
@@ -492,19 +492,20 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(|e| self.err(e))?;
-            let (blocked, complete): (u32, u32) = tx
-                .query_row(
-                    "SELECT COUNT(*) FILTER (WHERE status = 'blocked'), \
-                     COUNT(*) FILTER (WHERE status = 'complete') \
-                     FROM phases WHERE orchestration_id = ?1",
-                    [t.orchestration_id.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .map_err(|e| self.err(e))?;
+            let phases: Vec<PhaseStatus> = tx
+                .prepare_cached("SELECT status FROM phases WHERE orchestration_id = ?1")
+                .and_then(|mut stmt| {
+                    stmt.query_map([t.orchestration_id.as_str()], |r| r.get::<_, String>(0))?
+                        .collect::<rusqlite::Result<Vec<String>>>()
+                })
+                .map_err(|e| self.err(e))?
+                .iter()
+                .map(|s| s.parse::<PhaseStatus>())
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| StoreError::backend(format!("stored phase status: {e}")))?;
             let status = OrchestrationStatus::derive(
                 t.orchestration_status,
-                blocked,
-                complete,
+                phases,
                 orchestration.total_phases,
             );
             let orch_completed = (status == OrchestrationStatus::Complete).then_some(now);
@@ -587,9 +588,13 @@ impl Store for SqliteStore {
                  JOIN orchestrations o ON o.id = t.orchestration_id \
                  LEFT JOIN phases p ON p.orchestration_id = t.orchestration_id \
                       AND p.phase_number = t.phase_number \
-                 WHERE o.status NOT IN ('complete', 'blocked') \
+                 WHERE o.status IN ({running}) \
                    AND (p.status IS NULL OR p.status != 'complete') \
-                 ORDER BY t.created_at, t.team_name"
+                 ORDER BY t.created_at, t.team_name",
+                running = OrchestrationStatus::running()
+                    .map(|s| format!("'{}'", s.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
             .map_err(|e| self.err(e))?;
         stmt.query_map([], team_row)
@@ -762,9 +767,9 @@ impl Store for SqliteStore {
                 }
                 let team = &teams[&e.team_id];
                 let blocked_by = serde_json::to_string(&e.blocked_by)
-                    .map_err(|err| StoreError::Backend(err.to_string()))?;
+                    .map_err(|err| StoreError::backend_from("cannot encode blocked_by", err))?;
                 let metadata = serde_json::to_string(&e.metadata)
-                    .map_err(|err| StoreError::Backend(err.to_string()))?;
+                    .map_err(|err| StoreError::backend_from("cannot encode task metadata", err))?;
                 let inserted = insert
                     .execute(params![
                         team.orchestration_id.as_str(),

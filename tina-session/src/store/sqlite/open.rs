@@ -113,7 +113,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -
     }
     for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
         tx.execute_batch(sql)
-            .map_err(|e| StoreError::Backend(format!("migration {} failed: {e}", i + 1)))?;
+            .map_err(|e| StoreError::backend_from(format!("migration {} failed", i + 1), e))?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)
             .map_err(|e| corrupt_or_backend(path, e))?;
     }

@@ -67,7 +67,7 @@ pub enum RecoverError {
 /// empty when sound. A file SQLite cannot read at all is reported as one problem.
 pub fn check_file(path: &Path, thorough: bool) -> Result<Vec<String>, StoreError> {
     if !path.exists() {
-        return Err(StoreError::Backend(format!(
+        return Err(StoreError::backend(format!(
             "{} does not exist",
             path.display()
         )));

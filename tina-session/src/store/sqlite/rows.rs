@@ -19,7 +19,7 @@ pub(super) fn corrupt_or_backend(path: &Path, e: rusqlite::Error) -> StoreError 
             path: path.display().to_string(),
             detail: e.to_string(),
         },
-        _ => StoreError::Backend(format!("{} ({})", e, path.display())),
+        _ => StoreError::backend_from(format!("database {}", path.display()), e),
     }
 }
 
