@@ -96,27 +96,50 @@ async fn next_event(resp: &mut reqwest::Response, within: Duration) -> Option<us
 
 /// Spend for every team of `seeded` (two models, one of them unpriced), a budget, and for
 /// `waiting` a lead waiting on a person (and an older wait, cleared).
-fn seed_spend(store: &dyn Store, seeded: &tina_web::fixture::Seeded, waiting: bool) -> anyhow::Result<()> {
+fn seed_spend(
+    store: &dyn Store,
+    seeded: &tina_web::fixture::Seeded,
+    waiting: bool,
+) -> anyhow::Result<()> {
     let id = &seeded.orchestration_id;
     let teams = std::iter::once(&seeded.orchestrator_team).chain(&seeded.phase_teams);
     let mut lines = Vec::new();
     for (n, team) in teams.enumerate() {
-        for (m, model) in ["claude-sonnet-4-5", "bench-model-without-price"].into_iter().enumerate() {
+        for (m, model) in ["claude-sonnet-4-5", "bench-model-without-price"]
+            .into_iter()
+            .enumerate()
+        {
             lines.push(UsageLine {
                 message_key: format!("{id}:{n}:{m}"),
                 team_id: team.id.clone(),
                 session_id: format!("s-{n}"),
-                agent_name: if m == 0 { "team-lead".into() } else { "implementer".into() },
+                agent_name: if m == 0 {
+                    "team-lead".into()
+                } else {
+                    "implementer".into()
+                },
                 model: model.into(),
-                tokens: TokenCounts { input: 12_000, output: 3_000, cache_creation: 1_000, cache_read: 40_000 },
+                tokens: TokenCounts {
+                    input: 12_000,
+                    output: 3_000,
+                    cache_creation: 1_000,
+                    cache_read: 40_000,
+                },
                 cost_micros: (m == 0).then_some(150_000),
             });
         }
     }
-    store.record_usage(&UsageBatch { transcript: format!("/bench/{id}.jsonl"), offset: 1, lines })?;
+    store.record_usage(&UsageBatch {
+        transcript: format!("/bench/{id}.jsonl"),
+        offset: 1,
+        lines,
+    })?;
     store.set_budget(id, None, Some(2_000_000))?;
     if waiting {
-        let team = seeded.phase_teams.last().unwrap_or(&seeded.orchestrator_team);
+        let team = seeded
+            .phase_teams
+            .last()
+            .unwrap_or(&seeded.orchestrator_team);
         for (at, open) in [(now_ms() - 600_000, false), (now_ms() - 60_000, true)] {
             let event = AttentionEvent {
                 id: format!("waiting:{}:s:{at}", team.id),

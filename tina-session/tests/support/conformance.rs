@@ -1245,7 +1245,7 @@ pub fn open_attention_and_page_reads_for_the_list(store: &dyn Store) {
         OrchestrationId::from("no-such-orchestration"),
         a.id.clone(),
     ];
-    let mut sorted = vec![a.id.clone(), c.id.clone()];
+    let mut sorted = [a.id.clone(), c.id.clone()];
     sorted.sort();
     let usage: Vec<UsageTotal> = sorted
         .iter()
