@@ -86,6 +86,9 @@ suite() {
 suite "format (cargo fmt --check)" cargo fmt --all -- --check
 suite "Claude Code plugin (claude plugin validate . --strict)" "$claude_bin" plugin validate . --strict
 suite "Rust tests (cargo test --workspace)" cargo test --workspace --no-fail-fast
+# Alone, after the other Rust tests: it runs `cargo build`, relinking binaries they run.
+suite "rebuild_binaries (cargo build from a test, run alone)" \
+  cargo test -p tina-mcp --test harness -- --ignored --exact rebuild_binaries_builds_the_fixed_list
 suite "lint (cargo clippy -D warnings)" cargo clippy --workspace --all-targets -- -D warnings
 suite "MCP tools/list schemas (Inspector CLI --strict: 0 errors)" \
   bash -c 'cargo build -q -p tina-mcp && home=$(mktemp -d) && cd tina-mcp/inspector &&

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use tina_session::Config;
+use tina_session::cli_common::init_tracing_to;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
-use tracing_subscriber::{EnvFilter, fmt};
 
 /// Default size at which the log rotates.
 pub const LOG_MAX_BYTES: u64 = 10 * 1024 * 1024;
@@ -110,29 +110,20 @@ impl Write for RotatingFile {
     }
 }
 
-/// Installs the global subscriber. `to_stderr` is off for a detached daemon, whose
-/// stderr already goes to the same log file.
+/// Installs the global subscriber ([`tina_session::cli_common::init_tracing_to`], as every
+/// TINA binary): the log file, plus stderr unless `to_stderr` is off (a detached daemon,
+/// whose stderr already goes to the same file).
 pub fn init(config: &Config, to_stderr: bool, options: LogOptions) -> io::Result<()> {
     std::fs::create_dir_all(config.logs_dir())?;
-    let file = RotatingFile::open(&tina_session::daemon::log_path(config), options)?;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(tina_session::config::default_log_filter("info")));
-    let file = Mutex::new(file);
-    let result = if to_stderr {
-        fmt()
-            .with_env_filter(filter)
-            .with_ansi(false)
-            .with_writer(file.and(std::io::stderr))
-            .try_init()
+    let file = Mutex::new(RotatingFile::open(
+        &tina_session::daemon::log_path(config),
+        options,
+    )?);
+    if to_stderr {
+        init_tracing_to("info", file.and(std::io::stderr), false);
     } else {
-        fmt()
-            .with_env_filter(filter)
-            .with_ansi(false)
-            .with_writer(file)
-            .try_init()
-    };
-    // Already installed (tests running several daemons in one process): keep that one.
-    let _ = result;
+        init_tracing_to("info", file, false);
+    }
     Ok(())
 }
 

@@ -1,16 +1,17 @@
 //! `tina-daemon`: sync Claude Code agent-team files into the TINA store.
 //!
 //! `tina-daemon` watches until SIGTERM/SIGINT; `tina-daemon --once` syncs and exits.
-//! Usually started through `tina-session daemon start`.
+//! Usually started through `tina-session daemon start`. Exit codes follow
+//! [`tina_session::cli_common`] (0 done, 1 failed, 2 usage), plus
+//! [`tina_session::daemon::EXIT_ALREADY_RUNNING`] (3) when another daemon holds the lock.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use tina_daemon::Mode;
 use tina_daemon::logging::{LOG_KEEP, LOG_MAX_BYTES, LogOptions};
 use tina_daemon::run::{Options, run_with};
-use tina_session::config::{Config, Overrides};
+use tina_session::cli_common::{self, HomeArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,12 +23,6 @@ struct Args {
     /// Scan and sync once, then exit (non-zero if anything could not be recorded).
     #[arg(long)]
     once: bool,
-    /// TINA state directory (default: $TINA_HOME, else ~/.tina).
-    #[arg(long, value_name = "DIR")]
-    tina_home: Option<PathBuf>,
-    /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
-    #[arg(long, value_name = "DIR")]
-    claude_home: Option<PathBuf>,
     /// Started by `tina-session daemon start`: log to the log file only (stderr already
     /// goes there).
     #[arg(long, hide = true)]
@@ -43,32 +38,26 @@ struct Args {
     /// Rotated logs kept (daemon.log.1 .. daemon.log.N).
     #[arg(long, env = "TINA_DAEMON_LOG_KEEP", value_name = "N", default_value_t = LOG_KEEP)]
     log_keep: usize,
+    #[command(flatten)]
+    home: HomeArgs,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let config = match Config::load(Overrides {
-        tina_home: args.tina_home,
-        claude_home: args.claude_home,
-        convex_url: None,
-        convex_key: None,
-    }) {
+    let args: Args = cli_common::parse();
+    let config = match args.home.load() {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("tina-daemon: {e}");
-            return ExitCode::from(1);
-        }
+        Err(e) => return cli_common::finish(Err(e.into()), false),
     };
     let log = LogOptions {
         max_bytes: args.log_max_bytes,
         keep: args.log_keep,
     };
     if let Err(e) = tina_daemon::logging::init(&config, !args.detached, log) {
-        eprintln!(
-            "tina-daemon: cannot open the log in {}: {e}",
+        let e = anyhow::Error::new(e).context(format!(
+            "cannot open the log in {}",
             config.logs_dir().display()
-        );
-        return ExitCode::from(1);
+        ));
+        return cli_common::finish(Err(e), false);
     }
     let mode = if args.once { Mode::Once } else { Mode::Watch };
     let options = Options {
@@ -78,7 +67,21 @@ fn main() -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
-            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(cli_common::EXIT_FAILURE))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_flag_has_help() {
+        assert_eq!(
+            cli_common::undocumented(&Args::command()),
+            Vec::<String>::new()
+        );
     }
 }

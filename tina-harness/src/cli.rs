@@ -1,14 +1,16 @@
-//! The `tina-harness` CLI. Exit codes: 0 every scenario passed, 1 a scenario failed or
-//! errored, 2 the command itself could not run (bad arguments, configuration), 3
-//! (`report` only) the run has not finished yet.
+//! The `tina-harness` CLI. Exit codes follow [`tina_session::cli_common`]: 0 every
+//! scenario passed, 1 a scenario failed or errored (or the command could not run: a
+//! failed build, an unreadable store), 2 usage (bad arguments, an unknown scenario), and
+//! 3 (`report` only) the run has not finished yet. Under `--json` errors are JSON on
+//! stderr.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use tina_session::Config;
-use tina_session::config::Overrides;
+use tina_session::cli_common::{self, EXIT_USAGE, HomeArgs};
 
 use crate::report::{Progress, RunReport, RunStatus};
 use crate::run::{RunOptions, default_scenarios_dir, load_run, new_run_id, run_scenario};
@@ -16,11 +18,20 @@ use crate::scenario::{Scenario, list_scenarios};
 use crate::sim::SimArgs;
 use crate::verify::{VerifyOptions, verify};
 
+/// `println!` that returns a closed pipe (`tina-harness list | head -1`) as an error,
+/// which [`cli_common::finish`] treats as success, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        cli_common::print_line(&format!($($arg)*))?
+    };
+}
+
 /// `report` exits with this while the run is still going on.
 pub const EXIT_RUNNING: u8 = 3;
 
 const EXIT_CODES: &str = "Exit codes:\n  0  every scenario passed (report: the run passed)\n  \
-     1  a scenario failed or errored\n  2  the command could not run (bad arguments, configuration)\n  \
+     1  a scenario failed or errored, or the command failed (build, store, configuration)\n  \
+     2  usage: bad arguments or an unknown scenario; nothing ran\n  \
      3  report: the run has not finished yet (still running)";
 
 #[derive(Debug, Parser)]
@@ -31,12 +42,8 @@ const EXIT_CODES: &str = "Exit codes:\n  0  every scenario passed (report: the r
     after_help = EXIT_CODES
 )]
 pub struct Cli {
-    /// TINA state directory (default: $TINA_HOME, else ~/.tina).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub tina_home: Option<PathBuf>,
-    /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub claude_home: Option<PathBuf>,
+    #[command(flatten)]
+    pub home: HomeArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -69,14 +76,21 @@ pub struct ModelDoubleArgs {
     /// Append one JSON line per request here.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Print the base URL as JSON (`{"base_url": ...}`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario folder names, e.g. 01-single-phase.
-    #[arg(required = true)]
+    /// Scenario folder names, e.g. 01-single-phase (`tina-harness list` shows them).
+    #[arg(required_unless_present = "all", value_parser = scenario_name)]
     pub scenarios: Vec<String>,
-    /// Folder holding the scenarios (default: the workspace's scenarios/).
+    /// Run every scenario in the scenarios folder, in name order.
+    #[arg(long, conflicts_with = "scenarios")]
+    pub all: bool,
+    /// Folder holding the scenarios (default: the workspace's scenarios/). The test
+    /// project is its test-project/ folder, else the workspace's.
     #[arg(long, value_name = "DIR")]
     pub scenarios_dir: Option<PathBuf>,
     /// Who plays the agents: sim (the scripted simulator, fast) or claude (the real
@@ -96,72 +110,125 @@ pub struct RunArgs {
     /// Print the reports as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Keep the project copies and worktrees.
+    /// Keep the project copies and worktrees, and print where they are.
     #[arg(long)]
     pub keep: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Folder holding the scenarios (default: the workspace's scenarios/).
     #[arg(long, value_name = "DIR")]
     pub scenarios_dir: Option<PathBuf>,
+    /// Print the scenarios as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
+    /// Scenario folder name, e.g. 01-single-phase.
+    #[arg(value_parser = scenario_name)]
     pub scenario: String,
     /// The run was played by real agents (--runtime claude): do not expect the sim's exact
     /// tasks and members.
     #[arg(long)]
     pub unscripted: bool,
+    /// Folder holding the scenarios (default: the workspace's scenarios/).
     #[arg(long, value_name = "DIR")]
     pub scenarios_dir: Option<PathBuf>,
+    /// Print the assertions as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    /// The run id `run` printed (`run-...`; the folder name under $TINA_HOME/runs/).
     pub run_id: String,
+    /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
+/// A scenario name on the command line: the harness's naming rule, checked by clap so
+/// a bad one is a usage error before anything runs.
+fn scenario_name(name: &str) -> Result<String, String> {
+    crate::scenario::validate_scenario_name(name)
+        .map(|()| name.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+/// A command line that parsed but names what is not there (`run all`, a typo): exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(tina_session::config::default_log_filter("warn"))
-    });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-    let config = match Config::load(Overrides {
-        tina_home: cli.tina_home.clone(),
-        claude_home: cli.claude_home.clone(),
-        convex_url: None,
-        convex_key: None,
-    }) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+    let cli: Cli = cli_common::parse();
+    cli_common::init_tracing("warn");
+    let json = match &cli.command {
+        Command::Run(a) => a.json,
+        Command::List(a) => a.json,
+        Command::Verify(a) => a.json,
+        Command::Report(a) => a.json,
+        Command::ModelDouble(a) => a.json,
+        Command::Sim(_) => false,
+    };
+    let result = cli
+        .home
+        .load()
+        .map_err(anyhow::Error::from)
+        .and_then(|config| match cli.command {
+            Command::Run(a) => run(&config, a),
+            Command::List(a) => list(a),
+            Command::Verify(a) => verify_now(&config, a),
+            Command::Report(a) => report(&config, a),
+            Command::Sim(a) => crate::sim::run(&a).map(|code| ExitCode::from(code as u8)),
+            Command::ModelDouble(a) => model_double(a),
+        });
+    match result {
+        Err(e) if e.is::<UsageError>() => {
+            let failure = cli_common::Failure {
+                kind: cli_common::Kind::Usage,
+                message: e.to_string(),
+                flag: None,
+            };
+            cli_common::print_failure(&failure, json);
+            ExitCode::from(EXIT_USAGE)
         }
-    };
-    let result = match cli.command {
-        Command::Run(a) => run(&config, a),
-        Command::List(a) => list(a),
-        Command::Verify(a) => verify_now(&config, a),
-        Command::Report(a) => report(&config, a),
-        Command::Sim(a) => crate::sim::run(&a).map(|code| ExitCode::from(code as u8)),
-        Command::ModelDouble(a) => model_double(a),
-    };
-    result.unwrap_or_else(|e| {
-        eprintln!("error: {e:#}");
-        ExitCode::from(2)
-    })
+        result => cli_common::finish(result, json),
+    }
+}
+
+/// The scenarios a `run` names, each one there, or every one with `--all`.
+fn scenarios_to_run(a: &RunArgs, dir: &Path) -> anyhow::Result<Vec<String>> {
+    if a.all {
+        let names: Vec<String> = list_scenarios(dir)?.into_iter().map(|s| s.name).collect();
+        if names.is_empty() {
+            return Err(UsageError(format!(
+                "no scenarios in {} (a scenario is a folder with a scenario.json)",
+                dir.display()
+            ))
+            .into());
+        }
+        return Ok(names);
+    }
+    for name in &a.scenarios {
+        if !dir.join(name).join("scenario.json").is_file() {
+            let hint = if name == "all" {
+                "; to run every scenario, use --all"
+            } else {
+                ""
+            };
+            return Err(UsageError(format!(
+                "no scenario '{name}' in {} (`tina-harness list` shows them){hint}",
+                dir.display()
+            ))
+            .into());
+        }
+    }
+    Ok(a.scenarios.clone())
 }
 
 fn print_progress(p: &Progress) {
@@ -175,10 +242,11 @@ fn print_progress(p: &Progress) {
 }
 
 fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
-    let scenarios_dir = a.scenarios_dir.unwrap_or_else(default_scenarios_dir);
-    for name in &a.scenarios {
-        crate::scenario::validate_scenario_name(name)?;
-    }
+    let scenarios_dir = a
+        .scenarios_dir
+        .clone()
+        .unwrap_or_else(default_scenarios_dir);
+    let scenarios = scenarios_to_run(&a, &scenarios_dir)?;
     if !a.skip_build {
         eprintln!("building tina-session, tina-daemon, tina-harness ...");
         let build = crate::rebuild_binaries(config);
@@ -201,7 +269,7 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
     bins.check()?;
     let _daemon = crate::daemon::DaemonGuard::ensure(config, &bins)?;
     let mut reports: Vec<RunReport> = Vec::new();
-    for name in &a.scenarios {
+    for name in &scenarios {
         let opts = RunOptions {
             run_id: new_run_id(),
             scenario: name.clone(),
@@ -212,19 +280,22 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
         };
         let report = run_scenario(config, &opts, &print_progress)?;
         if !a.json {
-            println!("{}", report.render());
+            out!("{}", report.render());
             if let Some(h) = &report.hierarchy {
-                println!("\n{}\n", crate::report::safe_lines(h));
+                out!("\n{}\n", crate::report::safe_lines(h));
             }
+        }
+        if a.keep {
+            print_kept(&report);
         }
         reports.push(report);
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        out!("{}", serde_json::to_string_pretty(&reports)?);
     } else if reports.len() > 1 {
-        println!("Summary:");
+        out!("Summary:");
         for r in &reports {
-            println!(
+            out!(
                 "  {:<7} {} ({} ms)",
                 format!("{:?}", r.status).to_uppercase(),
                 tina_session::model::input::display_safe(&r.scenario),
@@ -240,10 +311,39 @@ fn run(config: &Config, a: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// What `--keep` kept of a run, on stderr (stdout stays the report, or the JSON, which
+/// has the worktree as `worktree`).
+fn print_kept(report: &RunReport) {
+    let project = report.run_dir.join(&report.scenario).join("project");
+    let mut kept = Vec::new();
+    if project.is_dir() {
+        kept.push(format!("project copy {}", project.display()));
+    }
+    if let Some(worktree) = &report.worktree {
+        kept.push(format!(
+            "worktree {}",
+            tina_session::model::input::display_safe(worktree)
+        ));
+    }
+    if kept.is_empty() {
+        eprintln!(
+            "kept: nothing ({} stopped before the project was copied)",
+            tina_session::model::input::display_safe(&report.scenario)
+        );
+    } else {
+        eprintln!("kept: {}", kept.join(", "));
+    }
+}
+
 fn model_double(a: ModelDoubleArgs) -> anyhow::Result<ExitCode> {
     let scripts = crate::model_double::script::load_scripts(&a.scripts)?;
     let double = crate::model_double::ModelDouble::start(scripts, a.log)?;
-    println!("{}", double.base_url());
+    if a.json {
+        let line = serde_json::json!({ "base_url": double.base_url() });
+        cli_common::print_line(&line.to_string())?;
+    } else {
+        cli_common::print_line(&double.base_url().to_string())?;
+    }
     loop {
         std::thread::park();
     }
@@ -253,18 +353,18 @@ fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
     let dir = a.scenarios_dir.unwrap_or_else(default_scenarios_dir);
     let list = list_scenarios(&dir)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        out!("{}", serde_json::to_string_pretty(&list)?);
     } else {
         for s in &list {
             match &s.error {
-                None => println!(
+                None => out!(
                     "{:<24} feature {:<16} {} phase(s)  {}",
                     s.name,
                     s.feature_name.as_deref().unwrap_or("-"),
                     s.total_phases.unwrap_or(0),
                     s.description.as_deref().unwrap_or("")
                 ),
-                Some(e) => println!("{:<24} INVALID: {e}", s.name),
+                Some(e) => out!("{:<24} INVALID: {e}", s.name),
             }
         }
     }
@@ -287,10 +387,10 @@ fn verify_now(config: &Config, a: VerifyArgs) -> anyhow::Result<ExitCode> {
     )?;
     let passed = assertions.iter().all(|x| x.passed);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&assertions)?);
+        out!("{}", serde_json::to_string_pretty(&assertions)?);
     } else {
         for x in &assertions {
-            println!("{}", crate::report::render_assertion(x, "       "));
+            out!("{}", crate::report::render_assertion(x, "       "));
         }
     }
     Ok(if passed {
@@ -303,13 +403,42 @@ fn verify_now(config: &Config, a: VerifyArgs) -> anyhow::Result<ExitCode> {
 fn report(config: &Config, a: ReportArgs) -> anyhow::Result<ExitCode> {
     let r = load_run(config, &a.run_id)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        out!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        println!("{}", r.render());
+        out!("{}", r.render());
     }
     Ok(match r.status {
         RunStatus::Passed => ExitCode::SUCCESS,
         RunStatus::Failed | RunStatus::Error => ExitCode::from(1),
         RunStatus::Running => ExitCode::from(EXIT_RUNNING),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_flag_has_help() {
+        assert_eq!(
+            cli_common::undocumented(&Cli::command()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn run_takes_names_or_all_but_not_both() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args.iter().copied());
+        assert!(parse(&["tina-harness", "run", "--all"]).is_ok());
+        assert!(parse(&["tina-harness", "run", "01-single-phase"]).is_ok());
+        for bad in [
+            &["tina-harness", "run"][..],
+            &["tina-harness", "run", "--all", "01-single-phase"],
+            &["tina-harness", "run", "../etc"],
+        ] {
+            let err = parse(bad).expect_err("a usage error");
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+        }
+    }
 }

@@ -8,6 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::scenario::{FileChange, valid_relative_path};
 
+/// The test project a run copies: `test-project/` of the scenarios folder, else the
+/// workspace's (a folder of new or copied scenarios need not carry its own).
+pub fn test_project(scenarios_dir: &Path) -> PathBuf {
+    let own = scenarios_dir.join("test-project");
+    if own.is_dir() {
+        own
+    } else {
+        crate::run::default_scenarios_dir().join("test-project")
+    }
+}
+
 /// Copies `src` to `dst` (which must not exist), skipping `target/` and `.git/`.
 pub fn copy_tree(src: &Path, dst: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dst).with_context(|| format!("cannot create {}", dst.display()))?;

@@ -274,7 +274,7 @@ impl Runner<'_> {
         if work_dir.exists() {
             std::fs::remove_dir_all(&work_dir).cat(Category::Setup)?;
         }
-        let test_project = self.opts.scenarios_dir.join("test-project");
+        let test_project = project::test_project(&self.opts.scenarios_dir);
         project::copy_tree(&test_project, &repo)
             .with_context(|| format!("test project {}", test_project.display()))
             .cat(Category::Setup)?;

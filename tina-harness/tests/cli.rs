@@ -1,5 +1,8 @@
-//! The `tina-harness` binary: exit codes, report output, rebuild with a running daemon.
+//! The `tina-harness` binary: exit codes, report output, rebuild with a running daemon,
+//! `--json` errors, `run --all` / `--keep`, and its `--help` against the README.
 
+#[path = "../../tina-session/tests/support/convention.rs"]
+mod convention;
 mod support;
 
 use std::process::Command;
@@ -89,6 +92,101 @@ fn bad_scenario_names_are_refused_before_anything_runs() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("path separator"));
     assert!(!env.config.tina_home.join("runs").exists());
+}
+
+/// `run all` (no such scenario) is a usage error that points at `--all`; a missing run
+/// is a failure; both as JSON under `--json`.
+#[test]
+fn usage_errors_exit_2_and_failures_exit_1_as_json_under_json() {
+    let env = Env::new();
+    let out = harness(&env)
+        .args(["run", "--skip-build", "--scenarios-dir"])
+        .arg(scenarios_dir())
+        .arg("all")
+        .output()
+        .expect("run tina-harness");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no scenario 'all'") && stderr.contains("--all"),
+        "{stderr}"
+    );
+    assert!(!env.config.runs_dir().exists(), "nothing ran");
+
+    let out = harness(&env)
+        .args(["run", "--json", "all"])
+        .output()
+        .expect("run tina-harness");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(convention::json_error(&out)["error"]["kind"], "usage");
+    let out = harness(&env)
+        .args(["run", "--json", "--all", "01-single-phase"])
+        .output()
+        .expect("run tina-harness");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(convention::json_error(&out)["error"]["kind"], "usage");
+
+    let out = harness(&env)
+        .args(["report", "--json", "run-none"])
+        .output()
+        .expect("report");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = convention::json_error(&out);
+    assert_eq!(err["error"]["kind"], "failed");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("run-none")),
+        "{err}"
+    );
+}
+
+/// `run --all` over a scenarios folder without a test project of its own runs every
+/// scenario there on the workspace's test project, and `--keep` says what it kept.
+#[test]
+fn run_all_uses_the_workspace_test_project_and_keep_prints_what_it_kept() {
+    let env = Env::new();
+    let dir = env.dir.path().join("only-one");
+    tina_harness::project::copy_tree(
+        &scenarios_dir().join("05-prefix-auth"),
+        &dir.join("05-prefix-auth"),
+    )
+    .expect("copy scenario");
+    assert!(!dir.join("test-project").exists());
+    let out = harness(&env)
+        .args(["run", "--all", "--skip-build", "--keep", "--scenarios-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run tina-harness");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("PASS"), "{stdout}");
+    let kept = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("kept: "))
+        .unwrap_or_else(|| panic!("no `kept:` line: {stderr}"));
+    let (project, worktree) = kept
+        .strip_prefix("project copy ")
+        .and_then(|rest| rest.split_once(", worktree "))
+        .unwrap_or_else(|| panic!("{kept}"));
+    assert!(
+        std::path::Path::new(project).join("Cargo.toml").is_file(),
+        "{project}"
+    );
+    assert!(std::path::Path::new(worktree).is_dir(), "{worktree}");
+}
+
+#[test]
+fn the_readme_and_help_agree() {
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_tina-harness"));
+    let help = convention::assert_readme_agrees(&bin, "tina-harness");
+    for sub in ["run", "list", "verify", "report", "model-double"] {
+        assert!(
+            help.subcommands[sub].flags.contains_key("json"),
+            "{sub} has no --json"
+        );
+    }
 }
 
 #[test]
@@ -188,7 +286,8 @@ fn rebuild_refuses_a_bin_dir_that_is_not_a_cargo_profile_folder() {
         .output()
         .expect("run tina-harness");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // The command line was fine; the build was refused: a failure, not a usage error.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("refusing to build: TINA_BIN_DIR="),
         "{stderr}"

@@ -1,14 +1,17 @@
 //! `tina-mcp`: the TINA MCP server. Stdio by default (`tina-mcp` or `tina-mcp serve`);
 //! `--http 127.0.0.1:PORT` serves streamable HTTP on loopback instead.
-//! Logs go to stderr (level from `RUST_LOG`); on stdio, stdout carries protocol only.
+//! Logs and errors go to stderr (level from `RUST_LOG`); stdout carries MCP protocol
+//! messages only, so a failure to start prints nothing there. Exit codes follow
+//! [`tina_session::cli_common`]: 0 served and stopped, 1 could not serve, 2 usage.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tina_mcp::{Context, TinaMcp, transport};
-use tina_session::config::{Config, DeploymentKey, Overrides};
+use tina_session::cli_common::{self, HomeArgs};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
@@ -36,54 +39,24 @@ struct ServeArgs {
     /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (loopback only).
     #[arg(long, value_name = "ADDR", global = true)]
     http: Option<SocketAddr>,
-    /// TINA state directory (default: $TINA_HOME, else ~/.tina).
-    #[arg(long, value_name = "DIR", global = true)]
-    tina_home: Option<PathBuf>,
-    /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
-    #[arg(long, value_name = "DIR", global = true)]
-    claude_home: Option<PathBuf>,
-    /// Use the Convex deployment at URL as the store (default: $TINA_CONVEX_URL, else
-    /// `convex_url` in $TINA_HOME/config.toml, else the SQLite file in TINA_HOME).
-    #[arg(long, value_name = "URL", global = true)]
-    convex_url: Option<String>,
-    /// The Convex deployment key (default: $TINA_CONVEX_KEY, else `convex_key` in
-    /// $TINA_HOME/config.toml). Prefer those: a flag shows in the process list.
-    #[arg(long, value_name = "KEY", global = true, value_parser = parse_key)]
-    convex_key: Option<DeploymentKey>,
     /// Scenario folders for run_scenario (default: $TINA_SCENARIOS_DIR, else the
     /// `scenarios/` folder of the workspace tina-mcp was built from).
     #[arg(long, value_name = "DIR", env = "TINA_SCENARIOS_DIR", global = true)]
     scenarios_dir: Option<PathBuf>,
+    #[command(flatten)]
+    home: HomeArgs,
 }
 
-/// `--convex-key`: held as a [`DeploymentKey`] from the start, so it never prints.
-fn parse_key(key: &str) -> Result<DeploymentKey, String> {
-    if key.is_empty() {
-        return Err("the deployment key is empty".into());
-    }
-    Ok(DeploymentKey::new(key))
-}
-
-fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(tina_session::config::default_log_filter("warn"))
-            }),
-        )
-        .init();
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    cli_common::init_tracing("warn");
+    let cli: Cli = cli_common::parse();
     // `serve` is the default: with or without it, the (global) flags are the same.
     let (None | Some(Command::Serve)) = cli.command;
-    let args = cli.serve;
-    let config = Config::load(Overrides {
-        tina_home: args.tina_home,
-        claude_home: args.claude_home,
-        convex_url: args.convex_url,
-        convex_key: args.convex_key,
-    })?;
+    cli_common::finish(serve(cli.serve).map(|()| ExitCode::SUCCESS), false)
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.home.load()?;
     std::fs::create_dir_all(&config.tina_home)
         .with_context(|| format!("cannot create {}", config.tina_home.display()))?;
     let store = config.open_store()?;
@@ -132,5 +105,19 @@ async fn stop_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_flag_has_help() {
+        assert_eq!(
+            cli_common::undocumented(&Cli::command()),
+            Vec::<String>::new()
+        );
     }
 }

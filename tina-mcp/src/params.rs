@@ -10,6 +10,8 @@ use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::schemars::{self, JsonSchema};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use tina_session::OrchestrationStatus;
+use tina_session::lifecycle::{PhaseEvent, Runtime};
 use tina_session::model::input;
 
 use crate::error::{ToolError, ToolResult};
@@ -18,24 +20,30 @@ use crate::error::{ToolError, ToolResult};
 ///
 /// Like rmcp's own `Parameters`, but a deserialization error names the argument that is
 /// wrong ("phase: invalid value: integer `-1`, expected u32"), which rmcp's does not.
-/// The message keeps rmcp's prefix so the router returns it as a tool error.
-pub struct Parameters<T>(pub T);
+/// The message keeps rmcp's prefix so the router returns it as a tool error. rmcp's
+/// `#[tool]` macro finds a tool's input schema only through a type named `Parameters`,
+/// so each tool names its schema with [`input_schema`].
+pub struct Args<T>(pub T);
 
-impl<T: JsonSchema> JsonSchema for Parameters<T> {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        T::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        T::json_schema(generator)
-    }
+/// The `inputSchema` of a tool taking [`Args<T>`].
+///
+/// # Panics
+/// When `T`'s schema is not an object schema: a programming error, caught by every test
+/// that lists the tools.
+pub fn input_schema<T: JsonSchema + 'static>() -> std::sync::Arc<rmcp::model::JsonObject> {
+    rmcp::handler::server::common::schema_for_input::<T>().unwrap_or_else(|e| {
+        panic!(
+            "invalid input schema for `{}`: {e}",
+            std::any::type_name::<T>()
+        )
+    })
 }
 
-impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Parameters<T> {
+impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Args<T> {
     fn from_context_part(context: &mut ToolCallContext<'_, S>) -> Result<Self, rmcp::ErrorData> {
         let arguments = context.arguments.take().unwrap_or_default();
         serde_path_to_error::deserialize(serde_json::Value::Object(arguments))
-            .map(Parameters)
+            .map(Args)
             .map_err(|e| {
                 let path = e.path().to_string();
                 let at = if path == "." {
@@ -95,7 +103,7 @@ pub fn limit(limit: Option<u32>, default: u32, max: u32) -> ToolResult<usize> {
 pub struct ListOrchestrationsParams {
     /// Only this status.
     #[serde(default)]
-    pub status: Option<OrchestrationStatusParam>,
+    pub status: Option<OrchestrationStatus>,
     /// Only feature names containing this text.
     #[serde(default)]
     pub feature: Option<String>,
@@ -108,30 +116,6 @@ pub struct ListOrchestrationsParams {
     /// Default compact; full adds the rest.
     #[serde(default)]
     pub detail: Detail,
-}
-
-/// An orchestration status, for filtering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrchestrationStatusParam {
-    Planning,
-    Executing,
-    Reviewing,
-    Complete,
-    Blocked,
-}
-
-impl From<OrchestrationStatusParam> for tina_session::OrchestrationStatus {
-    fn from(s: OrchestrationStatusParam) -> Self {
-        use tina_session::OrchestrationStatus as S;
-        match s {
-            OrchestrationStatusParam::Planning => S::Planning,
-            OrchestrationStatusParam::Executing => S::Executing,
-            OrchestrationStatusParam::Reviewing => S::Reviewing,
-            OrchestrationStatusParam::Complete => S::Complete,
-            OrchestrationStatusParam::Blocked => S::Blocked,
-        }
-    }
 }
 
 /// `get_orchestration`, `get_team_hierarchy`.
@@ -226,28 +210,8 @@ fn one() -> u32 {
     1
 }
 
-/// Who plays the agents of a phase team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RuntimeParam {
-    Claude,
-    Sim,
-    None,
-}
-
-impl From<RuntimeParam> for tina_session::lifecycle::Runtime {
-    fn from(r: RuntimeParam) -> Self {
-        use tina_session::lifecycle::Runtime;
-        match r {
-            RuntimeParam::Claude => Runtime::Claude,
-            RuntimeParam::Sim => Runtime::Sim,
-            RuntimeParam::None => Runtime::None,
-        }
-    }
-}
-
-fn claude() -> RuntimeParam {
-    RuntimeParam::Claude
+fn claude() -> Runtime {
+    Runtime::Claude
 }
 
 /// `start_phase`: the same operation as `tina-session start`.
@@ -265,36 +229,10 @@ pub struct StartPhaseParams {
     pub parent_team_id: Option<String>,
     /// Who plays the agents, default "claude".
     #[serde(default = "claude")]
-    pub runtime: RuntimeParam,
+    pub runtime: Runtime,
     /// Spending limit for this phase, USD.
     #[serde(default)]
     pub budget_usd: Option<f64>,
-}
-
-/// A phase state-machine event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PhaseEventParam {
-    Plan,
-    Execute,
-    Review,
-    Complete,
-    Block,
-    Resume,
-}
-
-impl From<PhaseEventParam> for tina_session::lifecycle::PhaseEvent {
-    fn from(e: PhaseEventParam) -> Self {
-        use tina_session::lifecycle::PhaseEvent as E;
-        match e {
-            PhaseEventParam::Plan => E::Plan,
-            PhaseEventParam::Execute => E::Execute,
-            PhaseEventParam::Review => E::Review,
-            PhaseEventParam::Complete => E::Complete,
-            PhaseEventParam::Block => E::Block,
-            PhaseEventParam::Resume => E::Resume,
-        }
-    }
 }
 
 /// `advance_phase`: the same operation as `tina-session advance`.
@@ -306,7 +244,7 @@ pub struct AdvancePhaseParams {
     /// Phase number.
     pub phase: u32,
     /// plan, execute, review, complete, block (needs reason), resume.
-    pub event: PhaseEventParam,
+    pub event: PhaseEvent,
     /// Why the phase is blocked (event "block").
     #[serde(default)]
     pub reason: Option<String>,

@@ -17,7 +17,6 @@ use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use tina_harness::BuildReport;
-use tina_session::Config;
 use tina_session::attention::set_budget;
 use tina_session::lifecycle::{
     self, AdvanceOutcome, InitOutcome, InitRequest, LifecycleError, RegisterTeamRequest,
@@ -27,38 +26,12 @@ use tina_session::model::{CurrentTask, Orchestration, OrchestrationStatus, TeamI
 use tina_session::store::{Entity, Store, StoreError};
 use tina_session::views::{TaskFilter, filter_tasks, summarize};
 
+use crate::context::Context;
 use crate::error::{ToolError, ToolResult, blocking};
-use crate::harness::{self, RunRegistry, RunView, ScenarioList};
+use crate::harness::{self, RunView, ScenarioList};
 use crate::output::*;
 use crate::params::*;
-use crate::watch::{self, Cursors, Resumed, Seen, Snapshot, Thresholds, WatchResult};
-
-/// What every tool call needs: configuration, the store, the scenario runs.
-pub struct Context {
-    pub config: Config,
-    pub store: Arc<dyn Store>,
-    /// Where `run_scenario` looks for scenario folders.
-    pub scenarios_dir: PathBuf,
-    /// How often a watch re-reads the store's revision while waiting.
-    pub watch_poll: Duration,
-    /// Scenario runs started by this server.
-    pub runs: RunRegistry,
-    /// The states behind the watch cursors this server handed out.
-    pub cursors: Cursors,
-}
-
-impl Context {
-    pub fn new(config: Config, store: Arc<dyn Store>, scenarios_dir: PathBuf) -> Self {
-        Self {
-            config,
-            store,
-            scenarios_dir,
-            watch_poll: Duration::from_millis(250),
-            runs: RunRegistry::default(),
-            cursors: Cursors::default(),
-        }
-    }
-}
+use crate::watch::{self, Resumed, Seen, Snapshot, Thresholds, WatchResult};
 
 /// The server: cheap to clone (one per connection over HTTP), state shared.
 #[derive(Clone)]
@@ -153,15 +126,15 @@ impl TinaMcp {
     }
 
     /// Find orchestrations: ids, feature names, status. Running ones first.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<ListOrchestrationsParams>(), output_schema = output_schema::<OrchestrationList>())]
     async fn list_orchestrations(
         &self,
-        Parameters(p): Parameters<ListOrchestrationsParams>,
-    ) -> Result<Json<OrchestrationList>, ToolError> {
+        Args(p): Args<ListOrchestrationsParams>,
+    ) -> Result<Structured<OrchestrationList>, ToolError> {
         let store = self.store();
         let limit = limit(p.limit, 20, 200)?;
         let offset = offset(p.cursor.as_deref())?;
-        let status = p.status.map(OrchestrationStatus::from);
+        let status = p.status;
         let out = blocking(move || {
             let mut list: Vec<_> = store
                 .list_orchestrations()?
@@ -182,15 +155,15 @@ impl TinaMcp {
             })
         })
         .await?;
-        Ok(Json(out))
+        Ok(Structured(out))
     }
 
     /// One orchestration at a glance: status, phases, team count, tasks by status.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<OrchestrationParams>(), output_schema = output_schema::<OrchestrationSummary>())]
     async fn get_orchestration(
         &self,
-        Parameters(p): Parameters<OrchestrationParams>,
-    ) -> Result<Json<OrchestrationSummary>, ToolError> {
+        Args(p): Args<OrchestrationParams>,
+    ) -> Result<Structured<OrchestrationSummary>, ToolError> {
         let store = self.store();
         let summary = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
@@ -209,16 +182,16 @@ impl TinaMcp {
             })
         })
         .await?;
-        Ok(Json(summary))
+        Ok(Structured(summary))
     }
 
     /// Everything about one orchestration in one call: phases, teams with members and
     /// their tasks (active first, bounded).
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<GetCurrentTasksParams>(), output_schema = output_schema::<Detailed>())]
     async fn get_orchestration_detail(
         &self,
-        Parameters(p): Parameters<GetCurrentTasksParams>,
-    ) -> Result<Json<Detailed>, ToolError> {
+        Args(p): Args<GetCurrentTasksParams>,
+    ) -> Result<Structured<Detailed>, ToolError> {
         let store = self.store();
         let detail = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
@@ -263,15 +236,15 @@ impl TinaMcp {
             })
         })
         .await?;
-        Ok(Json(detail))
+        Ok(Structured(detail))
     }
 
     /// The team tree of one orchestration: teams, members, task counts by status.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<OrchestrationParams>(), output_schema = output_schema::<Hierarchy>())]
     async fn get_team_hierarchy(
         &self,
-        Parameters(p): Parameters<OrchestrationParams>,
-    ) -> Result<Json<Hierarchy>, ToolError> {
+        Args(p): Args<OrchestrationParams>,
+    ) -> Result<Structured<Hierarchy>, ToolError> {
         let store = self.store();
         let hierarchy = blocking(move || {
             let o = resolve(&p.orchestration, &*store)?;
@@ -291,16 +264,16 @@ impl TinaMcp {
             })
         })
         .await?;
-        Ok(Json(hierarchy))
+        Ok(Structured(hierarchy))
     }
 
     /// Tasks of one orchestration grouped by team, active first; filter by phase, team
     /// or status.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<GetCurrentTasksParams>(), output_schema = output_schema::<CurrentTasks>())]
     async fn get_current_tasks(
         &self,
-        Parameters(p): Parameters<GetCurrentTasksParams>,
-    ) -> Result<Json<CurrentTasks>, ToolError> {
+        Args(p): Args<GetCurrentTasksParams>,
+    ) -> Result<Structured<CurrentTasks>, ToolError> {
         let store = self.store();
         let out = blocking(move || {
             let orch = resolve(&p.orchestration, &*store)?;
@@ -311,16 +284,16 @@ impl TinaMcp {
             })
         })
         .await?;
-        Ok(Json(out))
+        Ok(Structured(out))
     }
 
     /// Teams still working (their orchestration running, their phase not complete),
     /// grouped by orchestration.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<ListActiveTeamsParams>(), output_schema = output_schema::<ActiveTeams>())]
     async fn list_active_teams(
         &self,
-        Parameters(p): Parameters<ListActiveTeamsParams>,
-    ) -> Result<Json<ActiveTeams>, ToolError> {
+        Args(p): Args<ListActiveTeamsParams>,
+    ) -> Result<Structured<ActiveTeams>, ToolError> {
         let store = self.store();
         let limit = limit(p.limit, 50, 500)?;
         let offset = offset(p.cursor.as_deref())?;
@@ -367,16 +340,16 @@ impl TinaMcp {
             })
         })
         .await?;
-        Ok(Json(out))
+        Ok(Structured(out))
     }
 
     /// Create an orchestration with its worktree, branch and orchestrator team (as
     /// `tina-session init`); returns the orchestrator team id for start_phase.
-    #[tool]
+    #[tool(input_schema = input_schema::<InitOrchestrationParams>(), output_schema = output_schema::<InitOutcome>())]
     async fn init_orchestration(
         &self,
-        Parameters(p): Parameters<InitOrchestrationParams>,
-    ) -> Result<Json<InitOutcome>, ToolError> {
+        Args(p): Args<InitOrchestrationParams>,
+    ) -> Result<Structured<InitOutcome>, ToolError> {
         let store = self.store();
         let worktrees_dir = self.ctx.config.worktrees_dir();
         // Names, branch and paths are checked by `lifecycle::init` (the CLI's rules).
@@ -412,16 +385,16 @@ impl TinaMcp {
             })?)
         })
         .await?;
-        Ok(Json(out))
+        Ok(Structured(out))
     }
 
     /// Start a phase (as `tina-session start`): register its team, set it executing,
     /// launch the agents.
-    #[tool(annotations(destructive_hint = false))]
+    #[tool(annotations(destructive_hint = false), input_schema = input_schema::<StartPhaseParams>(), output_schema = output_schema::<StartOutcome>())]
     async fn start_phase(
         &self,
-        Parameters(p): Parameters<StartPhaseParams>,
-    ) -> Result<Json<StartOutcome>, ToolError> {
+        Args(p): Args<StartPhaseParams>,
+    ) -> Result<Structured<StartOutcome>, ToolError> {
         let store = self.store();
         let out = blocking(move || {
             // Resolve first so an unknown orchestration gets the MCP hint.
@@ -437,21 +410,21 @@ impl TinaMcp {
                     phase: p.phase,
                     plan: PathBuf::from(p.plan),
                     parent_team_id: p.parent_team_id.map(TeamId::from),
-                    runtime: p.runtime.into(),
+                    runtime: p.runtime,
                 },
             )?)
         })
         .await?;
-        Ok(Json(out))
+        Ok(Structured(out))
     }
 
     /// Move a phase through its state machine (as `tina-session advance`); the
     /// orchestration's status follows.
-    #[tool(annotations(destructive_hint = false))]
+    #[tool(annotations(destructive_hint = false), input_schema = input_schema::<AdvancePhaseParams>(), output_schema = output_schema::<AdvanceOutcome>())]
     async fn advance_phase(
         &self,
-        Parameters(p): Parameters<AdvancePhaseParams>,
-    ) -> Result<Json<AdvanceOutcome>, ToolError> {
+        Args(p): Args<AdvancePhaseParams>,
+    ) -> Result<Structured<AdvanceOutcome>, ToolError> {
         let store = self.store();
         let out = blocking(move || {
             let orch = resolve(&p.orchestration, &*store)?;
@@ -459,21 +432,21 @@ impl TinaMcp {
                 &*store,
                 orch.id.as_str(),
                 p.phase,
-                p.event.into(),
+                p.event,
                 p.reason,
             )?)
         })
         .await?;
-        Ok(Json(out))
+        Ok(Structured(out))
     }
 
     /// Register or update a team other than a phase team started by start_phase (as
     /// `tina-session register-team`).
-    #[tool(annotations(destructive_hint = false, idempotent_hint = true))]
+    #[tool(annotations(destructive_hint = false, idempotent_hint = true), input_schema = input_schema::<RegisterTeamParams>(), output_schema = output_schema::<Registered>())]
     async fn register_team(
         &self,
-        Parameters(p): Parameters<RegisterTeamParams>,
-    ) -> Result<Json<Registered>, ToolError> {
+        Args(p): Args<RegisterTeamParams>,
+    ) -> Result<Structured<Registered>, ToolError> {
         let store = self.store();
         let team = blocking(move || {
             let orch = resolve(&p.orchestration, &*store)?;
@@ -493,17 +466,17 @@ impl TinaMcp {
         // The parent is part of what was registered (it may have been defaulted).
         let mut registered = TeamRef::new(&team, Detail::Compact);
         registered.parent_team_id = team.parent_team_id.map(|p| p.0);
-        Ok(Json(Registered { team: registered }))
+        Ok(Structured(Registered { team: registered }))
     }
 
     /// Wait for what changes in one orchestration (milestones, anomalies) instead of
     /// polling; replies only with what is new since the cursor.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<WatchOrchestrationParams>(), output_schema = output_schema::<WatchResult>())]
     async fn watch_orchestration(
         &self,
-        Parameters(p): Parameters<WatchOrchestrationParams>,
+        Args(p): Args<WatchOrchestrationParams>,
         rc: RequestContext<RoleServer>,
-    ) -> Result<Json<WatchResult>, ToolError> {
+    ) -> Result<Structured<WatchResult>, ToolError> {
         if p.orchestration.is_empty() {
             return Err(ToolError::Invalid(
                 "orchestration must be an id or a feature name".into(),
@@ -515,7 +488,7 @@ impl TinaMcp {
                 p.timeout_seconds
             )));
         }
-        let thresholds = Thresholds::from_params(&p)?;
+        let thresholds = Thresholds::from_params(&p, self.ctx.lead_folder_timeout)?;
         let resumed = match &p.cursor {
             Some(c) => Some(self.ctx.cursors.resume(c, &p.orchestration)?),
             None => None,
@@ -560,7 +533,7 @@ impl TinaMcp {
             if eval.has_news() || terminal || now >= deadline || rc.ct.is_cancelled() {
                 let timed_out = !eval.has_news() && !terminal;
                 let cursor = self.ctx.cursors.issue(eval.next.clone(), snap.now);
-                return Ok(Json(WatchResult::new(
+                return Ok(Structured(WatchResult::new(
                     &seen, eval, &snap, cursor, timed_out,
                 )));
             }
@@ -581,42 +554,42 @@ impl TinaMcp {
     }
 
     /// Rebuild TINA's binaries after changing its code, restarting a running daemon.
-    #[tool(annotations(destructive_hint = false, idempotent_hint = true))]
+    #[tool(annotations(destructive_hint = false, idempotent_hint = true), input_schema = input_schema::<RebuildBinariesParams>(), output_schema = output_schema::<BuildReport>())]
     async fn rebuild_binaries(
         &self,
-        Parameters(_): Parameters<RebuildBinariesParams>,
-    ) -> Result<Json<BuildReport>, ToolError> {
-        harness::rebuild(&self.ctx).await.map(Json)
+        Args(_): Args<RebuildBinariesParams>,
+    ) -> Result<Structured<BuildReport>, ToolError> {
+        harness::rebuild(&self.ctx).await.map(Structured)
     }
 
     /// The scenarios run_scenario accepts.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<ListScenariosParams>(), output_schema = output_schema::<ScenarioList>())]
     async fn list_scenarios(
         &self,
-        Parameters(_): Parameters<ListScenariosParams>,
-    ) -> Result<Json<ScenarioList>, ToolError> {
-        harness::scenarios(&self.ctx).await.map(Json)
+        Args(_): Args<ListScenariosParams>,
+    ) -> Result<Structured<ScenarioList>, ToolError> {
+        harness::scenarios(&self.ctx).await.map(Structured)
     }
 
     /// Run a harness scenario end to end to test TINA; returns a run id at once unless
     /// wait is true.
-    #[tool]
+    #[tool(input_schema = input_schema::<RunScenarioParams>(), output_schema = output_schema::<RunView>())]
     async fn run_scenario(
         &self,
-        Parameters(p): Parameters<RunScenarioParams>,
+        Args(p): Args<RunScenarioParams>,
         rc: RequestContext<RoleServer>,
-    ) -> Result<Json<RunView>, ToolError> {
-        harness::start(&self.ctx, p, rc).await.map(Json)
+    ) -> Result<Structured<RunView>, ToolError> {
+        harness::start(&self.ctx, p, rc).await.map(Structured)
     }
 
     /// A scenario run's status, progress and report (every assertion, expected and
     /// observed).
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(annotations(read_only_hint = true), input_schema = input_schema::<GetScenarioRunParams>(), output_schema = output_schema::<RunView>())]
     async fn get_scenario_run(
         &self,
-        Parameters(p): Parameters<GetScenarioRunParams>,
-    ) -> Result<Json<RunView>, ToolError> {
-        harness::get(&self.ctx, &p.run_id).await.map(Json)
+        Args(p): Args<GetScenarioRunParams>,
+    ) -> Result<Structured<RunView>, ToolError> {
+        harness::get(&self.ctx, &p.run_id).await.map(Structured)
     }
 }
 

@@ -17,22 +17,29 @@
 //! of the [`Snapshot`] returning what holds now as keyed [`Holding`]s (see
 //! [`daemon_anomalies`]); [`evaluate`] calls each one.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::Hash;
 
 use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
-use tina_session::lifecycle::resolve_orchestration;
-use tina_session::model::{
-    CurrentTask, Millis, Orchestration, Phase, PhaseStatus, TaskStatus, Team, TeamActivity,
-};
-use tina_session::store::{Store, StoreError};
+use tina_session::model::{Millis, TaskStatus};
 
 use crate::error::{ToolError, ToolResult};
 
 mod activity;
 mod attention;
+mod cursor;
+mod daemon;
+mod orchestration;
+mod result;
+mod snapshot;
+
+pub use cursor::{Cursors, Resumed};
+pub use daemon::daemon_anomalies;
+use daemon::daemon_unhealthy;
+use orchestration::{evaluate_orchestration, team_label};
+pub use result::{DaemonCheck, WatchResult, task_totals};
+pub use snapshot::{DaemonHealth, Snapshot, store_failed};
 
 /// What the caller has already been told. Kept by [`Cursors`], named by the cursor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -109,210 +116,6 @@ impl Seen {
         seen.raised = evaluate(&seen, &then, t).next.raised;
         seen
     }
-
-    /// A digest of this state: equal states get the same cursor.
-    fn digest(&self) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.hash(&mut h);
-        h.finish() & DIGEST_MASK
-    }
-}
-
-/// 48 bits: 10 base-36 digits.
-const DIGEST_MASK: u64 = (1 << 48) - 1;
-
-/// How many reported states a server keeps for cursors (oldest dropped first).
-const KEPT_CURSORS: usize = 4096;
-
-fn base36(mut n: u64) -> String {
-    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut out = Vec::new();
-    loop {
-        out.push(DIGITS[(n % 36) as usize]);
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// Two base-36 digits of a checksum of `body`.
-fn check_digits(body: &str) -> String {
-    let sum = body
-        .bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % (36 * 36);
-    let digits = base36(u64::from(sum));
-    format!("{digits:0>2}")
-}
-
-/// What a cursor names.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Resumed {
-    /// The state this server kept for the cursor.
-    Known(Seen),
-    /// This server does not have it (restarted, or aged out): rebuild it with
-    /// [`Seen::as_of`] from the time the cursor was taken.
-    AsOf(Millis),
-}
-
-/// The states behind the cursors this server handed out, most recent
-/// [`KEPT_CURSORS`]. A cursor is `<digest>.<time><check>`, base 36: the digest of the
-/// [`Seen`] state, the time (ms) of the snapshot it was taken from, two check digits;
-/// at most 10 + 1 + 9 + 2 = 22 characters.
-#[derive(Debug, Default)]
-pub struct Cursors {
-    inner: Mutex<(HashMap<u64, Seen>, VecDeque<u64>)>,
-}
-
-impl Cursors {
-    /// Keeps `seen` and returns its cursor.
-    pub fn issue(&self, seen: Seen, at: Millis) -> String {
-        let digest = seen.digest();
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order) = &mut *guard;
-        if map.insert(digest, seen).is_none() {
-            order.push_back(digest);
-            while order.len() > KEPT_CURSORS {
-                if let Some(old) = order.pop_front() {
-                    map.remove(&old);
-                }
-            }
-        }
-        let body = format!("{}.{}", base36(digest), base36(at.max(0) as u64));
-        let check = check_digits(&body);
-        format!("{body}{check}")
-    }
-
-    /// The state behind `cursor`, checked to belong to a watch of `key`.
-    pub fn resume(&self, cursor: &str, key: &str) -> ToolResult<Resumed> {
-        let bad = || {
-            ToolError::Invalid(format!(
-                "invalid cursor {}: pass the `cursor` of the previous watch_orchestration \
-                 reply unchanged, or omit it to start over",
-                tina_session::model::input::quote(cursor)
-            ))
-        };
-        // Two check digits catch a cursor that was cut, edited or made up.
-        let split = cursor
-            .len()
-            .checked_sub(2)
-            .filter(|&i| cursor.is_char_boundary(i));
-        let (body, check) = split.map(|i| cursor.split_at(i)).ok_or_else(bad)?;
-        if check != check_digits(body) {
-            return Err(bad());
-        }
-        let (digest, at) = body.split_once('.').ok_or_else(bad)?;
-        let parse = |s: &str| {
-            (!s.is_empty()
-                && s.len() <= 13
-                && s.bytes()
-                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()))
-            .then(|| u64::from_str_radix(s, 36).ok())
-            .flatten()
-            .ok_or_else(bad)
-        };
-        let (digest, at) = (parse(digest)?, parse(at)?);
-        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        match guard.0.get(&digest) {
-            Some(seen) if seen.key != key => Err(ToolError::Invalid(format!(
-                "this cursor belongs to a watch of {}, not {}; omit the cursor to start \
-                 watching {}",
-                tina_session::model::input::quote(&seen.key),
-                tina_session::model::input::quote(key),
-                tina_session::model::input::quote(key)
-            ))),
-            Some(seen) => Ok(Resumed::Known(seen.clone())),
-            None => Ok(Resumed::AsOf(i64::try_from(at).map_err(|_| bad())?)),
-        }
-    }
-}
-
-/// The daemon's health as the watch sees it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum DaemonHealth {
-    /// Running, last heartbeat this many milliseconds ago.
-    Heartbeat { age_ms: i64 },
-    /// No daemon process is running.
-    NotRunning,
-    /// Not checked: the store is remote (Convex), fed by daemons on the machines where
-    /// the agents run, so the local daemon says nothing about it.
-    RemoteStore,
-    /// Running, but it cannot record what it reads (disk full, store corrupt, ...).
-    Unhealthy {
-        problem: tina_session::daemon::ProblemKind,
-    },
-}
-
-/// The store's state of one orchestration at one moment.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    pub now: Millis,
-    pub orchestration: Option<Orchestration>,
-    pub phases: Vec<Phase>,
-    pub teams: Vec<Team>,
-    pub tasks: Vec<CurrentTask>,
-    /// Team activity from hooks, oldest first.
-    pub activity: Vec<TeamActivity>,
-    /// `None`: daemon health unknown (not checked).
-    pub daemon: Option<DaemonHealth>,
-    /// Open attention events (waiting, stalls, budget), recorded by the daemon.
-    pub attention: Vec<tina_session::model::AttentionEvent>,
-}
-
-impl Snapshot {
-    /// Reads the orchestration (by id or exact feature name) and everything a watch
-    /// looks at. A missing orchestration is a normal state here, not an error; a store
-    /// that cannot answer is an error, never "missing": that would report the
-    /// orchestration removed and reset the cursor, repeating every milestone after.
-    pub fn read(store: &dyn Store, key: &str, now: Millis) -> ToolResult<Self> {
-        let read = || -> Result<_, StoreError> {
-            // `resolve_orchestration` passes a failed lookup through as it is; only a
-            // record the store says is missing becomes `None`.
-            let orchestration = match resolve_orchestration(store, key) {
-                Ok(o) => Some(o),
-                Err(e) if e.is_not_found() => None,
-                Err(e) => return Err(e),
-            };
-            let (phases, teams, tasks, activity, attention) = match &orchestration {
-                Some(o) => (
-                    store.list_phases(&o.id)?,
-                    store.list_teams(&o.id)?,
-                    store.get_current_tasks(&o.id)?,
-                    store.list_team_activity(&o.id)?,
-                    store.list_attention(&o.id)?,
-                ),
-                None => Default::default(),
-            };
-            Ok((orchestration, phases, teams, tasks, activity, attention))
-        };
-        let (orchestration, phases, teams, tasks, activity, attention) =
-            read().map_err(store_failed)?;
-        Ok(Self {
-            now,
-            orchestration,
-            phases,
-            teams,
-            tasks,
-            activity,
-            daemon: None,
-            attention: attention.into_iter().filter(|e| e.is_open()).collect(),
-        })
-    }
-}
-
-/// A store failure during a watch: the call reports nothing, so the caller's cursor is
-/// still the right one to retry with.
-pub fn store_failed(e: StoreError) -> ToolError {
-    if e.is_not_found() {
-        return e.into();
-    }
-    ToolError::Refused(format!(
-        "cannot read the store ({e}); nothing was reported and nothing was missed: call \
-         watch_orchestration again with the same cursor"
-    ))
 }
 
 /// Thresholds of the time-based anomalies, in milliseconds.
@@ -322,11 +125,18 @@ pub struct Thresholds {
     pub team_without_tasks_ms: i64,
     pub no_progress_ms: i64,
     pub heartbeat_stale_ms: i64,
+    /// How long a lead TINA launched may go without a linked Claude Code team folder:
+    /// the launcher's own wait (`Context::lead_folder_timeout`).
+    pub lead_team_folder_ms: i64,
 }
 
 impl Thresholds {
-    /// From the tool's minutes/seconds; negative or non-finite values are refused.
-    pub fn from_params(p: &crate::params::WatchOrchestrationParams) -> ToolResult<Self> {
+    /// From the tool's minutes/seconds (negative or non-finite values are refused) and
+    /// the server's wait for a lead's team folder.
+    pub fn from_params(
+        p: &crate::params::WatchOrchestrationParams,
+        lead_folder_timeout: std::time::Duration,
+    ) -> ToolResult<Self> {
         let ms = |name: &str, v: f64, unit_ms: f64| {
             if v.is_finite() && v >= 0.0 {
                 Ok((v * unit_ms) as i64)
@@ -345,6 +155,7 @@ impl Thresholds {
             )?,
             no_progress_ms: ms("no_progress_minutes", p.no_progress_minutes, 60e3)?,
             heartbeat_stale_ms: ms("heartbeat_stale_seconds", p.heartbeat_stale_seconds, 1e3)?,
+            lead_team_folder_ms: i64::try_from(lead_folder_timeout.as_millis()).unwrap_or(i64::MAX),
         })
     }
 }
@@ -387,6 +198,9 @@ pub enum AnomalyKind {
     BudgetExceeded,
     /// A phase lead's Claude Code session ended while its phase executes.
     LeadSessionEnded,
+    /// A lead TINA launched has no linked Claude Code team folder in the expected time:
+    /// stuck (a dialog, a login prompt, a failed start) or no teammate spawned yet.
+    LeadTeamFolderMissing,
 }
 
 /// One milestone or anomaly.
@@ -444,13 +258,6 @@ pub struct Evaluation {
 impl Evaluation {
     pub fn has_news(&self) -> bool {
         !self.milestones.is_empty() || !self.new_anomalies.is_empty()
-    }
-}
-
-fn team_label(team: &Team) -> String {
-    match team.phase_number {
-        Some(n) => format!("phase {n} ({})", team.team_name),
-        None => format!("orchestrator ({})", team.team_name),
     }
 }
 
@@ -527,399 +334,12 @@ pub fn evaluate(seen: &Seen, snap: &Snapshot, t: &Thresholds) -> Evaluation {
 /// once per key, then `ongoing`; a new episode needs a new key, e.g. with a time in it).
 pub type Holding = (String, Anomaly);
 
-/// The daemon that feeds the store: not running, or its heartbeat stale. A finished
-/// orchestration no longer needs it.
-pub fn daemon_anomalies(snap: &Snapshot, t: &Thresholds) -> Vec<Holding> {
-    let terminal = snap
-        .orchestration
-        .as_ref()
-        .is_some_and(|o| o.status.is_terminal());
-    match snap.daemon.filter(|_| !terminal) {
-        Some(DaemonHealth::NotRunning) => vec![(
-            "daemon_not_running".into(),
-            event(
-                AnomalyKind::DaemonNotRunning,
-                "the tina daemon is not running: task files are not synced into the store".into(),
-                None,
-                None,
-            ),
-        )],
-        Some(DaemonHealth::Heartbeat { age_ms }) if age_ms >= t.heartbeat_stale_ms => vec![(
-            "daemon_heartbeat_stale".into(),
-            event(
-                AnomalyKind::DaemonHeartbeatStale,
-                format!("daemon heartbeat stale: last one {} ago", seconds(age_ms)),
-                None,
-                None,
-            ),
-        )],
-        _ => Vec::new(),
-    }
-}
-
-/// The anomaly of a daemon that runs but cannot record what it reads (not once the
-/// orchestration is finished).
-fn daemon_unhealthy(snap: &Snapshot) -> Option<Holding> {
-    use tina_session::daemon::ProblemKind;
-    let terminal = snap
-        .orchestration
-        .as_ref()
-        .is_some_and(|o| o.status.is_terminal());
-    let Some(DaemonHealth::Unhealthy { problem }) = snap.daemon.filter(|_| !terminal) else {
-        return None;
-    };
-    let why = match problem {
-        ProblemKind::DiskFull => "the disk holding the store is full",
-        ProblemKind::StoreCorrupt => "the store file is corrupt (see `tina-session db check`)",
-        ProblemKind::StoreReplaced => "the store file was deleted or replaced under it",
-        ProblemKind::StoreWriteFailing => "its writes to the store fail",
-        ProblemKind::StateWriteFailing => "it cannot write its own state file",
-    };
-    Some((
-        "daemon_unhealthy".into(),
-        event(
-            AnomalyKind::DaemonUnhealthy,
-            format!(
-                "the tina daemon cannot record task changes: {why}; it keeps retrying \
-                 (details: `tina-session daemon status`)"
-            ),
-            None,
-            None,
-        ),
-    ))
-}
-
-fn evaluate_orchestration(
-    seen: &Seen,
-    snap: &Snapshot,
-    orch: &Orchestration,
-    t: &Thresholds,
-    next: &mut Seen,
-    milestones: &mut Vec<Milestone>,
-    holding: &mut Vec<Holding>,
-) {
-    // A different id under the same key is a new run of the feature: report it from
-    // scratch, as if nothing had been seen.
-    let fresh;
-    let seen = match seen.orch.as_deref() {
-        Some(id) if id == orch.id.as_str() => seen,
-        previous => {
-            milestones.push(match previous {
-                None => event(
-                    MilestoneKind::OrchestrationAppeared,
-                    format!(
-                        "orchestration '{}' appeared (id {}, {} phases)",
-                        orch.feature_name, orch.id, orch.total_phases
-                    ),
-                    None,
-                    None,
-                ),
-                Some(old) => event(
-                    MilestoneKind::OrchestrationReplaced,
-                    format!(
-                        "orchestration '{}' was replaced by a new run (id {} replaces {old})",
-                        orch.feature_name, orch.id
-                    ),
-                    None,
-                    None,
-                ),
-            });
-            fresh = Seen {
-                raised: seen.raised.clone(),
-                ..Seen::new(&seen.key, seen.since)
-            };
-            &fresh
-        }
-    };
-    next.orch = Some(orch.id.0.clone());
-
-    let mut counts: BTreeMap<&str, [u32; 2]> = BTreeMap::new();
-    let mut last_progress = orch.started_at;
-    for task in &snap.tasks {
-        let c = counts.entry(task.team_id.as_str()).or_default();
-        c[1] += 1;
-        if task.status == TaskStatus::Completed {
-            c[0] += 1;
-        }
-        last_progress = last_progress.max(task.recorded_at);
-    }
-
-    let mut teams: Vec<&Team> = snap.teams.iter().collect();
-    teams.sort_by_key(|t| (t.created_at, t.team_name.clone()));
-    for team in &teams {
-        if !seen.teams.contains_key(team.id.as_str()) {
-            let what = match team.phase_number {
-                Some(n) => format!("phase {n} team registered: {}", team.team_name),
-                None => format!("orchestrator team registered: {}", team.team_name),
-            };
-            milestones.push(event(
-                MilestoneKind::TeamRegistered,
-                what,
-                team.phase_number,
-                Some(&team.team_name),
-            ));
-        }
-    }
-
-    let phase_status = |n: u32| {
-        snap.phases
-            .iter()
-            .find(|p| p.phase_number == n)
-            .map(|p| p.status)
-    };
-    // A completion is listed after the task progress of the same call (the tasks
-    // finished first); other phase changes before it.
-    let mut completed_phases = Vec::new();
-    for phase in &snap.phases {
-        let status = phase.status.as_str();
-        next.phases.insert(phase.phase_number, status.to_owned());
-        if seen.phases.get(&phase.phase_number).map(String::as_str) == Some(status) {
-            continue;
-        }
-        if phase.status == PhaseStatus::Blocked {
-            continue; // reported as an anomaly below, with its reason
-        }
-        let milestone = event(
-            MilestoneKind::PhaseStatus,
-            format!("phase {} {status}", phase.phase_number),
-            Some(phase.phase_number),
-            None,
-        );
-        if phase.status == PhaseStatus::Complete {
-            completed_phases.push(milestone);
-        } else {
-            milestones.push(milestone);
-        }
-    }
-
-    for team in &teams {
-        let now_counts = counts.get(team.id.as_str()).copied().unwrap_or_default();
-        let before = seen
-            .teams
-            .get(team.id.as_str())
-            .copied()
-            .unwrap_or_default();
-        next.teams.insert(team.id.0.clone(), now_counts);
-        if now_counts != before && now_counts[1] > 0 {
-            milestones.push(event(
-                MilestoneKind::TaskProgress,
-                format!(
-                    "{}: {}/{} tasks completed",
-                    team_label(team),
-                    now_counts[0],
-                    now_counts[1]
-                ),
-                team.phase_number,
-                Some(&team.team_name),
-            ));
-        }
-        let phase_done = team
-            .phase_number
-            .and_then(phase_status)
-            .is_some_and(|s| s == PhaseStatus::Complete);
-        let age = snap.now - team.created_at;
-        if team.phase_number.is_some()
-            && now_counts[1] == 0
-            && !phase_done
-            && age >= t.team_without_tasks_ms
-        {
-            holding.push((
-                format!("team_without_tasks:{}", team.id),
-                event(
-                    AnomalyKind::TeamWithoutTasks,
-                    format!(
-                        "{} has no tasks {} after it was registered",
-                        team_label(team),
-                        minutes(age)
-                    ),
-                    team.phase_number,
-                    Some(&team.team_name),
-                ),
-            ));
-        }
-    }
-    next.activity = activity::evaluate(seen.activity, snap, &teams, milestones, holding);
-    milestones.append(&mut completed_phases);
-
-    for phase in snap
-        .phases
-        .iter()
-        .filter(|p| p.status == PhaseStatus::Blocked)
-    {
-        let reason = phase.blocked_reason.as_deref().unwrap_or("no reason given");
-        holding.push((
-            format!("phase_blocked:{}:{}", phase.phase_number, phase.updated_at),
-            event(
-                AnomalyKind::PhaseBlocked,
-                format!("phase {} blocked: {reason}", phase.phase_number),
-                Some(phase.phase_number),
-                None,
-            ),
-        ));
-    }
-
-    let status = orch.status.as_str();
-    if seen.status.as_deref() != Some(status) {
-        milestones.push(event(
-            MilestoneKind::OrchestrationStatus,
-            format!("orchestration '{}' is {status}", orch.feature_name),
-            None,
-            None,
-        ));
-    }
-    next.status = Some(status.to_owned());
-
-    let idle = snap.now - last_progress;
-    if !orch.status.is_terminal() && idle >= t.no_progress_ms {
-        holding.push((
-            format!("no_task_progress:{last_progress}"),
-            event(
-                AnomalyKind::NoTaskProgress,
-                format!("no task progress for {}", minutes(idle)),
-                None,
-                None,
-            ),
-        ));
-    }
-}
-
 fn minutes(ms: i64) -> String {
     format!("{:.1} minutes", ms as f64 / 60e3)
 }
 
 fn seconds(ms: i64) -> String {
     format!("{:.0} s", ms as f64 / 1e3)
-}
-
-/// Totals for the watch result.
-pub fn task_totals(snap: &Snapshot) -> (u32, u32) {
-    let total = snap.tasks.len() as u32;
-    let done = snap
-        .tasks
-        .iter()
-        .filter(|t| t.status == TaskStatus::Completed)
-        .count() as u32;
-    (done, total)
-}
-
-/// Whether a watch could see the health of the daemon that feeds the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DaemonCheck {
-    /// The store is the local SQLite file and the local daemon was checked: a dead or
-    /// stale daemon is reported as an anomaly.
-    Checked,
-    /// The store is remote (Convex): the daemons that feed it run on the agents'
-    /// machines, so their health is unknown here and no daemon anomalies are raised.
-    UnknownRemoteStore,
-    /// The daemon's files under TINA_HOME could not be read: health unknown, no daemon
-    /// anomalies.
-    Unknown,
-}
-
-impl DaemonCheck {
-    fn of(health: Option<DaemonHealth>) -> Self {
-        match health {
-            Some(
-                DaemonHealth::Heartbeat { .. }
-                | DaemonHealth::NotRunning
-                | DaemonHealth::Unhealthy { .. },
-            ) => Self::Checked,
-            Some(DaemonHealth::RemoteStore) => Self::UnknownRemoteStore,
-            None => Self::Unknown,
-        }
-    }
-}
-
-/// The result of one `watch_orchestration` call: only what is new, plus progress.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct WatchResult {
-    /// Pass this back as `cursor` on the next call.
-    pub cursor: String,
-    /// The orchestration's id, when it appeared or was replaced in this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub orchestration_id: Option<String>,
-    /// Absent while the orchestration does not exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Complete or blocked: stop watching.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub terminal: bool,
-    /// New since the cursor, oldest first. Never repeated by a later call.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub milestones: Vec<Milestone>,
-    /// Anomalies that started since the cursor.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub anomalies: Vec<Anomaly>,
-    /// Anomalies reported earlier that still hold, briefly ("kind (team)").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ongoing: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phases_complete: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total_phases: Option<u32>,
-    /// Current tasks completed / total, across all teams.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tasks_completed: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tasks_total: Option<u32>,
-    /// The timeout passed with nothing new.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub timed_out: bool,
-    /// Absent when the daemon was checked; otherwise why no daemon anomalies are raised.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub daemon_health: Option<DaemonCheck>,
-    /// Set while the orchestration does not exist: what the watch is waiting for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-impl WatchResult {
-    /// The reply for `eval` of `snap` against `seen`; `cursor` names `eval.next`.
-    pub fn new(
-        seen: &Seen,
-        eval: Evaluation,
-        snap: &Snapshot,
-        cursor: String,
-        timed_out: bool,
-    ) -> Self {
-        let (tasks_completed, tasks_total) = task_totals(snap);
-        let orch = snap.orchestration.as_ref();
-        let daemon = DaemonCheck::of(snap.daemon);
-        Self {
-            cursor,
-            orchestration_id: orch
-                .filter(|o| seen.orch.as_deref() != Some(o.id.as_str()))
-                .map(|o| o.id.0.clone()),
-            status: orch.map(|o| o.status.as_str().to_owned()),
-            terminal: orch.is_some_and(|o| o.status.is_terminal()),
-            milestones: eval.milestones,
-            anomalies: eval.new_anomalies,
-            ongoing: eval
-                .ongoing_anomalies
-                .iter()
-                .map(WatchEvent::label)
-                .collect(),
-            phases_complete: orch.map(|_| {
-                snap.phases
-                    .iter()
-                    .filter(|p| p.status == PhaseStatus::Complete)
-                    .count() as u32
-            }),
-            total_phases: orch.map(|o| o.total_phases),
-            tasks_completed: orch.map(|_| tasks_completed),
-            tasks_total: orch.map(|_| tasks_total),
-            timed_out,
-            daemon_health: (daemon != DaemonCheck::Checked).then_some(daemon),
-            note: orch.is_none().then(|| {
-                format!(
-                    "no orchestration {} yet; waiting for it (list_orchestrations shows \
-                     the existing ones)",
-                    tina_session::model::input::quote(&eval.next.key)
-                )
-            }),
-        }
-    }
 }
 
 #[cfg(test)]

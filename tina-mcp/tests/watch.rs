@@ -356,8 +356,8 @@ async fn a_remote_store_raises_no_daemon_anomalies() {
 async fn a_store_failure_is_an_error_not_a_removal() {
     let mut failing = None;
     let s = session_with(|ctx| {
-        let store = std::sync::Arc::new(common::failing::FailingStore::new(ctx.store.clone()));
-        failing = Some(store.clone());
+        let (store, switch) = common::failing::FailingStore::wrap(ctx.store.clone());
+        failing = Some(switch);
         ctx.store = store;
     })
     .await;
@@ -501,5 +501,72 @@ async fn a_short_cursor_outlives_the_server_that_issued_it() {
             "timed_out",
             "total_phases"
         ]
+    );
+}
+
+/// A lead TINA launched whose Claude Code team folder never appears (what
+/// `tina-session status` shows as "NO TEAM FOLDER") wakes the watcher once, stays
+/// ongoing, and clears when the daemon links the folder.
+#[tokio::test]
+async fn a_lead_that_never_created_its_team_folder_is_an_anomaly() {
+    let s = session_with(|ctx| ctx.lead_folder_timeout = Duration::ZERO).await;
+    let params = |cursor: &Value| {
+        json!({"orchestration": "auth", "timeout_seconds": 0, "cursor": cursor,
+               "no_progress_minutes": 1000, "team_without_tasks_minutes": 1000})
+    };
+    let w = ok(&s.client, "watch_orchestration", params(&Value::Null)).await;
+    assert!(
+        !kinds(&w, "anomalies").contains(&"lead_team_folder_missing".to_owned()),
+        "{w}"
+    );
+    ok(
+        &s.client,
+        "register_team",
+        json!({"orchestration": "auth", "team_name": "auth-reviewers", "phase_number": 1,
+               "parent_team_id": s.seeded.orchestrator_team_id, "lead_session_id": "sess-1"}),
+    )
+    .await;
+    let w = ok(&s.client, "watch_orchestration", params(&w["cursor"])).await;
+    let missing: Vec<&Value> = w["anomalies"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|a| a["kind"] == "lead_team_folder_missing")
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(missing.len(), 1, "{w}");
+    assert_eq!(missing[0]["team"], "auth-reviewers");
+    let message = missing[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("no Claude Code team folder linked") && message.contains("tmux attach"),
+        "{message}"
+    );
+
+    let w = ok(&s.client, "watch_orchestration", params(&w["cursor"])).await;
+    assert!(
+        !kinds(&w, "anomalies").contains(&"lead_team_folder_missing".to_owned()),
+        "{w}"
+    );
+    assert!(
+        kinds(&w, "ongoing").contains(&"lead_team_folder_missing (auth-reviewers)".to_owned()),
+        "{w}"
+    );
+
+    let team = s
+        .seeded
+        .store
+        .get_team_by_name("auth-reviewers")
+        .expect("team");
+    s.seeded
+        .store
+        .link_claude_team_dir(&team.id, "session-sess1abc")
+        .expect("link");
+    let w = ok(&s.client, "watch_orchestration", params(&w["cursor"])).await;
+    assert!(
+        !kinds(&w, "ongoing")
+            .iter()
+            .any(|k| k.starts_with("lead_team_folder_missing")),
+        "{w}"
     );
 }

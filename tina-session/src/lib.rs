@@ -15,6 +15,9 @@
 //!   summary); front ends only parse and format.
 //! - [`report`]: an error with its causes as one line (what every front end prints).
 //! - [`cli`]: the `tina-session` command, one module per subcommand.
+//! - [`cli_common`]: what every TINA binary shares: home and store flags, tracing set-up,
+//!   exit codes, `--json` errors.
+//! - `test_support` (feature `test-support`): fixtures for the workspace's tests.
 //!
 //! Everything else in the workspace (daemon, harness, MCP server, web server) depends on
 //! this crate and nothing here depends on them.
@@ -22,6 +25,7 @@
 pub mod attention;
 pub mod claude_code;
 pub mod cli;
+pub mod cli_common;
 pub mod config;
 pub mod daemon;
 pub mod dashboard;
@@ -30,6 +34,8 @@ pub mod model;
 pub mod paths;
 pub mod report;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod views;
 
 pub use config::Config;

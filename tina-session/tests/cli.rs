@@ -1,85 +1,30 @@
 //! The real `tina-session` binary, walked through a two-phase orchestration with a
 //! temporary TINA_HOME, CLAUDE_HOME and git repository.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
+use tina_session::test_support::{CliEnv, git_repo};
 
-struct Env {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
+/// The shared CLI fixture, with a git repository (`repo/`), a design doc and two plans.
+struct Env(CliEnv);
+
+impl std::ops::Deref for Env {
+    type Target = CliEnv;
+    fn deref(&self) -> &CliEnv {
+        &self.0
+    }
 }
 
 impl Env {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        let repo = root.join("repo");
-        std::fs::create_dir_all(&repo).unwrap();
-        std::fs::write(repo.join("README.md"), "test project\n").unwrap();
-        for args in [
-            &["init", "-q", "-b", "main"][..],
-            &["-c", "user.email=t@t", "-c", "user.name=t", "add", "."],
-            &[
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "user.name=t",
-                "commit",
-                "-qm",
-                "init",
-            ],
-        ] {
-            assert!(
-                Command::new("git")
-                    .current_dir(&repo)
-                    .args(args)
-                    .status()
-                    .unwrap()
-                    .success()
-            );
-        }
-        std::fs::write(root.join("design.md"), "# Verbose flag\n").unwrap();
-        std::fs::write(root.join("plan-1.md"), "# Phase 1\n").unwrap();
-        std::fs::write(root.join("plan-2.md"), "# Phase 2\n").unwrap();
-        Self { _dir: dir, root }
-    }
-
-    fn path(&self, p: &str) -> String {
-        self.root.join(p).display().to_string()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tina-session"))
-            .args(args)
-            .env("TINA_HOME", self.root.join("tina-home"))
-            .env("CLAUDE_HOME", self.root.join("claude-home"))
-            .env_remove("TINA_CONVEX_URL")
-            .current_dir(&self.root)
-            .output()
-            .unwrap()
-    }
-
-    /// Runs with --json, asserts success, parses stdout.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let out = self.run(&all);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
-    }
-
-    /// Runs, asserts exit code 1, returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(out.status.code(), Some(1), "{args:?} should fail: {out:?}");
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        let env = CliEnv::new(env!("CARGO_BIN_EXE_tina-session"));
+        git_repo(&env.root.join("repo"));
+        env.write("design.md", "# Verbose flag\n")
+            .write("plan-1.md", "# Phase 1\n")
+            .write("plan-2.md", "# Phase 2\n");
+        Self(env)
     }
 
     fn init(&self, feature: &str, phases: &str) -> Value {

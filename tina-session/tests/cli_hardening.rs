@@ -4,64 +4,34 @@
 //! temporary TINA_HOME and CLAUDE_HOME; records an agent (or an old build) could have
 //! written are put in the real store directly.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::{Value, json};
 use tina_session::Store;
 use tina_session::model::{NewTaskEvent, TaskStatus, TeamId, TeamMember};
-use tina_session::store::sqlite::SqliteStore;
+use tina_session::test_support::CliEnv;
 
-struct Env {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
+/// The shared CLI fixture, with a design doc and a plan; errors must be short.
+struct Env(CliEnv);
+
+impl std::ops::Deref for Env {
+    type Target = CliEnv;
+    fn deref(&self) -> &CliEnv {
+        &self.0
+    }
 }
 
 impl Env {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        std::fs::write(root.join("design.md"), "# Design\n").unwrap();
-        std::fs::write(root.join("plan.md"), "# Plan\n").unwrap();
-        Self { _dir: dir, root }
-    }
-
-    fn path(&self, p: &str) -> String {
-        self.root.join(p).display().to_string()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tina-session"))
-            .args(args)
-            .env("TINA_HOME", self.root.join("tina-home"))
-            .env("CLAUDE_HOME", self.root.join("claude-home"))
-            .env_remove("TINA_CONVEX_URL")
-            .current_dir(&self.root)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        serde_json::from_str(&self.ok(&all)).unwrap()
+        let env = CliEnv::new(env!("CARGO_BIN_EXE_tina-session"));
+        env.write("design.md", "# Design\n")
+            .write("plan.md", "# Plan\n");
+        Self(env)
     }
 
     /// Runs, asserts exit code 1 and a short message; returns stderr.
     fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(out.status.code(), Some(1), "{args:?} should fail: {out:?}");
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let err = self.0.fails(args);
         assert!(
             err.len() < 600,
             "{args:?}: the error echoes {} bytes: {}",
@@ -82,10 +52,6 @@ impl Env {
             "--total-phases",
             phases,
         ])
-    }
-
-    fn store(&self) -> SqliteStore {
-        SqliteStore::open(&self.root.join("tina-home/tina.db")).unwrap()
     }
 }
 

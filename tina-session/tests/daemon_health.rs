@@ -59,7 +59,7 @@ fn daemon_status_shows_an_unhealthy_daemon_with_its_reason_and_exits_one() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("unhealthy"), "{text}");
-    assert!(text.contains("DiskFull"), "{text}");
+    assert!(text.contains("problem:       disk_full since"), "{text}");
     assert!(text.contains("disk is full"), "{text}");
 
     let _ = stand_in.kill();

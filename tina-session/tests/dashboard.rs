@@ -63,19 +63,7 @@ fn transition(
 }
 
 fn event(team: &Team, id: &str, status: &str, at: i64) -> NewTaskEvent {
-    NewTaskEvent {
-        team_id: team.id.clone(),
-        task_id: id.into(),
-        subject: format!("task {id}"),
-        description: String::new(),
-        active_form: None,
-        status: TaskStatus::parse(status),
-        owner: None,
-        blocked_by: vec![],
-        metadata: json!({}),
-        recorded_at: at,
-        sequence: 1,
-    }
+    tina_session::test_support::task_event(&team.id, id, TaskStatus::parse(status), at, 1)
 }
 
 fn query(now: i64) -> ListQuery {

@@ -1,12 +1,14 @@
 //! The `tina-web` command: parse arguments, resolve configuration, serve until Ctrl-C.
+//! Exit codes follow [`tina_session::cli_common`]: 0 served and stopped, 1 could not
+//! serve (port taken, store unreadable), 2 usage.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tina_session::config::{Config, DeploymentKey, Overrides};
+use tina_session::cli_common::{self, HomeArgs};
+use tina_session::config::{Config, Overrides};
 use tokio_util::sync::CancellationToken;
 
 /// TINA live dashboard: JSON API, live updates and the web UI on one port.
@@ -44,63 +46,34 @@ struct ServeArgs {
     /// Address to bind. Loopback by default: the API has no authentication.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
-    /// TINA state directory (overrides TINA_HOME; the store is <dir>/tina.db).
-    #[arg(long, value_name = "DIR")]
-    tina_home: Option<PathBuf>,
-    /// Read the Convex deployment at this URL instead of SQLite (overrides TINA_CONVEX_URL
-    /// and config.toml).
-    #[arg(long, value_name = "URL")]
-    convex_url: Option<String>,
-    /// The Convex deployment key (overrides TINA_CONVEX_KEY and config.toml). It stays in
-    /// this server: browsers never see it. Prefer the environment: a flag shows in the
-    /// process list.
-    #[arg(long, value_name = "KEY", value_parser = parse_key)]
-    convex_key: Option<DeploymentKey>,
+    /// Print the listening address as JSON (`{"url": ...}`), and errors as JSON on stderr.
+    #[arg(long)]
+    json: bool,
     /// Mark a running orchestration stale after this many seconds without a task or phase
     /// change.
     #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=30 * 24 * 3600))]
     stale_after: u64,
+    // The store to serve; a Convex key stays in this server: browsers never see it.
+    #[command(flatten)]
+    home: HomeArgs,
 }
 
 impl ServeArgs {
     /// The configuration these flags set; the rest comes from env, config.toml, defaults.
     fn overrides(&self) -> Overrides {
-        Overrides {
-            tina_home: self.tina_home.clone(),
-            convex_url: self.convex_url.clone(),
-            convex_key: self.convex_key.clone(),
-            ..Overrides::default()
-        }
+        self.home.overrides()
     }
-}
-
-/// `--convex-key`: held as a [`DeploymentKey`] from the start, so it never prints.
-fn parse_key(key: &str) -> Result<DeploymentKey, String> {
-    if key.is_empty() {
-        return Err("the deployment key is empty".into());
-    }
-    Ok(DeploymentKey::new(key))
 }
 
 fn main() -> ExitCode {
     // `warn` unless RUST_LOG says otherwise, as for every TINA binary; the address line
     // is printed on stdout, not logged, so it shows at any level.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(tina_session::config::default_log_filter("warn"))
-            }),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let result = match Cli::parse().command() {
-        Command::Serve(args) => serve(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tina-web: error: {e:#}");
-            ExitCode::from(2)
+    cli_common::init_tracing("warn");
+    let cli: Cli = cli_common::parse();
+    match cli.command() {
+        Command::Serve(args) => {
+            let json = args.json;
+            cli_common::finish(serve(args).map(|()| ExitCode::SUCCESS), json)
         }
     }
 }
@@ -122,7 +95,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         tracing::info!(store = %store.describe(), "serving");
         // On stdout so scripts (and the e2e tests) can read the address chosen for --port 0.
-        println!("tina-web listening on http://{local}");
+        let url = format!("http://{local}");
+        if args.json {
+            cli_common::print_line(&serde_json::json!({ "url": url }).to_string())?;
+        } else {
+            cli_common::print_line(&format!("tina-web listening on {url}"))?;
+        }
         let shutdown = CancellationToken::new();
         tokio::spawn(cancel_on_signal(shutdown.clone()));
         let options = tina_web::ServeOptions {
@@ -180,8 +158,8 @@ mod tests {
         let args = serve_args(&["tina-web"]);
         assert_eq!(args.port, 7410);
         assert_eq!(args.host, IpAddr::from([127, 0, 0, 1]));
-        assert_eq!(args.tina_home, None);
-        assert_eq!(args.convex_url, None);
+        assert_eq!(args.home.tina_home, None);
+        assert_eq!(args.home.convex_url, None);
     }
 
     #[test]
@@ -206,14 +184,29 @@ mod tests {
             assert_eq!(args.port, 9000, "{argv:?}");
             assert_eq!(args.host, "::1".parse::<IpAddr>().expect("ip"), "{argv:?}");
             let o = args.overrides();
-            assert_eq!(o.tina_home, Some(PathBuf::from("/tmp/th")), "{argv:?}");
+            assert_eq!(
+                o.tina_home,
+                Some(std::path::PathBuf::from("/tmp/th")),
+                "{argv:?}"
+            );
             assert_eq!(o.convex_url.as_deref(), Some("https://x.convex.cloud"));
-            assert_eq!(o.convex_key, Some(DeploymentKey::new("secret-key")));
+            assert_eq!(
+                o.convex_key,
+                Some(tina_session::config::DeploymentKey::new("secret-key"))
+            );
             assert!(
                 !format!("{o:?}").contains("secret-key"),
                 "the key never prints"
             );
         }
+    }
+
+    #[test]
+    fn every_flag_has_help() {
+        assert_eq!(
+            cli_common::undocumented(&<Cli as clap::CommandFactory>::command()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::json;
 use tina_session::store::sqlite::SqliteStore;
+use tina_session::test_support::{FaultyStore, When};
 use tina_session::*;
 
 use super::*;
@@ -26,20 +27,21 @@ fn fixture() -> Fixture {
     fixture_with(|db| Arc::new(SqliteStore::open(db).unwrap()))
 }
 
-/// A fixture over a [`Locking`] store, and that store.
+/// A fixture over a [`Locking`] store, and that store's counters.
 fn locking_fixture() -> (Fixture, Arc<Locking>) {
-    let mut locking = None;
-    let f = fixture_with(|db| {
-        let store = Arc::new(Locking {
-            inner: SqliteStore::open(db).unwrap(),
-            fail_before: AtomicUsize::new(0),
-            fail_after: AtomicUsize::new(0),
-            registrations: AtomicUsize::new(0),
-        });
-        locking = Some(store.clone());
-        store
+    let locking = Arc::new(Locking {
+        fail_before: AtomicUsize::new(0),
+        fail_after: AtomicUsize::new(0),
+        registrations: AtomicUsize::new(0),
     });
-    (f, locking.unwrap())
+    let counters = locking.clone();
+    let f = fixture_with(move |db| {
+        let inner = Arc::new(SqliteStore::open(db).unwrap());
+        Arc::new(FaultyStore::new(inner, move |method, when| {
+            counters.fault(method, when)
+        }))
+    });
+    (f, locking)
 }
 
 fn fixture_with(open: impl FnOnce(&Path) -> Arc<dyn Store>) -> Fixture {
@@ -348,9 +350,8 @@ fn a_single_file_change_of_a_newly_registered_team_syncs_all_its_files() {
 /// A SQLite store that answers `Backend("database is locked")`, the way a busy SQLite
 /// does: its next `fail_before` writes fail without writing, then its next `fail_after`
 /// event writes fail *after* writing (a timeout that hid a commit). It counts team
-/// registrations.
+/// registrations. The counters of a [`FaultyStore`] over the real store.
 struct Locking {
-    inner: SqliteStore,
     fail_before: AtomicUsize,
     fail_after: AtomicUsize,
     registrations: AtomicUsize,
@@ -364,146 +365,25 @@ impl Locking {
             Err(_) => Ok(()),
         }
     }
-}
 
-impl Store for Locking {
-    fn describe(&self) -> String {
-        format!("locking {}", self.inner.describe())
-    }
-    fn create_orchestration(
-        &self,
-        new: &NewOrchestration,
-    ) -> Result<(Orchestration, Team), StoreError> {
-        self.inner.create_orchestration(new)
-    }
-    fn get_orchestration(&self, id: &OrchestrationId) -> Result<Orchestration, StoreError> {
-        self.inner.get_orchestration(id)
-    }
-    fn get_orchestration_by_feature(&self, feature: &str) -> Result<Orchestration, StoreError> {
-        self.inner.get_orchestration_by_feature(feature)
-    }
-    fn list_orchestrations(&self) -> Result<Vec<Orchestration>, StoreError> {
-        self.inner.list_orchestrations()
-    }
-    fn delete_orchestration(&self, id: &OrchestrationId) -> Result<(), StoreError> {
-        self.inner.delete_orchestration(id)
-    }
-    fn apply_phase_transition(&self, t: &PhaseTransition) -> Result<TransitionOutcome, StoreError> {
-        self.inner.apply_phase_transition(t)
-    }
-    fn list_phases(&self, orchestration: &OrchestrationId) -> Result<Vec<Phase>, StoreError> {
-        self.inner.list_phases(orchestration)
-    }
-    fn register_team(&self, reg: &TeamRegistration) -> Result<Team, StoreError> {
-        Self::take(&self.fail_before)?;
-        self.registrations.fetch_add(1, Ordering::SeqCst);
-        self.inner.register_team(reg)
-    }
-    fn get_team(&self, id: &TeamId) -> Result<Team, StoreError> {
-        self.inner.get_team(id)
-    }
-    fn get_team_by_name(&self, team_name: &str) -> Result<Team, StoreError> {
-        self.inner.get_team_by_name(team_name)
-    }
-    fn list_teams(&self, orchestration: &OrchestrationId) -> Result<Vec<Team>, StoreError> {
-        self.inner.list_teams(orchestration)
-    }
-    fn list_by_parent(&self, parent: &TeamId) -> Result<Vec<Team>, StoreError> {
-        self.inner.list_by_parent(parent)
-    }
-    fn list_active_teams(&self) -> Result<Vec<Team>, StoreError> {
-        self.inner.list_active_teams()
-    }
-    fn upsert_team_member(&self, member: &TeamMember) -> Result<TeamMember, StoreError> {
-        Self::take(&self.fail_before)?;
-        self.inner.upsert_team_member(member)
-    }
-    fn list_team_members(
-        &self,
-        orchestration: &OrchestrationId,
-    ) -> Result<Vec<TeamMember>, StoreError> {
-        self.inner.list_team_members(orchestration)
-    }
-    fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary, StoreError> {
-        Self::take(&self.fail_before)?;
-        let summary = self.inner.record_task_events(events)?;
-        Self::take(&self.fail_after)?;
-        Ok(summary)
-    }
-    fn list_task_events(
-        &self,
-        orchestration: &OrchestrationId,
-    ) -> Result<Vec<TaskEvent>, StoreError> {
-        self.inner.list_task_events(orchestration)
-    }
-    fn get_current_tasks(
-        &self,
-        orchestration: &OrchestrationId,
-    ) -> Result<Vec<CurrentTask>, StoreError> {
-        self.inner.get_current_tasks(orchestration)
-    }
-    fn revision(&self) -> Result<i64, StoreError> {
-        self.inner.revision()
-    }
-    fn transcript_offset(&self, transcript: &str) -> Result<Option<u64>, StoreError> {
-        self.inner.transcript_offset(transcript)
-    }
-    fn record_usage(&self, batch: &UsageBatch) -> Result<u32, StoreError> {
-        self.inner.record_usage(batch)
-    }
-    fn list_usage(&self, orchestration: &OrchestrationId) -> Result<Vec<UsageTotal>, StoreError> {
-        self.inner.list_usage(orchestration)
-    }
-    fn set_budget(
-        &self,
-        orchestration: &OrchestrationId,
-        phase: Option<u32>,
-        usd_micros: Option<Micros>,
-    ) -> Result<(), StoreError> {
-        self.inner.set_budget(orchestration, phase, usd_micros)
-    }
-    fn list_budgets(&self, orchestration: &OrchestrationId) -> Result<Vec<Budget>, StoreError> {
-        self.inner.list_budgets(orchestration)
-    }
-    fn record_attention(&self, event: &AttentionEvent) -> Result<bool, StoreError> {
-        self.inner.record_attention(event)
-    }
-    fn clear_attention(&self, id: &str, at: Millis) -> Result<bool, StoreError> {
-        self.inner.clear_attention(id, at)
-    }
-    fn list_attention(
-        &self,
-        orchestration: &OrchestrationId,
-    ) -> Result<Vec<AttentionEvent>, StoreError> {
-        self.inner.list_attention(orchestration)
-    }
-    fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>, StoreError> {
-        self.inner.undelivered_attention()
-    }
-    fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool, StoreError> {
-        self.inner.claim_attention_delivery(id, at)
-    }
-    fn find_team_by_lead_session(&self, session_id: &str) -> Result<Option<Team>, StoreError> {
-        self.inner.find_team_by_lead_session(session_id)
-    }
-    fn find_team_by_claude_dir(&self, folder: &str) -> Result<Option<Team>, StoreError> {
-        self.inner.find_team_by_claude_dir(folder)
-    }
-    fn link_claude_team_dir(&self, team: &TeamId, folder: &str) -> Result<Team, StoreError> {
-        self.inner.link_claude_team_dir(team, folder)
-    }
-    fn record_team_activity(&self, activity: &NewTeamActivity) -> Result<bool, StoreError> {
-        self.inner.record_team_activity(activity)
-    }
-    fn list_team_activity(
-        &self,
-        orchestration: &OrchestrationId,
-    ) -> Result<Vec<TeamActivity>, StoreError> {
-        self.inner.list_team_activity(orchestration)
+    /// The writes that can fail: team registrations and members before they are
+    /// written, task events before or after.
+    fn fault(&self, method: &'static str, when: When) -> Result<(), StoreError> {
+        match (method, when) {
+            ("register_team", When::Before) => {
+                Self::take(&self.fail_before)?;
+                self.registrations.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+            ("upsert_team_member" | "record_task_events", When::Before) => {
+                Self::take(&self.fail_before)
+            }
+            ("record_task_events", When::After) => Self::take(&self.fail_after),
+            _ => Ok(()),
+        }
     }
 }
 
-/// Runs one retry pass of `tick` now, without waiting out the back-off.
 fn retry_now(engine: &mut Engine) -> Report {
     engine.retry_after = std::time::Instant::now();
     engine.tick().unwrap()

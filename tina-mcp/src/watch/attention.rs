@@ -75,6 +75,7 @@ mod tests {
             team_without_tasks_ms: 60_000,
             no_progress_ms: 60_000,
             heartbeat_stale_ms: 60_000,
+            lead_team_folder_ms: 60_000,
         };
         let seen = Seen::new("f", 1_000);
         let first = evaluate(&seen, &snap(vec![waiting("w1")]), &t);

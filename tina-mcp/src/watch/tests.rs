@@ -1,7 +1,10 @@
 //! `evaluate` on hand-made snapshots: milestones once, anomalies once per episode.
 
 use super::*;
-use tina_session::model::{OrchestrationId, OrchestrationStatus, TeamId};
+use tina_session::model::{
+    CurrentTask, Orchestration, OrchestrationId, OrchestrationStatus, Phase, PhaseStatus, Team,
+    TeamActivity, TeamId,
+};
 
 const MIN: i64 = 60_000;
 const T0: i64 = 1_000_000_000;
@@ -12,6 +15,7 @@ fn th() -> Thresholds {
         team_without_tasks_ms: 2 * MIN,
         no_progress_ms: 10 * MIN,
         heartbeat_stale_ms: 60_000,
+        lead_team_folder_ms: 3 * MIN,
     }
 }
 
@@ -466,4 +470,62 @@ fn hook_activity_is_reported_once_and_an_ended_lead_session_is_an_anomaly() {
             .iter()
             .any(|a| a.kind == AnomalyKind::LeadSessionEnded)
     );
+}
+
+#[test]
+fn a_launched_lead_without_a_team_folder_is_an_anomaly_once_until_linked() {
+    let kind = AnomalyKind::LeadTeamFolderMissing;
+    let of_kind = |events: &[Anomaly]| -> Vec<Anomaly> {
+        events.iter().filter(|a| a.kind == kind).cloned().collect()
+    };
+    // Launched (a lead session id), not linked, within the launcher's wait: nothing.
+    let mut snap = running(T0 + 2 * MIN);
+    snap.teams[1].lead_session_id = Some("s1".into());
+    let early = evaluate(&Seen::new("auth", T0), &snap, &th());
+    assert!(of_kind(&early.new_anomalies).is_empty(), "{early:#?}");
+
+    // Past the wait: one anomaly naming the team, waking the watcher.
+    snap.now = T0 + 4 * MIN;
+    let first = evaluate(&again(&early), &snap, &th());
+    let raised = of_kind(&first.new_anomalies);
+    assert_eq!(raised.len(), 1, "{:#?}", first.new_anomalies);
+    assert!(first.has_news());
+    assert_eq!(raised[0].team_name.as_deref(), Some("auth-phase-1"));
+    assert_eq!(raised[0].phase_number, Some(1));
+    let message = &raised[0].message;
+    assert!(
+        message
+            .starts_with("phase 1 (auth-phase-1): no Claude Code team folder linked 4.0 minutes")
+            && message.contains("tina-session status")
+            && message.contains("tmux attach -t "),
+        "{message}"
+    );
+
+    // Still missing: ongoing, not repeated.
+    let second = evaluate(&again(&first), &snap, &th());
+    assert!(of_kind(&second.new_anomalies).is_empty());
+    assert_eq!(
+        second
+            .ongoing_anomalies
+            .iter()
+            .map(|a| a.label())
+            .collect::<Vec<_>>(),
+        ["lead_team_folder_missing (auth-phase-1)"]
+    );
+
+    // The daemon links the folder: cleared.
+    snap.teams[1].claude_team_dir = Some("session-abcdef12".into());
+    let linked = evaluate(&again(&second), &snap, &th());
+    assert!(of_kind(&linked.new_anomalies).is_empty() && linked.ongoing_anomalies.is_empty());
+
+    // A team TINA did not launch (no lead session), or whose phase is complete, never
+    // raises it.
+    snap.teams[1].claude_team_dir = None;
+    snap.teams[1].lead_session_id = None;
+    let unlaunched = evaluate(&Seen::new("auth", T0), &snap, &th());
+    assert!(of_kind(&unlaunched.new_anomalies).is_empty());
+    snap.teams[1].lead_session_id = Some("s1".into());
+    snap.phases[0].status = PhaseStatus::Complete;
+    let complete = evaluate(&Seen::new("auth", T0), &snap, &th());
+    assert!(of_kind(&complete.new_anomalies).is_empty());
 }

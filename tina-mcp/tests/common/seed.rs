@@ -28,17 +28,9 @@ pub struct Seeded {
 
 pub fn event(team: &str, task: &str, status: TaskStatus, at: i64, seq: i64) -> NewTaskEvent {
     NewTaskEvent {
-        team_id: TeamId::from(team),
-        task_id: task.to_owned(),
-        subject: format!("task {task}"),
-        description: String::new(),
-        active_form: None,
-        status,
         owner: Some("executor".into()),
-        blocked_by: vec![],
         metadata: serde_json::Value::Null,
-        recorded_at: at,
-        sequence: seq,
+        ..tina_session::test_support::task_event(&TeamId::from(team), task, status, at, seq)
     }
 }
 

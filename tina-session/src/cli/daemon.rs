@@ -93,8 +93,8 @@ fn describe(st: &DaemonStatus) -> String {
     };
     let problem = st.problem.as_ref().map_or(String::new(), |p| {
         format!(
-            "\n  problem:       {:?} since {} ms ago: {}",
-            p.kind,
+            "\n  problem:       {} since {} ms ago: {}",
+            crate::cli_common::wire_name(&p.kind),
             (crate::model::now_ms() - p.since).max(0),
             crate::model::input::display_safe(&p.detail)
         )

@@ -153,10 +153,10 @@ fn describe_check(out: &CheckOutput) -> String {
 
 fn describe_recovery(r: &recover::Recovery) -> String {
     let mut text = format!(
-        "recovered {} into {} ({:?})\n",
+        "recovered {} into {} ({})\n",
         r.source.display(),
         r.output.display(),
-        r.method
+        crate::cli_common::wire_name(&r.method)
     );
     for (table, rows) in &r.tables {
         text.push_str(&format!("  {table}: {rows} rows\n"));

@@ -141,11 +141,9 @@ fn run(config: &Config) -> anyhow::Result<Ran> {
 }
 
 /// Logs to `<logs_dir>/hook.log` (appending); stderr when there is no such folder or the
-/// file cannot be opened.
+/// file cannot be opened. The set-up every binary uses ([`crate::cli_common`]), default
+/// level `info`.
 fn init_file_logging(logs_dir: Option<std::path::PathBuf>) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(crate::config::default_log_filter("info"))
-    });
     let file = match logs_dir {
         Some(dir) => std::fs::create_dir_all(&dir).and_then(|_| {
             std::fs::OpenOptions::new()
@@ -155,12 +153,8 @@ fn init_file_logging(logs_dir: Option<std::path::PathBuf>) {
         }),
         None => Err(std::io::Error::other("no TINA_HOME")),
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_target(false);
-    let _ = match file {
-        Ok(file) => builder.with_writer(Mutex::new(file)).try_init(),
-        Err(_) => builder.with_writer(std::io::stderr).try_init(),
-    };
+    match file {
+        Ok(file) => crate::cli_common::init_tracing_to("info", Mutex::new(file), false),
+        Err(_) => crate::cli_common::init_tracing_to("info", std::io::stderr, false),
+    }
 }

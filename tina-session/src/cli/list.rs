@@ -1,10 +1,11 @@
-//! `tina-session list`: every orchestration, newest first.
+//! `tina-session list`: every orchestration, newest first, in aligned columns.
 
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{Context, or_dash, safe};
+use super::table::{Align, Table};
+use super::{Context, or_dash};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {}
@@ -16,20 +17,21 @@ pub fn run(_args: ListArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         if all.is_empty() {
             return "No orchestrations. Start one with `tina-session init`.".into();
         }
-        let mut s = format!(
-            "{:<30} {:<10} {:>7}  {}\n",
-            "FEATURE", "STATUS", "PHASE", "ID"
-        );
+        let mut table = Table::new(&[
+            ("FEATURE", Align::Left),
+            ("STATUS", Align::Left),
+            ("PHASE", Align::Right),
+            ("ID", Align::Left),
+        ]);
         for o in &all {
-            s.push_str(&format!(
-                "{:<30} {:<10} {:>7}  {}\n",
-                safe(&o.feature_name),
-                o.status,
+            table.row([
+                o.feature_name.clone(),
+                o.status.to_string(),
                 format!("{}/{}", or_dash(o.current_phase), o.total_phases),
-                o.id
-            ));
+                o.id.to_string(),
+            ]);
         }
-        s.trim_end().to_owned()
+        table.render()
     })?;
     Ok(ExitCode::SUCCESS)
 }

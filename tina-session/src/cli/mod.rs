@@ -1,7 +1,9 @@
 //! The `tina-session` CLI: one file per subcommand, each an `Args` struct and a `run`.
 //!
-//! Output is human-readable by default and JSON with `--json`. Exit codes: 0 success,
-//! 1 the command failed (refused, not found, ...), 2 usage error (from clap).
+//! Output is human-readable by default and JSON with `--json`; exit codes and errors
+//! (JSON on stderr under `--json`) follow the rule every TINA binary shares
+//! ([`crate::cli_common`]): 0 success, 1 the command failed (refused, not found, ...),
+//! 2 usage error.
 
 mod advance;
 mod budget;
@@ -16,16 +18,17 @@ mod list;
 mod register_team;
 mod start;
 mod status;
+mod table;
 mod tasks;
 mod words;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
+use crate::cli_common::{HomeArgs, Kind};
 use crate::config::{Config, Overrides};
 use crate::store::Store;
 
@@ -45,15 +48,11 @@ pub struct Cli {
 /// Options every subcommand accepts.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text (errors too, as JSON on stderr).
     #[arg(long, global = true)]
     pub json: bool,
-    /// TINA state directory (default: $TINA_HOME, else ~/.tina).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub tina_home: Option<PathBuf>,
-    /// Claude Code directory (default: $CLAUDE_HOME, else ~/.claude).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub claude_home: Option<PathBuf>,
+    #[command(flatten)]
+    pub home: HomeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,37 +133,31 @@ impl Context {
 
 /// Parses arguments, runs the command and maps failures to exit code 1.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let overrides = Overrides {
-        tina_home: cli.global.tina_home.clone(),
-        claude_home: cli.global.claude_home.clone(),
-        convex_url: None,
-        convex_key: None,
-    };
+    let cli: Cli = crate::cli_common::parse();
+    let overrides = cli.global.home.overrides();
     // The hook logs to its own file and exits 0 whatever happens, config errors included.
     let command = match cli.command {
         Command::Hook(args) => return hook::main(args, overrides),
         command => command,
     };
-    init_logging();
+    crate::cli_common::init_tracing("warn");
+    let json = cli.global.json;
     let result = Config::load(overrides)
         .map_err(anyhow::Error::from)
-        .and_then(|config| {
-            let ctx = Context {
-                config,
-                json: cli.global.json,
-            };
-            run(command, &ctx)
-        });
-    match result {
-        Ok(code) => code,
-        // The reader went away (`tina-session list | head -1`): not a failure.
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {}", words::message(&e));
-            ExitCode::from(1)
+        .and_then(|config| run(command, &Context { config, json }));
+    crate::cli_common::finish_with(result, json, |e, failure| {
+        // The CLI's wording (its flags and commands, cli/words.rs); a line that starts
+        // with the flag to blame names it apart under --json.
+        let text = words::message(e);
+        match text.split_once(": ") {
+            Some((flag, rest)) if flag.starts_with("--") && !flag.contains(' ') => {
+                failure.kind = Kind::InvalidInput;
+                failure.flag = Some(flag.to_owned());
+                failure.message = rest.to_owned();
+            }
+            _ => failure.message = text,
         }
-    }
+    })
 }
 
 fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -184,24 +177,6 @@ fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         // Dispatched in `main` before any configuration is loaded.
         Command::Hook(a) => Ok(hook::main(a, Overrides::default())),
     }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(crate::config::default_log_filter("warn"))
-    });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 /// Agent-provided text as human output shows it: control and bidi characters escaped

@@ -60,12 +60,12 @@ pub fn run(args: StartArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     )?;
     ctx.emit(&out, || {
         let mut s = format!(
-            "Started phase {} with team {} ({})\n  parent team id: {}\n  runtime:        {:?}",
+            "Started phase {} with team {} ({})\n  parent team id: {}\n  runtime:        {}",
             out.phase_number,
             safe(&out.team_name),
             out.team_id,
             out.parent_team_id,
-            out.runtime
+            crate::cli_common::wire_name(&out.runtime)
         );
         if let Some(id) = &out.lead_session_id {
             s.push_str(&format!("\n  lead session:   {id}"));

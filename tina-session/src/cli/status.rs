@@ -143,8 +143,11 @@ pub fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         for b in &u.budgets {
             let scope = b.phase_number.map_or("orchestration".into(), |p| format!("phase {p}"));
             s.push_str(&format!(
-                "\n  budget:        {scope} ${:.2}: ${:.2} spent ({} %, {:?})",
-                b.budget_usd, b.spent_usd, b.percent, b.state
+                "\n  budget:        {scope} ${:.2}: ${:.2} spent ({} %, {})",
+                b.budget_usd,
+                b.spent_usd,
+                b.percent,
+                crate::cli_common::wire_name(&b.state)
             ));
         }
         for e in &status.attention {

@@ -17,6 +17,7 @@ use crate::model::PhaseStatus;
 
 /// An event that moves a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PhaseEvent {
     Plan,

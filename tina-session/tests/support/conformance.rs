@@ -40,18 +40,7 @@ macro_rules! conformance_tests {
     };
 }
 
-pub fn new_orch(feature: &str, phases: u32) -> NewOrchestration {
-    NewOrchestration {
-        feature_name: feature.into(),
-        design_doc: format!("docs/{feature}.md"),
-        branch: Some(format!("tina/{feature}")),
-        worktree_path: None,
-        total_phases: phases,
-        orchestrator_team_name: orchestrator_team_name(feature),
-        lead_session_id: Some("lead-session".into()),
-        replace: false,
-    }
-}
+pub use tina_session::test_support::new_orch;
 
 pub fn phase_team(orch: &Orchestration, parent: &Team, phase: u32) -> TeamRegistration {
     TeamRegistration {
@@ -64,19 +53,7 @@ pub fn phase_team(orch: &Orchestration, parent: &Team, phase: u32) -> TeamRegist
 }
 
 pub fn event(team: &TeamId, task: &str, status: &str, at: i64, seq: i64) -> NewTaskEvent {
-    NewTaskEvent {
-        team_id: team.clone(),
-        task_id: task.into(),
-        subject: format!("task {task}"),
-        description: String::new(),
-        active_form: None,
-        status: TaskStatus::parse(status),
-        owner: None,
-        blocked_by: vec![],
-        metadata: json!({}),
-        recorded_at: at,
-        sequence: seq,
-    }
+    tina_session::test_support::task_event(team, task, TaskStatus::parse(status), at, seq)
 }
 
 pub fn orchestration_create_and_lookup(store: &dyn Store) {
