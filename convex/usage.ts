@@ -119,6 +119,73 @@ export const listUsage = query({
   },
 });
 
+/** Most orchestrations one `listUsageOf` / `listBudgetsOf` call takes: one page of the list. */
+const MAX_IDS_PER_CALL = 200;
+
+/** The orchestrations of `ids` that exist, in id order (the Rust store's order). */
+async function orchestrationsOf(db: import("./_generated/server").DatabaseReader, ids: string[]) {
+  if (ids.length > MAX_IDS_PER_CALL) {
+    throw invalid("orchestration ids", `at most ${MAX_IDS_PER_CALL} per call, got ${ids.length}`);
+  }
+  const unique = [...new Set(ids)].sort();
+  const found = [];
+  for (const id of unique) {
+    const orch = await findOrchestration(db, id);
+    if (orch !== null) found.push(orch);
+  }
+  return found;
+}
+
+/** Usage of several orchestrations (a page of the list) in one call, by orchestration id. */
+export const listUsageOf = query({
+  args: { orchestration_ids: v.array(v.string()) },
+  returns: v.array(usageTotal),
+  handler: async (ctx, { orchestration_ids }) => {
+    const out = [];
+    for (const orch of await orchestrationsOf(ctx.db, orchestration_ids)) {
+      const rows = await ctx.db
+        .query("usageTotals")
+        .withIndex("by_orchestration_id", (q) => q.eq("orchestration_id", orch._id))
+        .collect();
+      const key = (r: (typeof rows)[number]) => [r.team_id as string, r.session_id, r.agent_name, r.model];
+      rows.sort((a, b) => {
+        const [ka, kb] = [key(a), key(b)];
+        for (let i = 0; i < ka.length; i++) {
+          if (ka[i] < kb[i]) return -1;
+          if (ka[i] > kb[i]) return 1;
+        }
+        return 0;
+      });
+      out.push(...rows.map(usageTotalOut));
+    }
+    return out;
+  },
+});
+
+/** Budgets of several orchestrations in one call, by orchestration id, then scope. */
+export const listBudgetsOf = query({
+  args: { orchestration_ids: v.array(v.string()) },
+  returns: v.array(budget),
+  handler: async (ctx, { orchestration_ids }) => {
+    const out = [];
+    for (const orch of await orchestrationsOf(ctx.db, orchestration_ids)) {
+      const rows = await ctx.db
+        .query("budgets")
+        .withIndex("by_orchestration_id_and_scope", (q) => q.eq("orchestration_id", orch._id))
+        .collect();
+      out.push(
+        ...rows.map((r) => ({
+          orchestration_id: orch._id as string,
+          phase_number: r.scope > 0n ? r.scope : null,
+          usd_micros: r.usd_micros,
+          updated_at: r.updated_at,
+        })),
+      );
+    }
+    return out;
+  },
+});
+
 /** Sets (usd_micros given) or removes (null) a budget; phase null = whole orchestration. */
 export const setBudget = mutation({
   args: { orchestration_id: v.string(), phase_number: v.union(v.int64(), v.null()), usd_micros: v.union(v.int64(), v.null()) },
@@ -243,6 +310,22 @@ export const undeliveredAttention = query({
       .query("attentionEvents")
       .withIndex("by_delivered_at_and_created_at", (q) => q.eq("delivered_at", null))
       .take(1000);
+    return rows.map(attentionOut);
+  },
+});
+
+/** Most open events `listOpenAttention` returns (a deployment's read limit is far above). */
+const MAX_OPEN_ATTENTION = 8000;
+
+/** Open (not cleared) events of every orchestration, oldest first: the list's waiting count. */
+export const listOpenAttention = query({
+  args: {},
+  returns: v.array(attentionEvent),
+  handler: async (ctx) => {
+    const rows = await ctx.db
+      .query("attentionEvents")
+      .withIndex("by_cleared_at_and_created_at", (q) => q.eq("cleared_at", null))
+      .take(MAX_OPEN_ATTENTION);
     return rows.map(attentionOut);
   },
 });

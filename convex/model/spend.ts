@@ -79,7 +79,8 @@ export const spendTables = {
   })
     .index("by_event_id", ["event_id"])
     .index("by_orchestration_id_and_created_at", ["orchestration_id", "created_at"])
-    .index("by_delivered_at_and_created_at", ["delivered_at", "created_at"]),
+    .index("by_delivered_at_and_created_at", ["delivered_at", "created_at"])
+    .index("by_cleared_at_and_created_at", ["cleared_at", "created_at"]),
 };
 
 export const usageLine = v.object({

@@ -272,9 +272,10 @@ fn notify_runs_exactly_once_per_event_across_a_daemon_restart() {
     std::fs::create_dir_all(&env.config.tina_home).unwrap();
     std::fs::write(
         env.config.tina_home.join("config.toml"),
+        // One append per event (printf writes its line at once): commands for two events
+        // run at the same time, and `cat >> f; echo >> f` could interleave their halves.
         format!(
-            "notify_command = \"cat >> '{}'; echo >> '{}'\"\n",
-            out.display(),
+            "notify_command = \"printf '%s\\\\n' \\\"$(cat)\\\" >> '{}'\"\n",
             out.display()
         ),
     )

@@ -206,7 +206,10 @@ fn list_filters_pages_and_counts_team_and_orchestrator_tasks_apart() {
     };
     assert_eq!(list_page(&store, &q).unwrap().total, 0);
     let err = "finished".parse::<StatusFilter>().unwrap_err();
-    assert!(err.contains("attention, active, planning"), "{err}");
+    assert!(
+        err.contains("attention, waiting, active, planning"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -271,4 +274,169 @@ fn detail_rows_mark_open_blockers_and_place_orchestrator_tasks_by_metadata() {
         missing.is_not_found(),
         "task 3 of the orchestrator team does not exist"
     );
+}
+
+fn waiting(o: &Orchestration, team: &Team, at: i64) -> AttentionEvent {
+    AttentionEvent {
+        id: format!("waiting:{}:s:{at}", team.id),
+        orchestration_id: o.id.clone(),
+        kind: AttentionKind::Waiting,
+        team_id: Some(team.id.clone()),
+        phase_number: None,
+        session_id: Some("s".into()),
+        agent_name: Some("team-lead".into()),
+        message:
+            "team-lead of team x is waiting on a person: Claude needs your permission to use Bash"
+                .into(),
+        detail: json!({"notification_type": "permission_prompt", "since": at}),
+        created_at: at + 500,
+        cleared_at: None,
+        delivered_at: None,
+    }
+}
+
+fn usage(team: &Team, key: &str, model: &str, cost: Option<i64>) -> UsageLine {
+    UsageLine {
+        message_key: key.into(),
+        team_id: team.id.clone(),
+        session_id: "s".into(),
+        agent_name: "team-lead".into(),
+        model: model.into(),
+        tokens: TokenCounts {
+            input: 100,
+            output: 20,
+            cache_creation: 3,
+            cache_read: 4,
+        },
+        cost_micros: cost,
+    }
+}
+
+/// Waiting on a person ranks right after blocked, is counted in the list (facet and
+/// filter), badges its row, phase and member; spend and budgets reach list and detail;
+/// clearing the wait takes the badge away.
+#[test]
+fn waiting_on_a_person_and_spend_in_the_list_and_the_detail() {
+    let (_dir, store) = store();
+    let now = now_ms();
+    let (busy, busy_root) = create(&store, "busy", 1);
+    transition(&store, &busy, None, 1, None, PhaseStatus::Executing, None);
+    store
+        .record_task_event(&event(&busy_root, "1", "in_progress", now))
+        .unwrap();
+    let (asks, asks_root) = create(&store, "asks", 2);
+    let p1 = transition(
+        &store,
+        &asks,
+        Some(&asks_root),
+        1,
+        None,
+        PhaseStatus::Executing,
+        None,
+    )
+    .expect("phase team");
+    store
+        .record_task_event(&event(&p1, "1", "in_progress", now))
+        .unwrap();
+    let (blocked, _) = create(&store, "blocked", 1);
+    transition(
+        &store,
+        &blocked,
+        None,
+        1,
+        None,
+        PhaseStatus::Executing,
+        None,
+    );
+    transition(
+        &store,
+        &blocked,
+        None,
+        1,
+        Some(PhaseStatus::Executing),
+        PhaseStatus::Blocked,
+        Some("budget exceeded"),
+    );
+    let wait = waiting(&asks, &p1, now - 60_000);
+    store.record_attention(&wait).unwrap();
+    // A second prompt of the same member is still one person to answer.
+    store
+        .record_attention(&waiting(&asks, &p1, now - 30_000))
+        .unwrap();
+    store
+        .record_usage(&UsageBatch {
+            transcript: "/t/asks.jsonl".into(),
+            offset: 10,
+            lines: vec![
+                usage(&p1, "m1", "claude-sonnet-4-5", Some(1_500_000)),
+                usage(&asks_root, "m2", "claude-sonnet-4-5", Some(500_000)),
+                usage(&p1, "m3", "some-new-model", None),
+            ],
+        })
+        .unwrap();
+    store.set_budget(&asks.id, None, Some(2_400_000)).unwrap();
+    store
+        .set_budget(&asks.id, Some(1), Some(10_000_000))
+        .unwrap();
+
+    let page = list_page(&store, &query(now)).unwrap();
+    let order: Vec<_> = page
+        .rows
+        .iter()
+        .map(|r| r.orchestration.feature_name.as_str())
+        .collect();
+    assert_eq!(order, ["blocked", "asks", "busy"]);
+    assert_eq!(page.facets["waiting"], 1);
+    assert_eq!(page.facets["attention"], 2);
+    let row = &page.rows[1];
+    assert_eq!(row.attention.waiting, 1);
+    let item = &row.attention.open[0];
+    assert_eq!(
+        (item.kind, item.phase_number, item.since),
+        (AttentionKind::Waiting, Some(1), now - 60_000)
+    );
+    assert!(item.message.contains("permission to use Bash"));
+    assert_eq!(row.spend.cost_micros, 2_000_000);
+    assert_eq!((row.spend.messages, row.spend.unpriced_messages), (3, 1));
+    assert_eq!(row.spend.tokens.input, 300);
+    let whole = &row.budgets[0];
+    assert_eq!(
+        (whole.phase_number, whole.percent, whole.state),
+        (
+            None,
+            83,
+            tina_session::attention::summary::BudgetState::Warning
+        )
+    );
+    assert_eq!(page.rows[2].spend, Default::default());
+    assert!(page.rows[2].budgets.is_empty());
+    let only = list_page(
+        &store,
+        &ListQuery {
+            status: Some("waiting".parse().unwrap()),
+            ..query(now)
+        },
+    )
+    .unwrap();
+    assert_eq!(only.rows.len(), 1);
+    assert_eq!(only.rows[0].orchestration.id, asks.id);
+
+    let d = dashboard_detail(&store, &asks.id, now, 600_000).unwrap();
+    assert_eq!(d.attention.waiting, 1);
+    assert_eq!(d.attention.open.len(), 2);
+    assert_eq!(d.spend.phases["1"].cost_micros, 1_500_000);
+    assert_eq!(d.spend.orchestrator.cost_micros, 500_000);
+    let team = d.spend.teams.iter().find(|t| t.team_id == p1.id).unwrap();
+    assert_eq!(team.members[0].agent_name, "team-lead");
+    assert_eq!(team.spend.unpriced_messages, 1);
+    assert_eq!(d.spend.budgets.len(), 2);
+
+    // The member acted again: the daemon clears the waits, the badge goes.
+    for e in store.list_attention(&asks.id).unwrap() {
+        store.clear_attention(&e.id, now).unwrap();
+    }
+    let page = list_page(&store, &query(now)).unwrap();
+    assert_eq!(page.facets.get("waiting").copied().unwrap_or(0), 0);
+    let d = dashboard_detail(&store, &asks.id, now, 600_000).unwrap();
+    assert_eq!((d.attention.waiting, d.attention.open.len()), (0, 0));
 }

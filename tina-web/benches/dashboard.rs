@@ -7,14 +7,18 @@
 //!   scoped `revision` event plus one compressed refetch; a change in another
 //!   orchestration costs it nothing (counted: events received);
 //! - the list at 5,000 orchestrations: latency and bytes of page 1 (50 rows), of the
-//!   "needs attention" filter and of a feature search.
+//!   "needs attention" and "waiting on you" filters and of a feature search.
+//!
+//! Every orchestration carries spend (usage of each team's lead, a budget) and every tenth
+//! one a member waiting on a person (plus a wait already cleared), so the list's extra
+//! reads (every open attention event; one page's usage and budgets) are in the figures.
 //!
 //! Prints medians; asserts nothing about time (targets are in ARCHITECTURE.md §5).
 
 use std::time::{Duration, Instant};
 
 use tina_session::config::Config;
-use tina_session::{Store, now_ms};
+use tina_session::*;
 use tokio_util::sync::CancellationToken;
 
 const TASKS: usize = 2_000;
@@ -90,12 +94,83 @@ async fn next_event(resp: &mut reqwest::Response, within: Duration) -> Option<us
     }
 }
 
+/// Spend for every team of `seeded` (two models, one of them unpriced), a budget, and for
+/// `waiting` a lead waiting on a person (and an older wait, cleared).
+fn seed_spend(
+    store: &dyn Store,
+    seeded: &tina_web::fixture::Seeded,
+    waiting: bool,
+) -> anyhow::Result<()> {
+    let id = &seeded.orchestration_id;
+    let teams = std::iter::once(&seeded.orchestrator_team).chain(&seeded.phase_teams);
+    let mut lines = Vec::new();
+    for (n, team) in teams.enumerate() {
+        for (m, model) in ["claude-sonnet-4-5", "bench-model-without-price"]
+            .into_iter()
+            .enumerate()
+        {
+            lines.push(UsageLine {
+                message_key: format!("{id}:{n}:{m}"),
+                team_id: team.id.clone(),
+                session_id: format!("s-{n}"),
+                agent_name: if m == 0 {
+                    "team-lead".into()
+                } else {
+                    "implementer".into()
+                },
+                model: model.into(),
+                tokens: TokenCounts {
+                    input: 12_000,
+                    output: 3_000,
+                    cache_creation: 1_000,
+                    cache_read: 40_000,
+                },
+                cost_micros: (m == 0).then_some(150_000),
+            });
+        }
+    }
+    store.record_usage(&UsageBatch {
+        transcript: format!("/bench/{id}.jsonl"),
+        offset: 1,
+        lines,
+    })?;
+    store.set_budget(id, None, Some(2_000_000))?;
+    if waiting {
+        let team = seeded
+            .phase_teams
+            .last()
+            .unwrap_or(&seeded.orchestrator_team);
+        for (at, open) in [(now_ms() - 600_000, false), (now_ms() - 60_000, true)] {
+            let event = AttentionEvent {
+                id: format!("waiting:{}:s:{at}", team.id),
+                orchestration_id: id.clone(),
+                kind: AttentionKind::Waiting,
+                team_id: Some(team.id.clone()),
+                phase_number: None,
+                session_id: Some("s".into()),
+                agent_name: Some("team-lead".into()),
+                message: "team-lead is waiting on a person: Claude needs your permission".into(),
+                detail: serde_json::json!({"notification_type": "permission_prompt", "since": at}),
+                created_at: at,
+                cleared_at: None,
+                delivered_at: None,
+            };
+            store.record_attention(&event)?;
+            if !open {
+                store.clear_attention(&event.id, at + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let dir = tempfile::tempdir()?;
     let store = Config::at(dir.path(), dir.path().join("claude")).open_store()?;
     let big = tina_web::fixture::seed_bulk_at(&*store, "perf-2000", PHASES, TASKS, now_ms())?;
     let other = tina_web::fixture::seed_bulk_at(&*store, "other", 1, 10, now_ms())?;
+    seed_spend(&*store, &big, true)?;
     println!(
         "tina-web dashboard bench: {} tasks, {RUNS} runs",
         big.task_total
@@ -161,13 +236,14 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     for i in 0..ORCHESTRATIONS {
         let phases = 1 + (i % 3) as u32;
-        tina_web::fixture::seed_bulk_at(
+        let seeded = tina_web::fixture::seed_bulk_at(
             &*store,
             &format!("feature-{i:04}"),
             phases,
             3 * phases as usize + 6,
             now_ms(),
         )?;
+        seed_spend(&*store, &seeded, i % 10 == 0)?;
     }
     println!(
         "list bench: {ORCHESTRATIONS} orchestrations seeded in {:.1} s",
@@ -180,6 +256,7 @@ fn main() -> anyhow::Result<()> {
             ("page 1 (50 rows)", ""),
             ("page 60", "?page=60"),
             ("needs attention", "?status=attention"),
+            ("waiting on you", "?status=waiting"),
             ("feature search '12'", "?feature=12"),
         ] {
             let url = format!("{base}/api/orchestrations{query}");

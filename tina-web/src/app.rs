@@ -1,5 +1,5 @@
-//! Shared state, the router, and `serve`: the one entry point the binary, the tests and the
-//! benchmark all start the server through.
+//! The router and `serve`: the one entry point the binary, the tests and the benchmark all
+//! start the server through. The state the handlers share is [`crate::state`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,18 +9,8 @@ use tina_session::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::live::{self, Revisions};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub revisions: Revisions,
-    /// Cancelled on shutdown; open event streams end with it.
-    pub shutdown: CancellationToken,
-    /// How long a running orchestration may go without any change before it is stale.
-    pub stale_after: Duration,
-}
+use crate::live;
+pub use crate::state::AppState;
 
 /// Tunables of a running server.
 #[derive(Debug, Clone)]

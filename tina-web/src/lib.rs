@@ -1,7 +1,10 @@
 //! tina-web: the live dashboard server.
 //!
-//! - [`app`]: shared state and the router (`/api/*` JSON, `/api/events` SSE, the UI).
+//! - [`app`]: the router (`/api/*` JSON, `/api/events` SSE, the UI) and `serve`.
+//! - [`state`]: what every handler shares ([`AppState`]) and the store bridge; the router,
+//!   the handlers and the live feed depend on it, not on each other.
 //! - [`api`]: one handler module per resource (orchestrations, hierarchy, tasks).
+//! - [`key`]: the path parameter rule (ids and feature names in URLs).
 //! - [`host`]: one unambiguous `Host` per request (else 400); the DNS-rebinding guard
 //!   (loopback servers answer only loopback host names).
 //! - [`headers`]: Content-Security-Policy, X-Frame-Options and friends on every response.
@@ -20,8 +23,11 @@ pub mod error;
 pub mod fixture;
 pub mod headers;
 pub mod host;
+pub mod key;
 pub mod live;
+pub mod state;
 pub mod types;
 
-pub use app::{AppState, ServeOptions, router, serve};
+pub use app::{ServeOptions, router, serve};
 pub use error::ApiError;
+pub use state::AppState;

@@ -23,13 +23,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{validate_key, with_store};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::key::validate_key;
+pub use crate::state::Revisions;
+use crate::state::{AppState, with_store};
 use crate::types::RevisionEvent;
-
-/// The latest store revision seen; `None` until the first successful read.
-pub type Revisions = watch::Receiver<Option<i64>>;
 
 /// Starts the shared poller. It stops when `shutdown` is cancelled.
 pub fn spawn_poller(

@@ -186,3 +186,99 @@ async fn an_orchestration_stream_ignores_writes_to_other_orchestrations() {
     assert_eq!(status, 404, "{body}");
     server.stop().await;
 }
+
+/// What the daemon records for attention and spend (usage from a transcript, a budget, a
+/// member waiting on a person and clearing) wakes the orchestration's stream, and each
+/// refetch shows it: spend and budget on the dashboard, the waiting count in the list.
+#[tokio::test]
+async fn spend_budgets_and_waiting_reach_a_live_page() {
+    use tina_session::*;
+    let server = TestServer::start().await;
+    let a = seed_demo(&*server.store).expect("seed a");
+    let mut resp = server
+        .client
+        .get(format!(
+            "{}/api/events?orchestration={}",
+            server.base, a.orchestration_id
+        ))
+        .send()
+        .await
+        .expect("connect");
+    let mut buf = String::new();
+    let mut last = wait_for_revision(&mut resp, &mut buf, Duration::from_secs(10), |_| true).await;
+    let writer = server.second_store();
+    let team = &a.phase_teams[1];
+    let dashboard = format!("/api/orchestrations/{}/dashboard", a.orchestration_id);
+
+    writer
+        .record_usage(&UsageBatch {
+            transcript: "/t/lead.jsonl".into(),
+            offset: 10,
+            lines: vec![UsageLine {
+                message_key: "msg_1:req_1".into(),
+                team_id: team.id.clone(),
+                session_id: "s-lead".into(),
+                agent_name: "team-lead".into(),
+                model: "claude-sonnet-4-5".into(),
+                tokens: TokenCounts {
+                    input: 1_000,
+                    output: 200,
+                    cache_creation: 0,
+                    cache_read: 5_000,
+                },
+                cost_micros: Some(1_250_000),
+            }],
+        })
+        .expect("usage");
+    last = wait_for_revision(&mut resp, &mut buf, Duration::from_secs(10), |r| r > last).await;
+    let (_, d) = server.get(&dashboard).await;
+    assert_eq!(
+        d["spend"]["total"]["cost_micros"], 1_250_000,
+        "{}",
+        d["spend"]
+    );
+    assert_eq!(d["spend"]["phases"]["2"]["tokens"]["cache_read"], 5_000);
+
+    writer
+        .set_budget(&a.orchestration_id, None, Some(1_500_000))
+        .expect("budget");
+    last = wait_for_revision(&mut resp, &mut buf, Duration::from_secs(10), |r| r > last).await;
+    let (_, d) = server.get(&dashboard).await;
+    assert_eq!(d["spend"]["budgets"][0]["state"], "warning");
+    assert_eq!(d["spend"]["budgets"][0]["percent"], 83);
+
+    let wait = AttentionEvent {
+        id: "waiting:test:1".into(),
+        orchestration_id: a.orchestration_id.clone(),
+        kind: AttentionKind::Waiting,
+        team_id: Some(team.id.clone()),
+        phase_number: None,
+        session_id: Some("s-lead".into()),
+        agent_name: Some("team-lead".into()),
+        message: "team-lead is waiting on a person: <img src=x onerror=alert(1)>".into(),
+        detail: serde_json::json!({"notification_type": "permission_prompt", "since": 1_000}),
+        created_at: 1_200,
+        cleared_at: None,
+        delivered_at: None,
+    };
+    writer.record_attention(&wait).expect("waiting");
+    last = wait_for_revision(&mut resp, &mut buf, Duration::from_secs(10), |r| r > last).await;
+    let (_, d) = server.get(&dashboard).await;
+    assert_eq!(d["attention"]["waiting"], 1);
+    assert_eq!(d["attention"]["open"][0]["phase_number"], 2);
+    assert_eq!(d["attention"]["open"][0]["since"], 1_000);
+    let (_, list) = server.get("/api/orchestrations").await;
+    assert_eq!(list["facets"]["waiting"], 1);
+    assert_eq!(list["rows"][0]["attention"]["waiting"], 1);
+    assert_eq!(list["rows"][0]["spend"]["cost_micros"], 1_250_000);
+    let (_, only) = server.get("/api/orchestrations?status=waiting").await;
+    assert_eq!(only["total"], 1);
+
+    writer.clear_attention(&wait.id, 2_000).expect("clear");
+    wait_for_revision(&mut resp, &mut buf, Duration::from_secs(10), |r| r > last).await;
+    let (_, d) = server.get(&dashboard).await;
+    assert_eq!(d["attention"]["waiting"], 0);
+    let (_, list) = server.get("/api/orchestrations").await;
+    assert!(list["facets"].get("waiting").is_none_or(|n| n == 0));
+    server.stop().await;
+}

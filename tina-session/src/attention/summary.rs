@@ -4,19 +4,24 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::model::*;
 use crate::store::{Store, StoreError};
 
 /// Tokens, messages and cost of some slice of an orchestration.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct Spend {
     pub tokens: TokenCounts,
+    #[ts(type = "number")]
     pub messages: u64,
     /// Messages of models without a price: their tokens count, their cost is unknown.
+    #[ts(type = "number")]
     pub unpriced_messages: u64,
+    #[ts(type = "number")]
     pub cost_micros: Micros,
     /// `cost_micros` in dollars, for reading.
     pub cost_usd: f64,
@@ -33,7 +38,8 @@ impl Spend {
 }
 
 /// One member's spend (`team-lead` is the lead's own transcript).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct MemberSpend {
     pub agent_name: String,
@@ -41,7 +47,8 @@ pub struct MemberSpend {
 }
 
 /// One team's spend, with its members.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct TeamSpend {
     pub team_id: TeamId,
@@ -53,7 +60,8 @@ pub struct TeamSpend {
 }
 
 /// Where spend stands against a budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetState {
@@ -66,16 +74,20 @@ pub enum BudgetState {
 }
 
 /// One budget and the spend it limits.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct BudgetStatus {
     /// Null for the whole-orchestration budget.
     pub phase_number: Option<u32>,
+    #[ts(type = "number")]
     pub budget_micros: Micros,
+    #[ts(type = "number")]
     pub spent_micros: Micros,
     pub budget_usd: f64,
     pub spent_usd: f64,
     /// Spend as a percentage of the budget (rounded down).
+    #[ts(type = "number")]
     pub percent: u64,
     pub state: BudgetState,
 }
@@ -118,7 +130,8 @@ pub fn scope_label(phase: Option<u32>) -> String {
 }
 
 /// Everything TINA knows about an orchestration's spend.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct UsageView {
     pub orchestration_id: OrchestrationId,

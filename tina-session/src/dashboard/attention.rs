@@ -1,9 +1,11 @@
-//! Attention: is this orchestration blocked (on which phase, why, since when), when did
-//! its tasks last change, and is it stale (running, yet nothing changed for a while).
+//! Attention: is this orchestration blocked (on which phase, why, since when), who waits
+//! on a person, what else is open (stalls, budget alerts), when did its tasks last change,
+//! and is it stale (running, yet nothing changed for a while).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::open::{OpenItem, waiting_count};
 use crate::model::*;
 
 /// Why an orchestration is blocked, and since when.
@@ -33,6 +35,11 @@ pub struct Attention {
     /// Running (planning, executing or reviewing) with no task change and no status change
     /// for at least the stale threshold.
     pub stale: bool,
+    /// Members waiting on a person (a permission, idle or elicitation prompt), each
+    /// counted once: the "waiting on you" badge.
+    pub waiting: u32,
+    /// Open attention events (waiting, stall, budget), most urgent first.
+    pub open: Vec<OpenItem>,
 }
 
 /// The inputs of [`attention`], so the list (which reads them in bulk) and the detail
@@ -44,9 +51,11 @@ pub struct Facts<'a> {
     pub last_activity: Option<Millis>,
     pub now: Millis,
     pub stale_after: Millis,
+    /// Its open attention events, placed ([`super::open::open_items`]).
+    pub open: Vec<OpenItem>,
 }
 
-pub fn attention(f: &Facts<'_>) -> Attention {
+pub fn attention(f: Facts<'_>) -> Attention {
     let o = f.orchestration;
     let blocked = f
         .phases
@@ -75,6 +84,8 @@ pub fn attention(f: &Facts<'_>) -> Attention {
         blocked,
         status_since,
         last_activity: f.last_activity,
+        waiting: waiting_count(&f.open),
+        open: f.open,
     }
 }
 
@@ -165,13 +176,14 @@ mod tests {
         ];
         let o = orch(OrchestrationStatus::Blocked);
         let phases = [phase(1, P::Blocked, Some("b, again"))];
-        let a = attention(&Facts {
+        let a = attention(Facts {
             orchestration: &o,
             phases: &phases,
             history: &history,
             last_activity: Some(1_500),
             now: 1_000_000,
             stale_after: 10,
+            open: Vec::new(),
         });
         let b = a.blocked.expect("blocked");
         assert_eq!(
@@ -188,13 +200,14 @@ mod tests {
         let history = [change(1, P::Executing, None, 1_000)];
         let phases = [phase(1, P::Executing, None)];
         let facts = |o: &Orchestration, last: Option<Millis>, now| {
-            attention(&Facts {
+            attention(Facts {
                 orchestration: o,
                 phases: &phases,
                 history: &history,
                 last_activity: last,
                 now,
                 stale_after: 600_000,
+                open: Vec::new(),
             })
         };
         let running = orch(OrchestrationStatus::Executing);

@@ -1,5 +1,6 @@
 //! One orchestration as the dashboard shows it: the records, the phase history (for the
-//! timeline and durations), the attention summary, and one slim row per task. Rows leave
+//! timeline and durations), the attention summary (with who waits on a person), the spend
+//! per team, member and phase with its budgets, and one slim row per task. Rows leave
 //! out descriptions and metadata (a task's description and history are read one task at a
 //! time, [`task_detail`]), which keeps a 2,000-task page small on every live refresh.
 
@@ -9,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::attention::{Attention, Facts, attention};
+use super::open::open_items;
+use crate::attention::summary::{UsageView, build as build_usage};
 use crate::model::*;
 use crate::store::{Entity, Result, Store, StoreError};
 
@@ -55,6 +58,8 @@ pub struct DashboardDetail {
     pub team_members: Vec<TeamMember>,
     /// Orchestrator tasks first, then by phase, team name and task id.
     pub tasks: Vec<TaskRow>,
+    /// Tokens and cost per member, team, phase and in total, with each budget's state.
+    pub spend: UsageView,
     #[ts(type = "number")]
     pub stale_after: Millis,
 }
@@ -77,6 +82,14 @@ pub fn dashboard_detail<S: Store + ?Sized>(
     let revision = store.orchestration_revision(id)?;
     let detail = store.get_orchestration_detail(id)?;
     let phase_history = store.list_phase_history(id)?;
+    // One read each; the teams are the detail's, not read again.
+    let spend = build_usage(
+        id,
+        &detail.teams,
+        &store.list_usage(id)?,
+        &store.list_budgets(id)?,
+    );
+    let open = open_items(&store.list_attention(id)?, &detail.teams);
     let o = &detail.orchestration;
     let mut tasks: Vec<&CurrentTask> = detail.orchestrator_tasks.iter().collect();
     tasks.extend(detail.phase_tasks.values().flatten());
@@ -118,13 +131,14 @@ pub fn dashboard_detail<S: Store + ?Sized>(
             }
         })
         .collect();
-    let attention = attention(&Facts {
+    let attention = attention(Facts {
         orchestration: o,
         phases: &detail.phases,
         history: &phase_history,
         last_activity,
         now,
         stale_after,
+        open,
     });
     Ok(DashboardDetail {
         revision,
@@ -135,6 +149,7 @@ pub fn dashboard_detail<S: Store + ?Sized>(
         phases: detail.phases,
         teams: detail.teams,
         team_members: detail.team_members,
+        spend,
         stale_after,
     })
 }

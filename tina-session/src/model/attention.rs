@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 use super::{Millis, OrchestrationId, TeamId};
 
@@ -27,12 +28,17 @@ pub fn micros_to_usd(micros: Micros) -> f64 {
 }
 
 /// The four token counts an assistant message's `usage` reports.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[ts(export)]
 pub struct TokenCounts {
+    #[ts(type = "number")]
     pub input: u64,
+    #[ts(type = "number")]
     pub output: u64,
+    #[ts(type = "number")]
     pub cache_creation: u64,
+    #[ts(type = "number")]
     pub cache_read: u64,
 }
 
@@ -109,9 +115,10 @@ pub struct Budget {
 }
 
 /// What needs a person's attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum AttentionKind {
     /// An agent waits on a person (permission prompt, idle prompt, elicitation dialog).
     Waiting,

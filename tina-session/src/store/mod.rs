@@ -442,6 +442,44 @@ pub trait Store: Send + Sync {
     fn list_attention(&self, orchestration: &OrchestrationId) -> Result<Vec<AttentionEvent>>;
     /// Events of every orchestration not yet handed to the notify command, oldest first.
     fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>>;
+    /// Every open (not cleared) attention event of every orchestration, oldest first: how
+    /// many orchestrations wait on a person, for the list, in one read.
+    fn list_open_attention(&self) -> Result<Vec<AttentionEvent>> {
+        let mut all = Vec::new();
+        for o in self.list_orchestrations()? {
+            match self.list_attention(&o.id) {
+                Ok(events) => all.extend(events.into_iter().filter(AttentionEvent::is_open)),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(all)
+    }
+    /// Usage of several orchestrations (one page of the list) in one read, ordered by
+    /// orchestration id, then as [`Store::list_usage`]. Unknown ids have none.
+    fn list_usage_of(&self, orchestrations: &[OrchestrationId]) -> Result<Vec<UsageTotal>> {
+        let mut ids = orchestrations.to_vec();
+        ids.sort();
+        ids.dedup();
+        let mut all = Vec::new();
+        for id in &ids {
+            all.extend(self.list_usage(id)?);
+        }
+        Ok(all)
+    }
+    /// Budgets of several orchestrations in one read, ordered by orchestration id, then as
+    /// [`Store::list_budgets`]. Unknown ids have none.
+    fn list_budgets_of(&self, orchestrations: &[OrchestrationId]) -> Result<Vec<Budget>> {
+        let mut ids = orchestrations.to_vec();
+        ids.sort();
+        ids.dedup();
+        let mut all = Vec::new();
+        for id in &ids {
+            all.extend(self.list_budgets(id)?);
+        }
+        Ok(all)
+    }
     /// Claims an event for delivery (sets `delivered_at` if unset); returns whether this
     /// caller claimed it. Whoever claims it runs the notify command: at most once.
     fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool>;

@@ -24,6 +24,8 @@ macro_rules! conformance_tests {
             claude_folder_links, team_activity_is_recorded_once,
             usage_is_counted_once_and_offsets_only_grow, budgets_are_set_replaced_and_removed,
             attention_is_recorded_cleared_and_delivered_once,
+            spend_and_attention_move_the_orchestration_revision,
+            open_attention_and_page_reads_for_the_list,
             team_hierarchy_rules, store_inputs_are_bounded, blocked_feature_needs_replace,
             oversized_task_text_is_kept_shortened);
     };
@@ -1139,6 +1141,103 @@ pub fn attention_is_recorded_cleared_and_delivered_once(store: &dyn Store) {
     assert!(store.list_budgets(&orch.id).unwrap().is_empty());
     assert!(store.list_attention(&orch.id).unwrap().is_empty());
     assert_eq!(store.undelivered_attention().unwrap().len(), 0);
+}
+
+/// Usage, budgets and attention events move their orchestration's revision (a dashboard
+/// page of it refetches) and leave another orchestration's alone.
+pub fn spend_and_attention_move_the_orchestration_revision(store: &dyn Store) {
+    let (a, a_root) = store.create_orchestration(&new_orch("spend-a", 1)).unwrap();
+    let (b, _) = store.create_orchestration(&new_orch("spend-b", 1)).unwrap();
+    let rev = |o: &Orchestration| store.orchestration_revision(&o.id).unwrap();
+    let b0 = rev(&b);
+    let mut a_prev = rev(&a);
+    let mut moved = |what: &str| {
+        let a_now = rev(&a);
+        assert!(
+            a_now > a_prev,
+            "{what}: A's revision did not grow ({a_now} <= {a_prev})"
+        );
+        assert_eq!(rev(&b), b0, "{what}: B's revision moved on a write to A");
+        a_prev = a_now;
+    };
+    let batch = |key: &str, offset| UsageBatch {
+        transcript: "/t/rev.jsonl".into(),
+        offset,
+        lines: vec![usage_line(&a_root.id, key, 10, Some(5))],
+    };
+    store.record_usage(&batch("r1", 10)).unwrap();
+    moved("first usage of a member");
+    store.record_usage(&batch("r2", 20)).unwrap();
+    moved("more usage of the same member");
+    store.set_budget(&a.id, None, Some(1_000_000)).unwrap();
+    moved("budget set");
+    store.set_budget(&a.id, None, Some(2_000_000)).unwrap();
+    moved("budget raised");
+    store.set_budget(&a.id, None, None).unwrap();
+    moved("budget removed");
+    let e = attention_event(&a.id, "waiting:rev:1", 1);
+    store.record_attention(&e).unwrap();
+    moved("attention recorded");
+    store.clear_attention(&e.id, 2).unwrap();
+    moved("attention cleared");
+}
+
+/// The list's reads: every open event of every orchestration in one call, and one page's
+/// usage and budgets in one call each, equal to the per-orchestration reads.
+pub fn open_attention_and_page_reads_for_the_list(store: &dyn Store) {
+    let (a, a_root) = store.create_orchestration(&new_orch("page-a", 2)).unwrap();
+    let (b, b_root) = store.create_orchestration(&new_orch("page-b", 2)).unwrap();
+    let (c, _) = store.create_orchestration(&new_orch("page-c", 2)).unwrap();
+    assert!(store.list_open_attention().unwrap().is_empty());
+    let a1 = attention_event(&a.id, "waiting:a:1", 100);
+    let a2 = attention_event(&a.id, "waiting:a:2", 300);
+    let b1 = AttentionEvent {
+        kind: AttentionKind::Stall,
+        ..attention_event(&b.id, "stall:b:1", 200)
+    };
+    for e in [&a1, &a2, &b1] {
+        store.record_attention(e).unwrap();
+    }
+    store.clear_attention(&a2.id, 400).unwrap();
+    assert_eq!(
+        store.list_open_attention().unwrap(),
+        vec![a1.clone(), b1.clone()]
+    );
+
+    for (root, key) in [(&a_root, "pa"), (&b_root, "pb")] {
+        store
+            .record_usage(&UsageBatch {
+                transcript: format!("/t/{key}.jsonl"),
+                offset: 1,
+                lines: vec![usage_line(&root.id, key, 7, Some(3))],
+            })
+            .unwrap();
+    }
+    store.set_budget(&a.id, Some(2), Some(5)).unwrap();
+    store.set_budget(&a.id, None, Some(9)).unwrap();
+    store.set_budget(&c.id, None, Some(1)).unwrap();
+    let ids = [
+        c.id.clone(),
+        a.id.clone(),
+        OrchestrationId::from("no-such-orchestration"),
+        a.id.clone(),
+    ];
+    let mut sorted = [a.id.clone(), c.id.clone()];
+    sorted.sort();
+    let usage: Vec<UsageTotal> = sorted
+        .iter()
+        .flat_map(|id| store.list_usage(id).unwrap())
+        .collect();
+    assert_eq!(usage.len(), 1, "only A has usage among A and C");
+    assert_eq!(store.list_usage_of(&ids).unwrap(), usage);
+    let budgets: Vec<Budget> = sorted
+        .iter()
+        .flat_map(|id| store.list_budgets(id).unwrap())
+        .collect();
+    assert_eq!(budgets.len(), 3);
+    assert_eq!(store.list_budgets_of(&ids).unwrap(), budgets);
+    assert!(store.list_usage_of(&[]).unwrap().is_empty());
+    assert!(store.list_budgets_of(&[]).unwrap().is_empty());
 }
 
 /// Claude Code's `activeForm` travels with the event into the history and the current

@@ -6,8 +6,8 @@ use axum::extract::State;
 use tina_session::{OrchestrationId, TeamHierarchy};
 
 use super::{Key, with_store};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub async fn get_hierarchy(
     State(state): State<AppState>,

@@ -22,8 +22,8 @@ use tina_session::dashboard::{
 use tina_session::{Millis, OrchestrationDetail, OrchestrationId, now_ms};
 
 use super::{Key, validate_key, with_store};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The header naming the revision a response's data is at.
 pub const REVISION_HEADER: &str = "x-tina-revision";
@@ -98,19 +98,11 @@ pub fn parse_list_query(
     })
 }
 
-fn stale_after_ms(state: &AppState) -> Millis {
-    state
-        .stale_after
-        .as_millis()
-        .try_into()
-        .unwrap_or(Millis::MAX)
-}
-
 pub async fn list(
     State(state): State<AppState>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let query = parse_list_query(&raw, now_ms(), stale_after_ms(&state))?;
+    let query = parse_list_query(&raw, now_ms(), state.stale_after_ms())?;
     let (revision, page): (i64, ListPage) = with_store(&state, move |store| {
         // Read first: the page is at least this new.
         let revision = store.revision()?;
@@ -143,7 +135,7 @@ pub async fn detail_by_feature(
 }
 
 pub async fn dashboard(State(state): State<AppState>, Key(id): Key) -> Result<Response, ApiError> {
-    let stale_after = stale_after_ms(&state);
+    let stale_after = state.stale_after_ms();
     let id = OrchestrationId::from(id);
     let d: DashboardDetail = with_store(&state, move |store| {
         dashboard_detail(store, &id, now_ms(), stale_after)
@@ -158,7 +150,7 @@ pub async fn dashboard_by_feature(
     Key(feature): Key,
 ) -> Result<Response, ApiError> {
     validate_key(&feature)?;
-    let stale_after = stale_after_ms(&state);
+    let stale_after = state.stale_after_ms();
     let d: DashboardDetail = with_store(&state, move |store| {
         let orchestration = store.get_orchestration_by_feature(&feature)?;
         dashboard_detail(store, &orchestration.id, now_ms(), stale_after)

@@ -10,8 +10,8 @@ use tina_session::dashboard::{TaskDetail, task_detail};
 use tina_session::{CurrentTask, OrchestrationId, TeamId};
 
 use super::{Key, validate_key, with_store};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub async fn current_tasks(
     State(state): State<AppState>,

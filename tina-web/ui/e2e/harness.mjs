@@ -15,6 +15,8 @@ const targetDir = process.env.CARGO_TARGET_DIR
   : path.join(repoRoot, "target");
 export const serverBin = process.env.TINA_WEB_BIN ?? path.join(targetDir, "debug", "tina-web");
 export const seedBin = process.env.TINA_WEB_SEED ?? path.join(targetDir, "debug", "examples", "seed");
+export const sessionBin = process.env.TINA_SESSION_BIN ?? path.join(targetDir, "debug", "tina-session");
+export const daemonBin = process.env.TINA_DAEMON_BIN ?? path.join(targetDir, "debug", "tina-daemon");
 export const artifactsDir = path.join(repoRoot, "test-artifacts", "web");
 
 const run = promisify(execFile);
@@ -52,16 +54,18 @@ export function startServer(home) {
       clearTimeout(timer);
       reject(new Error(`cannot start ${serverBin}: ${e.message} (build it: cargo build -p tina-web --bins --examples)`));
     });
-    child.once("exit", (code) => {
+    const early = (code) => {
       clearTimeout(timer);
       reject(new Error(`tina-web exited early with ${code}; stdout: ${out}`));
-    });
+    };
+    child.once("exit", early);
     child.stdout.on("data", (chunk) => {
       out += chunk;
       const m = /tina-web listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        child.removeAllListeners("exit");
+        // Only the early-exit check: `exited` (what stop() resolves with) keeps listening.
+        child.removeListener("exit", early);
         resolve({
           base: m[1],
           async stop() {

@@ -23,6 +23,21 @@ pub mod functions {
     pub const LIST_ATTENTION: &str = "usage:listAttention";
     pub const UNDELIVERED_ATTENTION: &str = "usage:undeliveredAttention";
     pub const CLAIM_ATTENTION_DELIVERY: &str = "usage:claimAttentionDelivery";
+    pub const LIST_OPEN_ATTENTION: &str = "usage:listOpenAttention";
+    pub const LIST_USAGE_OF: &str = "usage:listUsageOf";
+    pub const LIST_BUDGETS_OF: &str = "usage:listBudgetsOf";
+}
+
+/// Orchestration ids per `listUsageOf` / `listBudgetsOf` call (`MAX_IDS_PER_CALL` there).
+const IDS_PER_CALL: usize = 200;
+
+/// Sorted, without repeats, in calls of at most [`IDS_PER_CALL`]: the functions answer
+/// in id order, so the chunks' answers concatenate in order.
+fn id_chunks(ids: &[OrchestrationId]) -> Vec<Vec<OrchestrationId>> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    ids.chunks(IDS_PER_CALL).map(<[_]>::to_vec).collect()
 }
 
 /// Usage lines per `recordUsage` mutation (each writes up to three documents).
@@ -167,5 +182,38 @@ impl ConvexStore {
             functions::CLAIM_ATTENTION_DELIVERY,
             json!({ "id": id, "at": at }),
         )
+    }
+
+    pub(super) fn list_open_attention_impl(&self) -> Result<Vec<AttentionEvent>> {
+        let list = self.call(
+            FunctionKind::Query,
+            functions::LIST_OPEN_ATTENTION,
+            json!({}),
+        )?;
+        decode_events(functions::LIST_OPEN_ATTENTION, list)
+    }
+
+    pub(super) fn list_usage_of_impl(&self, ids: &[OrchestrationId]) -> Result<Vec<UsageTotal>> {
+        let mut all = Vec::new();
+        for chunk in id_chunks(ids) {
+            let part: Vec<UsageTotal> = self.query(
+                functions::LIST_USAGE_OF,
+                json!({ "orchestration_ids": chunk }),
+            )?;
+            all.extend(part);
+        }
+        Ok(all)
+    }
+
+    pub(super) fn list_budgets_of_impl(&self, ids: &[OrchestrationId]) -> Result<Vec<Budget>> {
+        let mut all = Vec::new();
+        for chunk in id_chunks(ids) {
+            let part: Vec<Budget> = self.query(
+                functions::LIST_BUDGETS_OF,
+                json!({ "orchestration_ids": chunk }),
+            )?;
+            all.extend(part);
+        }
+        Ok(all)
     }
 }

@@ -564,6 +564,18 @@ impl Store for ConvexStore {
         self.claim_attention_delivery_impl(id, at)
     }
 
+    fn list_open_attention(&self) -> Result<Vec<AttentionEvent>> {
+        self.list_open_attention_impl()
+    }
+
+    fn list_usage_of(&self, orchestrations: &[OrchestrationId]) -> Result<Vec<UsageTotal>> {
+        self.list_usage_of_impl(orchestrations)
+    }
+
+    fn list_budgets_of(&self, orchestrations: &[OrchestrationId]) -> Result<Vec<Budget>> {
+        self.list_budgets_of_impl(orchestrations)
+    }
+
     fn record_task_events(&self, events: &[NewTaskEvent]) -> Result<RecordSummary> {
         if events.is_empty() {
             return Ok(RecordSummary::default());

@@ -68,6 +68,12 @@ fn to_i64(what: &'static str, v: u64) -> Result<i64> {
     })
 }
 
+/// Ids as one JSON array parameter, read back with `json_each`: one statement for any
+/// number of orchestrations.
+fn id_list(ids: &[OrchestrationId]) -> String {
+    serde_json::Value::from(ids.iter().map(|i| i.as_str()).collect::<Vec<_>>()).to_string()
+}
+
 fn scope(phase: Option<u32>) -> i64 {
     phase.map_or(0, i64::from)
 }
@@ -308,6 +314,64 @@ impl SqliteStore {
         stmt.query_map([], attention_row)
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
+    }
+
+    pub(super) fn list_open_attention_impl(&self) -> Result<Vec<AttentionEvent>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ATTENTION_COLS} FROM attention_events WHERE cleared_at IS NULL \
+                 ORDER BY created_at, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], attention_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    pub(super) fn list_usage_of_impl(
+        &self,
+        orchestrations: &[OrchestrationId],
+    ) -> Result<Vec<UsageTotal>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT team_id, orchestration_id, session_id, agent_name, model, input_tokens, \
+                   output_tokens, cache_creation_tokens, cache_read_tokens, messages, \
+                   unpriced_messages, cost_micros \
+                 FROM usage_totals \
+                 WHERE orchestration_id IN (SELECT value FROM json_each(?1)) \
+                 ORDER BY orchestration_id, team_id, session_id, agent_name, model",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([id_list(orchestrations)], usage_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    pub(super) fn list_budgets_of_impl(
+        &self,
+        orchestrations: &[OrchestrationId],
+    ) -> Result<Vec<Budget>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT orchestration_id, scope, usd_micros, updated_at FROM budgets \
+                 WHERE orchestration_id IN (SELECT value FROM json_each(?1)) \
+                 ORDER BY orchestration_id, scope",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([id_list(orchestrations)], |r| {
+            let scope: i64 = r.get(1)?;
+            Ok(Budget {
+                orchestration_id: OrchestrationId(r.get(0)?),
+                phase_number: (scope > 0).then_some(scope as u32),
+                usd_micros: r.get(2)?,
+                updated_at: r.get(3)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
     }
 
     pub(super) fn claim_attention_delivery_impl(&self, id: &str, at: Millis) -> Result<bool> {

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_orchestration_revisions.sql"),
     include_str!("migrations/004_team_activity_revisions.sql"),
     include_str!("migrations/006_attention_and_spend.sql"),
+    include_str!("migrations/007_r18w_spend_revisions.sql"),
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -958,6 +959,18 @@ impl Store for SqliteStore {
 
     fn undelivered_attention(&self) -> Result<Vec<AttentionEvent>> {
         self.undelivered_attention_impl()
+    }
+
+    fn list_open_attention(&self) -> Result<Vec<AttentionEvent>> {
+        self.list_open_attention_impl()
+    }
+
+    fn list_usage_of(&self, orchestrations: &[OrchestrationId]) -> Result<Vec<UsageTotal>> {
+        self.list_usage_of_impl(orchestrations)
+    }
+
+    fn list_budgets_of(&self, orchestrations: &[OrchestrationId]) -> Result<Vec<Budget>> {
+        self.list_budgets_of_impl(orchestrations)
     }
 
     fn claim_attention_delivery(&self, id: &str, at: Millis) -> Result<bool> {

@@ -5,6 +5,10 @@
 import type { PhaseView } from "../board";
 import { taskKey } from "../board";
 import { formatDuration, progress } from "../format";
+import type { OpenItem } from "../generated/OpenItem";
+import type { UsageView } from "../generated/UsageView";
+import { BudgetBar, formatUsd } from "./Spend";
+import { WaitingBadge, waitingCount } from "./Waiting";
 import { StatusBadge } from "./StatusBadge";
 import { StatusBar } from "./StatusBar";
 import { TaskItem } from "./TaskItem";
@@ -19,6 +23,8 @@ export function PhaseSection({
   onToggle,
   onOpen,
   filtering,
+  items = [],
+  spend,
 }: {
   view: PhaseView;
   open: boolean;
@@ -28,7 +34,14 @@ export function PhaseSection({
   onToggle: () => void;
   onOpen: (teamId: string, taskId: string) => void;
   filtering: boolean;
+  /** The orchestration's open attention; this phase's waits are badged. */
+  items?: OpenItem[];
+  spend?: UsageView;
 }) {
+  const mine = items.filter((i) => i.phase_number === view.number);
+  const waiting = waitingCount(mine);
+  const phaseSpend = spend?.phases[String(view.number)];
+  const budget = spend?.budgets.find((b) => b.phase_number === view.number);
   const bodyId = `phase-${view.number}-body`;
   const p = progress(view.counts);
   const phase = view.phase;
@@ -46,6 +59,13 @@ export function PhaseSection({
           <span className="phase-title">Phase {view.number}</span>
           {phase ? <StatusBadge status={phase.status} /> : <span className="badge badge-not-started">Not started</span>}
           {current && <span className="current-tag">current</span>}
+          <WaitingBadge count={waiting} testId={`phase-${view.number}-waiting`} />
+          {phaseSpend && phaseSpend.messages > 0 && (
+            <span className="phase-spend muted" data-testid={`phase-${view.number}-spend`}>
+              {formatUsd(phaseSpend.cost_usd)}
+              {phaseSpend.unpriced_messages > 0 ? " + unpriced" : ""}
+            </span>
+          )}
           {took !== null && (
             <span className="phase-time muted">
               {phase?.completed_at ? "took" : "for"} {formatDuration(took)}
@@ -62,6 +82,11 @@ export function PhaseSection({
       <div id={bodyId} className="phase-body" hidden={!open}>
         {open && (
           <>
+            {budget && (
+              <p className="phase-budget">
+                <BudgetBar budget={budget} />
+              </p>
+            )}
             {phase?.status === "blocked" && (
               <p className="blocked-reason" role="note">
                 Blocked: {phase.blocked_reason ?? "no reason given"}
@@ -76,6 +101,8 @@ export function PhaseSection({
                 title="Team"
                 selected={selected}
                 onOpen={onOpen}
+                items={items}
+                spend={spend}
                 empty={filtering ? undefined : "No tasks yet."}
               />
             ))}

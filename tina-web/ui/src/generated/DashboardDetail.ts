@@ -6,6 +6,7 @@ import type { PhaseChange } from "./PhaseChange";
 import type { TaskRow } from "./TaskRow";
 import type { Team } from "./Team";
 import type { TeamMember } from "./TeamMember";
+import type { UsageView } from "./UsageView";
 
 /**
  * `GET /api/orchestrations/{id}/dashboard`.
@@ -22,4 +23,8 @@ phase_history: Array<PhaseChange>, teams: Array<Team>, team_members: Array<TeamM
 /**
  * Orchestrator tasks first, then by phase, team name and task id.
  */
-tasks: Array<TaskRow>, stale_after: number, };
+tasks: Array<TaskRow>, 
+/**
+ * Tokens and cost per member, team, phase and in total, with each budget's state.
+ */
+spend: UsageView, stale_after: number, };

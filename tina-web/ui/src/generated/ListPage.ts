@@ -11,7 +11,8 @@ export type ListPage = { rows: Array<ListRow>,
 total: number, page: number, per_page: number, 
 /**
  * Orchestrations matching the feature filter, by status filter name
- * (`attention`, `active`, `planning`, ... `complete`) plus `all`.
+ * (`attention`, `waiting`, `active`, `planning`, ... `complete`) plus `all`;
+ * `waiting` is how many orchestrations wait on a person.
  */
 facets: { [key in string]?: number }, 
 /**

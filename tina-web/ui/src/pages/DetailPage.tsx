@@ -1,11 +1,14 @@
-// One orchestration: what needs attention (a banner when blocked or stale), the facts and
-// durations, the timeline, then the orchestrator and every phase (each phase that is not
+// One orchestration: what needs attention (a banner when blocked or stale, another for
+// agents waiting on a person, stalls and budget alerts), the facts and durations, spend
+// and budgets per team and member, the timeline, then the orchestrator and every phase (each phase that is not
 // complete starts open), with task filters kept in the URL and a task detail panel.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { paths } from "../api";
 import { buildBoard, filterActive, taskKey, type TaskFilter } from "../board";
 import { AttentionLine } from "../components/Attention";
 import { PhaseSection } from "../components/PhaseSection";
+import { BudgetBar, SpendLine } from "../components/Spend";
+import { OpenItems, WaitingBadge } from "../components/Waiting";
 import { StatusBadge } from "../components/StatusBadge";
 import { StatusBar } from "../components/StatusBar";
 import { LoadError, Loading, NotFound, RefreshWarning } from "../components/States";
@@ -28,7 +31,7 @@ export function DetailPage({ by, keyValue }: { by: "id" | "feature"; keyValue: s
   useEffect(() => {
     if (data) {
       const o = data.orchestration;
-      const mark = data.attention.blocked ? "⛔ " : data.attention.stale ? "⚠ " : "";
+      const mark = data.attention.blocked ? "⛔ " : data.attention.waiting > 0 ? "⚑ " : data.attention.stale ? "⚠ " : "";
       document.title = `${mark}${o.feature_name} · ${statusLabel(o.status)} · TINA`;
     } else if (resource.state === "not_found") {
       document.title = "Not found · TINA";
@@ -126,6 +129,7 @@ function Board({ detail, refreshError }: { detail: DashboardDetail; refreshError
           <h1 id="orch-title">
             <span className="visually-hidden">Orchestration: </span>
             {o.feature_name} <StatusBadge status={o.status} />
+            <WaitingBadge count={a.waiting} />
             {a.stale && <span className="badge badge-stale">Stale</span>}
           </h1>
           {a.blocked && (
@@ -143,6 +147,11 @@ function Board({ detail, refreshError }: { detail: DashboardDetail; refreshError
               <button type="button" onClick={() => goToPhase(a.blocked!.phase_number)}>
                 Go to phase {a.blocked.phase_number}
               </button>
+            </div>
+          )}
+          {a.open.length > 0 && (
+            <div className={`banner banner-open${a.waiting > 0 ? " banner-waiting" : ""}`} role={a.waiting > 0 ? "alert" : "status"} data-testid="open-banner">
+              <OpenItems items={a.open} now={now} teamNames={teamNames} onPhase={goToPhase} />
             </div>
           )}
           {a.stale && (
@@ -194,6 +203,8 @@ function Board({ detail, refreshError }: { detail: DashboardDetail; refreshError
           )}
         </header>
 
+        <SpendCard detail={detail} teamNames={teamNames} />
+
         <Timeline phases={board.phases} start={o.started_at} end={end} onPhase={goToPhase} />
 
         <div className="toolbar" role="search" aria-label="Filter tasks">
@@ -232,7 +243,7 @@ function Board({ detail, refreshError }: { detail: DashboardDetail; refreshError
         {board.orchestratorTeams.map((tv) => (
           <section key={tv.team.id} className="card orchestrator" data-testid="orchestrator">
             <h2 className="section-title">Orchestrator</h2>
-            <TeamBlock view={tv} title="Team" selected={selected} onOpen={open} />
+            <TeamBlock view={tv} title="Team" selected={selected} onOpen={open} items={a.open} spend={detail.spend} />
           </section>
         ))}
 
@@ -260,6 +271,8 @@ function Board({ detail, refreshError }: { detail: DashboardDetail; refreshError
                 now={now}
                 selected={selected}
                 filtering={filtering}
+                items={a.open}
+                spend={detail.spend}
                 onToggle={() => setOverrides((prev) => ({ ...prev, [ph.number]: !isOpen(ph.number) }))}
                 onOpen={open}
               />
@@ -269,5 +282,71 @@ function Board({ detail, refreshError }: { detail: DashboardDetail; refreshError
       </article>
       {panel}
     </div>
+  );
+}
+
+/** What the orchestration cost so far, its budgets, and the spend of each team and member. */
+function SpendCard({ detail, teamNames }: { detail: DashboardDetail; teamNames: Map<string, string> }) {
+  const s = detail.spend;
+  if (s.total.messages === 0 && s.budgets.length === 0) {
+    return (
+      <p className="muted spend-none" data-testid="spend-card">
+        No token usage recorded yet.
+      </p>
+    );
+  }
+  return (
+    <section className="card spend-card" aria-labelledby="spend-title" data-testid="spend-card">
+      <h2 id="spend-title" className="section-title">
+        Spend
+      </h2>
+      <p className="spend-total">
+        <SpendLine spend={s.total} detailed />
+      </p>
+      {s.budgets.length > 0 && (
+        <ul className="budgets" aria-label="Budgets">
+          {s.budgets.map((b) => (
+            <li key={b.phase_number ?? "all"}>
+              <BudgetBar budget={b} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {s.teams.length > 0 && (
+        <table className="spend-table">
+          <caption className="visually-hidden">Spend per team and member</caption>
+          <thead>
+            <tr>
+              <th scope="col">Team or member</th>
+              <th scope="col">Phase</th>
+              <th scope="col">Spend</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.teams.flatMap((t) => [
+              <tr key={t.team_id} className="spend-team" data-testid={`team-spend-${t.team_name}`}>
+                <th scope="row">{teamNames.get(t.team_id) ?? t.team_name}</th>
+                <td className="muted">{t.phase_number === null ? "orchestrator" : t.phase_number}</td>
+                <td>
+                  <SpendLine spend={t.spend} />
+                </td>
+              </tr>,
+              ...t.members.map((m) => (
+                <tr key={`${t.team_id}/${m.agent_name}`} className="spend-member">
+                  <td className="spend-member-name">
+                    <span aria-hidden="true">↳ </span>
+                    {m.agent_name}
+                  </td>
+                  <td />
+                  <td>
+                    <SpendLine spend={m.spend} />
+                  </td>
+                </tr>
+              )),
+            ])}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }

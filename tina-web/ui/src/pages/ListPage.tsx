@@ -1,8 +1,11 @@
-// The orchestration list: what needs attention first (blocked, then stale), filtered by
-// status and feature on the server, one page at a time; the filters live in the URL.
+// The orchestration list: what needs attention first (blocked, then waiting on a person,
+// then stale), filtered by status and feature on the server, one page at a time; the
+// filters live in the URL. Each row carries its spend and its fullest budget.
 import { useEffect, useState } from "react";
 import { paths } from "../api";
 import { AttentionLine } from "../components/Attention";
+import { BudgetBar, SpendLine, worstBudget } from "../components/Spend";
+import { OpenItems, WaitingBadge } from "../components/Waiting";
 import { StatusBadge } from "../components/StatusBadge";
 import { StatusBar } from "../components/StatusBar";
 import { LoadError, Loading, RefreshWarning } from "../components/States";
@@ -15,6 +18,7 @@ import { useResource } from "../useResource";
 
 const FILTERS: { key: string; label: string }[] = [
   { key: "attention", label: "Needs attention" },
+  { key: "waiting", label: "Waiting on you" },
   { key: "active", label: "Active" },
   { key: "blocked", label: "Blocked" },
   { key: "executing", label: "Executing" },
@@ -44,6 +48,7 @@ export function ListPage() {
 
   const data = resource.state === "ok" ? resource.data : null;
   const attention = data?.facets["attention"] ?? 0;
+  const waiting = data?.facets["waiting"] ?? 0;
   useEffect(() => {
     document.title = attention > 0 ? `(${attention}) Orchestrations · TINA` : "Orchestrations · TINA";
   }, [attention]);
@@ -52,6 +57,12 @@ export function ListPage() {
     <section aria-labelledby="list-title" className="list-page">
       <div className="page-head">
         <h1 id="list-title">Orchestrations</h1>
+        {waiting > 0 && (
+          <a className="waiting-count" data-testid="waiting-count" href={hrefs.list({ status: "waiting", q: feature || undefined })}>
+            <span aria-hidden="true">⚑ </span>
+            {waiting.toLocaleString("en")} {waiting === 1 ? "orchestration is" : "orchestrations are"} waiting on you
+          </a>
+        )}
         <label className="search">
           <span className="visually-hidden">Filter by feature</span>
           <input
@@ -70,7 +81,7 @@ export function ListPage() {
           return (
             <a
               key={f.key}
-              className={`chip${selected ? " chip-on" : ""}${f.key === "attention" && (n ?? 0) > 0 ? " chip-alert" : ""}`}
+              className={`chip${selected ? " chip-on" : ""}${(f.key === "attention" || f.key === "waiting") && (n ?? 0) > 0 ? " chip-alert" : ""}`}
               href={hrefs.list({ status: f.key === "all" ? undefined : f.key, q: feature || undefined })}
               aria-current={selected ? "page" : undefined}
               data-testid={`filter-${f.key}`}
@@ -109,7 +120,8 @@ function Row({ row, now }: { row: ListRow; now: number }) {
   const a = row.attention;
   const team = progress(row.team_task_counts);
   const orch = progress(row.orchestrator_task_counts);
-  const tone = a.blocked ? "blocked" : a.stale ? "stale" : o.status === "complete" ? "complete" : "active";
+  const tone = a.blocked ? "blocked" : a.waiting > 0 ? "waiting" : a.stale ? "stale" : o.status === "complete" ? "complete" : "active";
+  const budget = worstBudget(row.budgets);
   const ended = o.completed_at ?? now;
   return (
     <li className={`orch-row orch-${tone}`} data-testid={`orch-row-${o.feature_name}`}>
@@ -118,6 +130,7 @@ function Row({ row, now }: { row: ListRow; now: number }) {
           {o.feature_name}
         </a>
         <StatusBadge status={o.status} />
+        <WaitingBadge count={a.waiting} />
         {a.stale && <span className="badge badge-stale">Stale</span>}
         <span className="orch-phase">
           Phase {o.current_phase ?? "–"} of {o.total_phases}
@@ -126,6 +139,18 @@ function Row({ row, now }: { row: ListRow; now: number }) {
       {(a.blocked || a.stale) && (
         <div className="orch-attention">
           <AttentionLine attention={a} now={now} compact />
+        </div>
+      )}
+      {a.open.length > 0 && (
+        <div className="orch-open">
+          <OpenItems items={a.open.slice(0, 2)} now={now} />
+          {a.open.length > 2 && <span className="muted">+{a.open.length - 2} more</span>}
+        </div>
+      )}
+      {(row.spend.messages > 0 || budget) && (
+        <div className="orch-spend">
+          <SpendLine spend={row.spend} />
+          {budget && <BudgetBar budget={budget} />}
         </div>
       )}
       <div className="orch-meta">

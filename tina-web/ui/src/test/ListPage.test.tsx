@@ -25,10 +25,10 @@ describe("orchestration list", () => {
   it("shows why a row needs attention: blocked reason and for how long, stale", async () => {
     const stale = listRow({
       orchestration: orchestration({ id: "o2", feature_name: "search-reindex", status: "executing" }),
-      attention: { blocked: null, stale: true, status_since: Date.now() - 170 * 60_000, last_activity: Date.now() - 47 * 60_000 },
+      attention: { blocked: null, stale: true, status_since: Date.now() - 170 * 60_000, last_activity: Date.now() - 47 * 60_000, waiting: 0, open: [] },
     });
     const blocked = listRow({
-      attention: { blocked: { phase_number: 2, reason: "sandbox answers 503", since: Date.now() - 12 * 60_000 }, stale: false, status_since: Date.now() - 12 * 60_000, last_activity: Date.now() - 14 * 60_000 },
+      attention: { blocked: { phase_number: 2, reason: "sandbox answers 503", since: Date.now() - 12 * 60_000 }, stale: false, status_since: Date.now() - 12 * 60_000, last_activity: Date.now() - 14 * 60_000, waiting: 0, open: [] },
     });
     mockFetch(() => ({ status: 200, body: listPage([blocked, stale]) }));
     render(<App />);

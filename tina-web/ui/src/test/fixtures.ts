@@ -4,7 +4,9 @@
 import type { DashboardDetail } from "../generated/DashboardDetail";
 import type { ListPage } from "../generated/ListPage";
 import type { ListRow } from "../generated/ListRow";
+import type { OpenItem } from "../generated/OpenItem";
 import type { Orchestration } from "../generated/Orchestration";
+import type { Spend } from "../generated/Spend";
 import type { TaskRow } from "../generated/TaskRow";
 import type { Team } from "../generated/Team";
 
@@ -78,6 +80,8 @@ export function dashboard(): DashboardDetail {
       status_since: ago(12),
       last_activity: ago(14),
       stale: false,
+      waiting: 0,
+      open: [],
     },
     phases: [
       { orchestration_id: ORCH_ID, phase_number: 1, status: "complete", plan_path: null, blocked_reason: null, started_at: ago(125), completed_at: ago(64), updated_at: ago(64) },
@@ -102,7 +106,56 @@ export function dashboard(): DashboardDetail {
       row("team-p2", "3", "Idempotency keys", "completed", "implementer", { blocked_by: ["1"] }),
       row("team-p2", "4", "Retry metrics", "pending", "implementer", { blocked_by: ["1", "2"], open_blockers: ["2"], has_description: true }),
     ],
+    spend: {
+      orchestration_id: ORCH_ID,
+      total: spend(2_750_000, 1),
+      orchestrator: spend(500_000),
+      phases: { "2": spend(2_250_000, 1) },
+      teams: [
+        { team_id: "team-root", team_name: "payments-retry-orchestration", phase_number: null, spend: spend(500_000), members: [{ agent_name: "team-lead", spend: spend(500_000) }] },
+        {
+          team_id: "team-p2",
+          team_name: "payments-retry-phase-2",
+          phase_number: 2,
+          spend: spend(2_250_000, 1),
+          members: [
+            { agent_name: "team-lead", spend: spend(1_250_000) },
+            { agent_name: "tester", spend: spend(1_000_000, 1) },
+          ],
+        },
+      ],
+      budgets: [
+        { phase_number: null, budget_micros: 5_000_000, spent_micros: 2_750_000, budget_usd: 5, spent_usd: 2.75, percent: 55, state: "ok" },
+        { phase_number: 2, budget_micros: 2_500_000, spent_micros: 2_250_000, budget_usd: 2.5, spent_usd: 2.25, percent: 90, state: "warning" },
+      ],
+    },
     stale_after: 600_000,
+  };
+}
+
+/** Spend of `micros` over a few messages (`unpriced` of them of a model without a price). */
+export function spend(micros: number, unpriced = 0): Spend {
+  return {
+    tokens: { input: 1_000, output: 200, cache_creation: 300, cache_read: 5_000 },
+    messages: 4,
+    unpriced_messages: unpriced,
+    cost_micros: micros,
+    cost_usd: micros / 1e6,
+  };
+}
+
+/** The tester of phase 2 waits on a person: a permission prompt, agent text included. */
+export function waitingItem(extra: Partial<OpenItem> = {}): OpenItem {
+  return {
+    id: "waiting:team-p2:s-tester:1",
+    kind: "waiting",
+    message: "tester of team payments-retry-phase-2 is waiting on a person: Claude needs your permission to use <b>Bash</b>",
+    since: ago(7),
+    team_id: "team-p2",
+    phase_number: 2,
+    agent_name: "tester",
+    notification_type: "permission_prompt",
+    ...extra,
   };
 }
 
@@ -113,6 +166,8 @@ export function listRow(extra: Partial<ListRow> = {}): ListRow {
     attention: d.attention,
     team_task_counts: { completed: 3, in_progress: 1, pending: 1 },
     orchestrator_task_counts: { completed: 1, pending: 1 },
+    spend: d.spend.total,
+    budgets: d.spend.budgets,
     ...extra,
   };
 }
