@@ -386,6 +386,46 @@ fn a_permission_prompt_marks_the_member_waiting_until_the_session_acts_again() {
 }
 
 #[test]
+fn a_second_permission_prompt_after_a_task_change_is_waiting_again() {
+    let env = Env::new();
+    let (orch, team) = linked(&env, "again");
+    let mut reader = attention(&env);
+    ingest(&env, "Notification-permission_prompt");
+    reader.pass().unwrap();
+    assert_eq!(open_of(&env, &orch, AttentionKind::Waiting).len(), 1);
+
+    // The session acts (a task of its team changes), then asks again.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    env.store
+        .record_task_event(&NewTaskEvent {
+            team_id: team.id.clone(),
+            task_id: "1".into(),
+            subject: "Implement".into(),
+            description: String::new(),
+            active_form: None,
+            status: TaskStatus::InProgress,
+            owner: None,
+            blocked_by: vec![],
+            metadata: serde_json::json!({}),
+            recorded_at: now_ms(),
+            sequence: 0,
+        })
+        .unwrap();
+    reader.pass().unwrap();
+    assert!(open_of(&env, &orch, AttentionKind::Waiting).is_empty());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let asked_again = now_ms();
+    ingest(&env, "Notification-permission_prompt");
+    reader.pass().unwrap();
+    let waiting = open_of(&env, &orch, AttentionKind::Waiting);
+    assert_eq!(waiting.len(), 1, "{waiting:#?}");
+    assert!(
+        waiting[0].detail["since"].as_i64().unwrap() >= asked_again,
+        "waits since the second prompt: {waiting:#?}"
+    );
+}
+
+#[test]
 fn a_quiet_executing_phase_and_an_idle_lead_with_pending_tasks_are_stalls() {
     let env = Env::new();
     let (orch, team) = linked(&env, "stalled");

@@ -105,16 +105,28 @@ fn waiting(
     last_task: &HashMap<&TeamId, Millis>,
     team_names: &HashMap<&TeamId, &str>,
 ) -> Vec<AttentionEvent> {
-    // Per (team, session): the waiting notification not followed by anything.
+    // Per (team, session): the waiting notification not followed by anything. A run of
+    // notifications waits since its first, unless the team's tasks changed after that
+    // first one: the session acted in between, so the wait starts again.
     let mut open: BTreeMap<(&TeamId, &str), &TeamActivity> = BTreeMap::new();
     for a in activity {
         let key = (&a.team_id, a.session_id.as_str());
         let is_wait =
             a.kind == ActivityKind::Notification && notification(a.detail.as_deref()).is_some();
-        if is_wait {
-            open.entry(key).or_insert(a);
-        } else {
+        if !is_wait {
             open.remove(&key);
+            continue;
+        }
+        let acted_since = |first: &TeamActivity| {
+            last_task
+                .get(&a.team_id)
+                .is_some_and(|t| *t > first.recorded_at && *t <= a.recorded_at)
+        };
+        match open.get(&key) {
+            Some(first) if !acted_since(first) => {}
+            _ => {
+                open.insert(key, a);
+            }
         }
     }
     open.into_values()
