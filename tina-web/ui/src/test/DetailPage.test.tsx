@@ -1,4 +1,4 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
@@ -39,7 +39,8 @@ describe("orchestration detail", () => {
     const banner = screen.getByTestId("blocked-banner");
     expect(banner.getAttribute("role")).toBe("alert");
     expect(banner.textContent).toMatch(/^Blocked for \d+ min on phase 2: Integration tests fail: sandbox answers 503/);
-    expect(document.title).toBe("⛔ payments-retry · Blocked · TINA");
+    // The title is set in an effect, which may run after the DOM it follows.
+    await waitFor(() => expect(document.title).toBe("⛔ payments-retry · Blocked · TINA"));
     await userEvent.click(within(banner).getByRole("button", { name: "Go to phase 2" }));
     expect(within(screen.getByTestId("phase-2")).getByRole("button", { expanded: true })).toBeTruthy();
   });

@@ -1,4 +1,4 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
@@ -39,7 +39,8 @@ describe("orchestration list", () => {
     expect(row.textContent).toContain("1/2 orchestrator tasks");
     const s = screen.getByTestId("orch-row-search-reindex");
     expect(within(s).getByTestId("stale-note").textContent).toBe("Stale: no change for 47 min");
-    expect(document.title).toBe("(1) Orchestrations · TINA");
+    // The title is set in an effect, which may run after the DOM it follows.
+    await waitFor(() => expect(document.title).toBe("(1) Orchestrations · TINA"));
   });
 
   it("asks the server for the filter in the URL and pages there", async () => {

@@ -1,7 +1,7 @@
 // Waiting on a person, spend and budgets on the list and the detail page: badges in words,
 // the count in the list header, agent text shown as text, budget bars with their state said,
 // and the badges gone once a live refetch no longer carries the wait.
-import { act, render, screen, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import type { DashboardDetail } from "../generated/DashboardDetail";
@@ -97,7 +97,8 @@ describe("waiting on a person and spend, on the detail page", () => {
     expect(within(tester).getByTestId("member-spend").textContent).toBe("$1.00");
     const implementer = screen.getByTestId("member-payments-retry-phase-2-implementer");
     expect(within(implementer).queryByTestId("member-waiting")).toBeNull();
-    expect(document.title).toBe("⛔ payments-retry · Blocked · TINA");
+    // The title is set in an effect, which may run after the DOM it follows.
+    await waitFor(() => expect(document.title).toBe("⛔ payments-retry · Blocked · TINA"));
   });
 
   it("shows spend per team and member and each budget against 80 % and 100 %", async () => {
