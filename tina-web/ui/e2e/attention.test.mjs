@@ -151,7 +151,7 @@ describe("waiting on a person, spend and budgets", () => {
     assert.equal(await row.getByTestId("waiting-badge").innerText(), "⚑ Waiting on you");
     assert.equal(await page.getByTestId("waiting-count").innerText(), "⚑ 1 orchestration is waiting on you");
     assert.equal(await page.getByTestId("facet-waiting").innerText(), "1");
-    assert.match(await row.getByTestId("open-waiting").innerText(), /^Waiting on you \(permission prompt\) for \d+ s · team-lead: team-lead of team pay-e2e-phase-1 is waiting on a person: Claude needs your permission/);
+    assert.match(await row.getByTestId("open-waiting").innerText(), /^Waiting on you \(permission prompt\) for \d+ s: team-lead of team pay-e2e-phase-1 is waiting on a person: Claude needs your permission/);
     const spend = await row.getByTestId("spend").innerText();
     assert.ok(spend.startsWith(`${usd(cost)} · `), `${spend} starts with the CLI's ${usd(cost)}`);
     assert.match(spend, /⚠ 1 message of an unpriced model \(cost unknown\)/);

@@ -38,12 +38,10 @@ export function waitingCount(items: OpenItem[]): number {
 export function OpenItems({
   items,
   now,
-  teamNames,
   onPhase,
 }: {
   items: OpenItem[];
   now: number;
-  teamNames?: Map<string, string>;
   onPhase?: (n: number) => void;
 }) {
   if (items.length === 0) return null;
@@ -59,13 +57,7 @@ export function OpenItems({
               {formatDuration(now - i.since)}
             </time>
           </span>
-          {i.agent_name && (
-            <span className="open-who">
-              {" · "}
-              {i.agent_name}
-              {i.team_id && teamNames?.get(i.team_id) ? ` of ${teamNames.get(i.team_id)}` : ""}
-            </span>
-          )}
+          {/* The message names who (member and team, or phase): no second "who" here. */}
           <span className="open-message">: {i.message}</span>
           {i.phase_number !== null && onPhase && (
             <button type="button" className="link open-go" onClick={() => onPhase(i.phase_number!)}>

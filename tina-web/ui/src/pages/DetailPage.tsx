@@ -151,7 +151,7 @@ function Board({ detail, refreshError }: { detail: DashboardDetail; refreshError
           )}
           {a.open.length > 0 && (
             <div className={`banner banner-open${a.waiting > 0 ? " banner-waiting" : ""}`} role={a.waiting > 0 ? "alert" : "status"} data-testid="open-banner">
-              <OpenItems items={a.open} now={now} teamNames={teamNames} onPhase={goToPhase} />
+              <OpenItems items={a.open} now={now} onPhase={goToPhase} />
             </div>
           )}
           {a.stale && (

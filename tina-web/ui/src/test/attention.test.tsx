@@ -45,7 +45,7 @@ describe("waiting on a person and spend, in the list", () => {
     const item = within(row).getByTestId("open-waiting");
     expect(item.textContent).toContain("Claude needs your permission to use <b>Bash</b>");
     expect(item.querySelector("b")).toBeNull();
-    expect(item.textContent).toMatch(/^Waiting on you \(permission prompt\) for 7 min · tester/);
+    expect(item.textContent).toMatch(/^Waiting on you \(permission prompt\) for 7 min: tester of team payments-retry-phase-2 is waiting/);
     // Spend, unpriced messages called out, the budget bar with its state in words.
     expect(within(row).getByTestId("spend").textContent).toMatch(/^\$1\.25 · 6\.5k tokens · ⚠ 2 messages of an unpriced model \(cost unknown\)$/);
     const meter = within(row).getByRole("meter", { name: "Budget" });
@@ -88,7 +88,7 @@ describe("waiting on a person and spend, on the detail page", () => {
     expect(within(screen.getByRole("heading", { level: 1 })).getByTestId("waiting-badge").textContent).toBe("⚑ Waiting on you");
     const banner = screen.getByTestId("open-banner");
     expect(banner.getAttribute("role")).toBe("alert");
-    expect(banner.textContent).toContain("tester of payments-retry-phase-2: tester of team payments-retry-phase-2 is waiting on a person");
+    expect(banner.textContent).toContain("for 7 min: tester of team payments-retry-phase-2 is waiting on a person");
     expect(within(banner).getByRole("button", { name: "Go to phase 2" })).toBeTruthy();
     expect(screen.getByTestId("phase-2-waiting").textContent).toBe("⚑ Waiting on you");
     expect(screen.queryByTestId("phase-1-waiting")).toBeNull();
