@@ -281,6 +281,9 @@ pub fn run(
         }
         wait_finished(config, &s.feature_name, &session, blocked_timeout)
     })();
+    // A session ended right after a reply may not have written it to its transcript
+    // yet; let the agents go quiet first (the run is over either way).
+    double.wait_quiet(Duration::from_millis(1500), Duration::from_secs(10));
     stop_sessions(config, &s.feature_name, &session);
     drop(double);
     result

@@ -18,7 +18,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -36,6 +36,7 @@ pub struct ModelDouble {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     accept: Option<std::thread::JoinHandle<()>>,
+    shared: Arc<Shared>,
 }
 
 struct Shared {
@@ -46,6 +47,8 @@ struct Shared {
     /// Connections are served in parallel (teammates ask at the same time): one log
     /// line is written at a time, whole.
     log_lock: std::sync::Mutex<()>,
+    /// When the last reply was sent (or the double started).
+    last_reply: std::sync::Mutex<Instant>,
 }
 
 impl ModelDouble {
@@ -60,7 +63,9 @@ impl ModelDouble {
             next_id: AtomicU64::new(1),
             next_request: AtomicU64::new(1),
             log_lock: std::sync::Mutex::new(()),
+            last_reply: std::sync::Mutex::new(Instant::now()),
         });
+        let serving = shared.clone();
         let stopping = stop.clone();
         let accept = std::thread::Builder::new()
             .name("model-double".into())
@@ -70,7 +75,7 @@ impl ModelDouble {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
-                    let shared = shared.clone();
+                    let shared = serving.clone();
                     let _ = std::thread::Builder::new()
                         .name("model-double-conn".into())
                         .spawn(move || serve_connection(conn, &shared));
@@ -80,7 +85,26 @@ impl ModelDouble {
             addr,
             stop,
             accept: Some(accept),
+            shared,
         })
+    }
+
+    /// Waits until no reply has been sent for `quiet` (at most `limit`), so Claude Code
+    /// has written what it last received to its transcripts before a session is ended.
+    pub fn wait_quiet(&self, quiet: Duration, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            let last = *self
+                .shared
+                .last_reply
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let idle = last.elapsed();
+            if idle >= quiet || Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep((quiet - idle).min(Duration::from_millis(200)));
+        }
     }
 
     /// The base URL to give Claude Code as `ANTHROPIC_BASE_URL`.
@@ -179,6 +203,10 @@ fn serve_connection(conn: TcpStream, shared: &Shared) {
             return;
         }
         let _ = out.flush();
+        *shared
+            .last_reply
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
     }
 }
 
