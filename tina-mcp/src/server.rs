@@ -17,7 +17,7 @@ use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use tina_harness::BuildReport;
-use tina_session::attention::set_budget;
+use tina_session::attention::{check_usd, set_budget};
 use tina_session::lifecycle::{
     self, AdvanceOutcome, InitOutcome, InitRequest, LifecycleError, RegisterTeamRequest,
     StartOutcome, StartRequest, resolve_orchestration,
@@ -364,6 +364,10 @@ impl TinaMcp {
                     ))
                 })?),
             };
+            // A bad budget is refused before init writes anything.
+            if let Some(usd) = p.budget_usd {
+                check_usd(usd)?;
+            }
             Ok(lifecycle::init(
                 &*store,
                 &InitRequest {

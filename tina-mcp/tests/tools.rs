@@ -1043,4 +1043,22 @@ async fn spend_and_budgets_in_get_orchestration_hierarchy_and_init() {
         o["spend"]["budgets"],
         json!([{"budget_usd": 2.5, "percent": 0, "state": "ok"}])
     );
+
+    // Hostile budgets are refused naming the argument, and nothing is created.
+    for bad in [json!(-1.0), json!(1e12)] {
+        let msg = tool_error(
+            &s.client,
+            "init_orchestration",
+            json!({"feature": "hostile", "design_doc": design, "no_worktree": true, "budget_usd": bad}),
+        )
+        .await;
+        assert!(msg.contains("budget_usd"), "{msg}");
+    }
+    assert!(
+        s.seeded
+            .store
+            .get_orchestration_by_feature("hostile")
+            .is_err(),
+        "a refused init leaves nothing behind"
+    );
 }

@@ -8,6 +8,7 @@
 //! A whole-orchestration budget governs every phase.
 
 use crate::lifecycle::{self, LifecycleError, PhaseEvent, resolve_orchestration};
+use crate::model::input::quote;
 use crate::model::*;
 use crate::store::{Store, StoreError};
 
@@ -167,6 +168,12 @@ pub fn task_refusal(store: &dyn Store, team: &Team) -> Result<Option<String>, St
     )))
 }
 
+/// A budget in dollars as the store keeps it, or the refusal: not a number, negative or
+/// over 1e9. Check before any other write that the budget belongs to.
+pub fn check_usd(usd: f64) -> Result<Micros, LifecycleError> {
+    usd_to_micros(usd).ok_or(LifecycleError::BadBudget { usd })
+}
+
 /// Sets (or with `usd` None removes) a budget, then enforces at once: raising a budget
 /// resumes a phase it blocked without waiting for the daemon.
 pub fn set_budget(
@@ -175,10 +182,7 @@ pub fn set_budget(
     phase: Option<u32>,
     usd: Option<f64>,
 ) -> Result<(Orchestration, Enforcement), LifecycleError> {
-    let micros = match usd {
-        Some(usd) => Some(usd_to_micros(usd).ok_or(LifecycleError::BadBudget { usd })?),
-        None => None,
-    };
+    let micros = usd.map(check_usd).transpose()?;
     let orch = resolve_orchestration(store, orchestration)?;
     store.set_budget(&orch.id, phase, micros)?;
     let done = enforce(store, &orch, now_ms())?;
@@ -191,8 +195,27 @@ pub fn parse_usd(s: &str) -> Result<f64, String> {
         .trim()
         .trim_start_matches('$')
         .parse()
-        .map_err(|_| format!("'{s}' is not a dollar amount (for example 12.50)"))?;
+        .map_err(|_| format!("{} is not a dollar amount (for example 12.50)", quote(s)))?;
     usd_to_micros(v)
         .map(|_| v)
-        .ok_or_else(|| format!("'{s}' must be between 0 and 1e9 dollars"))
+        .ok_or_else(|| format!("{} must be between 0 and 1e9 dollars", quote(s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_dollar_amounts_are_refused_with_their_value_quoted_safely() {
+        assert_eq!(parse_usd("$12.50"), Ok(12.5));
+        assert_eq!(parse_usd("0"), Ok(0.0));
+        for bad in ["-1", "NaN", "inf", "1e12", "", "12,50"] {
+            let e = parse_usd(bad).expect_err(bad);
+            assert!(e.contains("dollar"), "{bad}: {e}");
+        }
+        let e = parse_usd("5\u{1b}[31m\n").expect_err("control characters");
+        assert!(!e.contains('\u{1b}') && !e.contains('\n'), "escaped: {e:?}");
+        let e = parse_usd(&"9".repeat(10_000)).expect_err("huge");
+        assert!(e.len() < 300, "bounded echo: {} chars", e.len());
+    }
 }

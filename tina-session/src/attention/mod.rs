@@ -18,7 +18,7 @@ pub mod settings;
 pub mod summary;
 pub mod transcript;
 
-pub use budget::{BUDGET_EXCEEDED_REASON, enforce, set_budget, task_refusal};
+pub use budget::{BUDGET_EXCEEDED_REASON, check_usd, enforce, set_budget, task_refusal};
 pub use detect::detect;
 pub use prices::PriceTable;
 pub use settings::Settings;
