@@ -287,46 +287,37 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn list_attention_impl(
+    /// Attention events matching `filter` (a fixed SQL condition), oldest first.
+    fn attention_where(
         &self,
-        orchestration: &OrchestrationId,
+        filter: &str,
+        params: impl rusqlite::Params,
     ) -> Result<Vec<AttentionEvent>> {
         let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT {ATTENTION_COLS} FROM attention_events WHERE orchestration_id = ?1 \
+                "SELECT {ATTENTION_COLS} FROM attention_events WHERE {filter} \
                  ORDER BY created_at, id"
             ))
             .map_err(|e| self.err(e))?;
-        stmt.query_map([orchestration.as_str()], attention_row)
+        stmt.query_map(params, attention_row)
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
+    }
+
+    pub(super) fn list_attention_impl(
+        &self,
+        orchestration: &OrchestrationId,
+    ) -> Result<Vec<AttentionEvent>> {
+        self.attention_where("orchestration_id = ?1", [orchestration.as_str()])
     }
 
     pub(super) fn undelivered_attention_impl(&self) -> Result<Vec<AttentionEvent>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {ATTENTION_COLS} FROM attention_events WHERE delivered_at IS NULL \
-                 ORDER BY created_at, id"
-            ))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], attention_row)
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
+        self.attention_where("delivered_at IS NULL", [])
     }
 
     pub(super) fn list_open_attention_impl(&self) -> Result<Vec<AttentionEvent>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {ATTENTION_COLS} FROM attention_events WHERE cleared_at IS NULL \
-                 ORDER BY created_at, id"
-            ))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], attention_row)
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
+        self.attention_where("cleared_at IS NULL", [])
     }
 
     pub(super) fn list_usage_of_impl(
